@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm test`: every check the project has, in order, with one summary line at
+// the end ("N passed, N failed") that CI reads. Typecheck and lint count as
+// one check each; Vitest and Playwright contribute their own test counts
+// (read from their JSON reporters, so the numbers are theirs, not ours).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const out = join(root, 'test-results');
+mkdirSync(out, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+function run(cmd, args, env = {}) {
+  console.log(`\n$ ${[cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status === 0;
+}
+
+function check(name, cmd, args) {
+  if (run(cmd, args)) passed++;
+  else {
+    failed++;
+    failures.push(name);
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** Runs a test runner whose JSON report gives the counts; a crash with no report counts as one failure. */
+function suite(name, cmd, args, reportFile, count, env) {
+  rmSync(reportFile, { force: true });
+  const ok = run(cmd, args, env);
+  const report = existsSync(reportFile) ? readJson(reportFile) : null;
+  if (!report) {
+    failed++;
+    failures.push(`${name} (no report)`);
+    return;
+  }
+  const c = count(report);
+  passed += c.passed;
+  failed += c.failed;
+  if (c.failed > 0 || (!ok && c.failed === 0)) {
+    if (c.failed === 0) failed++;
+    failures.push(name);
+  }
+}
+
+check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
+check('lint', 'npm', ['run', '--silent', 'lint']);
+
+const vitestReport = join(out, 'vitest.json');
+suite(
+  'unit',
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestReport}`],
+  vitestReport,
+  (r) => ({ passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0 }),
+);
+
+check('build', 'npm', ['run', '--silent', 'build']);
+
+const pwReport = join(out, 'playwright.json');
+suite(
+  'e2e',
+  'npx',
+  ['playwright', 'test', '--reporter=list,json'],
+  pwReport,
+  (r) => ({
+    passed: (r.stats?.expected ?? 0) + (r.stats?.flaky ?? 0),
+    failed: (r.stats?.unexpected ?? 0),
+  }),
+  { PLAYWRIGHT_JSON_OUTPUT_NAME: pwReport },
+);
+
+if (existsSync(join(root, 'bench', 'run.mjs'))) check('bench --quick', 'npm', ['run', '--silent', 'bench', '--', '--quick']);
+
+const summary = `${passed} passed, ${failed} failed`;
+writeFileSync(join(out, 'summary.txt'), summary + '\n');
+if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
+console.log(`\n${summary}`);
+process.exit(failed === 0 ? 0 : 1);
