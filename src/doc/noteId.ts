@@ -1,0 +1,83 @@
+/**
+ * Random identifiers for notes: the note id (names the note locally and in
+ * share links) and the share secret (the key that lets a peer join it).
+ *
+ * Both come from `crypto.getRandomValues` and are encoded as unpadded
+ * base64url, so they are safe in URL fragments, storage names and topics.
+ */
+
+/** Random bytes in a note id: 128 bits, so ids never collide between devices that never met. */
+export const NOTE_ID_BYTES = 16;
+/** Random bytes in a share secret: 128 bits, the security of a share link rests on it. */
+export const SHARE_SECRET_BYTES = 16;
+
+/** Length in characters of unpadded base64url for `bytes` bytes. */
+export function base64UrlLength(bytes: number): number {
+  return Math.ceil((bytes * 8) / 6);
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Unpadded base64url of `bytes` (RFC 4648 §5). */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out +=
+      BASE64URL_ALPHABET[(n >> 18) & 63]! +
+      BASE64URL_ALPHABET[(n >> 12) & 63]! +
+      BASE64URL_ALPHABET[(n >> 6) & 63]! +
+      BASE64URL_ALPHABET[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += BASE64URL_ALPHABET[(n >> 18) & 63]! + BASE64URL_ALPHABET[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out +=
+      BASE64URL_ALPHABET[(n >> 18) & 63]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + BASE64URL_ALPHABET[(n >> 6) & 63]!;
+  }
+  return out;
+}
+
+function randomBase64Url(bytes: number): string {
+  const buffer = new Uint8Array(bytes);
+  crypto.getRandomValues(buffer);
+  return toBase64Url(buffer);
+}
+
+/** A fresh note id: {@link NOTE_ID_BYTES} random bytes, base64url (22 characters). */
+export function newNoteId(): string {
+  return randomBase64Url(NOTE_ID_BYTES);
+}
+
+/** A fresh share secret: {@link SHARE_SECRET_BYTES} random bytes, base64url (22 characters). */
+export function newShareSecret(): string {
+  return randomBase64Url(SHARE_SECRET_BYTES);
+}
+
+/**
+ * True when `value` is exactly what {@link toBase64Url} produces for `bytes`
+ * bytes: the right length, only base64url characters, and no stray bits in the
+ * last character (so every value has exactly one spelling).
+ */
+export function isCanonicalBase64Url(value: string, bytes: number): boolean {
+  if (value.length !== base64UrlLength(bytes)) return false;
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) return false;
+  const unusedBits = value.length * 6 - bytes * 8;
+  if (unusedBits === 0) return true;
+  const last = BASE64URL_ALPHABET.indexOf(value[value.length - 1]!);
+  return (last & ((1 << unusedBits) - 1)) === 0;
+}
+
+/** True for a well-formed note id (as made by {@link newNoteId}). */
+export function isNoteId(value: string): boolean {
+  return isCanonicalBase64Url(value, NOTE_ID_BYTES);
+}
+
+/** True for a well-formed share secret (as made by {@link newShareSecret}). */
+export function isShareSecret(value: string): boolean {
+  return isCanonicalBase64Url(value, SHARE_SECRET_BYTES);
+}

@@ -1,0 +1,308 @@
+/**
+ * The notes list as local-first data: a Y.Doc of its own (persisted like any
+ * note, under a fixed storage name), so it works offline, survives reloads and
+ * merges when two tabs change it at the same time.
+ *
+ * Schema (top-level `Y.Map` named {@link NOTES_MAP_NAME}, one nested `Y.Map`
+ * per note keyed by note id). Each field is its own last-writer-wins register,
+ * so concurrent edits of different fields (a rename in one tab, typing in
+ * another) both survive; entries are only ever created whole, in one
+ * transaction, so no tab sees half an entry.
+ *
+ * | field          | type    | meaning                                                  |
+ * |----------------|---------|----------------------------------------------------------|
+ * | `id`           | string  | the note id (also the key)                               |
+ * | `secret`       | string  | the share secret, made at creation                       |
+ * | `title`        | string  | explicit title; absent = derive from the first line      |
+ * | `derivedTitle` | string  | the note's first line, trimmed and capped                |
+ * | `text`         | string  | searchable text, capped at {@link MAX_INDEXED_TEXT_CHARS} |
+ * | `createdAt`    | number  | ms since epoch                                           |
+ * | `updatedAt`    | number  | last edit, ms since epoch (the list's sort key)          |
+ * | `deletedAt`    | number  | present while the note is in the trash (undo window)     |
+ * | `shared`       | boolean | true when the entry came from someone's share link       |
+ */
+import * as Y from 'yjs';
+import { isNoteId, isShareSecret, newNoteId, newShareSecret } from './noteId';
+import { ORIGIN_INDEX } from './origins';
+
+/** Name of the top-level map in the index doc. Persisted: never rename. */
+export const NOTES_MAP_NAME = 'notes';
+/** Longest derived title kept (characters); the first line of a note can be a whole paragraph. */
+export const MAX_DERIVED_TITLE_CHARS = 120;
+/** Longest explicit title kept (characters). */
+export const MAX_TITLE_CHARS = 200;
+/**
+ * Searchable text kept per note (characters, after collapsing whitespace).
+ * The index doc holds every note's text and is loaded at start-up, so search
+ * covers the first 4000 characters of each note, not all of it.
+ */
+export const MAX_INDEXED_TEXT_CHARS = 4000;
+/** Title shown when a note has neither an explicit nor a derived title. */
+export const UNTITLED = 'Untitled';
+
+/** One note as the list and the note page see it. */
+export interface NoteSummary {
+  readonly id: string;
+  /** What to show: explicit title ?? derived title ?? {@link UNTITLED}. */
+  readonly title: string;
+  /** The title the user typed, or null when the title is derived from the content. */
+  readonly explicitTitle: string | null;
+  /** The note's first line ('' when empty). */
+  readonly derivedTitle: string;
+  /** The share secret (base64url); goes into the share link's fragment. */
+  readonly secret: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Set while the note is soft-deleted (restorable), else null. */
+  readonly deletedAt: number | null;
+  /** True when the entry was added from someone else's share link. */
+  readonly shared: boolean;
+}
+
+export interface ListOptions {
+  /** Filters by title and text: every whitespace-separated term must occur (case-, accent- and width-insensitive). */
+  query?: string;
+  /** Also list soft-deleted notes. Default false. */
+  includeDeleted?: boolean;
+}
+
+export interface NotesIndexOptions {
+  /** Clock, for tests. Default `Date.now`. */
+  now?: () => number;
+}
+
+type Entry = Y.Map<unknown>;
+
+/**
+ * Folds case, accents and compatibility forms (full-width letters, ligatures)
+ * so that "cafe" finds "Café" and "ＡＢＣ" finds "abc".
+ */
+export function normalizeForSearch(value: string): string {
+  return value.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
+}
+
+/** Cuts `value` to at most `max` UTF-16 units without splitting a surrogate pair. */
+function cap(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const cut = value.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+function collapseWhitespace(value: string): string {
+  return value.replace(/\s+/gu, ' ').trim();
+}
+
+const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const asNumber = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/**
+ * The notes index over a Y.Doc. Holds no state of its own besides a search
+ * cache; every read goes to the doc, so changes merged from another tab show
+ * up at once. All writes are transactions with origin {@link ORIGIN_INDEX}.
+ */
+export class NotesIndex {
+  private readonly notes: Y.Map<Entry>;
+  private readonly now: () => number;
+  /** Normalized search text per note, recomputed only when title or text changed. */
+  private readonly searchCache = new Map<string, { source: string; normalized: string }>();
+
+  constructor(
+    readonly doc: Y.Doc,
+    options: NotesIndexOptions = {},
+  ) {
+    this.notes = doc.getMap<Entry>(NOTES_MAP_NAME);
+    this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Creates a note entry with a fresh random id and share secret and returns the id.
+   * `title` sets an explicit title; `at` overrides the clock.
+   */
+  create(options: { title?: string; at?: number } = {}): string {
+    const id = newNoteId();
+    const at = options.at ?? this.now();
+    const entry = new Y.Map<unknown>();
+    entry.set('id', id);
+    entry.set('secret', newShareSecret());
+    entry.set('derivedTitle', '');
+    entry.set('text', '');
+    entry.set('createdAt', at);
+    entry.set('updatedAt', at);
+    const title = options.title === undefined ? null : normalizeExplicitTitle(options.title);
+    if (title !== null) entry.set('title', title);
+    this.transact(() => this.notes.set(id, entry));
+    return id;
+  }
+
+  /** The entry for `id`, soft-deleted ones included; undefined when unknown or purged. */
+  get(id: string): NoteSummary | undefined {
+    const entry = this.notes.get(id);
+    return entry instanceof Y.Map ? summarize(id, entry) : undefined;
+  }
+
+  /** Notes sorted by last edit, newest first; soft-deleted ones left out unless asked for. */
+  list(options: ListOptions = {}): NoteSummary[] {
+    const terms = normalizeForSearch(options.query ?? '')
+      .split(/\s+/u)
+      .filter((term) => term !== '');
+    const result: NoteSummary[] = [];
+    for (const [id, entry] of this.notes.entries()) {
+      if (!(entry instanceof Y.Map)) continue;
+      const summary = summarize(id, entry);
+      if (summary.deletedAt !== null && !options.includeDeleted) continue;
+      if (terms.length > 0) {
+        const haystack = this.searchText(id, summary, entry);
+        if (!terms.every((term) => haystack.includes(term))) continue;
+      }
+      result.push(summary);
+    }
+    return result.sort(
+      (a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /**
+   * Sets the explicit title, or clears it with null (or a blank string) so the
+   * title is derived from the first line again. The string is kept as typed
+   * (the title field is a controlled input: trimming would eat the space being
+   * typed between two words); only the displayed title is trimmed.
+   */
+  rename(id: string, title: string | null): void {
+    const entry = this.entry(id);
+    if (!entry) return;
+    const value = title === null ? null : normalizeExplicitTitle(title);
+    this.transact(() => {
+      if (value === null) {
+        if (entry.has('title')) entry.delete('title');
+      } else if (entry.get('title') !== value) {
+        entry.set('title', value);
+      }
+    });
+  }
+
+  /**
+   * Refreshes what the list knows about a note's content: the derived title
+   * (first line, whitespace collapsed, capped at {@link MAX_DERIVED_TITLE_CHARS}),
+   * the searchable text (capped at {@link MAX_INDEXED_TEXT_CHARS}) and the last
+   * edit time (only ever moves forward). Unchanged fields are not rewritten, so
+   * calling it often costs little. Does nothing for an unknown or purged note:
+   * a late flush from a closing editor must not bring a purged note back.
+   */
+  updateFromContent(id: string, content: { firstLine: string; text: string; at?: number }): void {
+    const entry = this.entry(id);
+    if (!entry) return;
+    const derivedTitle = cap(collapseWhitespace(content.firstLine), MAX_DERIVED_TITLE_CHARS);
+    const text = cap(collapseWhitespace(content.text), MAX_INDEXED_TEXT_CHARS);
+    const at = content.at ?? this.now();
+    this.transact(() => {
+      if (entry.get('derivedTitle') !== derivedTitle) entry.set('derivedTitle', derivedTitle);
+      if (entry.get('text') !== text) entry.set('text', text);
+      const updatedAt = asNumber(entry.get('updatedAt')) ?? 0;
+      if (at > updatedAt) entry.set('updatedAt', at);
+    });
+  }
+
+  /** Soft-deletes: the note leaves the list but keeps its data until {@link purge}; {@link restore} undoes it. */
+  remove(id: string, at: number = this.now()): void {
+    const entry = this.entry(id);
+    if (!entry || entry.has('deletedAt')) return;
+    this.transact(() => entry.set('deletedAt', at));
+  }
+
+  /** Undoes {@link remove}. */
+  restore(id: string): void {
+    const entry = this.entry(id);
+    if (!entry || !entry.has('deletedAt')) return;
+    this.transact(() => entry.delete('deletedAt'));
+  }
+
+  /** Removes the entry for good (the note's own document is deleted separately, by its store). */
+  purge(id: string): void {
+    if (!this.notes.has(id)) return;
+    this.searchCache.delete(id);
+    this.transact(() => this.notes.delete(id));
+  }
+
+  /**
+   * Records a note opened from someone's share link. Adds the entry when
+   * missing; keeps an existing entry as it is (its secret included), only
+   * bringing it back from the trash, since the user just asked to open it.
+   * Returns true when a new entry was added. Throws a RangeError for a
+   * malformed id or secret: the link parser must have rejected those already.
+   */
+  addShared(id: string, secret: string, at: number = this.now()): boolean {
+    if (!isNoteId(id)) throw new RangeError('addShared: malformed note id');
+    if (!isShareSecret(secret)) throw new RangeError('addShared: malformed share secret');
+    const existing = this.entry(id);
+    if (existing) {
+      this.restore(id);
+      return false;
+    }
+    const entry = new Y.Map<unknown>();
+    entry.set('id', id);
+    entry.set('secret', secret);
+    entry.set('derivedTitle', '');
+    entry.set('text', '');
+    entry.set('createdAt', at);
+    entry.set('updatedAt', at);
+    entry.set('shared', true);
+    this.transact(() => this.notes.set(id, entry));
+    return true;
+  }
+
+  /**
+   * Calls `listener` after every change to the index, whatever its origin
+   * (this tab, storage, another tab), with that transaction's origin.
+   * Returns the disposer.
+   */
+  observe(listener: (origin: unknown) => void): () => void {
+    const handler = (_events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) =>
+      listener(transaction.origin);
+    this.notes.observeDeep(handler);
+    return () => this.notes.unobserveDeep(handler);
+  }
+
+  private entry(id: string): Entry | undefined {
+    const entry = this.notes.get(id);
+    return entry instanceof Y.Map ? entry : undefined;
+  }
+
+  private transact(fn: () => void): void {
+    this.doc.transact(fn, ORIGIN_INDEX);
+  }
+
+  private searchText(id: string, summary: NoteSummary, entry: Entry): string {
+    const source = `${summary.title}\n${summary.derivedTitle}\n${asString(entry.get('text')) ?? ''}`;
+    const cached = this.searchCache.get(id);
+    if (cached && cached.source === source) return cached.normalized;
+    const normalized = normalizeForSearch(source);
+    this.searchCache.set(id, { source, normalized });
+    return normalized;
+  }
+}
+
+/** A typed title: capped; blank means "no explicit title". */
+function normalizeExplicitTitle(title: string): string | null {
+  return title.trim() === '' ? null : cap(title, MAX_TITLE_CHARS);
+}
+
+function summarize(id: string, entry: Entry): NoteSummary {
+  // Read defensively: the index may hold entries written by another app
+  // version or merged in from a backup.
+  const explicit = asString(entry.get('title'));
+  const explicitTitle = explicit !== null && explicit.trim() !== '' ? explicit : null;
+  const derivedTitle = asString(entry.get('derivedTitle')) ?? '';
+  const createdAt = asNumber(entry.get('createdAt')) ?? 0;
+  return {
+    id,
+    title: explicitTitle?.trim() || derivedTitle || UNTITLED,
+    explicitTitle,
+    derivedTitle,
+    secret: asString(entry.get('secret')) ?? '',
+    createdAt,
+    updatedAt: asNumber(entry.get('updatedAt')) ?? createdAt,
+    deletedAt: asNumber(entry.get('deletedAt')),
+    shared: entry.get('shared') === true,
+  };
+}

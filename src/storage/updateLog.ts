@@ -1,0 +1,47 @@
+import * as Y from 'yjs';
+import { StorageError, type StorageErrorKind } from './DocStore';
+
+/**
+ * Rows above which the stored update log is rewritten as one update when a
+ * doc is opened or detached. Small enough that opening stays fast and that
+ * the row every open adds cannot pile up; large enough that closing a note
+ * after a one-word edit does not rewrite the whole note.
+ */
+export const COMPACT_ABOVE_ROWS = 8;
+
+/**
+ * True when `value` is a Yjs update that decodes. Decoding reads every struct
+ * and the delete set, which is what applying would trip over; a stored row
+ * that fails here would make the whole load throw, so it is set aside instead.
+ */
+export function isDecodableUpdate(value: unknown): value is Uint8Array {
+  if (!(value instanceof Uint8Array)) return false;
+  try {
+    Y.decodeUpdate(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Maps a DOMException (or anything thrown) from IndexedDB to a StorageError kind. */
+export function storageErrorKindOf(error: unknown): StorageErrorKind {
+  const name = typeof error === 'object' && error !== null && 'name' in error ? (error as { name: unknown }).name : null;
+  switch (name) {
+    case 'QuotaExceededError':
+      return 'quota';
+    // The connection is closing or closed (another tab deleted the database,
+    // the browser cleared storage): writes cannot go through this connection.
+    case 'InvalidStateError':
+      return 'closed';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Wraps anything thrown by storage into a StorageError (kind from the error's name unless given). */
+export function toStorageError(error: unknown, context: string, kind?: StorageErrorKind): StorageError {
+  if (error instanceof StorageError) return error;
+  const detail = error instanceof Error || error instanceof DOMException ? `${error.name}: ${error.message}` : String(error);
+  return new StorageError(kind ?? storageErrorKindOf(error), `${context} (${detail})`, { cause: error });
+}
