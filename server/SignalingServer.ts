@@ -1,0 +1,338 @@
+/**
+ * The y-webrtc signaling endpoint: thin WebSocket wiring around the pure protocol parser
+ * (`signalingProtocol.ts`), the bounded registry (`TopicRegistry.ts`) and a per-connection
+ * `TokenBucket`. It relays opaque (encrypted, for Weft) offers and answers between peers
+ * that share a topic; it never inspects or logs what they carry.
+ *
+ * Policy, in one place:
+ * - bad frame (not JSON, not an object, unknown type, wrong shape, too deep) → close 1003/1008
+ * - binary frame → close 1003; frame over `maxFrameBytes` → close 1009, invalid UTF-8 →
+ *   1007, too many fragments → 1008 (these three by `ws` itself)
+ * - over the rate limit → close 1008
+ * - subscribing past `maxTopicsPerConnection` → close 1008; past a server-wide cap → close 1013
+ * - publish to a topic the sender has not subscribed to → IGNORED (counted in stats), not
+ *   closed: y-webrtc encrypts publishes asynchronously, so a legitimate client can publish
+ *   just after unsubscribing, and closing it would drop its other rooms too.
+ * - no pong since the previous ping → terminated
+ * - a receiver with more than `maxBufferedBytes` queued → terminated (slow receiver)
+ * - any exception in a handler → that connection is closed 1011; the server carries on.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Logger } from './logger.js';
+import {
+  BINARY_FRAME_ERROR,
+  CLOSE_GOING_AWAY,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_TRY_AGAIN_LATER,
+  PONG_FRAME,
+  encodePublish,
+  parseSignalingFrame,
+} from './signalingProtocol.js';
+import { DEFAULT_SIGNALING_LIMITS, type SignalingLimits } from './signalingLimits.js';
+import { TokenBucket } from './TokenBucket.js';
+import { TopicRegistry } from './TopicRegistry.js';
+import { writeRawResponse } from './writeRawResponse.js';
+
+/** Options of a signaling server. */
+export interface SignalingServerOptions {
+  /** Overrides of `DEFAULT_SIGNALING_LIMITS` (tests use small ones). */
+  limits?: Partial<SignalingLimits>;
+  /** When set, only WebSocket upgrades whose `Origin` is listed are accepted. */
+  allowedOrigins?: readonly string[] | null;
+  logger: Logger;
+}
+
+/** Counters exposed for tests and monitoring: sizes only, never contents. */
+export interface SignalingStats {
+  connections: number;
+  topics: number;
+  subscriptions: number;
+  /** Publishes relayed (each counted once, whatever the fan-out). */
+  relayed: number;
+  /** Publishes dropped because the sender had not subscribed to the topic. */
+  ignoredPublishes: number;
+  /** Upgrades refused, by reason. */
+  refused: Record<string, number>;
+  /** Connections closed by the server, by reason. */
+  closed: Record<string, number>;
+}
+
+interface Conn {
+  readonly ws: WebSocket;
+  readonly ip: string;
+  readonly bucket: TokenBucket;
+  /** Ponged since the last ping. */
+  alive: boolean;
+  /** The server has decided to close it: it receives and sends nothing more. */
+  closing: boolean;
+  closeTimer: NodeJS.Timeout | null;
+}
+
+/** `ws` error codes worth a name in the logs; anything else is a "protocol error". */
+const WS_ERROR_REASONS: Readonly<Record<string, string>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'frame too large',
+  WS_ERR_INVALID_UTF8: 'invalid utf-8',
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 'too many fragments',
+};
+
+const rawToText = (data: RawData): string =>
+  (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
+
+/** The signaling half of the Weft server. */
+export class SignalingServer {
+  private readonly limits: SignalingLimits;
+  private readonly allowedOrigins: ReadonlySet<string> | null;
+  private readonly logger: Logger;
+  private readonly wss: WebSocketServer;
+  private readonly registry: TopicRegistry<Conn>;
+  private readonly conns = new Set<Conn>();
+  private readonly connsPerIp = new Map<string, number>();
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly counters = { relayed: 0, ignoredPublishes: 0 };
+  private readonly refused: Record<string, number> = {};
+  private readonly closed: Record<string, number> = {};
+  private shuttingDown = false;
+  private onEmpty: (() => void) | null = null;
+
+  constructor(options: SignalingServerOptions) {
+    this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
+    this.allowedOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
+    this.logger = options.logger;
+    this.registry = new TopicRegistry(this.limits);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxFrameBytes,
+      maxFragments: this.limits.maxFragments,
+      maxBufferedChunks: this.limits.maxBufferedChunks,
+      // Compression would let a small frame inflate into a large allocation: off.
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    // With this listener `ws` leaves answering a malformed handshake to us.
+    this.wss.on('wsClientError', (_err: Error, socket: Duplex) => {
+      this.countRefusal('bad handshake');
+      writeRawResponse(socket, 400, 'Bad Request');
+    });
+    this.wss.on('error', () => this.logger.error('websocket server error'));
+    this.pingTimer = setInterval(() => this.pingAll(), this.limits.pingIntervalMs);
+    // The HTTP server keeps the process alive, not this timer.
+    this.pingTimer.unref();
+  }
+
+  /**
+   * Handles an HTTP upgrade to the signaling path: checks shutdown, Origin and capacity,
+   * then completes the WebSocket handshake.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Without a listener a reset during the handshake would be an uncaught 'error'.
+    socket.on('error', () => socket.destroy());
+    const refuse = (status: number, text: string, reason: string): void => {
+      this.countRefusal(reason);
+      writeRawResponse(socket, status, text);
+    };
+    if (this.shuttingDown) return refuse(503, 'Service Unavailable', 'shutting down');
+    if (this.allowedOrigins !== null) {
+      const origin = req.headers.origin;
+      // Browsers always send Origin on WebSocket upgrades; its absence means a non-browser client.
+      if (origin === undefined || !this.allowedOrigins.has(origin)) return refuse(403, 'Forbidden', 'origin not allowed');
+    }
+    if (this.conns.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable', 'server full');
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    if ((this.connsPerIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) {
+      return refuse(429, 'Too Many Requests', 'too many connections from one address');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip));
+  }
+
+  /** Current counters. */
+  stats(): SignalingStats {
+    const r = this.registry.stats();
+    return {
+      connections: this.conns.size,
+      topics: r.topics,
+      subscriptions: r.subscriptions,
+      relayed: this.counters.relayed,
+      ignoredPublishes: this.counters.ignoredPublishes,
+      refused: { ...this.refused },
+      closed: { ...this.closed },
+    };
+  }
+
+  /**
+   * Closes every connection with 1001 and refuses new ones. Resolves once all are gone;
+   * a peer that does not finish the close handshake is cut after `closeGraceMs`.
+   */
+  close(): Promise<void> {
+    this.shuttingDown = true;
+    clearInterval(this.pingTimer);
+    if (this.conns.size > 0) this.logger.info('closing signaling connections', { connections: this.conns.size });
+    for (const conn of this.conns) this.drop(conn, CLOSE_GOING_AWAY, 'server shutting down', false);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.wss.close();
+        resolve();
+      };
+      if (this.conns.size === 0) done();
+      else this.onEmpty = done;
+    });
+  }
+
+  private onConnection(ws: WebSocket, ip: string): void {
+    const conn: Conn = {
+      ws,
+      ip,
+      bucket: new TokenBucket(this.limits.rateLimitBurst, this.limits.rateLimitPerSecond, Date.now()),
+      alive: true,
+      closing: false,
+      closeTimer: null,
+    };
+    this.conns.add(conn);
+    this.connsPerIp.set(ip, (this.connsPerIp.get(ip) ?? 0) + 1);
+    // Raced with shutdown (the upgrade began before close()): let it go at once.
+    if (this.shuttingDown) this.drop(conn, CLOSE_GOING_AWAY, 'server shutting down', false);
+
+    ws.on('message', (data, isBinary) => this.guard(conn, () => this.onMessage(conn, data, isBinary)));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('error', (err: Error & { code?: string }) => {
+      // `ws` closes the socket itself after a protocol error (1009 for oversized frames, 1007
+      // for bad UTF-8); this listener only keeps the error from becoming uncaught.
+      const reason = WS_ERROR_REASONS[err.code ?? ''] ?? 'protocol error';
+      if (!conn.closing) this.countClose(reason);
+      conn.closing = true;
+      this.registry.removeConnection(conn);
+    });
+    ws.on('close', () => this.onClose(conn));
+  }
+
+  private onClose(conn: Conn): void {
+    if (conn.closeTimer !== null) clearTimeout(conn.closeTimer);
+    conn.closing = true;
+    this.registry.removeConnection(conn);
+    if (!this.conns.delete(conn)) return;
+    const n = (this.connsPerIp.get(conn.ip) ?? 1) - 1;
+    if (n <= 0) this.connsPerIp.delete(conn.ip);
+    else this.connsPerIp.set(conn.ip, n);
+    if (this.conns.size === 0 && this.onEmpty !== null) {
+      const done = this.onEmpty;
+      this.onEmpty = null;
+      done();
+    }
+  }
+
+  /** Runs `fn`; if it throws, only this connection pays (closed 1011), never the process. */
+  private guard(conn: Conn, fn: () => void): void {
+    try {
+      fn();
+    } catch {
+      this.logger.error('signaling handler failed');
+      this.drop(conn, CLOSE_INTERNAL_ERROR, 'internal error');
+    }
+  }
+
+  private onMessage(conn: Conn, data: RawData, isBinary: boolean): void {
+    if (conn.closing) return;
+    if (!conn.bucket.take(Date.now())) return this.drop(conn, CLOSE_POLICY_VIOLATION, 'rate limit exceeded');
+    if (isBinary) return this.drop(conn, BINARY_FRAME_ERROR.code, BINARY_FRAME_ERROR.reason);
+    const parsed = parseSignalingFrame(rawToText(data), this.limits);
+    if (!parsed.ok) return this.drop(conn, parsed.error.code, parsed.error.reason);
+    const message = parsed.message;
+    switch (message.type) {
+      case 'subscribe': {
+        const result = this.registry.subscribe(conn, message.topics);
+        if (result.ok) return;
+        if (result.refusal === 'topics per connection') return this.drop(conn, CLOSE_POLICY_VIOLATION, 'too many topics');
+        return this.drop(conn, CLOSE_TRY_AGAIN_LATER, result.refusal === 'total topics' ? 'server topic limit' : 'topic full');
+      }
+      case 'unsubscribe':
+        this.registry.unsubscribe(conn, message.topics);
+        return;
+      case 'publish': {
+        if (!this.registry.isSubscribed(conn, message.topic)) {
+          this.counters.ignoredPublishes++;
+          return;
+        }
+        // Copied: a slow receiver dropped while sending leaves the live set.
+        const receivers = [...this.registry.subscribers(message.topic)];
+        const text = encodePublish(message.frame, receivers.length);
+        this.counters.relayed++;
+        for (const receiver of receivers) this.send(receiver, text);
+        return;
+      }
+      case 'ping':
+        this.send(conn, PONG_FRAME);
+        return;
+    }
+  }
+
+  private send(conn: Conn, text: string): void {
+    if (conn.closing || conn.ws.readyState !== WebSocket.OPEN) return;
+    if (conn.ws.bufferedAmount > this.limits.maxBufferedBytes) {
+      // Its queue is full, so a close frame would wait behind it: cut it instead.
+      this.countClose('slow receiver');
+      this.logger.info('connection terminated: slow receiver');
+      conn.closing = true;
+      this.registry.removeConnection(conn);
+      conn.ws.terminate();
+      return;
+    }
+    try {
+      conn.ws.send(text);
+    } catch {
+      this.drop(conn, CLOSE_INTERNAL_ERROR, 'send failed');
+    }
+  }
+
+  private pingAll(): void {
+    for (const conn of this.conns) {
+      if (conn.closing) continue;
+      if (!conn.alive) {
+        this.countClose('ping timeout');
+        this.logger.info('connection terminated: ping timeout');
+        conn.closing = true;
+        this.registry.removeConnection(conn);
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      try {
+        conn.ws.ping();
+      } catch {
+        this.drop(conn, CLOSE_INTERNAL_ERROR, 'ping failed');
+      }
+    }
+  }
+
+  /**
+   * Closes `conn` with `code`/`reason` (a fixed string, never client data). It stops
+   * receiving relays at once; if the peer does not complete the close handshake within
+   * `closeGraceMs` the socket is cut.
+   */
+  private drop(conn: Conn, code: number, reason: string, log = true): void {
+    if (conn.closing) return;
+    conn.closing = true;
+    this.registry.removeConnection(conn);
+    this.countClose(reason);
+    if (log) this.logger.info(`connection closed: ${reason}`, { code });
+    try {
+      conn.ws.close(code, reason);
+    } catch {
+      conn.ws.terminate();
+    }
+    conn.closeTimer = setTimeout(() => conn.ws.terminate(), this.limits.closeGraceMs);
+    conn.closeTimer.unref();
+  }
+
+  private countClose(reason: string): void {
+    this.closed[reason] = (this.closed[reason] ?? 0) + 1;
+  }
+
+  private countRefusal(reason: string): void {
+    this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+    this.logger.info(`upgrade refused: ${reason}`);
+  }
+}

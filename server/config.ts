@@ -1,0 +1,177 @@
+/**
+ * The server's configuration, read from the environment here and nowhere else. Every
+ * value is validated up front: a bad value stops the server with a `ConfigError` whose
+ * message names the variable and what is expected.
+ *
+ *   PORT             TCP port (default 8080)
+ *   HOST             interface to bind (default 127.0.0.1)
+ *   STATIC_DIR       the built app (default: the repository's dist/)
+ *   ICE_SERVERS      JSON array of RTCIceServer objects (default [])
+ *   SIGNALING_URLS   comma-separated extra ws:/wss: signaling URLs handed to clients
+ *   ALLOWED_ORIGINS  comma-separated origins; when set, other WebSocket Origins are refused
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Default TCP port. */
+export const DEFAULT_PORT = 8080;
+/** Default bind address: loopback, so nothing is exposed unless asked for. */
+export const DEFAULT_HOST = '127.0.0.1';
+/** Most directory levels searched upwards for the repository root. */
+const MAX_ROOT_SEARCH_DEPTH = 8;
+/** An ICE URL a browser accepts: stun:, stuns:, turn: or turns: and something after it. */
+const ICE_URL = /^(stuns?|turns?):\S+$/;
+/** Keys of an RTCIceServer that we pass through. */
+const ICE_KEYS = new Set(['urls', 'username', 'credential']);
+
+/** One STUN/TURN server, as the browser's RTCIceServer. */
+export interface IceServerConfig {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+/** The validated configuration. */
+export interface WeftConfig {
+  port: number;
+  host: string;
+  staticDir: string;
+  iceServers: IceServerConfig[];
+  signalingUrls: string[];
+  /** `null`: any Origin may open a signaling WebSocket. */
+  allowedOrigins: string[] | null;
+}
+
+/** A configuration problem, with a message meant for the person starting the server. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * The repository's `dist/`, found from this file's location so that both
+ * `node build/server/main.js` (compiled) and `server/config.ts` (tests) resolve it,
+ * whatever the working directory.
+ */
+export function defaultStaticDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
+  for (let i = 0; i < MAX_ROOT_SEARCH_DEPTH; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist');
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  // No package.json above (a copied build): assume the build/server/ layout.
+  return resolve(here, '..', '..', 'dist');
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return DEFAULT_PORT;
+  const v = value.trim();
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535 (got "${value}").`);
+  }
+  return n;
+}
+
+function parseHost(value: string | undefined): string {
+  if (value === undefined || value.trim() === '') return DEFAULT_HOST;
+  const v = value.trim();
+  if (!/^[A-Za-z0-9.:_%-]+$/.test(v)) {
+    throw new ConfigError(`HOST must be a host name or IP address, e.g. 127.0.0.1 or 0.0.0.0 (got "${value}").`);
+  }
+  return v;
+}
+
+function parseIceServers(value: string | undefined): IceServerConfig[] {
+  if (value === undefined || value.trim() === '') return [];
+  const hint = 'ICE_SERVERS must be a JSON array like [{"urls":"stun:stun.example.org:3478"}]';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new ConfigError(`${hint}; it is not valid JSON.`);
+  }
+  if (!Array.isArray(parsed)) throw new ConfigError(`${hint}; it is not an array.`);
+  return parsed.map((entry: unknown, i): IceServerConfig => {
+    const where = `ICE_SERVERS[${i}]`;
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      throw new ConfigError(`${where} must be an object with "urls".`);
+    }
+    const e = entry as Record<string, unknown>;
+    for (const key of Object.keys(e)) {
+      if (!ICE_KEYS.has(key)) throw new ConfigError(`${where} has an unknown key "${key}" (allowed: urls, username, credential).`);
+    }
+    const urls = typeof e.urls === 'string' ? [e.urls] : e.urls;
+    if (!Array.isArray(urls) || urls.length === 0) {
+      throw new ConfigError(`${where}.urls must be a URL string or a non-empty array of them.`);
+    }
+    for (const url of urls) {
+      if (typeof url !== 'string' || !ICE_URL.test(url)) {
+        throw new ConfigError(`${where}.urls must be stun:, stuns:, turn: or turns: URLs.`);
+      }
+    }
+    for (const key of ['username', 'credential'] as const) {
+      if (e[key] !== undefined && typeof e[key] !== 'string') throw new ConfigError(`${where}.${key} must be a string.`);
+    }
+    const server: IceServerConfig = { urls: e.urls as string | string[] };
+    if (typeof e.username === 'string') server.username = e.username;
+    if (typeof e.credential === 'string') server.credential = e.credential;
+    return server;
+  });
+}
+
+function parseSignalingUrls(value: string | undefined): string[] {
+  return list(value).map((s) => {
+    let url: URL;
+    try {
+      url = new URL(s);
+    } catch {
+      throw new ConfigError(`SIGNALING_URLS: "${s}" is not a URL (expected e.g. wss://signal.example.org/signal).`);
+    }
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+      throw new ConfigError(`SIGNALING_URLS: "${s}" must start with ws:// or wss://.`);
+    }
+    return s;
+  });
+}
+
+function parseAllowedOrigins(value: string | undefined): string[] | null {
+  const origins = list(value);
+  if (origins.length === 0) return null;
+  return origins.map((s) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(s);
+    } catch {
+      // reported below
+    }
+    // An origin is scheme://host[:port] exactly as browsers send it: no path, no slash.
+    const origin = url !== null && (url.protocol === 'http:' || url.protocol === 'https:') ? url.origin : null;
+    if (origin === null || origin !== s.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(`ALLOWED_ORIGINS: "${s}" is not an origin (expected e.g. https://notes.example.org).`);
+    }
+    return origin;
+  });
+}
+
+/** Reads and validates the configuration from `env` (default: `process.env`). Throws `ConfigError`. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): WeftConfig {
+  const staticDir = env.STATIC_DIR?.trim();
+  return {
+    port: parsePort(env.PORT),
+    host: parseHost(env.HOST),
+    staticDir: staticDir ? resolve(staticDir) : defaultStaticDir(),
+    iceServers: parseIceServers(env.ICE_SERVERS),
+    signalingUrls: parseSignalingUrls(env.SIGNALING_URLS),
+    allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Serves the built PWA from a directory: streamed files with the right type and cache
+ * policy, ETag/Last-Modified revalidation, and an SPA fallback so deep links
+ * (`/note/abc`) load the app. The caller has already checked the method (GET/HEAD) and
+ * resolved the request path with `resolveRequestPath`.
+ */
+import { constants, type Stats } from 'node:fs';
+import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { cacheControlFor } from './cacheControlFor.js';
+import type { Logger } from './logger.js';
+import { mimeTypeFor } from './mimeTypeFor.js';
+import type { ResolvedPath } from './resolveRequestPath.js';
+import { sendText } from './sendText.js';
+
+/** Shown when the static directory holds no build. */
+export const NOT_BUILT_MESSAGE = 'Weft has not been built yet: run `npm run build` (or `npm start`), then reload.';
+
+/** Serves one request from the static root. Never rejects. */
+export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: ResolvedPath) => Promise<void>;
+
+interface OpenFile {
+  handle: FileHandle;
+  stats: Stats;
+}
+
+/** Opens `file` if it is a regular file that really lives under `realRoot` (symlinks included). */
+async function openInside(realRoot: string, file: string): Promise<OpenFile | null> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return null;
+  }
+  if (!real.startsWith(realRoot + sep)) return null;
+  let handle: FileHandle;
+  try {
+    // O_NOFOLLOW-free on purpose: `real` is already resolved; fstat below checks what was opened.
+    handle = await open(real, constants.O_RDONLY);
+  } catch {
+    return null;
+  }
+  const stats = await handle.stat().catch(() => null);
+  if (stats === null || !stats.isFile()) {
+    await handle.close().catch(() => {});
+    return null;
+  }
+  return { handle, stats };
+}
+
+/** Whether a missing path should get the app shell: a navigation to a route, not a missing file. */
+function isSpaRoute(path: ResolvedPath): boolean {
+  const last = path.segments.at(-1);
+  if (path.segments[0] === 'assets') return false;
+  return last === undefined || !last.includes('.');
+}
+
+function isNotModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) {
+    return inm.split(',').some((tag) => {
+      const t = tag.trim();
+      return t === '*' || t === etag || t.replace(/^W\//, '') === etag.replace(/^W\//, '');
+    });
+  }
+  const ims = req.headers['if-modified-since'];
+  if (ims !== undefined) {
+    const since = Date.parse(ims);
+    // HTTP dates have whole seconds.
+    return !Number.isNaN(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+  }
+  return false;
+}
+
+/** Creates the handler for files under `root`. */
+export function createStaticHandler(root: string, logger: Logger): StaticHandler {
+  return async (req, res, path) => {
+    let file: OpenFile | null = null;
+    try {
+      let realRoot: string;
+      let indexStats: Stats | null;
+      try {
+        realRoot = await realpath(root);
+        indexStats = await stat(join(realRoot, 'index.html'));
+      } catch {
+        indexStats = null;
+        realRoot = '';
+      }
+      // Checked per request so a build made while the server runs is picked up.
+      if (indexStats === null || !indexStats.isFile()) {
+        sendText(res, 503, NOT_BUILT_MESSAGE, { 'Retry-After': '10' });
+        return;
+      }
+
+      let servedPath = path.pathname === '/' ? '/index.html' : path.pathname;
+      file = await openInside(realRoot, join(realRoot, ...servedPath.split('/').filter(Boolean)));
+      if (file === null && isSpaRoute(path)) {
+        servedPath = '/index.html';
+        file = await openInside(realRoot, join(realRoot, 'index.html'));
+      }
+      if (file === null) {
+        sendText(res, 404, 'Not found');
+        return;
+      }
+
+      const { stats } = file;
+      const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+      res.setHeader('Cache-Control', cacheControlFor(servedPath));
+      res.setHeader('ETag', etag);
+      res.setHeader('Last-Modified', stats.mtime.toUTCString());
+      if (isNotModified(req, etag, stats.mtimeMs)) {
+        res.statusCode = 304;
+        res.end();
+        return;
+      }
+      res.statusCode = 200;
+      res.setHeader('Content-Type', mimeTypeFor(servedPath));
+      res.setHeader('Content-Length', stats.size);
+      if (req.method === 'HEAD') {
+        res.end();
+        return;
+      }
+      const stream = file.handle.createReadStream({ autoClose: true });
+      file = null; // the stream owns the handle now and closes it
+      await pipeline(stream, res);
+    } catch {
+      // A client that goes away mid-stream lands here too: nothing to report to anyone.
+      if (!res.headersSent) {
+        sendText(res, 500, 'Internal error');
+        logger.error('static file error');
+      } else {
+        res.destroy();
+      }
+    } finally {
+      await file?.handle.close().catch(() => {});
+    }
+  };
+}

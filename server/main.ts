@@ -1,0 +1,78 @@
+/**
+ * Entry point: `node build/server/main.js` (what `npm start` runs). Reads the environment
+ * through `config.ts`, serves the app and signaling, and shuts down gracefully on
+ * SIGINT/SIGTERM: stop accepting, close WebSockets with 1001, finish in-flight HTTP, exit 0.
+ * A second signal, or a shutdown that outlasts its bound, forces exit 1.
+ */
+import { ConfigError, loadConfig, type WeftConfig } from './config.js';
+import { SHUTDOWN_TIMEOUT_MS, createWeftServer } from './createServer.js';
+import { createLogger } from './logger.js';
+
+/** Extra time on top of the server's own shutdown bound before the process is forced out. */
+const FORCE_EXIT_MARGIN_MS = 2_000;
+
+const logger = createLogger();
+
+/**
+ * Last-resort guard: a bug reachable from one socket must not take every peer down with
+ * it. Logs the error's kind and stack frames only — messages can quote client data (a
+ * JSON SyntaxError does).
+ */
+function logUnexpected(kind: string, err: unknown): void {
+  const name = err instanceof Error ? err.name : typeof err;
+  const frames = err instanceof Error && err.stack ? err.stack.split('\n').slice(1, 6).join('\n') : '';
+  logger.error(`${kind}: ${name}`);
+  if (frames) process.stdout.write(frames + '\n');
+}
+process.on('uncaughtException', (err) => logUnexpected('uncaught exception', err));
+process.on('unhandledRejection', (err) => logUnexpected('unhandled rejection', err));
+
+async function main(): Promise<void> {
+  let config: WeftConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`weft: configuration error: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const server = createWeftServer({ ...config, logger });
+  let url: string;
+  try {
+    ({ url } = await server.listen());
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const why = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied' : String(code ?? err);
+    process.stderr.write(`weft: cannot listen on ${config.host}:${config.port}: ${why}.\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.error(`${signal} again: forcing exit`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info(`${signal}: shutting down`);
+    setTimeout(() => {
+      logger.error('shutdown took too long: forcing exit');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS + FORCE_EXIT_MARGIN_MS).unref();
+    server.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // Printed last: whoever waits for this line may signal right away.
+  process.stdout.write(`Weft is running at ${url}\n`);
+}
+
+void main();

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_HOST, DEFAULT_PORT, defaultStaticDir, loadConfig } from '../../../server/config.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
+
+describe('loadConfig', () => {
+  it('has safe defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: DEFAULT_PORT,
+      host: DEFAULT_HOST,
+      staticDir: join(repoRoot, 'dist'),
+      iceServers: [],
+      signalingUrls: [],
+      allowedOrigins: null,
+    });
+    expect(DEFAULT_HOST).toBe('127.0.0.1');
+    expect(DEFAULT_PORT).toBe(8080);
+  });
+
+  it('finds the repository dist/ from the module location', () => {
+    expect(defaultStaticDir()).toBe(join(repoRoot, 'dist'));
+    expect(existsSync(join(defaultStaticDir(), '..', 'package.json'))).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '3000',
+      HOST: '0.0.0.0',
+      STATIC_DIR: 'some/dir',
+      ICE_SERVERS: '[{"urls":"stun:stun.example.org:3478"},{"urls":["turn:t.example.org"],"username":"u","credential":"p"}]',
+      SIGNALING_URLS: ' wss://a.example.org/signal , ws://localhost:4444 ,',
+      ALLOWED_ORIGINS: 'https://notes.example.org, http://localhost:8080/',
+    });
+    expect(config).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      staticDir: resolve('some/dir'),
+      iceServers: [
+        { urls: 'stun:stun.example.org:3478' },
+        { urls: ['turn:t.example.org'], username: 'u', credential: 'p' },
+      ],
+      signalingUrls: ['wss://a.example.org/signal', 'ws://localhost:4444'],
+      allowedOrigins: ['https://notes.example.org', 'http://localhost:8080'],
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer/],
+    [{ PORT: '-1' }, /PORT must be an integer/],
+    [{ PORT: '80.5' }, /PORT must be an integer/],
+    [{ HOST: 'local host' }, /HOST must be/],
+    [{ ICE_SERVERS: 'stun:x' }, /not valid JSON/],
+    [{ ICE_SERVERS: '{"urls":"stun:x"}' }, /not an array/],
+    [{ ICE_SERVERS: '["stun:x"]' }, /ICE_SERVERS\[0\] must be an object/],
+    [{ ICE_SERVERS: '[{"url":"stun:x"}]' }, /unknown key "url"/],
+    [{ ICE_SERVERS: '[{"urls":[]}]' }, /urls must be/],
+    [{ ICE_SERVERS: '[{"urls":"http://x"}]' }, /stun:, stuns:, turn: or turns:/],
+    [{ ICE_SERVERS: '[{"urls":"turn:x","credential":5}]' }, /credential must be a string/],
+    [{ SIGNALING_URLS: 'not a url' }, /SIGNALING_URLS: "not a url" is not a URL/],
+    [{ SIGNALING_URLS: 'https://x.example.org' }, /must start with ws:\/\/ or wss:\/\//],
+    [{ ALLOWED_ORIGINS: 'notes.example.org' }, /is not an origin/],
+    [{ ALLOWED_ORIGINS: 'https://notes.example.org/app' }, /is not an origin/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
