@@ -1,0 +1,39 @@
+import type * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+
+/**
+ * What the status line says:
+ * - `offline`: no way to reach anyone right now (browser offline, or no
+ *   signaling connection) and no peer connected;
+ * - `connecting`: reachable and looking for peers, none connected yet;
+ * - `connected`: at least one peer (another device over WebRTC, or another
+ *   tab of this browser) is connected; see {@link Transport.peerCount}.
+ */
+export type SyncStatus = 'offline' | 'connecting' | 'connected';
+
+/** Which note to sync, straight from its share link (see shareLink.ts). */
+export interface SyncRoom {
+  readonly noteId: string;
+  readonly secret: string;
+}
+
+/**
+ * A live link between one note's Y.Doc and the other peers that have it open.
+ * From creation until `destroy()` it relays doc updates and awareness states
+ * both ways. It never owns the doc or the awareness: the caller creates and
+ * destroys those.
+ */
+export interface Transport {
+  readonly status: SyncStatus;
+  /** Peers connected right now (WebRTC peers + tabs of this browser). */
+  readonly peerCount: number;
+  /** The awareness instance passed to the factory. */
+  readonly awareness: Awareness;
+  /** Calls `listener` after `status` or `peerCount` changed. Returns its disposer. */
+  onChange(listener: () => void): () => void;
+  /** Stops syncing and releases everything the transport acquired. Idempotent. */
+  destroy(): void;
+}
+
+/** Creates a transport for `doc` in `room`; the composition root picks WebRTC or loopback. */
+export type TransportFactory = (doc: Y.Doc, awareness: Awareness, room: SyncRoom) => Transport;

@@ -1,0 +1,146 @@
+/**
+ * Strict check of one y-webrtc message received on a WebRTC data channel,
+ * before y-webrtc sees it. Pure; never throws.
+ *
+ * y-webrtc's `readMessage` trusts its input: garbage throws out of the
+ * data-channel handler, an unknown type makes it answer with an empty message
+ * (which makes the other side throw in turn), and a Yjs update that fails
+ * halfway through decoding may already have integrated some structs. Every
+ * message that passes this check decodes completely with the same readers
+ * y-webrtc and Yjs use, so applying it cannot fail on decoding.
+ *
+ * Message layout (y-webrtc 10, lib0 encoding):
+ * `varuint type` then
+ * - {@link MESSAGE_SYNC}: `varuint syncType` + `varUint8Array payload`
+ *   (state vector for step 1, Yjs update v1 for step 2 and updates);
+ * - {@link MESSAGE_AWARENESS}: `varUint8Array` awareness update
+ *   (`varuint n`, then n × `varuint clientID, varuint clock, varString JSON`);
+ * - {@link MESSAGE_QUERY_AWARENESS}: nothing.
+ * {@link MESSAGE_BC_PEER_ID} is only meaningful on BroadcastChannel: on a data
+ * channel it would let a remote peer add arbitrary ids to y-webrtc's set of
+ * same-browser peers, whose signaling y-webrtc then ignores — a way to cut
+ * others off. It is rejected here.
+ */
+
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as Y from 'yjs';
+
+/** y-webrtc message types (y-webrtc/src/y-webrtc.js). */
+export const MESSAGE_SYNC = 0;
+export const MESSAGE_AWARENESS = 1;
+export const MESSAGE_QUERY_AWARENESS = 3;
+export const MESSAGE_BC_PEER_ID = 4;
+/** y-protocols sync message types (y-protocols/sync.js). */
+export const SYNC_STEP_1 = 0;
+export const SYNC_STEP_2 = 1;
+export const SYNC_UPDATE = 2;
+/** Most client states one awareness message may carry. */
+export const MAX_AWARENESS_CLIENTS = 256;
+/**
+ * Largest JSON of one awareness state, in bytes. Real states (name, colour,
+ * cursor positions) are a few hundred bytes; y-webrtc re-broadcasts remote
+ * states to every peer, so a huge one would be amplified.
+ */
+export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
+
+/**
+ * Result of {@link checkPeerMessage}. `message` is what to hand to y-webrtc:
+ * the input itself, or a rewritten awareness message without entries for our
+ * own client id.
+ */
+export type PeerMessageCheck =
+  | { readonly ok: true; readonly message: Uint8Array }
+  | { readonly ok: false; readonly error: string };
+
+/**
+ * Accepts `message` only if it is a complete, well-formed y-webrtc message of
+ * a type a remote peer may send, with no trailing bytes. Awareness entries
+ * for `localClientId` are removed from the message: nobody else may speak for
+ * us (the awareness protocol only refuses remote *removal* of our state, not a
+ * higher-clock overwrite). They are not an error, because y-webrtc relays
+ * every awareness change to all its peers, so honest peers echo our own state
+ * back to us.
+ */
+export const checkPeerMessage = (message: Uint8Array, localClientId: number): PeerMessageCheck => {
+  try {
+    return check(message, localClientId);
+  } catch (error) {
+    return { ok: false, error: `undecodable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+};
+
+const check = (message: Uint8Array, localClientId: number): PeerMessageCheck => {
+  if (message.byteLength === 0) return { ok: false, error: 'empty message' };
+  const decoder = decoding.createDecoder(message);
+  const type = decoding.readVarUint(decoder);
+  switch (type) {
+    case MESSAGE_SYNC: {
+      const syncType = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (syncType === SYNC_STEP_1) {
+        Y.decodeStateVector(payload);
+      } else if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
+        Y.decodeUpdate(payload);
+      } else {
+        return { ok: false, error: `unknown sync message type ${syncType}` };
+      }
+      break;
+    }
+    case MESSAGE_AWARENESS: {
+      const result = checkAwarenessUpdate(decoding.readVarUint8Array(decoder), localClientId);
+      if (typeof result === 'string') return { ok: false, error: result };
+      if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
+      if (result === null) return { ok: true, message };
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+      encoding.writeVarUint8Array(encoder, result);
+      return { ok: true, message: encoding.toUint8Array(encoder) };
+    }
+    case MESSAGE_QUERY_AWARENESS:
+      break;
+    case MESSAGE_BC_PEER_ID:
+      return { ok: false, error: 'BroadcastChannel peer-id message on a data channel' };
+    default:
+      return { ok: false, error: `unknown message type ${type}` };
+  }
+  if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
+  return { ok: true, message };
+};
+
+interface AwarenessEntry {
+  readonly clientId: number;
+  readonly clock: number;
+  readonly json: Uint8Array;
+}
+
+/**
+ * Checks an awareness update. Returns an error string, null when it may pass
+ * unchanged, or the re-encoded update without our own client's entries.
+ */
+const checkAwarenessUpdate = (update: Uint8Array, localClientId: number): string | null | Uint8Array => {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  if (count > MAX_AWARENESS_CLIENTS) return `awareness update with ${count} clients`;
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const kept: AwarenessEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const clientId = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const json = decoding.readVarUint8Array(decoder);
+    if (json.byteLength > MAX_AWARENESS_STATE_BYTES) return `awareness state of ${json.byteLength} bytes`;
+    const state: unknown = JSON.parse(utf8.decode(json));
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) return 'awareness state is not an object';
+    if (clientId !== localClientId) kept.push({ clientId, clock, json });
+  }
+  if (decoding.hasContent(decoder)) return 'trailing bytes in awareness update';
+  if (kept.length === count) return null;
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, kept.length);
+  for (const entry of kept) {
+    encoding.writeVarUint(encoder, entry.clientId);
+    encoding.writeVarUint(encoder, entry.clock);
+    encoding.writeVarUint8Array(encoder, entry.json);
+  }
+  return encoding.toUint8Array(encoder);
+};

@@ -1,0 +1,120 @@
+/**
+ * Presence: who is here, under which name and colour. Remote awareness
+ * states are untrusted input from any peer that has the link: everything read
+ * from them is validated, bounded and returned as plain text.
+ */
+
+import type { Awareness } from 'y-protocols/awareness';
+
+/** Longest display name, in code points. */
+export const MAX_DISPLAY_NAME_LENGTH = 40;
+/** Name used when the user has not picked one (or picked only whitespace). */
+export const DEFAULT_DISPLAY_NAME = 'Anonymous';
+/** Most peers {@link readPeers} returns; a room full of fake states must not flood the UI. */
+export const MAX_LISTED_PEERS = 64;
+/**
+ * Characters of a raw name we look at before sanitizing. A 1 MB name from a
+ * hostile peer is cut to this first, so sanitizing stays cheap.
+ */
+const RAW_NAME_SCAN_LIMIT = MAX_DISPLAY_NAME_LENGTH * 8;
+
+/**
+ * Cursor colours: distinct hues dark enough for white text labels and visible
+ * as selection backgrounds on a light page.
+ */
+export const PRESENCE_PALETTE: readonly string[] = [
+  '#d1495b',
+  '#2e86ab',
+  '#3b8b5a',
+  '#8e5ea2',
+  '#c05f00',
+  '#00838f',
+  '#ad1457',
+  '#5d6d1e',
+  '#4455c8',
+  '#8d6e63',
+];
+
+/** What the local user shows to others. */
+export interface LocalUser {
+  readonly name: string;
+  readonly color: string;
+}
+
+/** A remote peer as the UI may render it: all fields validated. */
+export interface PresencePeer {
+  readonly clientId: number;
+  readonly name: string;
+  readonly color: string;
+}
+
+// C0/C1 controls, bidi embeddings/overrides/isolates (can reorder the text
+// around a name), zero-width and invisible formatting characters, BOM.
+// eslint-disable-next-line no-control-regex
+const UNSAFE_CHARS = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+const WHITESPACE_RUN = /\s+/g;
+const HEX_COLOR = /^#[0-9a-fA-F]{6}$/;
+
+/**
+ * Cleans a display name for showing and sending: NFC, unsafe/invisible
+ * characters removed, whitespace collapsed and trimmed, at most
+ * {@link MAX_DISPLAY_NAME_LENGTH} code points (never splitting a surrogate
+ * pair); {@link DEFAULT_DISPLAY_NAME} when nothing is left or the input is
+ * not a string.
+ */
+export const sanitizeDisplayName = (raw: unknown): string => {
+  if (typeof raw !== 'string') return DEFAULT_DISPLAY_NAME;
+  const cleaned = raw
+    .slice(0, RAW_NAME_SCAN_LIMIT)
+    .normalize('NFC')
+    // Whitespace first: tabs and newlines are controls too, but mean "space".
+    .replace(WHITESPACE_RUN, ' ')
+    .replace(UNSAFE_CHARS, '')
+    .replace(WHITESPACE_RUN, ' ')
+    .trim();
+  // Array.from splits by code point, so a cut never leaves half a surrogate pair.
+  const name = Array.from(cleaned).slice(0, MAX_DISPLAY_NAME_LENGTH).join('').trim();
+  // A lone surrogate (from slicing the raw input) is not render-safe either.
+  const wellFormed = name.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
+  return wellFormed === '' ? DEFAULT_DISPLAY_NAME : wellFormed;
+};
+
+/** Deterministic palette colour for a Yjs client id (same id → same colour on every peer). */
+export const colorForClient = (clientId: number): string => {
+  const index = Number.isSafeInteger(clientId) ? Math.abs(clientId) % PRESENCE_PALETTE.length : 0;
+  return PRESENCE_PALETTE[index] ?? '#777777';
+};
+
+/** The colour a peer claims if it is a plain `#rrggbb` value, else its palette colour. */
+export const sanitizeColor = (raw: unknown, clientId: number): string =>
+  typeof raw === 'string' && HEX_COLOR.test(raw) ? raw.toLowerCase() : colorForClient(clientId);
+
+/** The local user's presence fields, sanitized (what the UI puts into the awareness state). */
+export const localUser = (name: unknown, clientId: number): LocalUser => ({
+  name: sanitizeDisplayName(name),
+  color: colorForClient(clientId),
+});
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The remote peers in `awareness`, validated: states that are not plain
+ * objects are skipped, as is any state under our own client id (our identity
+ * is ours alone); names are sanitized, colours checked. Sorted by client id,
+ * at most {@link MAX_LISTED_PEERS}.
+ */
+export const readPeers = (awareness: Awareness): PresencePeer[] => {
+  const peers: PresencePeer[] = [];
+  const ownId = awareness.clientID;
+  for (const [clientId, state] of awareness.getStates()) {
+    if (clientId === ownId || !Number.isSafeInteger(clientId) || !isRecord(state)) continue;
+    peers.push({
+      clientId,
+      name: sanitizeDisplayName(state.name),
+      color: sanitizeColor(state.color, clientId),
+    });
+  }
+  peers.sort((a, b) => a.clientId - b.clientId);
+  return peers.slice(0, MAX_LISTED_PEERS);
+};

@@ -1,0 +1,179 @@
+/**
+ * Share links: the one format that carries a note id and its secret.
+ *
+ * Format (version 1):
+ *
+ * ```text
+ * <origin>/#/share/v1/<noteId>/<secret>
+ * ```
+ *
+ * - Everything after `#` is the URL fragment, which browsers never send to
+ *   any server (not in requests, not in `Referer`).
+ * - `noteId` and `secret` are each {@link ID_BYTES} = 16 random bytes (128 bits)
+ *   encoded as unpadded base64url (RFC 4648 §5, alphabet `A–Z a–z 0–9 - _`),
+ *   which is exactly {@link ENCODED_ID_LENGTH} = 22 characters. The encoding
+ *   must be canonical: the last character carries only 2 significant bits, so
+ *   it is one of `AEIMQUYcgkosw048`.
+ * - `share` names the route and `v1` the format version; a future format gets
+ *   a new version segment and this parser reports it as unsupported rather
+ *   than guessing.
+ * - Nothing else is allowed: no trailing slash, query, extra segment or
+ *   percent-encoding.
+ *
+ * The in-app route for a local note is the app's business, not this module's.
+ */
+
+/** Random bytes in a note id and in a share secret (128 bits each). */
+export const ID_BYTES = 16;
+/** Length of {@link ID_BYTES} bytes as unpadded base64url. */
+export const ENCODED_ID_LENGTH = Math.ceil((ID_BYTES * 8) / 6);
+/** Fragment route of a share link, before the version segment. */
+export const SHARE_ROUTE = '/share/';
+/** The version segment this module writes and reads. */
+export const SHARE_LINK_VERSION = 'v1';
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
+
+/** Why a fragment is not a valid share link. `not-a-share-link` means "some other route": not an error to show. */
+export type ShareLinkErrorCode =
+  | 'not-a-share-link'
+  | 'unsupported-version'
+  | 'missing-note-id'
+  | 'missing-secret'
+  | 'extra-parts'
+  | 'bad-characters'
+  | 'too-short'
+  | 'too-long'
+  | 'not-canonical';
+
+/** Result of {@link parseShareFragment}. */
+export type ParsedShareFragment =
+  | { readonly ok: true; readonly noteId: string; readonly secret: string }
+  | { readonly ok: false; readonly code: ShareLinkErrorCode; readonly error: string };
+
+/** Encodes bytes as unpadded base64url. */
+export const toBase64url = (bytes: Uint8Array): string => {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const b0 = bytes[i] ?? 0;
+    const b1 = bytes[i + 1] ?? 0;
+    const b2 = bytes[i + 2] ?? 0;
+    const triple = (b0 << 16) | (b1 << 8) | b2;
+    const chars = i + 2 < bytes.length ? 4 : i + 1 < bytes.length ? 3 : 2;
+    for (let c = 0; c < chars; c++) out += BASE64URL_ALPHABET[(triple >> (18 - 6 * c)) & 63];
+  }
+  return out;
+};
+
+/** Decodes unpadded base64url; null when it contains other characters or has an impossible length. */
+export const fromBase64url = (text: string): Uint8Array | null => {
+  if (!BASE64URL_CHARS.test(text) || text.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let bits = 0;
+  let value = 0;
+  let index = 0;
+  for (const char of text) {
+    value = (value << 6) | BASE64URL_ALPHABET.indexOf(char);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[index++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+};
+
+/** `ID_BYTES` fresh random bytes as base64url: a new share secret. */
+export const generateSecret = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
+
+/**
+ * A fresh random note id in the format share links require. (Note ids are
+ * minted by the app; they must look like this to be shareable.)
+ */
+export const generateNoteId = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
+
+/** Checks one 22-character base64url field; returns an error or null. */
+const checkField = (
+  value: string,
+  what: 'note id' | 'secret',
+): { code: ShareLinkErrorCode; error: string } | null => {
+  if (!BASE64URL_CHARS.test(value)) {
+    return {
+      code: 'bad-characters',
+      error: `The ${what} in this link contains characters that are not allowed (only A–Z, a–z, 0–9, "-" and "_"). The link may have been cut or changed while copying.`,
+    };
+  }
+  if (value.length < ENCODED_ID_LENGTH) {
+    return {
+      code: 'too-short',
+      error: `The ${what} in this link is too short (${value.length} of ${ENCODED_ID_LENGTH} characters). The link may have been cut off while copying.`,
+    };
+  }
+  if (value.length > ENCODED_ID_LENGTH) {
+    return {
+      code: 'too-long',
+      error: `The ${what} in this link is too long (${value.length} instead of ${ENCODED_ID_LENGTH} characters).`,
+    };
+  }
+  const bytes = fromBase64url(value);
+  if (bytes === null || toBase64url(bytes) !== value) {
+    return { code: 'not-canonical', error: `The ${what} in this link is not valid (its last character is wrong).` };
+  }
+  return null;
+};
+
+/** True when `hash` is meant to be a share link (valid or not): starts with `#/share/`. */
+export const isShareFragment = (hash: string): boolean =>
+  (hash.startsWith('#') ? hash.slice(1) : hash).startsWith(SHARE_ROUTE);
+
+/**
+ * The one strict parser for share-link fragments. Accepts `location.hash`
+ * with or without the leading `#`. Every rejection carries a message meant
+ * for the user; `code: 'not-a-share-link'` means the fragment is some other
+ * route and should not be shown as an error.
+ */
+export const parseShareFragment = (hash: string): ParsedShareFragment => {
+  const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
+  const fail = (code: ShareLinkErrorCode, error: string): ParsedShareFragment => ({ ok: false, code, error });
+  if (!fragment.startsWith(SHARE_ROUTE)) {
+    return fail('not-a-share-link', 'This is not a Weft share link.');
+  }
+  const parts = fragment.slice(SHARE_ROUTE.length).split('/');
+  const [version, noteId, secret] = parts;
+  if (version !== SHARE_LINK_VERSION) {
+    return version === undefined || version === ''
+      ? fail('missing-note-id', 'This share link is incomplete: it has no note id.')
+      : /^v\d+$/.test(version)
+        ? fail('unsupported-version', `This share link uses format ${version}, which this version of Weft cannot open. Update the app and try again.`)
+        : fail('unsupported-version', 'This share link is not in a format Weft understands.');
+  }
+  if (noteId === undefined || noteId === '') {
+    return fail('missing-note-id', 'This share link is incomplete: it has no note id.');
+  }
+  if (secret === undefined || secret === '') {
+    return fail('missing-secret', 'This share link is incomplete: it has no secret key, so the note cannot be opened.');
+  }
+  if (parts.length > 3) {
+    return fail('extra-parts', 'This share link has unexpected extra parts after the secret key.');
+  }
+  const idProblem = checkField(noteId, 'note id');
+  if (idProblem) return fail(idProblem.code, idProblem.error);
+  const secretProblem = checkField(secret, 'secret');
+  if (secretProblem) return fail(secretProblem.code, secretProblem.error);
+  return { ok: true, noteId, secret };
+};
+
+/**
+ * Builds a share link. `origin` is e.g. `location.origin` (a trailing slash is
+ * tolerated); the result is `<origin>/#/share/v1/<noteId>/<secret>`.
+ *
+ * @throws TypeError when `noteId` or `secret` is not in the required format,
+ *   so that we never hand out a link our own parser would reject.
+ */
+export const formatShareLink = (origin: string, noteId: string, secret: string): string => {
+  const link = `#${SHARE_ROUTE}${SHARE_LINK_VERSION}/${noteId}/${secret}`;
+  const parsed = parseShareFragment(link);
+  if (!parsed.ok) throw new TypeError(`cannot format share link: ${parsed.error}`);
+  return `${origin.replace(/\/+$/, '')}/${link}`;
+};

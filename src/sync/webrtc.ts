@@ -1,0 +1,271 @@
+/**
+ * The real {@link Transport}: y-webrtc's `WebrtcProvider`, configured for
+ * Weft and hardened.
+ *
+ * - Signaling: our own server only (same-origin `/signal` plus configured
+ *   extras; see syncConfig.ts), never y-webrtc's public defaults.
+ * - Topic and key: room name from keys.ts, `password` = the link's secret.
+ * - ICE: `peerOpts.config.iceServers` from the deploy configuration (default
+ *   none: LAN and loopback peers still connect).
+ * - Data channels: through chunkedWrtc.ts (large messages framed, every
+ *   received message checked by peerMessage.ts, misbehaving peers dropped and
+ *   their signaling ignored for {@link BLOCK_DURATION_MS}).
+ * - Signaling frames: through signalingGuard.ts.
+ * - Same-browser tabs: BroadcastChannel (`filterBcConns: true`, so two tabs
+ *   sync over BroadcastChannel and do not also open WebRTC to each other).
+ *
+ * Remote updates are applied by y-webrtc with its `Room` object as the
+ * transaction origin.
+ */
+
+import type * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import { WebrtcProvider } from 'y-webrtc';
+import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import { deriveRoomName, roomPassword } from './keys';
+import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
+import { checkPeerMessage } from './peerMessage';
+import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
+import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './syncConfig';
+
+/** How long a peer dropped for misbehaviour is ignored on signaling. */
+export const BLOCK_DURATION_MS = 60_000;
+/** y-webrtc's connection cap per room (its default is random in 20..34; a fixed cap is easier to reason about). */
+export const MAX_WEBRTC_CONNECTIONS = 20;
+
+/** Options of {@link createWebrtcTransportFactory}. */
+export interface WebrtcTransportOptions {
+  /** Deploy configuration (syncConfig.ts `loadSyncConfig`). */
+  config?: SyncConfig;
+  /** Where the app runs, for the same-origin signaling URL; default `globalThis.location`. */
+  location?: { protocol: string; host: string };
+  /** Full signaling list, replacing the one derived from `location` + `config` (tests). */
+  signaling?: string[];
+  /** WebRTC implementation; default the browser's. */
+  wrtc?: WrtcImplementation;
+  /** The provider class (tests load a second y-webrtc instance to simulate a second browser). */
+  WebrtcProvider?: typeof WebrtcProvider;
+}
+
+/** Minimal view of y-webrtc's signaling connection (lib0 WebsocketClient). */
+interface SignalingConnView {
+  readonly connected: boolean;
+  readonly ws: WebSocket | null;
+  on(event: 'connect' | 'disconnect', listener: () => void): void;
+  off(event: 'connect' | 'disconnect', listener: () => void): void;
+}
+
+/** Notes with a live WebRTC transport in this tab. y-webrtc allows one provider per room per tab. */
+const openNotes = new Set<string>();
+/**
+ * Teardown of the last transport per room name: y-webrtc deletes a room
+ * asynchronously, and opening the same room before that finished throws
+ * (unhandled) inside its constructor. A new transport waits for this.
+ */
+const closingRooms = new Map<string, Promise<void>>();
+
+const browserWrtc = (): WrtcImplementation | undefined => {
+  const g = globalThis as unknown as Partial<WrtcImplementation>;
+  return g.RTCPeerConnection && g.RTCSessionDescription && g.RTCIceCandidate
+    ? { RTCPeerConnection: g.RTCPeerConnection, RTCSessionDescription: g.RTCSessionDescription, RTCIceCandidate: g.RTCIceCandidate }
+    : undefined;
+};
+
+const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
+
+/**
+ * Returns a {@link TransportFactory} that syncs over WebRTC. Throws when a
+ * transport for the same note is already open in this tab (y-webrtc cannot
+ * have two providers for one room; the composition root must reuse or
+ * destroy the first).
+ */
+export const createWebrtcTransportFactory =
+  (options: WebrtcTransportOptions = {}): TransportFactory =>
+  (doc, awareness, room) =>
+    new WebrtcTransport(doc, awareness, room, options);
+
+class WebrtcTransport implements Transport {
+  private readonly listeners = new Set<() => void>();
+  private readonly disposers: (() => void)[] = [];
+  private readonly blocked = new Map<string, number>();
+  private provider: WebrtcProvider | null = null;
+  private webrtcPeers = 0;
+  private bcPeers = 0;
+  private destroyed = false;
+  private lastStatus: SyncStatus;
+  private lastPeerCount = 0;
+
+  constructor(
+    private readonly doc: Y.Doc,
+    readonly awareness: Awareness,
+    private readonly room: SyncRoom,
+    private readonly options: WebrtcTransportOptions,
+  ) {
+    if (openNotes.has(room.noteId)) {
+      throw new Error(`a sync transport for note ${room.noteId} is already open in this tab`);
+    }
+    openNotes.add(room.noteId);
+    this.lastStatus = this.computeStatus();
+    if (typeof globalThis.addEventListener === 'function') {
+      const onNetwork = (): void => this.update();
+      globalThis.addEventListener('online', onNetwork);
+      globalThis.addEventListener('offline', onNetwork);
+      this.disposers.push(() => {
+        globalThis.removeEventListener('online', onNetwork);
+        globalThis.removeEventListener('offline', onNetwork);
+      });
+    }
+    void this.start();
+  }
+
+  get status(): SyncStatus {
+    return this.lastStatus;
+  }
+
+  get peerCount(): number {
+    return this.lastPeerCount;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const dispose of this.disposers.splice(0).reverse()) dispose();
+    this.listeners.clear();
+    openNotes.delete(this.room.noteId);
+  }
+
+  private async start(): Promise<void> {
+    let roomName: string;
+    try {
+      roomName = await deriveRoomName(this.room.noteId, this.room.secret);
+      await closingRooms.get(roomName);
+    } catch {
+      return; // WebCrypto unavailable: stay offline rather than throw later.
+    }
+    if (this.destroyed) return;
+    const { config = DEFAULT_SYNC_CONFIG } = this.options;
+    const signaling =
+      this.options.signaling ??
+      resolveSignalingUrls(this.options.location ?? globalThis.location ?? { protocol: '', host: '' }, config);
+    const baseWrtc = this.options.wrtc ?? browserWrtc();
+    const wrtc = baseWrtc
+      ? createChunkedWrtc(baseWrtc, {
+          filter: (message) => {
+            const checked = checkPeerMessage(message, this.doc.clientID);
+            return checked.ok ? checked.message : null;
+          },
+          onOpenChannelsChange: (count) => {
+            this.webrtcPeers = count;
+            this.update();
+          },
+          onViolation: (channel) => this.blockPeerOf(channel),
+        })
+      : undefined;
+    const Provider = this.options.WebrtcProvider ?? WebrtcProvider;
+    const provider = new Provider(roomName, this.doc, {
+      signaling,
+      password: roomPassword(this.room.secret),
+      awareness: this.awareness,
+      maxConns: MAX_WEBRTC_CONNECTIONS,
+      filterBcConns: true,
+      peerOpts: { config: { iceServers: config.iceServers }, ...(wrtc ? { wrtc } : {}) },
+    });
+    this.provider = provider;
+
+    this.disposers.push(
+      registerGuardedRoom(roomName, {
+        key: provider.key,
+        context: {
+          hasConnection: (peerId) => provider.room?.webrtcConns.has(peerId) ?? false,
+          get connectionCount() {
+            return provider.room?.webrtcConns.size ?? 0;
+          },
+          maxConnections: MAX_WEBRTC_CONNECTIONS,
+          isBlocked: (peerId) => this.isBlocked(peerId),
+        },
+      }),
+    );
+
+    const onPeers = ({ bcPeers }: { bcPeers: string[] }): void => {
+      this.bcPeers = bcPeers.length;
+      this.update();
+    };
+    provider.on('peers', onPeers);
+    this.disposers.push(() => provider.off('peers', onPeers));
+
+    for (const conn of provider.signalingConns as SignalingConnView[]) {
+      const onConnect = (): void => {
+        if (conn.ws) guardSignalingSocket(conn.ws);
+        this.update();
+      };
+      const onDisconnect = (): void => this.update();
+      if (conn.ws) guardSignalingSocket(conn.ws);
+      conn.on('connect', onConnect);
+      conn.on('disconnect', onDisconnect);
+      this.disposers.push(() => {
+        conn.off('connect', onConnect);
+        conn.off('disconnect', onDisconnect);
+      });
+    }
+
+    this.disposers.push(() => {
+      // y-webrtc's destroy() leaves the provider registered with its
+      // signaling connections (sockets stay open): disconnect first.
+      provider.disconnect();
+      provider.destroy();
+      // destroy() deletes the room once the key promise settles; make the
+      // next transport for this room wait for that.
+      const closed = Promise.resolve(provider.key).then(
+        () => undefined,
+        () => undefined,
+      );
+      closingRooms.set(roomName, closed);
+      void closed.then(() => {
+        if (closingRooms.get(roomName) === closed) closingRooms.delete(roomName);
+      });
+      this.provider = null;
+    });
+    this.update();
+  }
+
+  private isBlocked(peerId: string): boolean {
+    const until = this.blocked.get(peerId);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.blocked.delete(peerId);
+    return false;
+  }
+
+  /** Finds the y-webrtc connection that owns `channel` and ignores its peer for a while. */
+  private blockPeerOf(channel: RTCDataChannel): void {
+    const conns = this.provider?.room?.webrtcConns;
+    if (!conns) return;
+    for (const [peerId, conn] of conns) {
+      if ((conn.peer as { _channel?: unknown } | null)?._channel === channel) {
+        this.blocked.set(peerId, Date.now() + BLOCK_DURATION_MS);
+      }
+    }
+  }
+
+  private computeStatus(): SyncStatus {
+    if (this.webrtcPeers + this.bcPeers > 0) return 'connected';
+    if (!browserOnline() || this.provider === null) return 'offline';
+    const signalingUp = (this.provider.signalingConns as SignalingConnView[]).some((conn) => conn.connected);
+    return signalingUp ? 'connecting' : 'offline';
+  }
+
+  private update(): void {
+    if (this.destroyed) return;
+    const status = this.computeStatus();
+    const peerCount = this.webrtcPeers + this.bcPeers;
+    if (status === this.lastStatus && peerCount === this.lastPeerCount) return;
+    this.lastStatus = status;
+    this.lastPeerCount = peerCount;
+    for (const listener of [...this.listeners]) listener();
+  }
+}

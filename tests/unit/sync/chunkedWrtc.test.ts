@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error simple-peer ships no types; this is the exact build y-webrtc imports.
+import SimplePeer from 'simple-peer/simplepeer.min.js';
+import { createChunkedWrtc } from '../../../src/sync/chunkedWrtc';
+import { FRAME_MARKER, MAX_FRAME_BYTES } from '../../../src/sync/chunking';
+import type { FakeDataChannel, FakePeerConnection} from './fakeWrtc';
+import { FAKE_MAX_MESSAGE_BYTES, fakeWrtc } from './fakeWrtc';
+import { randomBytes, testSeed } from './prng';
+
+const SEED = testSeed(4242);
+
+interface PeerLike {
+  on(event: string, listener: (...args: never[]) => void): void;
+  send(data: Uint8Array): void;
+  signal(data: unknown): void;
+  destroy(): void;
+  destroyed: boolean;
+  _pc: FakePeerConnection;
+  _channel: unknown;
+}
+const Peer = SimplePeer as new (opts: Record<string, unknown>) => PeerLike;
+
+/** Two simple-peer instances connected through `wrtcA`/`wrtcB`. */
+const connectPair = async (wrtcA: unknown, wrtcB: unknown): Promise<[PeerLike, PeerLike]> => {
+  const a = new Peer({ initiator: true, wrtc: wrtcA });
+  const b = new Peer({ wrtc: wrtcB });
+  a.on('signal', (signal: never) => b.signal(signal));
+  b.on('signal', (signal: never) => a.signal(signal));
+  await Promise.all([a, b].map((p) => new Promise<void>((resolve) => p.on('connect', () => resolve()))));
+  return [a, b];
+};
+
+const innerChannel = (peer: PeerLike): FakeDataChannel => peer._pc.channel as FakeDataChannel;
+
+const nextData = (peer: PeerLike): Promise<Uint8Array> =>
+  new Promise((resolve) => peer.on('data', ((data: Uint8Array) => resolve(new Uint8Array(data))) as never));
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
+
+describe('chunked wrtc under simple-peer (the build y-webrtc uses)', () => {
+  it('the fake enforces the 256 KiB limit: a plain channel cannot carry 1 MB', async () => {
+    const [a, b] = await connectPair(fakeWrtc, fakeWrtc);
+    expect(() => a.send(new Uint8Array(1024 * 1024))).toThrow(/maxMessageSize/);
+    expect(FAKE_MAX_MESSAGE_BYTES).toBe(256 * 1024);
+    a.destroy();
+    b.destroy();
+  });
+
+  it.each([
+    ['1 MB', 1024 * 1024],
+    ['5 MB', 5 * 1024 * 1024],
+  ])('carries %s through simple-peer in frames of at most MAX_FRAME_BYTES', async (_name, size) => {
+    const opened: number[] = [];
+    const wrtcA = createChunkedWrtc(fakeWrtc, { onOpenChannelsChange: (n) => opened.push(n) });
+    const wrtcB = createChunkedWrtc(fakeWrtc);
+    const [a, b] = await connectPair(wrtcA, wrtcB);
+    expect(wrtcA.openChannels).toBe(1);
+    const message = randomBytes(size, SEED + size);
+    message[0] = 0;
+    const received = nextData(b);
+    a.send(message);
+    const data = await received;
+    expect(data.byteLength).toBe(size);
+    expect(sameBytes(data, message)).toBe(true);
+    const sent = innerChannel(a).sent;
+    expect(Math.max(...sent)).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+    expect(sent.length).toBeGreaterThanOrEqual(size / MAX_FRAME_BYTES);
+    // Small messages after a big one still arrive, in order, raw.
+    const small = nextData(a);
+    b.send(Uint8Array.of(1, 2, 3));
+    expect(await small).toEqual(Uint8Array.of(1, 2, 3));
+    expect(innerChannel(b).sent.at(-1)).toBe(3);
+    a.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(wrtcA.openChannels).toBe(0);
+    expect(opened).toEqual([1, 0]);
+    b.destroy();
+  });
+
+  it('drops invalid messages and closes the channel after repeated strikes', async () => {
+    const violations: string[] = [];
+    const wrtcB = createChunkedWrtc(fakeWrtc, {
+      filter: (m) => (m[0] === 0xee ? null : m[0] === 0xef ? Uint8Array.of(1) : m),
+      onViolation: (_channel, reason) => violations.push(reason),
+    });
+    const [a, b] = await connectPair(fakeWrtc, wrtcB);
+    const got: number[] = [];
+    b.on('data', ((data: Uint8Array) => got.push(...data)) as never);
+    const channelOfB = innerChannel(b);
+    const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 5));
+    channelOfB.inject(Uint8Array.of(0xee)); // strike 1: filtered out
+    channelOfB.inject(Uint8Array.of(7));
+    channelOfB.inject(Uint8Array.of(0xef, 0xef)); // rewritten by the filter
+    channelOfB.inject(new Uint8Array(0)); // strike 2: empty
+    await tick();
+    expect(got).toEqual([7, 1]);
+    expect(violations).toEqual([]);
+    channelOfB.inject(Uint8Array.of(0xee)); // strike 3
+    expect(violations).toEqual(['invalid message']);
+    channelOfB.inject(Uint8Array.of(9)); // closed: ignored
+    await tick();
+    expect(got).toEqual([7, 1]);
+    expect(b.destroyed).toBe(true);
+    a.destroy();
+  });
+
+  it('closes at once on a framing violation', async () => {
+    const violations: string[] = [];
+    const wrtcB = createChunkedWrtc(fakeWrtc, { onViolation: (_c, reason) => violations.push(reason) });
+    const [a, b] = await connectPair(fakeWrtc, wrtcB);
+    const bad = new Uint8Array(20);
+    bad[0] = FRAME_MARKER; // count 0
+    innerChannel(b).inject(bad);
+    expect(violations).toEqual(['framing: bad-count']);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(b.destroyed).toBe(true);
+    a.destroy();
+  });
+
+  it('queues frames while the real channel is congested and resumes on bufferedamountlow', async () => {
+    const wrtcA = createChunkedWrtc(fakeWrtc);
+    const [a, b] = await connectPair(wrtcA, fakeWrtc);
+    const inner = innerChannel(a);
+    inner.bufferedAmount = 2 * 1024 * 1024; // pretend the network is slow
+    const message = randomBytes(100 * 1024, SEED);
+    message[0] = 0;
+    const received = new Promise<Uint8Array>((resolve) => {
+      // b is unwrapped: it sees frames; collect until the last one.
+      const frames: Uint8Array[] = [];
+      b.on('data', ((d: Uint8Array) => {
+        frames.push(new Uint8Array(d));
+        if (frames.length === Math.ceil(message.length / (MAX_FRAME_BYTES - 13))) resolve(new Uint8Array(frames.length));
+      }) as never);
+    });
+    a.send(message);
+    expect(inner.sent).toHaveLength(0);
+    expect((a._channel as { bufferedAmount: number }).bufferedAmount).toBeGreaterThan(inner.bufferedAmount);
+    inner.bufferedAmount = 0;
+    (inner.onbufferedamountlow as (e: unknown) => void)({});
+    await received;
+    expect(inner.sent.length).toBeGreaterThan(1);
+    a.destroy();
+    b.destroy();
+  });
+});

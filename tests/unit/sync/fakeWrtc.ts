@@ -1,0 +1,177 @@
+/**
+ * A minimal in-process WebRTC implementation, just enough for simple-peer
+ * (offer/answer, one data channel, getStats with a selected candidate pair).
+ * Its data channels enforce Chromium's 256 KiB message limit, so a test
+ * using it fails the way a browser would if large messages were not split.
+ */
+
+/** Chromium's SCTP max message size. */
+export const FAKE_MAX_MESSAGE_BYTES = 256 * 1024;
+
+export class FakeDataChannel {
+  readyState: RTCDataChannelState = 'connecting';
+  bufferedAmount = 0;
+  binaryType = 'blob';
+  bufferedAmountLowThreshold = 0;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onopen: ((event: unknown) => void) | null = null;
+  onclose: ((event: unknown) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  onbufferedamountlow: ((event: unknown) => void) | null = null;
+  partner: FakeDataChannel | null = null;
+  /** Size of every message this channel sent. */
+  readonly sent: number[] = [];
+
+  constructor(readonly label: string) {}
+
+  send(data: ArrayBufferView | ArrayBuffer): void {
+    if (this.readyState !== 'open') throw new Error('InvalidStateError: channel not open');
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.byteLength > FAKE_MAX_MESSAGE_BYTES) throw new TypeError(`message of ${bytes.byteLength} bytes exceeds maxMessageSize`);
+    this.sent.push(bytes.byteLength);
+    const copy = bytes.slice().buffer;
+    const partner = this.partner;
+    setImmediate(() => {
+      if (partner && partner.readyState === 'open') partner.onmessage?.({ data: copy });
+    });
+  }
+
+  /** Lets a test inject raw bytes as if the partner had sent them (bypassing any wrapper on the partner). */
+  inject(bytes: Uint8Array): void {
+    this.onmessage?.({ data: bytes.slice().buffer });
+  }
+
+  open(): void {
+    this.readyState = 'open';
+    this.onopen?.({});
+  }
+
+  close(): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    setImmediate(() => this.onclose?.({}));
+    this.partner?.close();
+  }
+}
+
+const registry = new Map<string, FakePeerConnection>();
+let nextId = 0;
+
+export class FakePeerConnection {
+  readonly id = `pc${nextId++}`;
+  localDescription: { type: string; sdp: string } | null = null;
+  remoteDescription: { type: string; sdp: string } | null = null;
+  signalingState = 'stable';
+  iceConnectionState = 'new';
+  iceGatheringState = 'new';
+  connectionState = 'new';
+  onicecandidate: ((event: { candidate: unknown }) => void) | null = null;
+  oniceconnectionstatechange: (() => void) | null = null;
+  onicegatheringstatechange: (() => void) | null = null;
+  onconnectionstatechange: (() => void) | null = null;
+  onsignalingstatechange: (() => void) | null = null;
+  ondatachannel: ((event: { channel: unknown }) => void) | null = null;
+  ontrack: (() => void) | null = null;
+  channel: FakeDataChannel | null = null;
+  private remoteId: string | null = null;
+
+  constructor(_config?: unknown) {
+    registry.set(this.id, this);
+  }
+
+  createDataChannel(label: string): FakeDataChannel {
+    this.channel = new FakeDataChannel(label);
+    return this.channel;
+  }
+
+  async createOffer(): Promise<{ type: string; sdp: string }> {
+    return { type: 'offer', sdp: `fake ${this.id}\n` };
+  }
+
+  async createAnswer(): Promise<{ type: string; sdp: string }> {
+    return { type: 'answer', sdp: `fake ${this.id}\n` };
+  }
+
+  async setLocalDescription(description: { type: string; sdp: string }): Promise<void> {
+    this.localDescription = description;
+    this.setSignalingState(description.type === 'offer' ? 'have-local-offer' : 'stable');
+    setImmediate(() => {
+      this.onicecandidate?.({ candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMLineIndex: 0, sdpMid: '0' } });
+      this.iceGatheringState = 'complete';
+      this.onicegatheringstatechange?.();
+      this.onicecandidate?.({ candidate: null });
+    });
+    if (description.type === 'answer') setImmediate(() => this.connect());
+  }
+
+  async setRemoteDescription(description: { type: string; sdp: string }): Promise<void> {
+    this.remoteDescription = { type: description.type, sdp: description.sdp };
+    this.remoteId = description.sdp.split(/\s/)[1] ?? null;
+    this.setSignalingState(description.type === 'offer' ? 'have-remote-offer' : 'stable');
+  }
+
+  async addIceCandidate(): Promise<void> {}
+
+  getTransceivers(): unknown[] {
+    return [];
+  }
+
+  async getStats(): Promise<Map<string, Record<string, unknown>>> {
+    return new Map<string, Record<string, unknown>>([
+      ['t', { id: 't', type: 'transport', selectedCandidatePairId: 'p' }],
+      ['p', { id: 'p', type: 'candidate-pair', localCandidateId: 'l', remoteCandidateId: 'r' }],
+      ['l', { id: 'l', type: 'local-candidate', ip: '127.0.0.1', port: 1 }],
+      ['r', { id: 'r', type: 'remote-candidate', ip: '127.0.0.1', port: 2 }],
+    ]);
+  }
+
+  close(): void {
+    this.channel?.close();
+    registry.delete(this.id);
+  }
+
+  /** Called on the answerer: pairs the channels and opens everything. */
+  private connect(): void {
+    const initiator = this.remoteId ? registry.get(this.remoteId) : undefined;
+    if (!initiator?.channel) return;
+    const mine = new FakeDataChannel(initiator.channel.label);
+    mine.partner = initiator.channel;
+    initiator.channel.partner = mine;
+    this.channel = mine;
+    this.ondatachannel?.({ channel: mine });
+    for (const pc of [this, initiator]) {
+      pc.iceConnectionState = 'connected';
+      pc.connectionState = 'connected';
+      pc.oniceconnectionstatechange?.();
+    }
+    initiator.channel.open();
+    mine.open();
+  }
+
+  private setSignalingState(state: string): void {
+    this.signalingState = state;
+    this.onsignalingstatechange?.();
+  }
+}
+
+class FakeSessionDescription {
+  type: string;
+  sdp: string;
+  constructor(init: { type: string; sdp: string }) {
+    this.type = init.type;
+    this.sdp = init.sdp;
+  }
+}
+
+class FakeIceCandidate {
+  constructor(init: Record<string, unknown>) {
+    Object.assign(this, init);
+  }
+}
+
+/** The fake as a simple-peer `wrtc` option. */
+export const fakeWrtc = {
+  RTCPeerConnection: FakePeerConnection as unknown as new (config?: RTCConfiguration) => RTCPeerConnection,
+  RTCSessionDescription: FakeSessionDescription,
+  RTCIceCandidate: FakeIceCandidate,
+};
