@@ -1,0 +1,467 @@
+import {
+  createBindingV2__EXPERIMENTAL,
+  createUndoManager,
+  createYjsBinding,
+  initLocalState,
+  setLocalStateFocus,
+  syncCursorPositions,
+  syncLexicalUpdateToYjs,
+  syncLexicalUpdateToYjsV2__EXPERIMENTAL,
+  syncYjsChangesToLexical,
+  syncYjsChangesToLexicalV2__EXPERIMENTAL,
+  syncYjsStateToLexicalV2__EXPERIMENTAL,
+  type Binding,
+  type BindingV2,
+  type Provider,
+  type ProviderAwareness,
+  type SyncCursorPositionsFn,
+  type UserState,
+} from '@lexical/yjs';
+import {
+  $getRoot,
+  BLUR_COMMAND,
+  CAN_REDO_COMMAND,
+  CAN_UNDO_COMMAND,
+  COLLABORATION_TAG,
+  COMMAND_PRIORITY_EDITOR,
+  FOCUS_COMMAND,
+  HISTORIC_TAG,
+  $setSelection,
+  REDO_COMMAND,
+  SKIP_COLLAB_TAG,
+  UNDO_COMMAND,
+  mergeRegister,
+  type LexicalEditor,
+} from 'lexical';
+import * as Y from 'yjs';
+import type { Awareness } from 'y-protocols/awareness';
+import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
+
+/** Who the local user is, as shown on other peers' cursors. */
+export interface CollabUser {
+  name: string;
+  color: string;
+  /** Extra fields published with the cursor (e.g. an avatar). */
+  data?: object;
+}
+
+/** Options for {@link bindEditorToDoc}. */
+export interface BindEditorToDocOptions {
+  /**
+   * Presence channel (y-protocols Awareness) shared with the transport. When
+   * given, the local selection is published in it and remote selections are
+   * rendered into `cursorsContainer`. The caller owns it: dispose() does not
+   * destroy it.
+   */
+  awareness?: Awareness;
+  /** The local user's name and colour; required for presence to be useful. */
+  user?: CollabUser;
+  /**
+   * Positioned element that receives remote carets and selection boxes.
+   * Without it remote cursors are tracked but not drawn (headless editors).
+   */
+  cursorsContainer?: HTMLElement | null;
+  /** Draw remote selections with the CSS Custom Highlight API when available. */
+  selectionHighlight?: boolean;
+  /**
+   * Which @lexical/yjs binding to use. Only tests comparing the two set this:
+   * the app must use {@link NOTE_BINDING}, because the document layout is part
+   * of the persisted format.
+   */
+  bindingVersion?: NoteBindingVersion;
+  /**
+   * Called when rendering a remote change failed inside Lexical and the
+   * editor was rebuilt from the doc instead (nothing is lost: the doc is the
+   * truth). Defaults to console.warn.
+   */
+  onSyncError?: (error: Error) => void;
+}
+
+/** What {@link bindEditorToDoc} returns. */
+export interface DocBinding {
+  /**
+   * Yjs undo manager over the note's root, tracking only this editor's own
+   * edits (never storage, peers or the seed). UNDO_COMMAND / REDO_COMMAND are
+   * routed to it, and CAN_UNDO_COMMAND / CAN_REDO_COMMAND are dispatched when
+   * its stacks change.
+   */
+  undoManager: Y.UndoManager;
+  /**
+   * The transaction origin of this editor's local edits. Storage and sync
+   * listeners see it on `doc.on('update', (u, origin) => …)`.
+   */
+  origin: object;
+  /** The @lexical/yjs binding object, for advanced uses (cursor helpers). */
+  binding: Binding | BindingV2;
+  /** Stops syncing in both directions, removes remote cursors, destroys the undo manager. */
+  dispose(): void;
+}
+
+/**
+ * Connect a Lexical editor to a note's Y.Doc, both ways, without React.
+ *
+ * This is what @lexical/react's `useYjsCollaboration` (+ `useYjsHistory`,
+ * `useAwareness`, focus tracking) does, as one function that returns its
+ * disposer, so it also runs in headless editors under Node.
+ *
+ * Contract:
+ * - Whatever is already in the doc is rendered immediately (the editor's
+ *   previous content is discarded). Content applied later (storage load, peers)
+ *   is rendered as it arrives. So it does not matter whether storage loads
+ *   before or after binding.
+ * - The binding NEVER writes an initial paragraph of its own: every peer doing
+ *   that offline is exactly what duplicates content. Apply the frozen seed
+ *   (`applySeed` in src/doc/seed.ts) to every note doc instead; an unseeded
+ *   empty doc shows an empty editor.
+ * - Transactions applied to the doc must carry a non-null origin other than
+ *   {@link DocBinding.origin} (see src/doc/origins.ts); those are treated as
+ *   remote and are not undoable locally.
+ * - Beyond the React plugin, for the V2 binding: structure Lexical changes
+ *   while rendering a remote change is written back to the doc (else live
+ *   editors and a reload disagree); a remote change that fails to render is
+ *   recovered by rebuilding the editor from the doc (`onSyncError`); undo
+ *   never deletes a block/run that holds another user's live content.
+ *   All three came out of tests/unit/collab/convergence.test.ts.
+ * - Local edits only reach Yjs when Lexical commits. Lexical commits
+ *   asynchronously (microtask) unless `editor.update(fn, { discrete: true })`
+ *   is used, and V1 renders remote changes in a non-discrete update: use
+ *   `editor.read(() => …)` (which flushes) before inspecting state in tests.
+ */
+export function bindEditorToDoc(
+  editor: LexicalEditor,
+  doc: Y.Doc,
+  options: BindEditorToDocOptions = {},
+): DocBinding {
+  const version = options.bindingVersion ?? NOTE_BINDING;
+  const provider = createProviderShim(options);
+  const hasCursors = options.awareness !== undefined && options.cursorsContainer != null;
+  // Rendering remote cursors needs a DOM (headless editors throw on
+  // getRootElement), so without a container cursor sync is a no-op.
+  const syncCursors: SyncCursorPositionsFn = hasCursors
+    ? (b, p) => syncCursorPositions(b, p, { selectionHighlight: options.selectionHighlight ?? false })
+    : () => {};
+  // One docMap per binding: it only matters for nested editors, which notes do not have.
+  const docMap = new Map<string, Y.Doc>([[doc.guid, doc]]);
+  const onSyncError = options.onSyncError ?? ((error: Error) => console.warn('weft: editor resynced from the document after a sync error', error));
+
+  let binding: Binding | BindingV2;
+  let sharedRoot: Y.XmlText | Y.XmlElement;
+  let unregisterSync: () => void;
+  if (version === 'v1') {
+    const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
+    binding = b;
+    const root = b.root.getSharedType();
+    sharedRoot = root;
+    const onYjs = (events: Array<Y.YEvent<Y.XmlText>>, tr: Y.Transaction): void => {
+      if (tr.origin !== b) {
+        syncYjsChangesToLexical(b, provider, events as never, tr.origin instanceof Y.UndoManager, syncCursors);
+      }
+    };
+    root.observeDeep(onYjs);
+    const off = editor.registerUpdateListener(
+      ({ prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags }) => {
+        if (!tags.has(SKIP_COLLAB_TAG)) {
+          syncLexicalUpdateToYjs(b, provider, prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags);
+        }
+      },
+    );
+    unregisterSync = () => {
+      root.unobserveDeep(onYjs);
+      off();
+    };
+    renderExistingV1(editor, b);
+  } else {
+    const b = createBindingV2__EXPERIMENTAL(editor, doc.guid, doc, docMap, { rootName: NOTE_ROOT_NAMES.v2 });
+    binding = b;
+    const root = b.root;
+    sharedRoot = root;
+    const resync = (): void => {
+      // Drop the selection first: the rebuild replaces every node, and Lexical
+      // rejects an update that leaves the selection on removed nodes.
+      editor.update(() => $setSelection(null), { discrete: true, tag: SKIP_COLLAB_TAG });
+      syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider);
+    };
+    const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
+      if (tr.origin === b) return;
+      const error = catchUpdateErrors(editor, () =>
+        syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
+      );
+      if (error !== null) {
+        // The incremental V2 sync can trip over its own node mapping (seen in
+        // the convergence fuzzer: "Lexical node does not exist in active
+        // editor state" from $spliceChildren). Lexical then drops the whole
+        // update and this editor silently stops matching the doc. The doc is
+        // fine, so rebuild the editor from it.
+        onSyncError(error);
+        resync();
+      }
+    };
+    root.observeDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
+    const off = editor.registerUpdateListener(
+      ({ prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags }) => {
+        if (tags.has(SKIP_COLLAB_TAG)) return;
+        // V2 only writes back *text* normalization after rendering a remote
+        // change. But Lexical also restructures while applying it (removing a
+        // ListNode whose last item went away, etc.), and then the editor shows
+        // less than the doc holds: a fresh editor loaded from the same doc
+        // differs from the live ones. Diffing the dirty part of the tree back
+        // into Yjs as a local edit keeps them equal; when nothing was
+        // restructured the diff finds nothing and writes nothing.
+        const writeTags = new Set(tags);
+        writeTags.delete(COLLABORATION_TAG);
+        writeTags.delete(HISTORIC_TAG);
+        syncLexicalUpdateToYjsV2__EXPERIMENTAL(
+          b, provider, prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
+        );
+      },
+    );
+    unregisterSync = () => {
+      root.unobserveDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
+      off();
+    };
+    if (root.length > 0) {
+      // Only when there is something to render: on an empty root this helper
+      // would append a paragraph to Yjs, i.e. bootstrap (see the contract).
+      syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider);
+    } else {
+      clearEditorSkipCollab(editor);
+    }
+  }
+  if (options.cursorsContainer != null) {
+    binding.cursorsContainer = options.cursorsContainer;
+  }
+
+  const undoManager = createUndoManager(binding, sharedRoot);
+  // @lexical/yjs also tracks the `null` origin. Every transaction in this app
+  // carries a named origin (src/doc/origins.ts), so an untagged one is never a
+  // keystroke of this editor; dropping it keeps stray `Y.applyUpdate(doc, u)`
+  // calls (tests, tools) out of the user's undo stack.
+  undoManager.trackedOrigins.delete(null);
+  // Undoing "I created this block / text run" deletes the Yjs type, and with
+  // it anything peers typed inside it since (V2 stores a text run as its own
+  // XmlText, created by whoever typed first). Keep such containers: the undo
+  // still removes this user's own content, never another user's. V2 only:
+  // V1 cannot render a text-run Map whose characters are gone (the fuzzer
+  // throws "Node properties for undefined not initialized for sync").
+  if (version === 'v2') undoManager.deleteFilter = (item) => !holdsForeignContent(item, doc.clientID);
+
+  const updateUndoRedoStates = (): void => {
+    editor.dispatchCommand(CAN_UNDO_COMMAND, undoManager.undoStack.length > 0);
+    editor.dispatchCommand(CAN_REDO_COMMAND, undoManager.redoStack.length > 0);
+  };
+  undoManager.on('stack-item-added', updateUndoRedoStates);
+  undoManager.on('stack-item-popped', updateUndoRedoStates);
+  undoManager.on('stack-cleared', updateUndoRedoStates);
+
+  const unregisterCommands = mergeRegister(
+    editor.registerCommand(UNDO_COMMAND, () => {
+      undoManager.undo();
+      return true;
+    }, COMMAND_PRIORITY_EDITOR),
+    editor.registerCommand(REDO_COMMAND, () => {
+      undoManager.redo();
+      return true;
+    }, COMMAND_PRIORITY_EDITOR),
+  );
+
+  const unregisterPresence = registerPresence(editor, binding, provider, options, syncCursors);
+
+  let disposed = false;
+  return {
+    undoManager,
+    origin: binding,
+    binding,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      unregisterPresence();
+      unregisterCommands();
+      undoManager.off('stack-item-added', updateUndoRedoStates);
+      undoManager.off('stack-item-popped', updateUndoRedoStates);
+      undoManager.off('stack-cleared', updateUndoRedoStates);
+      undoManager.destroy();
+      unregisterSync();
+    },
+  };
+}
+
+/**
+ * V1 only renders what arrives through `observeDeep` events: the collab root
+ * starts with no children even when the XmlText already holds paragraphs, so
+ * pre-existing content stays invisible and the first local edit is diffed
+ * against that empty collab tree (inserting at offset 0, in front of the
+ * hidden content). Replay the current root as if it had just arrived: this is
+ * the same sequence @lexical/yjs runs for a freshly inserted element
+ * (`createLexicalNodeFromCollabNode`), applied to the root, in a
+ * COLLABORATION_TAG update so nothing is written back.
+ */
+function renderExistingV1(editor: LexicalEditor, binding: Binding): void {
+  const root = binding.root;
+  const xmlText = root.getSharedType();
+  if (xmlText.length === 0) {
+    clearEditorSkipCollab(editor);
+    return;
+  }
+  // V1 caches its collab node on each shared type (`_collabNode`); a type
+  // that an earlier, disposed binding (a remount, React StrictMode) already
+  // visited would be reused with that binding's children and keys, and its
+  // text appended twice. Forget them so this binding builds its own.
+  forgetCollabNodes(xmlText);
+  editor.update(
+    () => {
+      $getRoot().clear();
+      root._children = [];
+      root.syncPropertiesFromYjs(binding, null);
+      root.applyChildrenYjsDelta(binding, xmlText.toDelta());
+      root.syncChildrenFromYjs(binding);
+    },
+    { discrete: true, skipTransforms: true, tag: COLLABORATION_TAG },
+  );
+}
+
+function forgetCollabNodes(xmlText: Y.XmlText): void {
+  for (const op of xmlText.toDelta() as Array<{ insert?: unknown }>) {
+    if (op.insert instanceof Y.AbstractType) {
+      delete (op.insert as { _collabNode?: unknown })._collabNode;
+      if (op.insert instanceof Y.XmlText) forgetCollabNodes(op.insert);
+    }
+  }
+}
+
+/** Empty the editor without telling Yjs (the doc, not the editor, is the truth). */
+function clearEditorSkipCollab(editor: LexicalEditor): void {
+  if (editor.getEditorState().isEmpty()) return;
+  editor.update(() => {
+    $getRoot().clear();
+  }, { discrete: true, tag: SKIP_COLLAB_TAG });
+}
+
+/**
+ * Run `fn` and return the first error Lexical reported from an update it ran
+ * synchronously, instead of passing it to the editor's onError. Lexical has no
+ * public hook for "this update failed" (it reports and rolls back), so the
+ * handler is swapped for the duration of the call.
+ */
+function catchUpdateErrors(editor: LexicalEditor, fn: () => void): Error | null {
+  const internals = editor as unknown as { _onError: (error: Error) => void };
+  const original = internals._onError;
+  let caught: Error | null = null;
+  internals._onError = (error) => {
+    caught ??= error;
+  };
+  try {
+    fn();
+  } finally {
+    internals._onError = original;
+  }
+  return caught;
+}
+
+/** Whether a Yjs item is a shared type that (transitively) contains live content written by another client. */
+function holdsForeignContent(item: Y.Item, localClient: number): boolean {
+  if (!(item.content instanceof Y.ContentType)) return false;
+  const visit = (type: Y.AbstractType<unknown>): boolean => {
+    for (let child = type._start; child !== null; child = child.right as Y.Item | null) {
+      if (child.deleted) continue;
+      if (child.id.client !== localClient) return true;
+      if (child.content instanceof Y.ContentType && visit(child.content.type)) return true;
+    }
+    for (const child of type._map.values()) {
+      if (child.deleted) continue;
+      if (child.id.client !== localClient) return true;
+      if (child.content instanceof Y.ContentType && visit(child.content.type)) return true;
+    }
+    return false;
+  };
+  return visit(item.content.type);
+}
+
+const NO_STATES: Map<number, UserState> = new Map();
+
+/** Awareness stand-in for editors without presence: no local state, no peers. */
+const NULL_AWARENESS: ProviderAwareness = {
+  getLocalState: () => null,
+  getStates: () => NO_STATES,
+  on: () => {},
+  off: () => {},
+  setLocalState: () => {},
+  setLocalStateField: () => {},
+};
+
+/**
+ * @lexical/yjs's sync functions take a `Provider` but only read its
+ * `awareness`; connection, status and 'sync' events live in src/sync/, not
+ * here. So this is a minimal Provider: the real awareness (or a null one),
+ * and inert connect/disconnect/events.
+ */
+function createProviderShim(options: BindEditorToDocOptions): Provider {
+  const real = options.awareness;
+  let awareness: ProviderAwareness = NULL_AWARENESS;
+  if (real !== undefined) {
+    const typed = real as unknown as ProviderAwareness;
+    const drawable = options.cursorsContainer != null;
+    awareness = {
+      getLocalState: () => typed.getLocalState(),
+      // The V2 sync path calls syncCursorPositions itself; without a container
+      // (headless) drawing would throw, so it sees no peers.
+      getStates: () => (drawable ? typed.getStates() : NO_STATES),
+      on: (type, cb) => typed.on(type, cb),
+      off: (type, cb) => typed.off(type, cb),
+      setLocalState: (state) => typed.setLocalState(state),
+      setLocalStateField: (field, value) => typed.setLocalStateField(field, value),
+    };
+  }
+  return {
+    awareness,
+    connect: () => {},
+    disconnect: () => {},
+    on: () => {},
+    off: () => {},
+  };
+}
+
+/** Publish the local user/selection in awareness and draw remote cursors. */
+function registerPresence(
+  editor: LexicalEditor,
+  binding: Binding | BindingV2,
+  provider: Provider,
+  options: BindEditorToDocOptions,
+  syncCursors: SyncCursorPositionsFn,
+): () => void {
+  const { awareness, user } = options;
+  if (awareness === undefined || user === undefined) return () => {};
+  const data = user.data ?? {};
+  initLocalState(provider, user.name, user.color, isEditorFocused(editor), data);
+  const onAwarenessUpdate = (): void => syncCursors(binding, provider);
+  awareness.on('update', onAwarenessUpdate);
+  const unregister = mergeRegister(
+    editor.registerCommand(FOCUS_COMMAND, () => {
+      setLocalStateFocus(provider, user.name, user.color, true, data);
+      return false;
+    }, COMMAND_PRIORITY_EDITOR),
+    editor.registerCommand(BLUR_COMMAND, () => {
+      setLocalStateFocus(provider, user.name, user.color, false, data);
+      return false;
+    }, COMMAND_PRIORITY_EDITOR),
+  );
+  return () => {
+    unregister();
+    awareness.off('update', onAwarenessUpdate);
+    // Remove every remote caret we drew: an empty peer list makes
+    // syncCursorPositions destroy all known cursors.
+    syncCursorPositions(binding, provider, { getAwarenessStates: () => NO_STATES });
+    // Peers should stop drawing our caret; the awareness itself stays alive
+    // (the transport owns it and may be reused by the next editor).
+    const local = awareness.getLocalState();
+    if (local !== null) {
+      awareness.setLocalState({ ...local, anchorPos: null, focusPos: null, focusing: false });
+    }
+  };
+}
+
+function isEditorFocused(editor: LexicalEditor): boolean {
+  // Headless editors throw from getRootElement; they are never focused.
+  if ((editor as unknown as { _headless?: boolean })._headless === true) return false;
+  const root = editor.getRootElement();
+  return root !== null && root.ownerDocument.activeElement === root;
+}

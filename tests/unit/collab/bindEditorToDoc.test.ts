@@ -1,0 +1,213 @@
+/**
+ * bindEditorToDoc: renders pre-existing content, routes undo/redo through the
+ * Yjs UndoManager, keeps remote changes out of the local undo stack, publishes
+ * presence, and dispose() stops everything.
+ */
+import {
+  $createParagraphNode,
+  $createTextNode,
+  $getRoot,
+  $getSelection,
+  $isRangeSelection,
+  CAN_REDO_COMMAND,
+  CAN_UNDO_COMMAND,
+  COMMAND_PRIORITY_CRITICAL,
+  REDO_COMMAND,
+  UNDO_COMMAND,
+  type LexicalEditor,
+} from 'lexical';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { Awareness } from 'y-protocols/awareness';
+import type { NoteBindingVersion } from '../../../src/doc/noteRoot';
+import { NOTE_BINDING } from '../../../src/doc/noteRoot';
+import { ORIGIN_REMOTE, ORIGIN_STORAGE } from '../../../src/doc/origins';
+import { applySeed, seedUpdate } from '../../../src/doc/seed';
+import { bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
+import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
+import { createTestEditor, flush } from './harness';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function text(editor: LexicalEditor): string {
+  flush(editor);
+  return editor.getEditorState().read(() => $getRoot().getTextContent());
+}
+
+function typeAtEnd(editor: LexicalEditor, s: string): void {
+  editor.update(() => {
+    $getRoot().selectEnd();
+    const sel = $getSelection();
+    if ($isRangeSelection(sel)) sel.insertText(s);
+  }, { discrete: true });
+  flush(editor);
+}
+
+function bound(doc: Y.Doc, version: NoteBindingVersion = NOTE_BINDING, errors: Error[] = []): { editor: LexicalEditor; handle: DocBinding } {
+  const editor = createTestEditor(errors);
+  const handle = bindEditorToDoc(editor, doc, { bindingVersion: version });
+  cleanups.push(() => handle.dispose());
+  return { editor, handle };
+}
+
+function seedFor(version: NoteBindingVersion): Uint8Array {
+  return version === NOTE_BINDING ? seedUpdate() : createSeedUpdate(version);
+}
+
+/** A doc with two paragraphs written by another editor, as storage would hold. */
+function savedDoc(version: NoteBindingVersion): Y.Doc {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, seedFor(version), ORIGIN_STORAGE);
+  const { editor, handle } = bound(doc, version);
+  typeAtEnd(editor, 'first');
+  editor.update(() => {
+    $getRoot().append($createParagraphNode().append($createTextNode('second').toggleFormat('bold')));
+  }, { discrete: true });
+  flush(editor);
+  handle.dispose();
+  return doc;
+}
+
+describe.each(['v1', 'v2'] as const)('bindEditorToDoc (binding %s)', (version) => {
+  it('renders content already in the doc when binding', () => {
+    const saved = savedDoc(version);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(saved), ORIGIN_STORAGE);
+    const errors: Error[] = [];
+    const { editor } = bound(doc, version, errors);
+    const json = editor.getEditorState().toJSON();
+    expect(json.root.children).toHaveLength(2);
+    expect(text(editor)).toBe('first\n\nsecond');
+    expect(errors).toEqual([]);
+    // ...and editing it afterwards targets the rendered nodes, not a hidden copy.
+    typeAtEnd(editor, '!');
+    const check = bound(new Y.Doc(), version);
+    Y.applyUpdate(check.handle.binding.doc, Y.encodeStateAsUpdate(doc), ORIGIN_REMOTE);
+    expect(text(check.editor)).toBe('first\n\nsecond!');
+  });
+
+  it('renders content loaded after binding', () => {
+    const saved = savedDoc(version);
+    const doc = new Y.Doc();
+    const { editor } = bound(doc, version);
+    expect(text(editor)).toBe('');
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(saved), ORIGIN_STORAGE);
+    expect(text(editor)).toBe('first\n\nsecond');
+  });
+
+  it('replaces whatever the editor showed before with the doc', () => {
+    const saved = savedDoc(version);
+    const editor = createTestEditor();
+    editor.update(() => $getRoot().append($createParagraphNode().append($createTextNode('stale'))), { discrete: true });
+    const handle = bindEditorToDoc(editor, saved, { bindingVersion: version });
+    cleanups.push(() => handle.dispose());
+    expect(text(editor)).toBe('first\n\nsecond');
+  });
+});
+
+describe('undo / redo', () => {
+  function seeded(): { doc: Y.Doc; editor: LexicalEditor; handle: DocBinding } {
+    const doc = new Y.Doc();
+    const { editor, handle } = bound(doc);
+    applySeed(doc);
+    flush(editor);
+    return { doc, editor, handle };
+  }
+
+  it('UNDO_COMMAND / REDO_COMMAND go through the Yjs undo manager and report CAN_UNDO / CAN_REDO', () => {
+    const { editor, handle } = seeded();
+    const canUndo: boolean[] = [];
+    const canRedo: boolean[] = [];
+    editor.registerCommand(CAN_UNDO_COMMAND, (v) => (canUndo.push(v), false), COMMAND_PRIORITY_CRITICAL);
+    editor.registerCommand(CAN_REDO_COMMAND, (v) => (canRedo.push(v), false), COMMAND_PRIORITY_CRITICAL);
+    expect(handle.undoManager.undoStack).toHaveLength(0); // the seed is not undoable
+    typeAtEnd(editor, 'hello');
+    handle.undoManager.stopCapturing();
+    typeAtEnd(editor, ' world');
+    expect(canUndo.at(-1)).toBe(true);
+    editor.dispatchCommand(UNDO_COMMAND, undefined);
+    expect(text(editor)).toBe('hello');
+    expect(canRedo.at(-1)).toBe(true);
+    editor.dispatchCommand(UNDO_COMMAND, undefined);
+    expect(text(editor)).toBe('');
+    expect(canUndo.at(-1)).toBe(false);
+    editor.dispatchCommand(UNDO_COMMAND, undefined); // nothing left: the seed paragraph stays
+    expect(editor.getEditorState().toJSON().root.children).toHaveLength(1);
+    editor.dispatchCommand(REDO_COMMAND, undefined);
+    editor.dispatchCommand(REDO_COMMAND, undefined);
+    expect(text(editor)).toBe('hello world');
+    expect(canRedo.at(-1)).toBe(false);
+  });
+
+  it('remote changes do not enter the local undo stack, and undo leaves them alone', () => {
+    const a = seeded();
+    const b = seeded();
+    const link = (from: Y.Doc, to: Y.Doc) => {
+      const on = (u: Uint8Array, origin: unknown) => {
+        if (origin !== ORIGIN_REMOTE) Y.applyUpdate(to, u, ORIGIN_REMOTE);
+      };
+      from.on('update', on);
+      cleanups.push(() => from.off('update', on));
+    };
+    link(a.doc, b.doc);
+    link(b.doc, a.doc);
+    typeAtEnd(a.editor, 'mine');
+    a.handle.undoManager.stopCapturing();
+    typeAtEnd(b.editor, ' theirs');
+    expect(text(a.editor)).toBe('mine theirs');
+    expect(a.handle.undoManager.undoStack).toHaveLength(1);
+    a.editor.dispatchCommand(UNDO_COMMAND, undefined);
+    expect(text(a.editor)).toBe(' theirs');
+    expect(text(b.editor)).toBe(' theirs');
+    // Untagged transactions are not treated as local edits either.
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc));
+    expect(a.handle.undoManager.undoStack).toHaveLength(0);
+  });
+});
+
+describe('dispose', () => {
+  it('stops sync in both directions and unregisters undo', () => {
+    const doc = new Y.Doc();
+    const { editor, handle } = bound(doc);
+    applySeed(doc);
+    typeAtEnd(editor, 'a');
+    handle.dispose();
+    handle.dispose(); // idempotent
+
+    const before = Y.encodeStateVector(doc);
+    typeAtEnd(editor, 'b');
+    expect(Y.encodeStateVector(doc)).toEqual(before); // editor → doc stopped
+
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(doc), ORIGIN_REMOTE);
+    const o = bound(other);
+    typeAtEnd(o.editor, 'c');
+    Y.applyUpdate(doc, Y.encodeStateAsUpdate(other), ORIGIN_REMOTE);
+    expect(text(editor)).toBe('ab'); // doc → editor stopped
+
+    // UNDO_COMMAND is no longer handled by this binding.
+    expect(editor.dispatchCommand(UNDO_COMMAND, undefined)).toBe(false);
+  });
+});
+
+describe('presence', () => {
+  it('publishes the user and the local selection in awareness, and withdraws the caret on dispose', () => {
+    const doc = new Y.Doc();
+    const awareness = new Awareness(doc);
+    cleanups.push(() => awareness.destroy());
+    const editor = createTestEditor();
+    const handle = bindEditorToDoc(editor, doc, { awareness, user: { name: 'Ada', color: '#c00' } });
+    applySeed(doc);
+    flush(editor);
+    expect(awareness.getLocalState()).toMatchObject({ name: 'Ada', color: '#c00', anchorPos: null });
+    typeAtEnd(editor, 'hi');
+    const state = awareness.getLocalState() as { anchorPos: unknown; focusPos: unknown };
+    expect(state.anchorPos).not.toBeNull();
+    expect(state.focusPos).not.toBeNull();
+    handle.dispose();
+    expect(awareness.getLocalState()).toMatchObject({ name: 'Ada', anchorPos: null, focusPos: null, focusing: false });
+  });
+});
