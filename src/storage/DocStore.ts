@@ -41,6 +41,8 @@ export interface PersistedDoc {
   readonly origin: unknown;
   /** Called for every storage failure after opening (quota, closed connection, ...). Returns its disposer. */
   onError(listener: (error: StorageError) => void): () => void;
+  /** Resolves once every update made so far is durably written (or its failure reported). */
+  flush(): Promise<void>;
   /** Rewrites the stored log as one merged update. */
   compact(): Promise<void>;
   /** Waits for pending writes, then detaches from the doc. Does not delete anything. */

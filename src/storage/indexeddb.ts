@@ -459,7 +459,8 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     return done;
   }
 
-  private async flush(): Promise<void> {
+  /** Resolves once every write issued so far has committed (or failed and been reported). */
+  async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 

@@ -154,6 +154,9 @@ class MemoryPersistedDoc implements PersistedDoc {
     return this.errors.on(listener);
   }
 
+  /** Memory writes are synchronous: nothing is ever pending. */
+  async flush(): Promise<void> {}
+
   async compact(): Promise<void> {
     await this.whenLoaded;
     if (this.closed) throw new StorageError('closed', `"${this.name}" was closed; cannot compact`);

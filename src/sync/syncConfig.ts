@@ -148,6 +148,14 @@ export const loadSyncConfig = async (env: SyncConfigEnvironment = browserEnviron
   }
 };
 
+/**
+ * The last configuration fetched on this device, read synchronously so that
+ * notes opened at start-up (before `/config.json` answers, or offline) use
+ * the deployment's ICE servers right away.
+ */
+export const cachedSyncConfig = (env: Pick<SyncConfigEnvironment, 'storage'> = browserEnvironment()): SyncConfig =>
+  readCached(env.storage) ?? DEFAULT_SYNC_CONFIG;
+
 const browserEnvironment = (): SyncConfigEnvironment => {
   let storage: Storage | null = null;
   try {

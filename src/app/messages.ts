@@ -1,0 +1,22 @@
+import type { StorageError } from '../storage/DocStore';
+
+/**
+ * Every user-facing error sentence in one place, so wording stays plain and
+ * consistent. They say what happened, what is safe, and what to do.
+ */
+export function storageErrorMessage(error: StorageError): string {
+  switch (error.kind) {
+    case 'unavailable':
+      return 'This browser does not let Weft store data (private browsing or storage disabled). You can keep writing, but notes will be lost when this tab closes — export or copy anything you need.';
+    case 'blocked':
+      return 'Another Weft tab is holding the notes database open with a different version. Close other Weft tabs, then reload this one. Nothing saved has been lost.';
+    case 'quota':
+      return 'Your device is out of storage space, so recent changes are not being saved to disk. They are still here in this tab: export or copy the note now, then free up space.';
+    case 'corrupt':
+      return 'Part of this note’s stored history could not be read and was skipped. The rest of the note has been loaded.';
+    case 'closed':
+      return 'The notes database was closed by another tab or by the browser. Reload this tab to keep saving; your text is still here.';
+    case 'unknown':
+      return `Saving failed: ${error.message}. Your text is still here in this tab; export or copy it to be safe.`;
+  }
+}

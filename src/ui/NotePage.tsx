@@ -1,0 +1,60 @@
+import { useState } from 'react';
+import type { WeftApp } from '../app/session';
+import { NoteEditor } from '../editor/NoteEditor';
+import type { NoteSummary } from '../doc/notesIndex';
+import { downloadFile } from './downloadFile';
+import { Presence } from './Presence';
+import { ShareDialog } from './ShareDialog';
+
+type Props = {
+  app: WeftApp;
+  note: NoteSummary;
+  onDelete: (noteId: string) => void;
+};
+
+/**
+ * One open note. The parent mounts it with `key={noteId}`: every note gets a
+ * fresh session, Y.Doc and editor (the binding cannot be repointed).
+ */
+export function NotePage({ app, note, onDelete }: Props) {
+  const [session] = useState(() => app.openNote(note.id));
+  const [shareLink, setShareLink] = useState<string | null>(null);
+
+  const exportMarkdown = () => {
+    const markdown = session.markdown();
+    if (markdown === null) return;
+    downloadFile(`${note.title || 'note'}.md`, markdown, 'text/markdown;charset=utf-8');
+  };
+
+  return (
+    <article className="note-page" aria-label={note.title}>
+      <div className="note-header">
+        <label className="title-field">
+          <span className="visually-hidden">Title</span>
+          <input
+            type="text"
+            value={note.explicitTitle ?? ''}
+            placeholder={note.derivedTitle || 'Untitled'}
+            onChange={(e) => app.index.rename(note.id, e.target.value.trim() === '' ? null : e.target.value)}
+            aria-label="Title"
+            maxLength={200}
+          />
+        </label>
+        <div className="note-actions">
+          <button type="button" className="primary" onClick={() => setShareLink(session.shareLink(window.location.origin))}>
+            Share
+          </button>
+          <button type="button" onClick={exportMarkdown}>
+            Export Markdown
+          </button>
+          <button type="button" className="danger" onClick={() => onDelete(note.id)}>
+            Delete note
+          </button>
+        </div>
+      </div>
+      <Presence app={app} session={session} />
+      <NoteEditor bind={session.bind} />
+      {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} />}
+    </article>
+  );
+}

@@ -1,0 +1,75 @@
+import QRCode from 'qrcode';
+import { useEffect, useRef, useState } from 'react';
+
+type Props = { link: string; onClose: () => void };
+
+/**
+ * The note's share link: a read-only textbox, a copy button and a QR code for
+ * phones. The link's fragment carries the note id and its secret; anyone who
+ * has it can read and edit the note, which the dialog says in plain words.
+ */
+export function ShareDialog({ link, onClose }: Props) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const [qr, setQr] = useState<string | null>(null);
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+
+  useEffect(() => {
+    const el = dialog.current;
+    if (!el) return;
+    if (!el.open) el.showModal();
+    input.current?.select();
+    return () => el.close();
+  }, []);
+
+  useEffect(() => {
+    let live = true;
+    // SVG, generated locally: the link never leaves the device to draw its QR code.
+    QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 })
+      .then((svg) => live && setQr(svg))
+      .catch(() => live && setQr(null));
+    return () => {
+      live = false;
+    };
+  }, [link]);
+
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(link);
+      setCopied('copied');
+    } catch {
+      input.current?.select();
+      setCopied('failed');
+    }
+  };
+
+  return (
+    <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose} onCancel={onClose}>
+      <h2 id="share-title">Share this note</h2>
+      <p className="muted">
+        Anyone with this link can read and edit the note, live, directly between browsers. Keep it private; the server
+        never sees the note or the secret in the link.
+      </p>
+      <div className="share-row">
+        <input ref={input} type="text" readOnly value={link} aria-label="Share link" onFocus={(e) => e.target.select()} />
+        <button type="button" className="primary" onClick={() => void copy()}>
+          Copy link
+        </button>
+      </div>
+      <p role="status" className="small muted">
+        {copied === 'copied' ? 'Link copied.' : copied === 'failed' ? 'Copy is blocked here: the link is selected, press Ctrl+C.' : ''}
+      </p>
+      {qr && (
+        <figure className="qr">
+          {/* The SVG comes from the qrcode library's own encoder, not from user input. */}
+          <div role="img" aria-label="QR code of the share link" dangerouslySetInnerHTML={{ __html: qr }} />
+        </figure>
+      )}
+      <div className="dialog-actions">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </dialog>
+  );
+}
