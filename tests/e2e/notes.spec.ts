@@ -174,3 +174,15 @@ test('a well-formed link to a note this device does not have says so', async ({ 
   await expect(page.getByRole('alert')).toContainText(/not on this device/i);
   await expect(editor(page)).toHaveCount(0);
 });
+
+test('without IndexedDB the app says so and still lets the user write', async ({ page }) => {
+  // Private modes and locked-down browsers can refuse storage entirely.
+  await page.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  await page.goto('/');
+  await expect(page.getByRole('alert')).toContainText(/does not let Weft store data/);
+  await newNote(page);
+  await page.keyboard.type('Still works in memory');
+  await expect(notesNav(page).getByRole('link', { name: 'Still works in memory' })).toBeVisible();
+});
