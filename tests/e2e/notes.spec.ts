@@ -131,7 +131,8 @@ test('offline: the app and the note open, and new edits persist', async ({ page,
 
   await context.setOffline(true);
   await page.reload();
-  await expect(page.getByText('Offline', { exact: true })).toBeVisible();
+  // The header's network indicator (the note's sync status says "Offline" too).
+  await expect(page.getByRole('status', { name: /No network/ })).toHaveText('Offline');
   await expect(editor(page)).toContainText('Written online');
   await editor(page).click();
   await page.keyboard.press('Control+End');
