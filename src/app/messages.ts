@@ -15,8 +15,18 @@ export function storageErrorMessage(error: StorageError): string {
     case 'corrupt':
       return 'Part of this note’s stored history could not be read and was skipped. The rest of the note has been loaded.';
     case 'closed':
-      return 'The notes database was closed by another tab or by the browser. Reload this tab to keep saving; your text is still here.';
+      return 'The notes database was closed by another tab or by the browser and could not be reopened, so changes are no longer being saved. Your text is still here: export or copy it, then reload this tab.';
     case 'unknown':
       return `Saving failed: ${error.message}. Your text is still here in this tab; export or copy it to be safe.`;
   }
 }
+
+/**
+ * A note whose stored copy is gone although the notes list remembers text in
+ * it: the browser cleared the site's storage while the app was closed.
+ */
+export const NOTE_STORAGE_CLEARED_MESSAGE =
+  'This note’s saved copy is missing from this device: the browser cleared Weft’s storage. If someone you shared it with is online, it is restored from them automatically; otherwise check your exports. Anything you type now is saved again.';
+
+/** Shown in place of {@link NOTE_STORAGE_CLEARED_MESSAGE} once a peer sent the note back. */
+export const NOTE_RESTORED_FROM_PEER_MESSAGE = 'This note was restored from a connected peer.';

@@ -28,8 +28,22 @@
  *   we compact on open and on destroy once the log exceeds
  *   {@link COMPACT_ABOVE_ROWS} rows, so reopening never grows the log unboundedly.
  * - **Closing.** It closes silently on `versionchange` (another tab deleting
- *   the database); we report that as `closed` and stop writing, so the app
- *   never silently stops saving.
+ *   or upgrading the database) and when the browser force-closes the
+ *   connection (storage cleared). We then **re-attach**: open the database
+ *   again (the open queues behind the other tab's deletion or upgrade), hand
+ *   the doc to a fresh y-indexeddb provider, whose load writes the doc's whole
+ *   state back as one row, and go on saving. Edits made meanwhile are in that
+ *   row. Only when re-attaching fails (or the database keeps being closed,
+ *   more than {@link MAX_REATTACHES} times within {@link REATTACH_WINDOW_MS})
+ *   do we report `closed`, so the app never silently stops saving. A deletion
+ *   the app asked for itself (`remove`) is not re-attached.
+ *
+ * - **Unloading.** A reload or a closed tab can abort write transactions
+ *   that were issued but not yet committed (Chromium drops them with the
+ *   page), losing the last keystrokes. On `pagehide` we copy the updates still
+ *   in flight into a small localStorage journal (synchronous, and kept by the
+ *   browser across the navigation); the next load of the doc applies and stores
+ *   them, then deletes the journal entry. Applying an update twice is harmless.
  *
  * The doc in memory is never touched by a storage failure.
  */
@@ -50,6 +64,39 @@ export const DEFAULT_DB_PREFIX = 'weft:';
 export const OPEN_TIMEOUT_MS = 10_000;
 /** How long a deletion may stay blocked by another tab before `remove` gives up waiting. */
 export const DELETE_BLOCKED_GRACE_MS = 3_000;
+/**
+ * How many times an attachment re-opens its database after it was closed
+ * under it, within {@link REATTACH_WINDOW_MS}, before it gives up and reports
+ * `closed`: a tab that deletes the database in a loop must not make us loop too.
+ */
+export const MAX_REATTACHES = 3;
+/** See {@link MAX_REATTACHES}. */
+export const REATTACH_WINDOW_MS = 60_000;
+/** localStorage key prefix of the unload journal (see the module comment): `prefix + dbName + ':' + writer`. */
+export const UNLOAD_JOURNAL_PREFIX = 'weft:unload-journal:';
+
+/** This realm's localStorage, or null where there is none or it throws (Node, blocked storage). */
+function currentLocalStorage(): Storage | null {
+  try {
+    return (globalThis as { localStorage?: Storage }).localStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
+  return btoa(binary);
+}
+
+function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
 /** y-indexeddb's object stores (its format; never rename). */
 export const UPDATES_STORE = 'updates';
 export const CUSTOM_STORE = 'custom';
@@ -290,10 +337,17 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   /** Compactions run one at a time. */
   private compaction: Promise<void> = Promise.resolve();
   private destroyed: Promise<void> | null = null;
+  /** Resolves when the current connection goes away (one per attachment). */
+  private closedSignal!: Promise<void>;
   private signalClosed: () => void = () => undefined;
-  private readonly closedSignal = new Promise<void>((resolve) => {
-    this.signalClosed = resolve;
-  });
+  /** A re-attachment after the database was closed under us, while it runs. */
+  private reattaching: Promise<void> | null = null;
+  /** When recent re-attachments started (see {@link MAX_REATTACHES}). */
+  private reattachTimes: number[] = [];
+  /** The update each pending write carries, for the unload journal. */
+  private readonly inFlight = new Map<Promise<void>, Uint8Array>();
+  /** This attachment's unload-journal key, once it wrote one. */
+  private journalKey: string | null = null;
 
   constructor(
     private readonly store: IndexedDbStore,
@@ -302,6 +356,8 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     private readonly doc: Y.Doc,
     private readonly forget: () => void,
   ) {
+    this.resetClosedSignal();
+    if (typeof window !== 'undefined') window.addEventListener('pagehide', this.onPageHide);
     this.whenLoaded = this.load();
     // Callers may never await it (a doc destroyed before loading); do not let that be an unhandled rejection.
     this.whenLoaded.catch(() => undefined);
@@ -341,18 +397,114 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     this.removing = true;
   }
 
+  private resetClosedSignal(): void {
+    this.closedSignal = new Promise<void>((resolve) => {
+      this.signalClosed = resolve;
+    });
+  }
+
   private async load(): Promise<void> {
+    const corrupt = await this.prepareDatabase();
+    await this.attachProvider();
+    this.loaded = true;
+    await this.replayUnloadJournal();
+    if (corrupt > 0) {
+      this.errors.report(
+        new StorageError('corrupt', `${corrupt} stored record(s) could not be read and were set aside; the rest loaded`),
+      );
+    }
+    // y-indexeddb counts rows only after announcing `synced`; a count queued
+    // behind its loading transaction gives the true number.
+    const rows = await this.countRows().catch(() => 0);
+    if (rows > COMPACT_ABOVE_ROWS) void this.compactNow().catch(() => undefined);
+  }
+
+  /**
+   * Applies (and thereby stores) what earlier pages of this doc left in the
+   * unload journal, then deletes those entries.
+   */
+  private async replayUnloadJournal(): Promise<void> {
+    const storage = currentLocalStorage();
+    if (!storage) return;
+    const prefix = `${UNLOAD_JOURNAL_PREFIX}${this.databaseName}:`;
+    let keys: string[];
+    try {
+      keys = Array.from({ length: storage.length }, (_, i) => storage.key(i)).filter(
+        (key): key is string => key !== null && key.startsWith(prefix),
+      );
+    } catch {
+      return;
+    }
+    if (keys.length === 0) return;
+    for (const key of keys) {
+      try {
+        const value = storage.getItem(key);
+        const update = value === null ? null : fromBase64(value);
+        // Applied as an edit (not the provider's origin), so our listener stores it as a row.
+        if (update && isDecodableUpdate(update)) Y.applyUpdate(this.doc, update, UNLOAD_JOURNAL_PREFIX);
+      } catch {
+        // An unreadable entry: nothing to recover from it.
+      }
+    }
+    await this.flush();
+    if (this.closed) return; // keep the entries for the next load
+    for (const key of keys) {
+      try {
+        storage.removeItem(key);
+      } catch {
+        // ignore: applying it again later is harmless
+      }
+    }
+  }
+
+  /** The page is going away: keep the writes still in flight where the next load finds them. */
+  private readonly onPageHide = (): void => {
+    if (!this.loaded || this.destroyed || this.removing) return;
+    const rows = [...this.inFlight.values()];
+    // Closed or healing: the log may lack more than what is in flight; keep the whole doc.
+    const update =
+      this.closed || this.needsFullState ? Y.encodeStateAsUpdate(this.doc) : rows.length > 0 ? Y.mergeUpdates(rows) : null;
+    if (!update) return;
+    const storage = currentLocalStorage();
+    if (!storage) return;
+    this.journalKey ??= `${UNLOAD_JOURNAL_PREFIX}${this.databaseName}:${this.doc.clientID}-${Math.random().toString(36).slice(2)}`;
+    try {
+      storage.setItem(this.journalKey, toBase64(update));
+    } catch {
+      // Out of space or blocked: nothing more can be done while the page unloads.
+    }
+  };
+
+  /** Once nothing is in flight, an unload journal this page wrote (it stayed alive, e.g. bfcache) is obsolete. */
+  private dropJournalIfSettled(): void {
+    if (this.journalKey === null || this.inFlight.size > 0 || this.closed || this.needsFullState) return;
+    try {
+      currentLocalStorage()?.removeItem(this.journalKey);
+    } catch {
+      // ignore
+    }
+    this.journalKey = null;
+  }
+
+  /** Our own open: creates the stores, quarantines undecodable rows (returns how many), closes again. */
+  private async prepareDatabase(): Promise<number> {
     const factory = currentIndexedDb();
     if (!factory) throw new StorageError('unavailable', 'IndexedDB is not available in this browser');
-    const timeoutMs = this.store.openTimeoutMs;
-    const first = await openDatabase(factory, this.databaseName, timeoutMs);
-    let corrupt: number;
+    const first = await openDatabase(factory, this.databaseName, this.store.openTimeoutMs);
     try {
-      corrupt = await quarantineCorruptRows(first);
+      return await quarantineCorruptRows(first);
     } finally {
       first.close();
     }
+  }
 
+  /**
+   * Hands the doc to a new y-indexeddb provider and resolves once it has
+   * loaded: stored rows are applied to the doc, and the doc's state from
+   * before (the seed, or everything after a re-attach) is stored as a row.
+   */
+  private async attachProvider(): Promise<void> {
+    const timeoutMs = this.store.openTimeoutMs;
     const provider = new IndexeddbPersistence(this.databaseName, this.doc);
     this.provider = provider;
     // Take over writing (see the module comment). Done synchronously after
@@ -383,22 +535,71 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     db.addEventListener('versionchange', this.onDbClosed);
     if (this.closed) throw new StorageError('closed', 'The database was closed while loading');
 
+    const generation = this.failureGeneration;
     await Promise.race([
       provider.whenSynced,
       this.closedSignal.then(() => {
         throw new StorageError('closed', 'The database was closed while loading');
       }),
     ]);
-    this.loaded = true;
-    if (corrupt > 0) {
-      this.errors.report(
-        new StorageError('corrupt', `${corrupt} stored record(s) could not be read and were set aside; the rest loaded`),
-      );
+    // The load stored the doc's whole state, which fills any gap left by failed writes.
+    if (generation === this.failureGeneration) this.needsFullState = false;
+  }
+
+  /**
+   * The database was closed under us (another tab deleted or upgraded it, or
+   * the browser cleared storage): open it again and store the whole doc.
+   * Reports `closed` if that fails or happens too often.
+   */
+  private reattach(): void {
+    const now = Date.now();
+    this.reattachTimes = this.reattachTimes.filter((t) => now - t < REATTACH_WINDOW_MS);
+    if (this.reattachTimes.length >= MAX_REATTACHES) {
+      this.reportClosed('The database keeps being closed by another tab or the browser; changes are no longer saved');
+      return;
     }
-    // y-indexeddb counts rows only after announcing `synced`; a count queued
-    // behind its loading transaction gives the true number.
-    const rows = await this.countRows().catch(() => 0);
-    if (rows > COMPACT_ABOVE_ROWS) void this.compactNow().catch(() => undefined);
+    this.reattachTimes.push(now);
+    const oldProvider = this.provider;
+    const oldDb = this.db;
+    if (oldDb) {
+      oldDb.removeEventListener('error', this.onDbError);
+      oldDb.removeEventListener('abort', this.onDbAbort);
+      oldDb.removeEventListener('close', this.onDbClosed);
+      oldDb.removeEventListener('versionchange', this.onDbClosed);
+    }
+    this.db = null;
+    // Also removes our update listener (it is the provider's `_storeUpdate`); the new provider's load covers edits made meanwhile.
+    if (oldProvider) void oldProvider.destroy().catch(() => undefined);
+    this.needsFullState = true;
+    this.failureGeneration++;
+    const run = async (): Promise<void> => {
+      try {
+        await this.prepareDatabase();
+        if (this.destroyed) return;
+        this.resetClosedSignal();
+        this.closed = false;
+        await this.attachProvider();
+        this.errors.recovered();
+      } catch (error) {
+        this.closed = true;
+        this.doc.off('update', this.storeUpdate);
+        if (this.provider && this.provider !== oldProvider) void this.provider.destroy().catch(() => undefined);
+        this.reportClosed(
+          `The database was closed by another tab or the browser and could not be reopened (${
+            error instanceof Error ? error.message : String(error)
+          }); changes are no longer saved`,
+        );
+      }
+    };
+    const attempt = run();
+    this.reattaching = attempt;
+    void attempt.finally(() => {
+      if (this.reattaching === attempt) this.reattaching = null;
+    });
+  }
+
+  private reportClosed(message: string): void {
+    if (!this.removing && !this.destroyed) this.errors.report(new StorageError('closed', message));
   }
 
   private countRows(): Promise<number> {
@@ -431,7 +632,14 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
       this.writeFailed(error);
       return;
     }
-    this.track(tx).then(
+    const written = this.track(tx);
+    this.inFlight.set(written, row);
+    const settled = () => {
+      this.inFlight.delete(written);
+      this.dropJournalIfSettled();
+    };
+    written.then(settled, settled);
+    written.then(
       () => {
         if (healing && generation === this.failureGeneration) this.needsFullState = false;
         this.errors.recovered();
@@ -461,7 +669,10 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
 
   /** Resolves once every write issued so far has committed (or failed and been reported). */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.reattaching !== null || this.pending.size > 0) {
+      if (this.reattaching !== null) await this.reattaching;
+      await Promise.allSettled([...this.pending]);
+    }
   }
 
   /**
@@ -551,11 +762,10 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     if (this.trimTimer !== null) clearTimeout(this.trimTimer);
     // lib0 closes the connection on `versionchange` already; closing twice is harmless.
     this.db?.close();
-    if (!this.removing && !this.destroyed) {
-      this.errors.report(
-        new StorageError('closed', 'The database was closed by another tab or the browser; changes are no longer saved'),
-      );
-    }
+    if (this.removing || this.destroyed) return;
+    // Closed while loading: `load` rejects with `closed` and the app says so.
+    if (!this.loaded) return;
+    this.reattach();
   }
 
   private readonly onDocDestroy = (): void => {
@@ -563,6 +773,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   };
 
   private async runDestroy(): Promise<void> {
+    if (typeof window !== 'undefined') window.removeEventListener('pagehide', this.onPageHide);
     // Edits made before loading are stored by y-indexeddb's load; let it finish.
     await this.whenLoaded.catch(() => undefined);
     if (this.trimTimer !== null) {

@@ -57,6 +57,16 @@ export class MemoryStore implements DocStore {
     for (const attached of [...(this.attached.get(name) ?? [])]) attached.closedUnder();
   }
 
+  /**
+   * Another tab deletes the log of `name` under the docs attached to it: the
+   * rows go, and every attachment is closed under (and re-attaches).
+   */
+  deleteUnder(name: string): void {
+    this.logs.delete(name);
+    this.quarantine.delete(name);
+    this.closeConnections(name);
+  }
+
   /** How many rows the log of `name` has. */
   rows(name: string): number {
     return this.logs.get(name)?.length ?? 0;
@@ -174,9 +184,18 @@ class MemoryPersistedDoc implements PersistedDoc {
     this.unlisten();
   }
 
-  /** Another "tab" closed the log under us. */
+  /**
+   * Another "tab" closed the log under us. Like the IndexedDB adapter, re-attach:
+   * store the whole doc again and go on saving; report `closed` only when that
+   * is impossible (opening or writing is failing).
+   */
   closedUnder(): void {
     if (this.closed) return;
+    if (this.loaded && this.destroyed === null && !this.store.injectedOpenFailure && !this.store.injectedWriteFailure) {
+      this.store.log(this.name).push(Y.encodeStateAsUpdate(this.doc));
+      this.needsFullState = false;
+      return;
+    }
     this.closed = true;
     this.unlisten();
     this.errors.report(new StorageError('closed', `Storage for "${this.name}" was closed by another tab`));

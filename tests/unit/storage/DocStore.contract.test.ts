@@ -209,13 +209,35 @@ describe.each(harnesses)('DocStore contract: $name', (harness) => {
     }
   });
 
-  it('closed: another tab deleting the stored doc is reported as "closed"; editing goes on', async () => {
+  it('another tab deleting the stored doc: the attachment re-opens, stores the whole doc again and goes on saving', async () => {
+    const store = harness.make();
+    const { doc, persisted } = await openLoaded(store, 'n');
+    doc.getText('t').insert(5, 'before|');
+    await persisted.flush();
+    const errors: StorageError[] = [];
+    persisted.onError((e) => errors.push(e));
+    await harness.deleteFromOtherTab(store, 'n');
+    doc.getText('t').insert(12, 'during|');
+    await persisted.flush();
+    doc.getText('t').insert(19, 'after');
+    await persisted.flush();
+    expect((await reopen(store, 'n')).text).toBe('SEED|before|during|after');
+    await persisted.destroy();
+    expect(errors).toEqual([]);
+  });
+
+  it('closed: when the deleted store cannot be re-opened, "closed" is reported; editing goes on', async () => {
     const store = harness.make();
     const { doc, persisted } = await openLoaded(store, 'n');
     const closed = nextError(persisted, 'closed');
-    await harness.deleteFromOtherTab(store, 'n');
-    await closed;
-    expect(() => doc.getText('t').insert(5, 'after close')).not.toThrow();
+    const restore = harness.makeUnavailable(store);
+    try {
+      await harness.deleteFromOtherTab(store, 'n');
+      await closed;
+      expect(() => doc.getText('t').insert(5, 'after close')).not.toThrow();
+    } finally {
+      restore();
+    }
     await persisted.destroy();
     expect(doc.getText('t').toString()).toBe('SEED|after close');
   });

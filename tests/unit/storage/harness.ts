@@ -39,6 +39,9 @@ export function freshPrefix(): string {
 
 // ---- raw IndexedDB helpers -------------------------------------------------
 
+/** fake-indexeddb's factory, kept even while a test makes `globalThis.indexedDB` unavailable. */
+const realIndexedDb: IDBFactory = indexedDB;
+
 function request<T>(req: IDBRequest<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     req.onsuccess = () => resolve(req.result);
@@ -122,7 +125,8 @@ export const indexedDbHarness: AdapterHarness<IndexedDbStore> = {
     };
   },
   deleteFromOtherTab: async (store, name) => {
-    await request(indexedDB.deleteDatabase(store.databaseName(name)));
+    // Not the page's `indexedDB`, which a test may have made unavailable: another tab still has it.
+    await request(realIndexedDb.deleteDatabase(store.databaseName(name)));
   },
   putCorruptRow: async (store, name) => {
     const setup = store.open(name, new Y.Doc());
@@ -157,8 +161,8 @@ export const memoryHarness: AdapterHarness<MemoryStore> = {
     return () => store.failOpenWith(null);
   },
   deleteFromOtherTab: async (store, name) => {
-    store.closeConnections(name);
-    await store.remove(name);
+    await Promise.resolve();
+    store.deleteUnder(name);
   },
   putCorruptRow: async (store, name) => {
     store.putRaw(name, CORRUPT_ROW);

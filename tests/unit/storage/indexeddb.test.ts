@@ -10,6 +10,7 @@ import type { StorageError } from '../../../src/storage/DocStore';
 import {
   CUSTOM_STORE,
   IndexedDbStore,
+  MAX_REATTACHES,
   QUARANTINE_KEY_PREFIX,
   type IndexedDbPersistedDoc,
 } from '../../../src/storage/indexeddb';
@@ -74,11 +75,11 @@ describe('IndexedDbStore', () => {
       if (i % 2 === 0) {
         await persisted.destroy();
       } else {
-        // A crash: the connection goes away without our destroy() compacting.
-        const closed = nextError(persisted, 'closed');
+        // A crash: the connection goes away without our destroy() compacting
+        // (and, unlike a close under a live tab, nothing re-attaches).
         await waitFor(async () => (await rawRows(store.databaseName('n'))).length > 0);
+        (persisted as IndexedDbPersistedDoc).expectRemoval();
         forceCloseDatabase(connectionOf(persisted as IndexedDbPersistedDoc) as never);
-        await closed;
         await persisted.destroy();
       }
       expect(await rows(store, 'n')).toBeLessThanOrEqual(COMPACT_ABOVE_ROWS + 3);
@@ -97,34 +98,47 @@ describe('IndexedDbStore', () => {
     expect(await textAfterReopen(store, 'n')).toBe('y'.repeat(520));
   });
 
-  it('a connection force-closed by the browser is reported as "closed"; edits do not throw', async () => {
-    const store = newStore();
-    const doc = new Y.Doc();
-    const persisted = store.open('n', doc);
-    await persisted.whenLoaded;
-    const closed = nextError(persisted, 'closed');
-    forceCloseDatabase(connectionOf(persisted) as never);
-    await closed;
-    expect(() => doc.getText('t').insert(0, 'still typing')).not.toThrow();
-    await expect(persisted.compact()).rejects.toMatchObject({ kind: 'closed' });
-    await persisted.destroy();
-  });
-
-  it('after "closed", re-attaching the same doc writes everything it holds back', async () => {
+  it('a connection force-closed by the browser (storage cleared) is re-attached: nothing is lost, no error', async () => {
     const store = newStore();
     const doc = new Y.Doc();
     const persisted = store.open('n', doc);
     await persisted.whenLoaded;
     doc.getText('t').insert(0, 'before ');
-    const closed = nextError(persisted, 'closed');
-    await indexedDbHarness.deleteFromOtherTab(store, 'n');
-    await closed;
-    doc.getText('t').insert(7, 'after');
+    await persisted.flush();
+    const errors: StorageError[] = [];
+    persisted.onError((e) => errors.push(e));
+    const first = connectionOf(persisted);
+    forceCloseDatabase(first as never);
+    expect(() => doc.getText('t').insert(7, 'during ')).not.toThrow();
+    await persisted.flush();
+    expect(connectionOf(persisted)).not.toBe(first);
+    doc.getText('t').insert(14, 'after');
+    await persisted.compact();
+    await persisted.flush();
+    expect(await textAfterReopen(store, 'n')).toBe('before during after');
     await persisted.destroy();
-    const again = store.open('n', doc);
-    await again.whenLoaded;
-    await again.destroy();
-    expect(await textAfterReopen(store, 'n')).toBe('before after');
+    expect(errors).toEqual([]);
+  });
+
+  it(`a database deleted again and again is re-attached ${MAX_REATTACHES} times, then "closed" is reported`, async () => {
+    const store = newStore();
+    const doc = new Y.Doc();
+    const persisted = store.open('n', doc);
+    await persisted.whenLoaded;
+    const closed = nextError(persisted, 'closed');
+    let reported = false;
+    void closed.then(() => (reported = true));
+    for (let i = 0; i < MAX_REATTACHES; i++) {
+      await indexedDbHarness.deleteFromOtherTab(store, 'n');
+      doc.getText('t').insert(doc.getText('t').length, String(i));
+      await persisted.flush();
+      expect(reported).toBe(false);
+    }
+    expect(await textAfterReopen(store, 'n')).toBe('012'.slice(0, MAX_REATTACHES));
+    await indexedDbHarness.deleteFromOtherTab(store, 'n');
+    expect((await closed).kind).toBe('closed');
+    expect(() => doc.getText('t').insert(0, 'x')).not.toThrow();
+    await persisted.destroy();
   });
 
   it('keeps corrupt rows for salvage in the custom store', async () => {
