@@ -43,6 +43,22 @@ export interface SignalingServerOptions {
   /** When set, only WebSocket upgrades whose `Origin` is listed are accepted. */
   allowedOrigins?: readonly string[] | null;
   logger: Logger;
+  /** Test-only hooks (see `SignalingTestHooks`); production passes none. */
+  testHooks?: SignalingTestHooks;
+}
+
+/**
+ * Test-only hooks, default none: never set by `main.ts`. They let end-to-end tests
+ * prove what the server can see and how clients survive a hostile relay.
+ */
+export interface SignalingTestHooks {
+  /** Called with every text frame a client sends, before it is parsed (a capture of all input). */
+  onFrame?: (text: string) => void;
+  /**
+   * Rewrites each relayed publish (the JSON text sent to receivers), e.g. to tamper with
+   * ciphertext; several strings are sent in order (a tampered copy, then the original).
+   */
+  transformRelay?: (text: string) => string | readonly string[];
 }
 
 /** Counters exposed for tests and monitoring: sizes only, never contents. */
@@ -86,6 +102,7 @@ export class SignalingServer {
   private readonly limits: SignalingLimits;
   private readonly allowedOrigins: ReadonlySet<string> | null;
   private readonly logger: Logger;
+  private readonly hooks: SignalingTestHooks;
   private readonly wss: WebSocketServer;
   private readonly registry: TopicRegistry<Conn>;
   private readonly conns = new Set<Conn>();
@@ -101,6 +118,7 @@ export class SignalingServer {
     this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
     this.allowedOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
     this.logger = options.logger;
+    this.hooks = options.testHooks ?? {};
     this.registry = new TopicRegistry(this.limits);
     this.wss = new WebSocketServer({
       noServer: true,
@@ -238,7 +256,9 @@ export class SignalingServer {
     if (conn.closing) return;
     if (!conn.bucket.take(Date.now())) return this.drop(conn, CLOSE_POLICY_VIOLATION, 'rate limit exceeded');
     if (isBinary) return this.drop(conn, BINARY_FRAME_ERROR.code, BINARY_FRAME_ERROR.reason);
-    const parsed = parseSignalingFrame(rawToText(data), this.limits);
+    const text = rawToText(data);
+    this.hooks.onFrame?.(text);
+    const parsed = parseSignalingFrame(text, this.limits);
     if (!parsed.ok) return this.drop(conn, parsed.error.code, parsed.error.reason);
     const message = parsed.message;
     switch (message.type) {
@@ -258,9 +278,12 @@ export class SignalingServer {
         }
         // Copied: a slow receiver dropped while sending leaves the live set.
         const receivers = [...this.registry.subscribers(message.topic)];
-        const text = encodePublish(message.frame, receivers.length);
+        const encoded = encodePublish(message.frame, receivers.length);
+        const relayed = this.hooks.transformRelay ? this.hooks.transformRelay(encoded) : encoded;
         this.counters.relayed++;
-        for (const receiver of receivers) this.send(receiver, text);
+        for (const receiver of receivers) {
+          for (const text of typeof relayed === 'string' ? [relayed] : relayed) this.send(receiver, text);
+        }
         return;
       }
       case 'ping':

@@ -14,7 +14,7 @@ import { SECURITY_HEADERS } from './securityHeaders.js';
 import { sendText } from './sendText.js';
 import { writeRawResponse } from './writeRawResponse.js';
 import type { SignalingLimits } from './signalingLimits.js';
-import { SignalingServer, type SignalingStats } from './SignalingServer.js';
+import { SignalingServer, type SignalingStats, type SignalingTestHooks } from './SignalingServer.js';
 
 /** The WebSocket path y-webrtc clients connect to (`wss://host/signal`). */
 export const SIGNALING_PATH = '/signal';
@@ -51,6 +51,11 @@ export interface WeftServerOptions {
   /** Bound on `close()` waiting for in-flight HTTP (default `SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs?: number;
   logger: Logger;
+  /**
+   * Test-only signaling hooks, default none (`main.ts` never sets them): `onFrame` sees
+   * every frame clients send, `transformRelay` may rewrite relayed publishes.
+   */
+  testHooks?: SignalingTestHooks;
 }
 
 /** Counters for tests and monitoring. */
@@ -87,6 +92,7 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
     limits: options.limits,
     allowedOrigins: options.allowedOrigins ?? null,
     logger,
+    ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });
   let closing: Promise<void> | null = null;
   let inFlight = 0;

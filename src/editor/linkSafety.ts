@@ -1,5 +1,5 @@
 import { LinkNode } from '@lexical/link';
-import type { EditorConfig } from 'lexical';
+import { TextNode, type EditorConfig, type LexicalEditor } from 'lexical';
 import { BLOCKED_URL, safeLinkHref } from './safeUrl';
 
 /** Every rendered link opens in a new browsing context… */
@@ -34,6 +34,7 @@ let installed = false;
 export function installLinkSafety(): void {
   if (installed) return;
   installed = true;
+  installTextStyleSafety();
   const proto = LinkNode.prototype;
   const originalUpdateLinkDOM = proto.updateLinkDOM;
 
@@ -64,5 +65,37 @@ export function installLinkSafety(): void {
     }
     element.setAttribute('target', LINK_TARGET);
     element.setAttribute('rel', LINK_REL);
+  };
+}
+
+/** Removes inline `style` attributes from a rendered text node's DOM (its element and descendants). */
+function stripInlineStyles(dom: HTMLElement): void {
+  dom.removeAttribute('style');
+  for (const element of dom.querySelectorAll('[style]')) element.removeAttribute('style');
+}
+
+/**
+ * Text nodes arriving from peers may carry any CSS in their `style` (a plain
+ * string in the Yjs document), which Lexical applies verbatim as inline
+ * style: a peer could lay text over the whole window (`position: fixed`) to
+ * imitate the app's own dialogs, or make the browser fetch URLs
+ * (`background: url(…)`; the CSP's img-src blocks other origins, but not the
+ * overlay). Weft never sets text styles itself (formats are classes), so
+ * rendered text never gets an inline style. Same prototype approach as the
+ * link rules above, for the same reason (nodes from Yjs bypass replacement).
+ */
+function installTextStyleSafety(): void {
+  const proto = TextNode.prototype;
+  const originalCreateDOM = proto.createDOM;
+  const originalUpdateDOM = proto.updateDOM;
+  proto.createDOM = function createDOM(this: TextNode, config: EditorConfig, editor?: LexicalEditor): HTMLElement {
+    const dom = originalCreateDOM.call(this, config, editor);
+    stripInlineStyles(dom);
+    return dom;
+  };
+  proto.updateDOM = function updateDOM(this: TextNode, prevNode: TextNode, dom: HTMLElement, config: EditorConfig): boolean {
+    const replace = originalUpdateDOM.call(this, prevNode, dom, config);
+    stripInlineStyles(dom);
+    return replace;
   };
 }

@@ -44,9 +44,12 @@ const DEFAULT_LOW_THRESHOLD = 64 * 1024;
 export interface ChunkedWrtcOptions {
   /**
    * Checks (and may rewrite) a whole received message before it is
-   * dispatched. Return null to drop it; that counts as a strike.
+   * dispatched. Return null to drop it; that counts as a strike. `channel`
+   * identifies the sending peer (the same object as in `onViolation`).
    */
-  filter?: (message: Uint8Array) => Uint8Array | null;
+  filter?: (message: Uint8Array, channel: RTCDataChannel) => Uint8Array | null;
+  /** Called once when a channel closes, for whatever reason. */
+  onChannelClosed?: (channel: RTCDataChannel) => void;
   /** Called when the number of open channels changes. */
   onOpenChannelsChange?: (openChannels: number) => void;
   /** Called when a channel is closed for misbehaviour (after the close). */
@@ -122,7 +125,8 @@ class ChunkedDataChannel {
   }
 
   get readyState(): RTCDataChannelState {
-    return this.inner.readyState;
+    // Closed by us (violation, peer connection closed) before the inner channel says so.
+    return this.closed ? 'closed' : this.inner.readyState;
   }
 
   get bufferedAmount(): number {
@@ -179,6 +183,7 @@ class ChunkedDataChannel {
     this.queuedBytes = 0;
     this.reassembler.reset();
     if (this.opened) this.onState(this, false);
+    this.options.onChannelClosed?.(this as unknown as RTCDataChannel);
   }
 
   private flush(): void {
@@ -214,7 +219,7 @@ class ChunkedDataChannel {
     let message: Uint8Array | null = result.data;
     if (this.options.filter) {
       try {
-        message = this.options.filter(message);
+        message = this.options.filter(message, this as unknown as RTCDataChannel);
       } catch {
         message = null;
       }

@@ -61,16 +61,25 @@ export type PeerMessageCheck =
  * higher-clock overwrite). They are not an error, because y-webrtc relays
  * every awareness change to all its peers, so honest peers echo our own state
  * back to us.
+ *
+ * `mayWrite(clientId)` is asked for every other entry of a valid awareness
+ * update (never for a rejected one); entries it refuses are removed the same
+ * way, without a strike (see awarenessOwnership.ts: honest peers relay other
+ * clients' states too).
  */
-export const checkPeerMessage = (message: Uint8Array, localClientId: number): PeerMessageCheck => {
+export const checkPeerMessage = (
+  message: Uint8Array,
+  localClientId: number,
+  mayWrite: (clientId: number) => boolean = () => true,
+): PeerMessageCheck => {
   try {
-    return check(message, localClientId);
+    return check(message, localClientId, mayWrite);
   } catch (error) {
     return { ok: false, error: `undecodable: ${error instanceof Error ? error.message : String(error)}` };
   }
 };
 
-const check = (message: Uint8Array, localClientId: number): PeerMessageCheck => {
+const check = (message: Uint8Array, localClientId: number, mayWrite: (clientId: number) => boolean): PeerMessageCheck => {
   if (message.byteLength === 0) return { ok: false, error: 'empty message' };
   const decoder = decoding.createDecoder(message);
   const type = decoding.readVarUint(decoder);
@@ -88,7 +97,7 @@ const check = (message: Uint8Array, localClientId: number): PeerMessageCheck => 
       break;
     }
     case MESSAGE_AWARENESS: {
-      const result = checkAwarenessUpdate(decoding.readVarUint8Array(decoder), localClientId);
+      const result = checkAwarenessUpdate(decoding.readVarUint8Array(decoder), localClientId, mayWrite);
       if (typeof result === 'string') return { ok: false, error: result };
       if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
       if (result === null) return { ok: true, message };
@@ -118,12 +127,16 @@ interface AwarenessEntry {
  * Checks an awareness update. Returns an error string, null when it may pass
  * unchanged, or the re-encoded update without our own client's entries.
  */
-const checkAwarenessUpdate = (update: Uint8Array, localClientId: number): string | null | Uint8Array => {
+const checkAwarenessUpdate = (
+  update: Uint8Array,
+  localClientId: number,
+  mayWrite: (clientId: number) => boolean,
+): string | null | Uint8Array => {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   if (count > MAX_AWARENESS_CLIENTS) return `awareness update with ${count} clients`;
   const utf8 = new TextDecoder('utf-8', { fatal: true });
-  const kept: AwarenessEntry[] = [];
+  const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
     const clientId = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
@@ -131,9 +144,11 @@ const checkAwarenessUpdate = (update: Uint8Array, localClientId: number): string
     if (json.byteLength > MAX_AWARENESS_STATE_BYTES) return `awareness state of ${json.byteLength} bytes`;
     const state: unknown = JSON.parse(utf8.decode(json));
     if (state !== null && (typeof state !== 'object' || Array.isArray(state))) return 'awareness state is not an object';
-    if (clientId !== localClientId) kept.push({ clientId, clock, json });
+    entries.push({ clientId, clock, json });
   }
   if (decoding.hasContent(decoder)) return 'trailing bytes in awareness update';
+  // Only once the whole update is known to be valid: claiming ids is a side effect.
+  const kept = entries.filter((entry) => entry.clientId !== localClientId && mayWrite(entry.clientId));
   if (kept.length === count) return null;
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, kept.length);

@@ -21,12 +21,18 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { WebrtcProvider } from 'y-webrtc';
+import * as decoding from 'lib0/decoding';
+import { removeAwarenessStates } from 'y-protocols/awareness';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
-import { checkPeerMessage } from './peerMessage';
+import { AwarenessOwnership } from './awarenessOwnership';
+import { MESSAGE_AWARENESS, checkPeerMessage } from './peerMessage';
 import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
 import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './syncConfig';
+
+/** Transaction origin of presence removed because the connection that carried it closed. */
+export const ORIGIN_PEER_GONE = 'weft:peer-gone';
 
 /** How long a peer dropped for misbehaviour is ignored on signaling. */
 export const BLOCK_DURATION_MS = 60_000;
@@ -94,6 +100,14 @@ class WebrtcTransport implements Transport {
   private destroyed = false;
   private lastStatus: SyncStatus;
   private lastPeerCount = 0;
+  /**
+   * Awareness clients heard on each data channel. y-webrtc never removes a
+   * peer's presence when its connection closes (only the peer itself can, on
+   * a clean unload), so a crashed or disconnected peer stayed listed, caret
+   * included, for awareness' 30 s timeout. With this map the states only that
+   * channel vouched for are removed as soon as it closes.
+   */
+  private readonly awarenessByChannel = new Map<RTCDataChannel, Set<number>>();
 
   constructor(
     private readonly doc: Y.Doc,
@@ -153,11 +167,19 @@ class WebrtcTransport implements Transport {
       this.options.signaling ??
       resolveSignalingUrls(this.options.location ?? globalThis.location ?? { protocol: '', host: '' }, config);
     const baseWrtc = this.options.wrtc ?? browserWrtc();
+    // Presence: a peer may only speak for client ids it introduced first (awarenessOwnership.ts).
+    const ownership = new AwarenessOwnership<RTCDataChannel>((channel) => channel.readyState === 'open');
     const wrtc = baseWrtc
       ? createChunkedWrtc(baseWrtc, {
-          filter: (message) => {
-            const checked = checkPeerMessage(message, this.doc.clientID);
-            return checked.ok ? checked.message : null;
+          filter: (message, channel) => {
+            const checked = checkPeerMessage(message, this.doc.clientID, (clientId) => ownership.claim(channel, clientId));
+            if (!checked.ok) return null;
+            this.noteAwarenessClients(checked.message, channel);
+            return checked.message;
+          },
+          onChannelClosed: (channel) => {
+            ownership.release(channel);
+            this.forgetClosedChannels();
           },
           onOpenChannelsChange: (count) => {
             this.webrtcPeers = count;
@@ -218,6 +240,15 @@ class WebrtcTransport implements Transport {
       // signaling connections (sockets stay open): disconnect first.
       provider.disconnect();
       provider.destroy();
+      // Signaling frames already handed to y-webrtc are still being decrypted
+      // (async) and then run against this room: an answer for a connection
+      // that disconnect() just destroyed makes y-webrtc throw an unhandled
+      // rejection, an announce would open a new connection on a dead room.
+      // With a fresh peer id nothing in flight is addressed to us any more,
+      // and with no connection slots announces are ignored.
+      const room = provider.room;
+      if (room) room.peerId = `closed:${roomName.slice(0, 8)}:${Math.random()}`;
+      provider.maxConns = 0;
       // destroy() deletes the room once the key promise settles; make the
       // next transport for this room wait for that.
       const closed = Promise.resolve(provider.key).then(
@@ -231,6 +262,45 @@ class WebrtcTransport implements Transport {
       this.provider = null;
     });
     this.update();
+  }
+
+  /** Records which awareness clients `channel` announced (a null state means that client left). */
+  private noteAwarenessClients(message: Uint8Array, channel: RTCDataChannel): void {
+    if (message[0] !== MESSAGE_AWARENESS) return;
+    // checkPeerMessage has validated the whole message, so this decodes.
+    const outer = decoding.createDecoder(message);
+    decoding.readVarUint(outer);
+    const update = decoding.createDecoder(decoding.readVarUint8Array(outer));
+    let clients = this.awarenessByChannel.get(channel);
+    if (!clients) this.awarenessByChannel.set(channel, (clients = new Set()));
+    for (let count = decoding.readVarUint(update); count > 0; count--) {
+      const clientId = decoding.readVarUint(update);
+      decoding.readVarUint(update); // clock
+      const removed = decoding.readVarString(update) === 'null';
+      if (clientId === this.doc.clientID) continue;
+      if (removed) clients.delete(clientId);
+      else clients.add(clientId);
+    }
+  }
+
+  /**
+   * Removes the presence of clients whose only channel closed. A client also
+   * heard on a channel that is still open stays: y-webrtc relays every
+   * awareness change, so in a mesh each peer hears others both directly and
+   * relayed.
+   */
+  private forgetClosedChannels(): void {
+    const gone = new Set<number>();
+    for (const [channel, clients] of this.awarenessByChannel) {
+      if (channel.readyState === 'open') continue;
+      this.awarenessByChannel.delete(channel);
+      for (const clientId of clients) gone.add(clientId);
+    }
+    if (gone.size === 0) return;
+    for (const clients of this.awarenessByChannel.values()) for (const clientId of clients) gone.delete(clientId);
+    const states = this.awareness.getStates();
+    const stale = [...gone].filter((clientId) => states.has(clientId));
+    if (stale.length > 0) removeAwarenessStates(this.awareness, stale, ORIGIN_PEER_GONE);
   }
 
   private isBlocked(peerId: string): boolean {
