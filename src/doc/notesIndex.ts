@@ -252,6 +252,28 @@ export class NotesIndex {
   }
 
   /**
+   * Adds back an entry that is not in the index (e.g. purged here, and now
+   * restored from a backup), with the summary's fields and out of the trash.
+   * Does nothing when the id is already listed or malformed. Returns true
+   * when an entry was added.
+   */
+  reinstate(summary: NoteSummary): boolean {
+    if (this.notes.has(summary.id) || !isNoteId(summary.id) || !isShareSecret(summary.secret)) return false;
+    const entry = new Y.Map<unknown>();
+    entry.set('id', summary.id);
+    entry.set('secret', summary.secret);
+    entry.set('derivedTitle', cap(summary.derivedTitle, MAX_DERIVED_TITLE_CHARS));
+    entry.set('text', '');
+    entry.set('createdAt', summary.createdAt);
+    entry.set('updatedAt', summary.updatedAt);
+    const title = summary.explicitTitle === null ? null : normalizeExplicitTitle(summary.explicitTitle);
+    if (title !== null) entry.set('title', title);
+    if (summary.shared) entry.set('shared', true);
+    this.transact(() => this.notes.set(summary.id, entry));
+    return true;
+  }
+
+  /**
    * Calls `listener` after every change to the index, whatever its origin
    * (this tab, storage, another tab), with that transaction's origin.
    * Returns the disposer.

@@ -1,0 +1,132 @@
+/**
+ * Records versions of one open note, following src/doc/versionPolicy.ts:
+ * on open (if changed), every interval while edited (if changed), on demand
+ * (before a restore), and just before a change from elsewhere removes a large
+ * share of the text (src/doc/removalGuard.ts). Saves run one at a time, each
+ * followed by pruning.
+ */
+import * as Y from 'yjs';
+import { noteText } from '../doc/noteText';
+import { watchLargeRemovals } from '../doc/removalGuard';
+import { shouldRecord, versionPreview, versionsToPrune } from '../doc/versionPolicy';
+import type { VersionMeta, VersionReason, VersionStore } from '../storage/VersionStore';
+
+export interface VersionRecorderOptions {
+  versions: VersionStore;
+  noteId: string;
+  /** The note's live doc. */
+  doc: Y.Doc;
+  now: () => number;
+  /** How often to check for changes while the note is open. */
+  intervalMs: number;
+  /** Transaction origins that come from elsewhere (peers, other tabs), for the large-removal guard. */
+  isFromElsewhere: (origin: unknown) => boolean;
+  /** Called when saving or pruning fails (the note itself is unaffected). */
+  onError: (error: unknown) => void;
+}
+
+export class VersionRecorder {
+  private last: Y.Snapshot | null = null;
+  private hasVersions = false;
+  private dirty = false;
+  private started = false;
+  private disposed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly disposers: Array<() => void> = [];
+
+  constructor(private readonly options: VersionRecorderOptions) {}
+
+  /**
+   * Starts recording (call once the note has loaded): records an `open`
+   * version if the note changed since its newest one, then watches.
+   * Idempotent; stops on {@link dispose}.
+   */
+  start(): void {
+    if (this.started || this.disposed) return;
+    this.started = true;
+    const { doc, versions, noteId } = this.options;
+    const onUpdate = () => {
+      this.dirty = true;
+    };
+    doc.on('update', onUpdate);
+    this.disposers.push(() => doc.off('update', onUpdate));
+    const timer = setInterval(() => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      void this.recordIfChanged('periodic').catch(() => undefined);
+    }, this.options.intervalMs);
+    this.disposers.push(() => clearInterval(timer));
+    this.disposers.push(
+      watchLargeRemovals(doc, {
+        watch: this.options.isFromElsewhere,
+        onLargeRemoval: ({ before }) => void this.recordState('before-remote-removal', before).catch(() => undefined),
+      }),
+    );
+    this.enqueue(async () => {
+      const newest = (await versions.list(noteId))[0];
+      if (newest) {
+        this.hasVersions = true;
+        this.last = Y.decodeSnapshot(newest.snapshot);
+      }
+    }).catch(() => undefined);
+    void this.recordIfChanged('open').catch(() => undefined);
+  }
+
+  /**
+   * Records the doc as it is now, unless it equals the newest version (or is
+   * an empty note with no versions yet). Resolves with the new version, or
+   * null when nothing was recorded. Rejects when storing failed.
+   */
+  recordIfChanged(reason: VersionReason): Promise<VersionMeta | null> {
+    return this.enqueue(async () => {
+      if (this.disposed) return null;
+      const { doc } = this.options;
+      const snapshot = Y.snapshot(doc);
+      const changed = this.last === null || !Y.equalSnapshots(this.last, snapshot);
+      const text = noteText(doc);
+      if (!shouldRecord({ changed, hasVersions: this.hasVersions, text })) return null;
+      const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text);
+      this.last = snapshot;
+      return meta;
+    });
+  }
+
+  /** Resolves once every save started so far has finished. */
+  async flush(): Promise<void> {
+    await this.queue.catch(() => undefined);
+  }
+
+  /** Stops watching; saves already started still finish. */
+  dispose(): void {
+    this.disposed = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
+  }
+
+  /** Records a state that is not the doc's current one (the doc before a removal). */
+  private recordState(reason: VersionReason, state: Uint8Array): Promise<VersionMeta> {
+    return this.enqueue(async () => {
+      const before = new Y.Doc();
+      try {
+        Y.applyUpdate(before, state);
+        return await this.save(reason, state, Y.encodeSnapshot(Y.snapshot(before)), noteText(before));
+      } finally {
+        before.destroy();
+      }
+    });
+  }
+
+  private async save(reason: VersionReason, state: Uint8Array, snapshot: Uint8Array, text: string): Promise<VersionMeta> {
+    const { versions, noteId, now } = this.options;
+    const at = now();
+    const meta = await versions.save({ noteId, at, state, snapshot, preview: versionPreview(text), reason });
+    this.hasVersions = true;
+    await versions.prune(noteId, (list) => versionsToPrune(list, at));
+    return meta;
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch((error: unknown) => this.options.onError(error));
+    return run;
+  }
+}

@@ -1,0 +1,43 @@
+import { $generateHtmlFromNodes } from '@lexical/html';
+import type { LexicalEditor } from 'lexical';
+
+/**
+ * A style sheet for the exported file, inline because the file stands alone.
+ * Content-Security-Policy forbids every script and remote resource, so even a
+ * hostile note cannot make the exported file run code or call home.
+ */
+const EXPORT_STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#1d1d1f}' +
+  'pre,code{font-family:ui-monospace,monospace;background:#f4f4f5}pre{padding:.75rem;overflow:auto}' +
+  'blockquote{border-left:3px solid #ccc;margin-left:0;padding-left:1rem;color:#555}';
+export const EXPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
+/** Escapes text for HTML content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+/**
+ * The editor's content as a standalone HTML document titled `title`. Uses
+ * Lexical's own export (each node's `exportDOM`), so links go through the
+ * same safety rules as on screen: an unsafe URL has no `href`. Needs a DOM.
+ */
+export function noteHtmlDocument(editor: LexicalEditor, title: string): string {
+  const body = editor.read(() => $generateHtmlFromNodes(editor, null));
+  return [
+    '<!doctype html>',
+    '<html>',
+    '<head>',
+    '<meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${EXPORT_CSP}">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${EXPORT_STYLE}</style>`,
+    '</head>',
+    '<body>',
+    `<main>${body}</main>`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,73 @@
+/**
+ * Restorable versions of notes, kept on this device only (never synced).
+ *
+ * A version is a full Yjs state of a note (`Y.encodeStateAsUpdate`) at one
+ * moment, plus what the history list shows without loading it: when, why, a
+ * short text preview, and the Yjs snapshot (state vector + delete set) that
+ * tells whether the note changed since. Keeping whole states instead of
+ * turning Yjs garbage collection off keeps every note doc small; the
+ * retention policy (src/doc/versionPolicy.ts) bounds how many are kept.
+ */
+
+/** Why a version was recorded; shown in the history list. */
+export type VersionReason =
+  /** The note was opened and had changed since its last version. */
+  | 'open'
+  /** Taken every few minutes while the note is being edited. */
+  | 'periodic'
+  /** The note as it was just before the user restored another version. */
+  | 'before-restore'
+  /** The note as it was just before a peer's change removed a large share of its text. */
+  | 'before-remote-removal';
+
+/** Every reason, for validation and display. */
+export const VERSION_REASONS: readonly VersionReason[] = ['open', 'periodic', 'before-restore', 'before-remote-removal'];
+
+/** A version to store. */
+export interface NewVersion {
+  readonly noteId: string;
+  /** When the state was taken, ms since epoch. */
+  readonly at: number;
+  /** `Y.encodeStateAsUpdate(doc)` of the note at that moment. */
+  readonly state: Uint8Array;
+  /** `Y.encodeSnapshot(Y.snapshot(doc))`: identifies the content, so unchanged notes are not stored twice. */
+  readonly snapshot: Uint8Array;
+  /** Plain-text preview, already capped by the caller. */
+  readonly preview: string;
+  readonly reason: VersionReason;
+}
+
+/** What lists return: everything but the (possibly large) state. */
+export interface VersionMeta {
+  /** Store-assigned, increasing in save order (a tie-breaker for equal `at`). */
+  readonly id: number;
+  readonly noteId: string;
+  readonly at: number;
+  readonly snapshot: Uint8Array;
+  readonly preview: string;
+  readonly reason: VersionReason;
+  /** Size of the stored state in bytes. */
+  readonly size: number;
+}
+
+/** Chooses, from a note's versions (newest first), the ids to delete. */
+export type PruneRule = (newestFirst: readonly VersionMeta[]) => readonly number[];
+
+/** Where versions live: IndexedDB in the browser, memory in tests. Every method rejects on storage failure. */
+export interface VersionStore {
+  /** Stores a version and returns its metadata. */
+  save(version: NewVersion): Promise<VersionMeta>;
+  /** A note's versions, newest first (by `at`, then by id), without their states. */
+  list(noteId: string): Promise<VersionMeta[]>;
+  /** The stored state of version `id`, or null when there is no such version. */
+  load(id: number): Promise<Uint8Array | null>;
+  /** Deletes every version of a note (the note was deleted for good). */
+  deleteNote(noteId: string): Promise<void>;
+  /** Deletes the versions `rule` picks from the note's list; returns how many were deleted. */
+  prune(noteId: string, rule: PruneRule): Promise<number>;
+}
+
+/** Newest first: by time, then by save order. */
+export function compareNewestFirst(a: VersionMeta, b: VersionMeta): number {
+  return b.at - a.at || b.id - a.id;
+}
