@@ -4,6 +4,7 @@ import { broadcastIndex, WeftApp, type Preferences } from './app/session';
 import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbStore } from './storage/indexeddb';
 import { MemoryStore } from './storage/memory';
+import { IndexedDbVersionStore } from './storage/indexedDbVersions';
 import { isShareFragment } from './sync/shareLink';
 import { cachedSyncConfig, loadSyncConfig } from './sync/syncConfig';
 import { createWebrtcTransportFactory } from './sync/webrtc';
@@ -35,6 +36,7 @@ const app = new WeftApp({
   transports: (doc, awareness, room) => webrtc(doc, awareness, room),
   crossTabIndex: broadcastIndex,
   preferences,
+  versions: new IndexedDbVersionStore(),
 });
 void app.start();
 // Let queued IndexedDB writes land before an update reloads the page.

@@ -11,8 +11,8 @@ import { $convertToMarkdownString } from '@lexical/markdown';
 import { $getRoot, type LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { NotesIndex } from '../doc/notesIndex';
-import { applySeed } from '../doc/seed';
+import { NOTES_MAP_NAME, NotesIndex } from '../doc/notesIndex';
+import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
 import { bindEditorToDoc } from '../editor/collab/bindEditorToDoc';
 import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
@@ -20,8 +20,16 @@ import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { formatShareLink } from '../sync/shareLink';
 import { colorForClient, readPeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import { storageErrorMessage } from './messages';
+import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
 import { Signal } from './Signal';
+import { ORIGIN_IMPORT, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
+import { noteHtmlDocument } from '../editor/exportHtml';
+import { readNoteState, replaceEditorContent, type VersionContent } from '../editor/versionContent';
+import { MemoryVersionStore } from '../storage/memoryVersions';
+import type { VersionMeta, VersionStore } from '../storage/VersionStore';
+import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
+import { VersionRecorder } from './versionRecorder';
 
 /** Storage name of the notes index document. */
 export const INDEX_DOC_NAME = 'index';
@@ -49,9 +57,19 @@ export type AppDeps = {
   crossTabIndex: ((doc: Y.Doc) => { destroy(): void }) | null;
   preferences: Preferences;
   now?: () => number;
+  /**
+   * Restorable versions of notes (IndexedDB in the browser). Optional so that
+   * tests and benches that do not care need not pass one: the default keeps
+   * history in memory, for as long as the page lives.
+   */
+  versions?: VersionStore;
+  /** How often an open, edited note gets a version; default VERSION_INTERVAL_MS. */
+  versionIntervalMs?: number;
 };
 
 const DISPLAY_NAME_KEY = 'weft:display-name';
+/** Preferences key of the share-link notes still pending (see `WeftApp.pendingShares`). */
+const PENDING_SHARES_KEY = 'weft:pending-shares';
 /** The BroadcastChannel that carries the notes index between this browser's tabs. */
 export const INDEX_CHANNEL = 'weft:index';
 
@@ -65,16 +83,26 @@ export class WeftApp {
   /** The local user's display name, shown to peers; remembered in preferences. */
   readonly displayName: Signal<string>;
   readonly indexDoc = new Y.Doc();
-  readonly index = new NotesIndex(this.indexDoc);
+  // The index takes its clock from the deps too (lazily: `now` is set in the constructor), so
+  // `create`/`remove` and content refreshes agree on time; with two clocks an injected one
+  // that runs behind Date.now made edits never move a note up the list.
+  readonly index = new NotesIndex(this.indexDoc, { now: () => this.now() });
   store: DocStore;
   private indexPersisted: PersistedDoc | null = null;
   private disposers: Array<() => void> = [];
   /** Open notes' flush functions, so `flush()` can wait for all of them. */
   readonly flushers = new Set<() => Promise<void>>();
   readonly now: () => number;
+  readonly versions: VersionStore;
+  /** See AppDeps.versionIntervalMs. */
+  readonly versionIntervalMs: number;
+  /** Docs of notes bound to an editor right now, by note id (a backup import updates them live). */
+  readonly liveDocs = new Map<string, Set<Y.Doc>>();
 
   constructor(private readonly deps: AppDeps) {
     this.store = deps.store;
+    this.versions = deps.versions ?? new MemoryVersionStore();
+    this.versionIntervalMs = deps.versionIntervalMs ?? VERSION_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
     this.displayName = new Signal(sanitizeDisplayName(deps.preferences.get(DISPLAY_NAME_KEY)));
   }
@@ -111,6 +139,10 @@ export class WeftApp {
       }
     }
     this.indexPersisted = persisted;
+    // Notes opened from a link in an earlier page load that never met a peer
+    // nor were edited (the tab was closed or reloaded while pending): drop them.
+    for (const noteId of this.readPendingShares()) void this.purgeNote(noteId).catch(() => undefined);
+    this.savePendingShares();
     this.disposers.push(persisted.onError((e) => this.alert('storage', storageErrorMessage(e))));
     if (this.deps.crossTabIndex) {
       const crossTab = this.deps.crossTabIndex(this.indexDoc);
@@ -133,10 +165,108 @@ export class WeftApp {
     return new NoteSession(this, noteId);
   }
 
+  /**
+   * Notes just added from a share link that have neither met a peer nor been
+   * edited here. A well-formed link with a wrong secret cannot be told apart
+   * locally from a right one whose peers are offline: the wrong one simply
+   * never connects (nobody can decrypt its offers). So the entry is kept only
+   * once it proves itself — a peer connected (they share the secret) or the
+   * user wrote something — and is purged when the last view of it closes
+   * otherwise, or on the next start when the tab was closed or reloaded while
+   * it was pending (the set is persisted in preferences). Limit: a second tab
+   * that starts while another still shows the pending note drops it too.
+   */
+  private readonly pendingShares = new Set<string>();
+  private readonly openViews = new Map<string, number>();
+
+  /** Marks a note just added from a share link as pending (see `pendingShares`). */
+  markPendingShare(noteId: string): void {
+    this.pendingShares.add(noteId);
+    this.savePendingShares();
+  }
+
+  private readPendingShares(): string[] {
+    try {
+      const parsed: unknown = JSON.parse(this.deps.preferences.get(PENDING_SHARES_KEY) ?? '[]');
+      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string' && this.index.get(id) !== undefined) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  /** Persisted so that a tab closed while a note is pending still drops it on the next start. */
+  private savePendingShares(): void {
+    try {
+      this.deps.preferences.set(PENDING_SHARES_KEY, JSON.stringify([...this.pendingShares]));
+    } catch {
+      // Preferences unavailable: pending notes are then only dropped when their view closes.
+    }
+  }
+
+  /** True while a note added from a share link has not proven itself. */
+  isPendingShare(noteId: string): boolean {
+    return this.pendingShares.has(noteId);
+  }
+
+  /** The note met a peer or was edited here: it stays. */
+  confirmShare(noteId: string): void {
+    if (this.pendingShares.delete(noteId)) this.savePendingShares();
+  }
+
+  /** Counts open views of a note; when the last closes and it is still pending, it is purged. */
+  trackView(noteId: string): () => void {
+    this.openViews.set(noteId, (this.openViews.get(noteId) ?? 0) + 1);
+    return () => {
+      this.openViews.set(noteId, (this.openViews.get(noteId) ?? 1) - 1);
+      // After the current task: React StrictMode remounts synchronously.
+      setTimeout(() => {
+        if ((this.openViews.get(noteId) ?? 0) > 0 || !this.pendingShares.has(noteId)) return;
+        this.pendingShares.delete(noteId);
+        this.savePendingShares();
+        void this.purgeNote(noteId).catch(() => undefined);
+      }, 0);
+    };
+  }
+
   /** Deletes a note's stored document for good (after the undo window). */
   async purgeNote(noteId: string): Promise<void> {
     this.index.purge(noteId);
+    const versionsDeleted = this.versions.deleteNote(noteId);
     await this.store.remove(noteDocName(noteId));
+    await versionsDeleted;
+  }
+
+  /** The backup file of every note (src/doc/backup.ts). Rejects when a note cannot be read. */
+  backup(): Promise<string> {
+    return createBackup(this.backupContext());
+  }
+
+  /** Merges a backup file's notes into this device; a bad file changes nothing. */
+  restoreBackup(text: string): Promise<RestoreResult> {
+    return restoreBackup(this.backupContext(), text);
+  }
+
+  private backupContext() {
+    return {
+      store: this.store,
+      indexDoc: this.indexDoc,
+      index: this.index,
+      docName: noteDocName,
+      liveDocs: (noteId: string) => this.liveDocs.get(noteId) ?? [],
+      flush: () => this.flush(),
+      now: this.now,
+    };
+  }
+
+  /** Registers a note's doc as bound to an editor; returns the disposer. */
+  addLiveDoc(noteId: string, doc: Y.Doc): () => void {
+    let docs = this.liveDocs.get(noteId);
+    if (!docs) this.liveDocs.set(noteId, (docs = new Set()));
+    docs.add(doc);
+    return () => {
+      docs.delete(doc);
+      if (docs.size === 0 && this.liveDocs.get(noteId) === docs) this.liveDocs.delete(noteId);
+    };
   }
 
   /**
@@ -179,11 +309,40 @@ export class NoteSession {
     selfColor: 'transparent',
   });
   private editor: LexicalEditor | null = null;
+  private recorder: VersionRecorder | null = null;
 
   constructor(
     private readonly app: WeftApp,
     readonly noteId: string,
   ) {}
+
+  /** The open note as a standalone HTML document (for export), or null when no editor is mounted. */
+  html(title: string): string | null {
+    return this.editor ? noteHtmlDocument(this.editor, title) : null;
+  }
+
+  /** This note's stored versions, newest first. */
+  listVersions(): Promise<VersionMeta[]> {
+    return this.app.versions.list(this.noteId);
+  }
+
+  /** A stored version rendered (its content and text), or null when it is gone. */
+  async readVersion(id: number): Promise<VersionContent | null> {
+    const state = await this.app.versions.load(id);
+    return state ? readNoteState(state) : null;
+  }
+
+  /**
+   * Puts version `id` back as a new edit of the open note (it syncs to peers
+   * and can be undone), after recording the current content as a version.
+   */
+  async restoreVersion(id: number): Promise<void> {
+    const content = await this.readVersion(id);
+    if (!content) throw new Error('This version is no longer stored on this device.');
+    await this.recorder?.recordIfChanged('before-restore');
+    if (!this.editor) throw new Error('The note is not open.');
+    replaceEditorContent(this.editor, content.json);
+  }
 
   /** The note's share link, or null when the note is not in the index. */
   shareLink(origin: string): string | null {
@@ -242,7 +401,11 @@ export class NoteSession {
         return;
       }
       const t = transport;
-      const onChange = () => setState({ sync: t.status, peerCount: t.peerCount });
+      const onChange = () => {
+        setState({ sync: t.status, peerCount: t.peerCount });
+        // A peer connected: it decrypted our offers, so the link's secret is right.
+        if (t.peerCount > 0) app.confirmShare(noteId);
+      };
       onChange();
       disposers.push(t.onChange(onChange));
     };
@@ -280,9 +443,82 @@ export class NoteSession {
     app.flushers.add(flush);
     disposers.push(() => app.flushers.delete(flush));
 
+    // Version history (src/app/versionRecorder.ts) and live backup imports.
+    disposers.push(app.addLiveDoc(noteId, doc));
+    const recorder = new VersionRecorder({
+      versions: app.versions,
+      noteId,
+      doc,
+      now: app.now,
+      intervalMs: app.versionIntervalMs,
+      isFromElsewhere: (origin) =>
+        origin !== null &&
+        origin !== collab.origin &&
+        origin !== persisted.origin &&
+        origin !== ORIGIN_STORAGE &&
+        origin !== ORIGIN_SEED &&
+        origin !== ORIGIN_IMPORT &&
+        !(origin instanceof Y.UndoManager),
+      onError: (error) =>
+        app.alert('versions', `Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    this.recorder = recorder;
+    disposers.push(() => {
+      recorder.dispose();
+      if (this.recorder === recorder) this.recorder = null;
+    });
+    void persisted.whenLoaded.catch(() => undefined).then(() => {
+      if (!disposed) recorder.start();
+    });
+    // `app.flush()` also waits for version saves under way (the on-open one included).
+    const flushVersions = async () => {
+      await persisted.whenLoaded.catch(() => undefined);
+      await Promise.resolve();
+      await recorder.flush();
+    };
+    app.flushers.add(flushVersions);
+    disposers.push(() => app.flushers.delete(flushVersions));
+    // A reload or a closed tab never runs the disposer below: write the pending
+    // list refresh (title, search text) when the page is hidden or unloaded.
+    const onPageHide = (event: Event) => {
+      // `visibilitychange` only when hidden: a tab switch may be the last chance (mobile).
+      if (refreshTimer === null || (event.type === 'visibilitychange' && document.visibilityState !== 'hidden')) return;
+      clearTimeout(refreshTimer);
+      refreshIndex();
+    };
+    if (typeof window !== 'undefined') {
+      window.addEventListener('pagehide', onPageHide);
+      document.addEventListener('visibilitychange', onPageHide);
+      disposers.push(() => {
+        window.removeEventListener('pagehide', onPageHide);
+        document.removeEventListener('visibilitychange', onPageHide);
+      });
+    }
+
+    // Storage cleared by the browser while the app was closed: the doc loads
+    // with nothing but the seed although the notes list remembers text. Say so
+    // (never a silent empty note); a peer that is online sends the note back.
+    const evictedAlert = `evicted:${noteId}`;
+    const onRestored = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
+      if (tr.local) return;
+      doc.off('update', onRestored);
+      app.alert(evictedAlert, NOTE_RESTORED_FROM_PEER_MESSAGE);
+    };
+    disposers.push(() => doc.off('update', onRestored));
+    const checkStoredCopy = () => {
+      const writers = [...Y.decodeStateVector(Y.encodeStateVector(doc)).keys()];
+      if (writers.some((client) => client !== SEED_CLIENT_ID)) return;
+      const entry = app.indexDoc.getMap(NOTES_MAP_NAME).get(noteId);
+      const indexedText = entry instanceof Y.Map ? entry.get('text') : undefined;
+      if ((typeof indexedText !== 'string' || indexedText.trim() === '') && !app.index.get(noteId)?.derivedTitle) return;
+      app.alert(evictedAlert, NOTE_STORAGE_CLEARED_MESSAGE);
+      doc.on('update', onRestored);
+    };
+
     persisted.whenLoaded.then(
       () => {
         if (disposed) return;
+        checkStoredCopy();
         setState({ phase: 'ready' });
         startSync();
       },
@@ -295,7 +531,11 @@ export class NoteSession {
       },
     );
 
+    const untrackView = app.trackView(noteId);
     return () => {
+      // Structs under this mount's own client id = the user edited the note here.
+      if (doc.store.clients.has(doc.clientID)) app.confirmShare(noteId);
+      untrackView();
       if (refreshTimer !== null) {
         // Flush the pending list refresh so the title of the last keystrokes is not lost.
         clearTimeout(refreshTimer);

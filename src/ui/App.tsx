@@ -6,6 +6,7 @@ import { StorageStatus } from '../pwa/StorageStatus';
 import { UpdatePrompt } from '../pwa/UpdatePrompt';
 import { parseShareFragment } from '../sync/shareLink';
 import { Alerts } from './Alerts';
+import { BackupMenu } from './BackupMenu';
 import { NotePage } from './NotePage';
 import { NotesList } from './NotesList';
 import { navigate, useHash } from './useRoute';
@@ -84,7 +85,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
       return;
     }
     app.dismissAlert('link');
-    app.index.addShared(parsed.noteId, parsed.secret, app.now());
+    // A new entry stays pending until a peer connects or the user writes (session.ts `pendingShares`).
+    if (app.index.addShared(parsed.noteId, parsed.secret, app.now())) app.markPendingShare(parsed.noteId);
     navigate(noteHref(parsed.noteId), { replace: true });
   }, [app, shareFragment, ready]);
 
@@ -98,6 +100,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
           <OnlineStatus />
           <StorageStatus />
         </div>
+        {/* Backup and restore of all notes (issue 5, "Getting work back"). */}
+        <BackupMenu app={app} disabled={!ready} />
         <button type="button" className="primary" onClick={createNote} disabled={!ready}>
           New note
         </button>

@@ -3,6 +3,7 @@ import type { WeftApp } from '../app/session';
 import { NoteEditor } from '../editor/NoteEditor';
 import type { NoteSummary } from '../doc/notesIndex';
 import { downloadFile } from './downloadFile';
+import { HistoryDialog } from './HistoryDialog';
 import { Presence } from './Presence';
 import { ShareDialog } from './ShareDialog';
 
@@ -19,11 +20,18 @@ type Props = {
 export function NotePage({ app, note, onDelete }: Props) {
   const [session] = useState(() => app.openNote(note.id));
   const [shareLink, setShareLink] = useState<string | null>(null);
+  const [historyOpen, setHistoryOpen] = useState(false);
 
   const exportMarkdown = () => {
     const markdown = session.markdown();
     if (markdown === null) return;
     downloadFile(`${note.title || 'note'}.md`, markdown, 'text/markdown;charset=utf-8');
+  };
+
+  const exportHtml = () => {
+    const html = session.html(note.title);
+    if (html === null) return;
+    downloadFile(`${note.title || 'note'}.html`, html, 'text/html;charset=utf-8');
   };
 
   return (
@@ -44,8 +52,14 @@ export function NotePage({ app, note, onDelete }: Props) {
           <button type="button" className="primary" onClick={() => setShareLink(session.shareLink(window.location.origin))}>
             Share
           </button>
+          <button type="button" onClick={() => setHistoryOpen(true)}>
+            History
+          </button>
           <button type="button" onClick={exportMarkdown}>
             Export Markdown
+          </button>
+          <button type="button" onClick={exportHtml}>
+            Export HTML
           </button>
           <button type="button" className="danger" onClick={() => onDelete(note.id)}>
             Delete note
@@ -55,6 +69,7 @@ export function NotePage({ app, note, onDelete }: Props) {
       <Presence app={app} session={session} />
       <NoteEditor bind={session.bind} />
       {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} />}
+      {historyOpen && <HistoryDialog session={session} now={app.now} onClose={() => setHistoryOpen(false)} />}
     </article>
   );
 }

@@ -18,7 +18,8 @@ export function ShareDialog({ link, onClose }: Props) {
     const el = dialog.current;
     if (!el) return;
     if (!el.open) el.showModal();
-    input.current?.select();
+    // Deliberately no auto-select: on Linux a selection becomes the PRIMARY
+    // selection, and a later middle-click would paste the secret into a note.
     return () => el.close();
   }, []);
 
@@ -51,7 +52,7 @@ export function ShareDialog({ link, onClose }: Props) {
         never sees the note or the secret in the link.
       </p>
       <div className="share-row">
-        <input ref={input} type="text" readOnly value={link} aria-label="Share link" onFocus={(e) => e.target.select()} />
+        <input ref={input} type="text" readOnly value={link} aria-label="Share link" />
         <button type="button" className="primary" onClick={() => void copy()}>
           Copy link
         </button>

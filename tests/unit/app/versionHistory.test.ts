@@ -1,0 +1,158 @@
+/**
+ * Version history through the composition root: WeftApp with MemoryStore,
+ * MemoryVersionStore and loopback transports, headless editors bound with
+ * NoteSession.bind (as NotePage does in the browser).
+ */
+import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { WeftApp, type NoteSession, type Preferences } from '../../../src/app/session';
+import { MemoryStore } from '../../../src/storage/memory';
+import { MemoryVersionStore } from '../../../src/storage/memoryVersions';
+import { LoopbackNetwork } from '../../../src/sync/loopback';
+import { createTestEditor, flush } from '../collab/harness';
+
+const preferences = (): Preferences => {
+  const values = new Map<string, string>();
+  return { get: (k) => values.get(k) ?? null, set: (k, v) => void values.set(k, v) };
+};
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function device(network: LoopbackNetwork, options: { versionIntervalMs?: number } = {}) {
+  const store = new MemoryStore();
+  const versions = new MemoryVersionStore();
+  let t = 1_700_000_000_000;
+  const app = new WeftApp({
+    store,
+    fallbackStore: () => new MemoryStore(),
+    transports: network.factory,
+    crossTabIndex: null,
+    preferences: preferences(),
+    versions,
+    now: () => (t += 1000),
+    ...options,
+  });
+  await app.start();
+  cleanups.push(() => app.destroy());
+  return { app, store, versions };
+}
+
+interface Mount {
+  session: NoteSession;
+  editor: LexicalEditor;
+  unmount: () => void;
+}
+
+async function mount(app: WeftApp, noteId: string): Promise<Mount> {
+  const session = app.openNote(noteId);
+  const editor = createTestEditor();
+  const dispose = session.bind(editor);
+  let mounted = true;
+  const unmount = () => {
+    if (mounted) dispose();
+    mounted = false;
+  };
+  cleanups.push(unmount);
+  await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
+  return { session, editor, unmount };
+}
+
+function type(editor: LexicalEditor, lines: string[]): void {
+  editor.update(
+    () => {
+      const root = $getRoot();
+      root.clear();
+      for (const line of lines) root.append($createParagraphNode().append($createTextNode(line)));
+    },
+    { discrete: true },
+  );
+}
+
+const text = (editor: LexicalEditor) => {
+  flush(editor);
+  return editor.read(() => $getRoot().getTextContent());
+};
+
+describe('version history', () => {
+  it('opening a note records a version only when it changed since the last one', async () => {
+    const { app, versions } = await device(new LoopbackNetwork());
+    const id = app.index.create();
+    const first = await mount(app, id);
+    type(first.editor, ['Shopping list', 'milk, eggs and bread']);
+    first.unmount();
+    // The empty note on first open was not worth a version.
+    expect(await versions.list(id)).toEqual([]);
+
+    const second = await mount(app, id);
+    await vi.waitFor(async () => expect(await versions.list(id)).toHaveLength(1));
+    const [meta] = await versions.list(id);
+    expect(meta).toMatchObject({ reason: 'open', preview: 'Shopping list milk, eggs and bread' });
+    second.unmount();
+
+    const third = await mount(app, id);
+    expect(text(third.editor)).toBe('Shopping list\n\nmilk, eggs and bread');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await versions.list(id)).toHaveLength(1);
+  });
+
+  it('records a version every interval while the note is edited, and none while it is idle', async () => {
+    const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 15 });
+    const id = app.index.create();
+    const { editor } = await mount(app, id);
+    type(editor, ['draft one']);
+    await vi.waitFor(async () => expect((await versions.list(id)).map((v) => v.reason)).toEqual(['periodic']));
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(await versions.list(id)).toHaveLength(1);
+    type(editor, ['draft two']);
+    await vi.waitFor(async () => expect((await versions.list(id))[0]?.preview).toBe('draft two'));
+  });
+
+  it('a peer deleting everything: the state before is kept, and restoring it brings the text back everywhere', async () => {
+    const network = new LoopbackNetwork();
+    const a = await device(network);
+    const b = await device(network);
+    const id = a.app.index.create();
+    b.app.index.addShared(id, a.app.index.get(id)!.secret);
+    const onA = await mount(a.app, id);
+    const onB = await mount(b.app, id);
+    type(onA.editor, ['Meeting notes', 'Decisions we must not lose']);
+    await vi.waitFor(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
+
+    // The vandal (or an accident) on the other device.
+    onB.editor.update(() => $getRoot().clear().append($createParagraphNode()), { discrete: true });
+    await vi.waitFor(() => expect(text(onA.editor)).toBe(''));
+    await vi.waitFor(async () => expect((await a.versions.list(id))[0]?.reason).toBe('before-remote-removal'));
+    const [saved] = await a.versions.list(id);
+    expect(saved!.preview).toBe('Meeting notes Decisions we must not lose');
+    // Only a change from elsewhere counts: B's own deletion recorded nothing on B.
+    expect((await b.versions.list(id)).filter((v) => v.reason === 'before-remote-removal')).toEqual([]);
+
+    expect((await onA.session.readVersion(saved!.id))?.text).toBe('Meeting notes\n\nDecisions we must not lose');
+    await onA.session.restoreVersion(saved!.id);
+    expect(text(onA.editor)).toBe('Meeting notes\n\nDecisions we must not lose');
+    await vi.waitFor(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
+    expect((await a.versions.list(id)).map((v) => v.reason)).toContain('before-restore');
+  });
+
+  it('deleting a note for good deletes its versions', async () => {
+    const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 10 });
+    const id = app.index.create();
+    const { editor, unmount } = await mount(app, id);
+    type(editor, ['soon gone']);
+    await vi.waitFor(async () => expect(await versions.list(id)).toHaveLength(1));
+    unmount();
+    app.index.remove(id);
+    await app.purgeNote(id);
+    expect(await versions.list(id)).toEqual([]);
+  });
+
+  it('a version that is gone cannot be restored, and says so', async () => {
+    const { app } = await device(new LoopbackNetwork());
+    const id = app.index.create();
+    const { session } = await mount(app, id);
+    await expect(session.restoreVersion(12345)).rejects.toThrow(/no longer stored/);
+  });
+});
