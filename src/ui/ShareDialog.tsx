@@ -1,4 +1,3 @@
-import QRCode from 'qrcode';
 import { useEffect, useRef, useState } from 'react';
 
 type Props = { link: string; onClose: () => void };
@@ -26,7 +25,9 @@ export function ShareDialog({ link, onClose }: Props) {
   useEffect(() => {
     let live = true;
     // SVG, generated locally: the link never leaves the device to draw its QR code.
-    QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 })
+    // The encoder is its own chunk (loaded when the dialog opens; precached for offline use).
+    import('qrcode')
+      .then(({ default: QRCode }) => QRCode.toString(link, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 }))
       .then((svg) => live && setQr(svg))
       .catch(() => live && setQr(null));
     return () => {
