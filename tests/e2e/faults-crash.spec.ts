@@ -21,8 +21,8 @@
  *   CRASH_SEED=123456 CRASH_RUNS=1 npx playwright test tests/e2e/faults-crash.spec.ts
  */
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { alerts, editor, flushed, newNote } from './helpers/app';
 import { crashSeed, launchKillable, prng } from './helpers/crash';
 
 /** Edits on screen for longer than this before a crash survive it (see the module comment). */
@@ -34,21 +34,6 @@ const MAX_TYPED = 250;
 /** The kill comes this long (ms) after typing starts, uniformly at random. */
 const KILL_DELAY_MIN_MS = 20;
 const KILL_DELAY_MAX_MS = 1500;
-
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
-const alerts = (page: Page) => page.getByRole('alert');
-
-async function newNote(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editor(page)).toBeVisible();
-  await expect(page).toHaveURL(/#\/note\/[A-Za-z0-9_-]+$/);
-  await editor(page).click();
-  return new URL(page.url()).hash;
-}
-
-async function flushed(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
-}
 
 test.describe('crash while typing', () => {
   test.describe.configure({ timeout: 30_000 + CRASH_RUNS * 20_000 });

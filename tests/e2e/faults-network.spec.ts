@@ -6,9 +6,9 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { join } from 'node:path';
 import { expect, test, WEBRTC_PERMISSIONS } from './fixtures';
+import { editor } from './helpers/app';
 import { DIST_DIR, pickFreePort } from './helpers/server';
 
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
 const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' });
 
 async function typeAtEnd(page: Page, text: string): Promise<void> {

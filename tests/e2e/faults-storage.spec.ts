@@ -9,24 +9,10 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, WEBRTC_PERMISSIONS } from './fixtures';
-
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
-const alerts = (page: Page) => page.getByRole('alert');
-
-async function newNote(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editor(page)).toBeVisible();
-  await expect(page).toHaveURL(/#\/note\/[A-Za-z0-9_-]+$/);
-  await editor(page).click();
-  return new URL(page.url()).hash;
-}
+import { alerts, editor, flushed, newNote } from './helpers/app';
 
 const noteIdOf = (hash: string) => hash.replace(/^#\/note\//, '');
 const noteDbName = (hash: string) => `weft:note:${noteIdOf(hash)}`;
-
-async function flushed(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
-}
 
 async function typeAtEnd(page: Page, text: string): Promise<void> {
   await editor(page).click();

@@ -7,16 +7,8 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { editor, newNote } from './helpers/app';
 import { buildIdOf, deployNewBuild, waitForServiceWorkerControl } from './helpers/serviceWorker';
-
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
-
-async function newNote(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editor(page)).toBeVisible();
-  await editor(page).click();
-  return new URL(page.url()).hash;
-}
 
 async function expectShell(page: Page): Promise<void> {
   await expect(page).toHaveTitle('Weft');

@@ -3,25 +3,9 @@
  * keystroke, listed, searchable, renamable, deletable with undo, and survive
  * reloads, browser restarts and going offline.
  */
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { editor, flushed, newNote, notesNav } from './helpers/app';
 import { waitForServiceWorkerControl } from './helpers/serviceWorker';
-
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
-const notesNav = (page: Page) => page.getByRole('navigation', { name: 'Notes' });
-
-async function newNote(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editor(page)).toBeVisible();
-  await expect(page).toHaveURL(/#\/note\/[A-Za-z0-9_-]+$/);
-  await editor(page).click();
-  return new URL(page.url()).hash;
-}
-
-/** Resolves once everything typed so far is in IndexedDB (the app's own flush, not a sleep). */
-async function flushed(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
-}
 
 test('typed text is there exactly once after a reload', async ({ page }) => {
   await page.goto('/');

@@ -4,22 +4,8 @@
  * text after everything was deleted.
  */
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-
-const editor = (page: Page) => page.getByRole('textbox', { name: 'Note' });
-const notesNav = (page: Page) => page.getByRole('navigation', { name: 'Notes' });
-
-async function newNote(page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editor(page)).toBeVisible();
-  await editor(page).click();
-}
-
-/** Everything typed so far (and version saves under way) is in IndexedDB. */
-async function flushed(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
-}
+import { editor, flushed, newNote, notesNav } from './helpers/app';
 
 test('back up all notes, restore them into a fresh browser profile', async ({ page, browser, server, tempDir }) => {
   await page.goto('/');

@@ -6,6 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { chromium, type BrowserContext, type BrowserContextOptions } from '@playwright/test';
 import { LAUNCH_OPTIONS } from './browser';
+import { mulberry32 } from '../../prng';
 
 /** A persistent-profile Chromium that can be killed like a crash. */
 export interface KillableBrowser {
@@ -62,17 +63,8 @@ export async function launchKillable(userDataDir: string, options: BrowserContex
   };
 }
 
-/** mulberry32: a tiny seeded PRNG returning floats in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the crash runs draw from. */
+export const prng = mulberry32;
 
 /** The seed for this run: `CRASH_SEED` when replaying, else a fresh one. */
 export function crashSeed(): number {

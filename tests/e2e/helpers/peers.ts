@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { BrowserContext, BrowserContextOptions, Locator, Page } from '@playwright/test';
 import { expect, WEBRTC_PERMISSIONS } from '../fixtures';
+import { editor, flushed, newNote as createNote, notesNav } from './app';
 
 /** One peer: a browser process (persistent context) and its first tab. */
 export interface Peer {
@@ -52,22 +53,19 @@ export async function launchPeer(
 }
 
 /** The note editor (the contenteditable). */
-export const editorOf = (page: Page): Locator => page.getByRole('textbox', { name: 'Note' });
+export const editorOf = editor;
 /** The sync status line: "Offline", "Looking for peers…" or "Connected to N peer(s)". */
 export const syncStatusOf = (page: Page): Locator => page.getByRole('status', { name: 'Sync status' });
 /** The "People here" list (the local user first, then peers). */
 export const peopleOf = (page: Page): Locator => page.getByRole('list', { name: 'People here' });
 /** The notes list in the sidebar. */
-export const notesNavOf = (page: Page): Locator => page.getByRole('navigation', { name: 'Notes' });
+export const notesNavOf = notesNav;
 /** The layer the binding draws remote carets and selections into (see NoteEditor.tsx). */
 export const cursorsLayerOf = (page: Page): Locator => page.locator('.weft-editor__cursors');
 
 /** Creates a note, waits for its editor and focuses it; returns the note id. */
 export async function newNote(page: Page): Promise<string> {
-  await page.getByRole('button', { name: 'New note' }).click();
-  await expect(editorOf(page)).toBeVisible();
-  await expect(page).toHaveURL(/#\/note\/[A-Za-z0-9_-]+$/);
-  await editorOf(page).click();
+  await createNote(page);
   return noteIdOf(page);
 }
 
@@ -108,10 +106,7 @@ export async function setDisplayName(page: Page, name: string): Promise<void> {
   await expect(peopleOf(page).getByRole('listitem').first()).toHaveText(`${name} (you)`);
 }
 
-/** Resolves once everything typed so far is in IndexedDB (the app's own flush, not a sleep). */
-export async function flushed(page: Page): Promise<void> {
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
-}
+export { flushed };
 
 /** Waits until `page` says it is connected to exactly `peers` peer(s). */
 export async function expectConnected(page: Page, peers = 1, timeout = 20_000): Promise<void> {

@@ -11,18 +11,9 @@ import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
 import { ORIGIN_REMOTE, ORIGIN_SEED } from '../../../src/doc/origins';
 import type { NoteBindingVersion } from '../../../src/doc/noteRoot';
+import { mulberry32 } from '../../prng';
 
-/** mulberry32: tiny, fast, good enough to drive a fuzzer reproducibly. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Random helpers over one PRNG. */
 export class Rng {

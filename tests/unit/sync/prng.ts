@@ -1,14 +1,7 @@
-/** Seeded PRNG (mulberry32) for reproducible test data; print the seed on failure. */
-export const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+import { mulberry32 } from '../../prng';
+
+/** Seeded PRNG for reproducible test data; print the seed on failure. */
+export { mulberry32 };
 
 /** `length` pseudo-random bytes from `seed`. */
 export const randomBytes = (length: number, seed: number): Uint8Array => {
