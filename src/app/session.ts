@@ -11,9 +11,10 @@ import { $convertToMarkdownString } from '@lexical/markdown';
 import { $getRoot, type LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { NOTES_MAP_NAME, NotesIndex } from '../doc/notesIndex';
+import { MAX_INDEXED_TEXT_CHARS, NOTES_MAP_NAME, NotesIndex } from '../doc/notesIndex';
 import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
 import { bindEditorToDoc } from '../editor/collab/bindEditorToDoc';
+import { $leadingText } from '../editor/leadingText';
 import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
 import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
@@ -416,19 +417,22 @@ export class NoteSession {
     // content. Only edits made after loading count as edits: opening a note
     // must not move it to the top of the list.
     let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-    const refreshIndex = () => {
+    // `at` = 0 refreshes title and text without touching the last-edit time.
+    const refreshIndex = (at: number = app.now()) => {
       refreshTimer = null;
       if (disposed) return;
-      const { firstLine, text } = editor.getEditorState().read(() => {
+      // `editor.read` commits pending updates first: right after loading, the
+      // stored content may still be queued in Lexical.
+      const { firstLine, text } = editor.read(() => {
         const root = $getRoot();
         const first = root.getFirstChild();
-        return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: root.getTextContent() };
+        return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
       });
-      app.index.updateFromContent(noteId, { firstLine, text, at: app.now() });
+      app.index.updateFromContent(noteId, { firstLine, text, at });
     };
     const onDocUpdate = () => {
       if (this.state.get().phase !== 'ready') return;
-      if (refreshTimer === null) refreshTimer = setTimeout(refreshIndex, INDEX_REFRESH_MS);
+      if (refreshTimer === null) refreshTimer = setTimeout(() => refreshIndex(), INDEX_REFRESH_MS);
     };
     doc.on('update', onDocUpdate);
     disposers.push(() => doc.off('update', onDocUpdate));
@@ -487,10 +491,12 @@ export class NoteSession {
       refreshIndex();
     };
     if (typeof window !== 'undefined') {
-      window.addEventListener('pagehide', onPageHide);
+      // Capture phase: it must run before the storage adapter's own `pagehide`
+      // listener, which journals the writes still in flight — including this one.
+      window.addEventListener('pagehide', onPageHide, { capture: true });
       document.addEventListener('visibilitychange', onPageHide);
       disposers.push(() => {
-        window.removeEventListener('pagehide', onPageHide);
+        window.removeEventListener('pagehide', onPageHide, { capture: true });
         document.removeEventListener('visibilitychange', onPageHide);
       });
     }
@@ -507,7 +513,13 @@ export class NoteSession {
     disposers.push(() => doc.off('update', onRestored));
     const checkStoredCopy = () => {
       const writers = [...Y.decodeStateVector(Y.encodeStateVector(doc)).keys()];
-      if (writers.some((client) => client !== SEED_CLIENT_ID)) return;
+      if (writers.some((client) => client !== SEED_CLIENT_ID)) {
+        // The list entry may be behind the content (the page died before its
+        // refresh was written): bring title and search text up to date, keeping
+        // the last-edit time. Never for a seed-only doc: that is what detects eviction.
+        refreshIndex(0);
+        return;
+      }
       const entry = app.indexDoc.getMap(NOTES_MAP_NAME).get(noteId);
       const indexedText = entry instanceof Y.Map ? entry.get('text') : undefined;
       if ((typeof indexedText !== 'string' || indexedText.trim() === '') && !app.index.get(noteId)?.derivedTitle) return;
