@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { ORIGIN_STORAGE } from '../doc/origins';
 import { StorageError, type DocStore, type PersistedDoc, type StorageErrorKind } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
-import { COMPACT_ABOVE_ROWS, isDecodableUpdate } from './updateLog';
+import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate } from './updateLog';
 
 /** Rows after which every write compacts the log, mirroring y-indexeddb's PREFERRED_TRIM_SIZE. */
 export const MEMORY_TRIM_ROWS = 500;
@@ -265,7 +265,7 @@ class MemoryPersistedDoc implements PersistedDoc {
       throw error;
     }
     const log = this.store.log(this.name) as Uint8Array[];
-    const merged = Y.mergeUpdates([...log, Y.encodeStateAsUpdate(this.doc)]);
+    const merged = collectGarbage(Y.mergeUpdates([...log, Y.encodeStateAsUpdate(this.doc)]));
     log.splice(0, log.length, merged);
     this.needsFullState = false;
   }

@@ -71,6 +71,7 @@ describe.each(harnesses)('DocStore contract: $name', (harness) => {
     const store = harness.make();
     const { doc, persisted } = await openLoaded(store, 'n');
     for (let i = 0; i < 40; i++) doc.getMap('m').set(`k${i}`, i);
+    await persisted.flush();
     expect(await harness.rows(store, 'n')).toBeGreaterThanOrEqual(40);
     await persisted.compact();
     expect(await harness.rows(store, 'n')).toBe(1);

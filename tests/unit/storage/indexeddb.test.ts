@@ -15,7 +15,7 @@ import {
   type IndexedDbPersistedDoc,
 } from '../../../src/storage/indexeddb';
 import { COMPACT_ABOVE_ROWS } from '../../../src/storage/updateLog';
-import { CORRUPT_ROW, freshPrefix, indexedDbHarness, nextError, rawOpen, rawRows, waitFor } from './harness';
+import { CORRUPT_ROW, freshPrefix, indexedDbHarness, nextError, rawOpen, waitFor } from './harness';
 
 const newStore = () => indexedDbHarness.make();
 const rows = (store: IndexedDbStore, name: string) => indexedDbHarness.rows(store, name);
@@ -77,7 +77,8 @@ describe('IndexedDbStore', () => {
       } else {
         // A crash: the connection goes away without our destroy() compacting
         // (and, unlike a close under a live tab, nothing re-attaches).
-        await waitFor(async () => (await rawRows(store.databaseName('n'))).length > 0);
+        // Once the edit is on disk (writes are queued for one task, then committed).
+        await persisted.flush();
         (persisted as IndexedDbPersistedDoc).expectRemoval();
         forceCloseDatabase(connectionOf(persisted as IndexedDbPersistedDoc) as never);
         await persisted.destroy();
