@@ -19,6 +19,7 @@ import {
 } from '@lexical/yjs';
 import {
   $getRoot,
+  $getSelection,
   BLUR_COMMAND,
   CAN_REDO_COMMAND,
   CAN_UNDO_COMMAND,
@@ -136,10 +137,10 @@ export function bindEditorToDoc(
   const provider = createProviderShim(options);
   const hasCursors = options.awareness !== undefined && options.cursorsContainer != null;
   // Rendering remote cursors needs a DOM (headless editors throw on
-  // getRootElement), so without a container cursor sync is a no-op.
-  const syncCursors: SyncCursorPositionsFn = hasCursors
-    ? (b, p) => syncCursorPositions(b, p, { selectionHighlight: options.selectionHighlight ?? false })
-    : () => {};
+  // getRootElement), so without a container cursor sync is a no-op. With one,
+  // carets are drawn once per animation frame (see CursorPainter).
+  let painter: CursorPainter | null = null;
+  const syncCursors: SyncCursorPositionsFn = hasCursors ? () => painter?.schedule() : () => {};
   // One docMap per binding: it only matters for nested editors, which notes do not have.
   const docMap = new Map<string, Y.Doc>([[doc.guid, doc]]);
   const onSyncError = options.onSyncError ?? ((error: Error) => console.warn('weft: editor resynced from the document after a sync error', error));
@@ -183,9 +184,21 @@ export function bindEditorToDoc(
     };
     const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
       if (tr.origin === b) return;
+      // Content arriving in an editor that shows nothing yet and has no
+      // selection — the stored note loading right after the binding was made
+      // (the seed's empty paragraph is all it has), or a first sync from a
+      // peer — is built from the doc in one pass, as for content that was
+      // there before the binding: on a 1,200-paragraph note that took about
+      // half the time of applying the load as incremental events (bench
+      // scenario 2). Never while the user has a caret here: a rebuild drops it.
       const error = catchUpdateErrors(editor, () =>
-        syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
+        isBlankAndUnselected(editor)
+          ? syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider)
+          : syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
       );
+      // V2 calls syncCursorPositions itself (inside the update, where it draws
+      // nothing: see CursorPainter); the carets are redrawn in the next frame.
+      syncCursors(b, provider);
       if (error !== null) {
         // The incremental V2 sync can trip over its own node mapping (seen in
         // the convergence fuzzer: "Lexical node does not exist in active
@@ -227,8 +240,8 @@ export function bindEditorToDoc(
       clearEditorSkipCollab(editor);
     }
   }
-  if (options.cursorsContainer != null) {
-    binding.cursorsContainer = options.cursorsContainer;
+  if (hasCursors && options.cursorsContainer != null) {
+    painter = new CursorPainter(binding, provider, options.cursorsContainer, options.selectionHighlight ?? false);
   }
 
   const undoManager = createUndoManager(binding, sharedRoot);
@@ -264,7 +277,7 @@ export function bindEditorToDoc(
     }, COMMAND_PRIORITY_EDITOR),
   );
 
-  const unregisterPresence = registerPresence(editor, binding, provider, options, syncCursors);
+  const unregisterPresence = registerPresence(editor, binding, provider, options, syncCursors, () => painter?.clear());
 
   let disposed = false;
   return {
@@ -275,6 +288,7 @@ export function bindEditorToDoc(
       if (disposed) return;
       disposed = true;
       unregisterPresence();
+      painter?.dispose();
       unregisterCommands();
       undoManager.off('stack-item-added', updateUndoRedoStates);
       undoManager.off('stack-item-popped', updateUndoRedoStates);
@@ -329,6 +343,14 @@ function forgetCollabNodes(xmlText: Y.XmlText): void {
 }
 
 /** Empty the editor without telling Yjs (the doc, not the editor, is the truth). */
+/** The editor holds at most one empty block and no selection (see the V2 `onYjs`). */
+function isBlankAndUnselected(editor: LexicalEditor): boolean {
+  return editor.getEditorState().read(() => {
+    const root = $getRoot();
+    return root.getChildrenSize() <= 1 && root.getTextContentSize() === 0 && $getSelection() === null;
+  });
+}
+
 function clearEditorSkipCollab(editor: LexicalEditor): void {
   if (editor.getEditorState().isEmpty()) return;
   editor.update(() => {
@@ -427,6 +449,7 @@ function registerPresence(
   provider: Provider,
   options: BindEditorToDocOptions,
   syncCursors: SyncCursorPositionsFn,
+  clearCursors: () => void,
 ): () => void {
   const { awareness, user } = options;
   if (awareness === undefined || user === undefined) return () => {};
@@ -447,9 +470,8 @@ function registerPresence(
   return () => {
     unregister();
     awareness.off('update', onAwarenessUpdate);
-    // Remove every remote caret we drew: an empty peer list makes
-    // syncCursorPositions destroy all known cursors.
-    syncCursorPositions(binding, provider, { getAwarenessStates: () => NO_STATES });
+    // Remove every remote caret we drew.
+    clearCursors();
     // Peers should stop drawing our caret; the awareness itself stays alive
     // (the transport owns it and may be reused by the next editor).
     const local = awareness.getLocalState();
@@ -465,3 +487,77 @@ function isEditorFocused(editor: LexicalEditor): boolean {
   const root = editor.getRootElement();
   return root !== null && root.ownerDocument.activeElement === root;
 }
+
+/**
+ * Draws remote carets and selections at most once per animation frame.
+ *
+ * `syncCursorPositions` measures the DOM (getBoundingClientRect) right after
+ * the editor changed, which forces a synchronous layout of the whole note. It
+ * ran inside every remote update (V2 calls it itself) and on every awareness
+ * change — each keystroke of a peer, and each local keystroke while a peer is
+ * present. On a 14,000-paragraph note that layout cost ~70 ms per call
+ * (CPU profile of bench scenario 3: `Lt` in @lexical/yjs, 967 ms self during
+ * a 1 MB paste). So the binding's `cursorsContainer` stays null — then
+ * @lexical/yjs updates its cursor records but draws nothing — and this painter
+ * sets it only while it draws, in a frame callback, where the layout is
+ * needed for painting anyway. Elements of cursors that @lexical/yjs dropped
+ * while it could not reach the container (a peer left, renamed) are removed
+ * from the container here.
+ */
+class CursorPainter {
+  private frame: number | null = null;
+  private disposed = false;
+
+  constructor(
+    private readonly binding: Binding | BindingV2,
+    private readonly provider: Provider,
+    private readonly container: HTMLElement,
+    private readonly selectionHighlight: boolean,
+  ) {
+    binding.cursorsContainer = null;
+  }
+
+  schedule(): void {
+    if (this.disposed || this.frame !== null) return;
+    this.frame = requestFrame(() => {
+      this.frame = null;
+      if (!this.disposed) this.draw();
+    });
+  }
+
+  /** Removes every caret (the editor is going away). */
+  clear(): void {
+    this.draw(() => NO_STATES);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.frame !== null) cancelFrame(this.frame);
+    this.frame = null;
+  }
+
+  private draw(getAwarenessStates?: NonNullable<Parameters<typeof syncCursorPositions>[2]>['getAwarenessStates']): void {
+    const { binding, container } = this;
+    binding.cursorsContainer = container;
+    try {
+      syncCursorPositions(binding, this.provider, {
+        selectionHighlight: this.selectionHighlight,
+        ...(getAwarenessStates ? { getAwarenessStates } : {}),
+      });
+    } finally {
+      binding.cursorsContainer = null;
+    }
+    const live = new Set<Node>();
+    for (const cursor of binding.cursors.values()) {
+      const selection = cursor.selection;
+      if (selection === null) continue;
+      live.add(selection.caret);
+      for (const element of selection.selections) live.add(element);
+    }
+    for (const child of Array.from(container.children)) if (!live.has(child)) child.remove();
+  }
+}
+
+const requestFrame = (callback: () => void): number =>
+  typeof requestAnimationFrame === 'function' ? requestAnimationFrame(callback) : (setTimeout(callback, 16) as unknown as number);
+const cancelFrame = (id: number): void => (typeof cancelAnimationFrame === 'function' ? cancelAnimationFrame(id) : clearTimeout(id));
