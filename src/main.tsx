@@ -6,8 +6,10 @@ import { IndexedDbStore } from './storage/indexeddb';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
 import { isShareFragment } from './sync/shareLink';
+import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig } from './sync/syncConfig';
-import { createWebrtcTransportFactory } from './sync/webrtc';
+import type { TransportFactory } from './sync/Transport';
+import type * as WebrtcModule from './sync/webrtc';
 import { App } from './ui/App';
 import './ui/app.css';
 
@@ -25,8 +27,30 @@ const preferences: Preferences = {
 // ICE servers and extra signaling URLs come from the deployment
 // (/config.json). The copy cached on this device applies at once — start-up
 // never waits for the network — and a fresh one replaces it when it arrives.
-let webrtc = createWebrtcTransportFactory({ config: cachedSyncConfig() });
-void loadSyncConfig().then((config) => (webrtc = createWebrtcTransportFactory({ config })));
+let syncConfig = cachedSyncConfig();
+void loadSyncConfig().then((config) => (syncConfig = config));
+
+// The WebRTC transport (y-webrtc, simple-peer and their polyfills, ~30 KB gzip)
+// is a separate chunk, loaded when the first note starts syncing: the notes
+// list never needs it. The service worker precaches it like every chunk, so
+// it loads offline too. Once loaded, transports are created synchronously.
+let webrtcModule: typeof WebrtcModule | null = null;
+let webrtcLoading: Promise<typeof WebrtcModule> | null = null;
+const loadWebrtc = () =>
+  (webrtcLoading ??= import('./sync/webrtc').then(
+    (module) => (webrtcModule = module),
+    (error: unknown) => {
+      webrtcLoading = null; // try again on the next note
+      throw error;
+    },
+  ));
+const webrtc: TransportFactory = (doc, awareness, room) => {
+  if (webrtcModule) return webrtcModule.createWebrtcTransportFactory({ config: syncConfig })(doc, awareness, room);
+  const factory = loadWebrtc().then((module) => module.createWebrtcTransportFactory({ config: syncConfig }));
+  return deferredTransport(factory, doc, awareness, room, (error) =>
+    app.alert('sync', `Live sync could not start for this note: ${error instanceof Error ? error.message : String(error)}`),
+  );
+};
 
 // One app per page, created outside React so that StrictMode's double effects
 // never build or tear down storage twice.
