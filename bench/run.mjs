@@ -3,7 +3,7 @@
 /**
  * `npm run bench` — Weft's benchmarks on real editing traces, each next to its baselines measured
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
- * `npm test`). Options: `--only=1,2,4,6,7,8` runs a subset.
+ * `npm test`). Options: `--only=1,2,3,4,5,6,7,8` runs a subset.
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md).
  * Timings never fail the run; correctness checks do (exit code 1).
@@ -23,6 +23,8 @@ import { summarize } from './lib/stats.mjs';
 import { signalingScenario } from './scenarios/signaling.mjs';
 import { weightScenario } from './scenarios/weight.mjs';
 import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
+import { coldStartScenario } from './scenarios/coldStart.mjs';
+import { peersScenario } from './scenarios/peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BENCH_DIST = join(ROOT, 'node_modules/.cache/weft-bench-harness');
@@ -58,6 +60,8 @@ const CONFIG = QUICK
       mergeSplit: 300,
       mergeReps: 1,
       rawReps: 3,
+      peerKeystrokes: 10,
+      pasteLines: 300,
     }
   : {
       traceOps: Infinity,
@@ -71,6 +75,8 @@ const CONFIG = QUICK
       mergeSplit: null, // half of the trace
       mergeReps: 3,
       rawReps: 10,
+      peerKeystrokes: 1000,
+      pasteLines: 14000, // × 76 bytes ≈ 1 MB
     };
 
 const failures = [];
@@ -329,6 +335,7 @@ async function mergeScenario(browser, baseUrl) {
   await page.waitForFunction(() => document.title === 'ready');
   const runs = [];
   let rawMs = [];
+  let headlessMs = [];
   for (let r = 0; r < CONFIG.mergeReps; r++) {
     const res = await page.evaluate(
       ([p, a, b, batch, reps]) => window.weftBench.mergeScenario(p, a, b, batch, reps),
@@ -338,23 +345,28 @@ async function mergeScenario(browser, baseUrl) {
     if (!res.sameAsRaw) fail('[4] the app peers converged to a different document than raw Yjs');
     runs.push(res);
     rawMs = rawMs.concat(res.rawMs);
+    headlessMs = headlessMs.concat(res.headlessMs);
   }
   await page.close();
   const app = summarize(runs.map((r) => r.ms));
   const raw = summarize(rawMs);
+  const headless = summarize(headlessMs);
+  const appConverged = summarize(runs.map((r) => r.convergedMs));
   const text = yjsTextMerge(split, CONFIG.rawReps);
   const am = await automergeMerge(split, Math.min(3, CONFIG.rawReps));
   log(`  app peers (editor + binding + IndexedDB, loopback transport): median ${fmt(app.median)} ms (n=${app.n}), ${runs[0].chars} chars, diffs ${runs[0].updateBytes.join(' / ')} B`);
+  log(`  app peers, until both editor states are equal (before the frame that paints them): median ${fmt(appConverged.median)} ms`);
   log(`  raw Yjs merge of the same updates: median ${fmt(raw.median)} ms`);
+  log(`  Yjs merge + binding into headless Lexical (no DOM, storage or transport): median ${fmt(headless.median)} ms`);
   log(`  raw Y.Text merge of the same text edits: median ${fmt(text.ms.median)} ms`);
   if (am.installed) {
     if (am.text !== text.text) log('  note: automerge and Yjs ordered concurrent text differently (both converge)');
     log(`  automerge merge of the same text edits: median ${fmt(am.ms.median)} ms = ${fmt(ratio(am.ms.median, text.ms.median))}x Y.Text`);
   } else log('  automerge: not installed');
-  target(4, 'merge on reconnect / raw Yjs merge', ratio(app.median, raw.median), 1.5, 'x', `${fmt(app.median)} ms vs ${fmt(raw.median)} ms`);
+  target(4, 'merge on reconnect / raw Yjs merge', ratio(app.median, raw.median), 1.5, 'x', `${fmt(app.median)} ms vs ${fmt(raw.median)} ms; states equal before painting: ${fmt(appConverged.median)} ms; headless editors bound the same way: ${fmt(headless.median)} ms`);
   delete text.text;
   if (am.installed) delete am.text;
-  results.scenarios.merge = { trace: name, splitAt, edits: { shared: split.prefix.length, a: split.a.length, b: split.b.length, dropped: split.dropped }, app, raw, yText: text, automerge: am.installed ? { ...am, ratioToYText: ratio(am.ms.median, text.ms.median) } : 'not installed', runs };
+  results.scenarios.merge = { trace: name, splitAt, edits: { shared: split.prefix.length, a: split.a.length, b: split.b.length, dropped: split.dropped }, app, appConverged, raw, headless, yText: text, automerge: am.installed ? { ...am, ratioToYText: ratio(am.ms.median, text.ms.median) } : 'not installed', runs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -407,7 +419,9 @@ function markdown() {
   if (m) {
     lines.push('', `## 4. Merge on reconnect (${m.trace}: ${m.edits.shared} shared edits, then ${m.edits.a} / ${m.edits.b} offline edits)`, '', '| what | median ms | max | n |', '|---|---|---|---|');
     lines.push(`| Weft peers: reconnect → both editors identical, painted | ${fmt(m.app.median)} | ${fmt(m.app.max)} | ${m.app.n} |`);
+    if (m.appConverged) lines.push(`| Weft peers: reconnect → both editor states identical (before that frame) | ${fmt(m.appConverged.median)} | ${fmt(m.appConverged.max)} | ${m.appConverged.n} |`);
     lines.push(`| raw Yjs merge of the same updates | ${fmt(m.raw.median)} | ${fmt(m.raw.max)} | ${m.raw.n} |`);
+    if (m.headless) lines.push(`| Yjs merge + @lexical/yjs binding into headless Lexical (no DOM, storage, transport) | ${fmt(m.headless.median)} | ${fmt(m.headless.max)} | ${m.headless.n} |`);
     lines.push(`| raw Y.Text merge of the same text edits | ${fmt(m.yText.ms.median)} | ${fmt(m.yText.ms.max)} | ${m.yText.ms.n} |`);
     lines.push(m.automerge === 'not installed' ? '| @automerge/automerge | not installed | | |' : `| @automerge/automerge, same text edits (${fmt(m.automerge.ratioToYText)}x Y.Text) | ${fmt(m.automerge.ms.median)} | ${fmt(m.automerge.ms.max)} | ${m.automerge.ms.n} |`);
   }
@@ -424,9 +438,83 @@ function markdown() {
   if (w) {
     lines.push('', '## 7. Weight (built dist/)', '', `First-screen JavaScript: ${fmt(w.firstScreenGzipKb, 1)} KB gzip (${fmt(w.firstScreenRawKb, 1)} KB raw) in ${w.firstScreen.length} file(s); lazily loaded: ${fmt(w.lazyGzipKb, 1)} KB gzip in ${w.lazyFiles} file(s).`);
   }
+  const pe = r.scenarios.peers;
+  if (pe) {
+    lines.push('', '## 3 and 5. Peers over WebRTC (two Chromium processes, built app + server, loopback)', '', '| what | median ms | p99 | max | n |', '|---|---|---|---|---|');
+    if (pe.small) lines.push(`| 3: keystroke on A → B's DOM, small note | ${fmt(pe.small.median)} | ${fmt(pe.small.p99)} | ${fmt(pe.small.max)} | ${pe.small.n} |`);
+    if (pe.large) lines.push(`| 3: keystroke on A → B's DOM, large note (${pe.largeChars} chars) | ${fmt(pe.large.median)} | ${fmt(pe.large.p99)} | ${fmt(pe.large.max)} | ${pe.large.n} |`);
+    if (pe.paste) lines.push(`| 5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'}) | ${fmt(pe.paste.ms)} | | | 1 |`);
+    if (pe.initialSync) lines.push(`| 5: new peer joins the automerge-paper note: navigation → in sync (connected → in sync: ${fmt(pe.initialSync.connectedToSyncedMs)}) | ${fmt(pe.initialSync.navToSyncedMs)} | | | 1 |`);
+    if (pe.error) lines.push('', `Error: ${pe.error}`);
+  }
+  const cs = r.scenarios.coldStart;
+  if (cs?.summary) {
+    lines.push('', '## 7. Cold start, installed app, offline (ms, navigation start → note editable and painted)', '', '| what | median | max | n |', '|---|---|---|---|');
+    lines.push(`| new Chromium process on the installed profile, offline, note URL | ${fmt(cs.summary.median)} | ${fmt(cs.summary.max)} | ${cs.summary.n} |`);
+    lines.push(`| (browser launch before it, not counted) | ${fmt(cs.launch.median)} | ${fmt(cs.launch.max)} | ${cs.launch.n} |`);
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios 3 and 5: real app processes over WebRTC (bench/scenarios/peers.mjs).
+
+/** A backup file of a note holding the whole trace's history, made through the real editor in the harness. */
+async function paperBackup(browser, baseUrl, paper) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${baseUrl}/index.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
+    await page.evaluate(() => window.weftBench.mount('app'));
+    await page.evaluate(([n, b]) => window.weftBench.applyOps(0, n, b), [paper.ops.length, CONFIG.batch]);
+    await page.evaluate(() => window.weftBench.unmountActive());
+    return await page.evaluate(() => window.weftBench.backupText());
+  } finally {
+    await page.close();
+  }
+}
+
+async function peerScenarios(browser, baseUrl, paper) {
+  log('\n[3/5] peers over WebRTC (two Chromium processes, the built app and server)');
+  const backup = runs(5) ? await paperBackup(browser, baseUrl, paper) : null;
+  const p = await peersScenario({
+    root: ROOT,
+    distDir: join(ROOT, 'dist'),
+    chromePath: CHROME_PATH,
+    args: CHROMIUM_ARGS,
+    keystrokes: CONFIG.peerKeystrokes,
+    pasteLines: CONFIG.pasteLines,
+    backup,
+    backupText: paper.endContent,
+  });
+  if (!p.ok) fail(`[3/5] peers: ${p.error}`);
+  if (p.latencySmall) p.small = summarize(p.latencySmall);
+  if (p.latencyLarge) p.large = summarize(p.latencyLarge);
+  if (p.small) {
+    log(`  keystroke A → B's DOM, small note: median ${fmt(p.small.median)} p99 ${fmt(p.small.p99)} max ${fmt(p.small.max)} ms (n=${p.small.n})`);
+    target(3, 'peer latency median, small note', p.small.median, 5);
+    target(3, 'peer latency p99, small note', p.small.p99, 16);
+  }
+  if (p.large) {
+    log(`  keystroke A → B's DOM, large note (${p.largeChars} chars): median ${fmt(p.large.median)} p99 ${fmt(p.large.p99)} max ${fmt(p.large.max)} ms (n=${p.large.n})`);
+    target(3, `peer latency median, large note (${(p.largeChars / 1e6).toFixed(2)} M chars)`, p.large.median, 5);
+    target(3, `peer latency p99, large note`, p.large.p99, 16);
+  }
+  if (p.paste) {
+    log(`  ${p.paste.bytes} B paste on A → all of it in B's editor: ${fmt(p.paste.ms)} ms; connections ${p.pasteStillConnected ? 'kept' : 'DROPPED'}`);
+    target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB)`, p.paste.ms, 250);
+  }
+  if (p.initialSync) {
+    const s = p.initialSync;
+    log(`  new peer C joins the automerge-paper note (${s.paragraphs} paragraphs, ${s.chars} chars): navigation → in sync ${fmt(s.navToSyncedMs)} ms (connected → in sync ${fmt(s.connectedToSyncedMs)} ms)`);
+    target(5, 'new peer in sync with the full automerge-paper history (navigation → in sync)', s.navToSyncedMs, 1000, 'ms', `connected → in sync ${fmt(s.connectedToSyncedMs)} ms`);
+  }
+  delete p.latencySmall;
+  delete p.latencyLarge;
+  results.scenarios.peers = p;
 }
 
 let stopRequested = null;
@@ -436,7 +524,7 @@ async function main() {
   log(`Weft bench${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Chromium ${CHROME_PATH}`);
   log(ATTRIBUTION);
 
-  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4);
+  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5);
   let browser = null;
   let server = null;
   try {
@@ -454,6 +542,7 @@ async function main() {
       stopRequested = () => browser?.close();
       if (runs(1) || runs(2) || runs(6)) await keystrokeScenarios(browser, baseUrl, paper);
       if (runs(4)) await mergeScenario(browser, baseUrl);
+      if (runs(3) || runs(5)) await peerScenarios(browser, baseUrl, paper);
     }
     if (runs(8)) {
       log('\n[8] signaling server under load');
@@ -483,12 +572,15 @@ async function main() {
       log(`  first-screen JS ${fmt(w.firstScreenGzipKb, 1)} KB gzip (${w.firstScreen.map((f) => f.file).join(', ')}); lazy ${fmt(w.lazyGzipKb, 1)} KB gzip`);
       target(7, 'first-screen JavaScript, gzip', w.firstScreenGzipKb, 250, 'KB');
       results.scenarios.weight = w;
-      results.todo.push('7: cold start of the installed app offline to an editable note (needs a persistent-profile launch; not written yet).');
+      log('\n[7] cold start of the installed app, offline, to an editable note');
+      const cold = await coldStartScenario({ root: ROOT, distDir: join(ROOT, 'dist'), chromePath: CHROME_PATH, args: CHROMIUM_ARGS, reps: QUICK ? 1 : 5 });
+      if (!cold.ok) fail(`[7] cold start: ${cold.error}`);
+      cold.summary = summarize(cold.ms);
+      cold.launch = summarize(cold.launchMs);
+      log(`  navigation → editable note: median ${fmt(cold.summary.median)} ms (max ${fmt(cold.summary.max)}, n=${cold.summary.n}); browser launch (not counted) median ${fmt(cold.launch.median)} ms`);
+      target(7, 'cold start offline, navigation → editable note', cold.summary.median, 500, 'ms', `installed app, new browser process, offline; launch ${fmt(cold.launch.median)} ms not counted`);
+      results.scenarios.coldStart = cold;
     }
-    results.todo.push(
-      '3: peer latency over WebRTC between two Chromium processes — waits for the transport to be wired into src/app/session.ts.',
-      '5: large paste and initial sync to a new peer — same dependency.',
-    );
   } finally {
     if (browser) await browser.close();
     if (server) await new Promise((r) => server.close(r));

@@ -813,7 +813,7 @@ async function mergeScenario(
   bOps: Op[],
   batch: number,
   rawReps: number,
-): Promise<{ ms: number; rawMs: number[]; converged: boolean; sameAsRaw: boolean; chars: number; updateBytes: [number, number] }> {
+): Promise<{ ms: number; convergedMs: number; rawMs: number[]; headlessMs: number[]; converged: boolean; sameAsRaw: boolean; chars: number; updateBytes: [number, number] }> {
   const net = new LoopbackNetwork();
   const storeP = new IndexedDbStore({ prefix: `weft-bench-merge-${Date.now()}:` });
   const a = await mountPeer(net, storeP, 'a');
@@ -856,15 +856,44 @@ async function mergeScenario(
     rb.destroy();
   }
 
+  // Second baseline: the same merge into two *headless* editors bound the same way (Yjs merge +
+  // the @lexical/yjs binding + Lexical's model), no DOM, no storage, no transport. The gap between
+  // it and raw Yjs is the binding; between it and the app, rendering, frames and our own plumbing.
+  const headlessMs: number[] = [];
+  for (let r = 0; r < Math.min(rawReps, 5); r++) {
+    const peers = [stateA, stateB].map((state) => {
+      const doc = new Y.Doc();
+      const editor = createHeadlessEditor({ nodes: [...EDITOR_NODES], onError: (e) => { throw e; } });
+      const binding = bindEditorToDoc(editor, doc, {});
+      Y.applyUpdate(doc, state, ORIGIN_REMOTE);
+      return { doc, editor, binding };
+    });
+    const [ha, hb] = peers as [(typeof peers)[0], (typeof peers)[0]];
+    const t0h = now();
+    const toB = Y.encodeStateAsUpdate(ha.doc, Y.encodeStateVector(hb.doc));
+    const toA = Y.encodeStateAsUpdate(hb.doc, Y.encodeStateVector(ha.doc));
+    Y.applyUpdate(hb.doc, toB, ORIGIN_REMOTE);
+    Y.applyUpdate(ha.doc, toA, ORIGIN_REMOTE);
+    const same = editorText(ha.editor) === editorText(hb.editor);
+    headlessMs.push(now() - t0h);
+    if (!same) throw new Error('headless peers did not converge');
+    for (const p of peers) {
+      p.binding.dispose();
+      p.doc.destroy();
+    }
+  }
+
   const t0 = now();
   net.heal();
   let converged = false;
+  let convergedAt = 0;
   for (;;) {
     await Promise.resolve();
     const ta = editorText(a.mounted.editor);
     const tb = editorText(b.mounted.editor);
     if (ta === tb) {
       converged = true;
+      convergedAt = now();
       break;
     }
     if (now() - t0 > 60_000) break;
@@ -879,12 +908,20 @@ async function mergeScenario(
     await p.persisted.destroy();
   }
   for (const n of ['a', 'b']) await storeP.remove(n).catch(() => undefined);
-  return { ms: t1 - t0, rawMs, converged, sameAsRaw, chars: text.length, updateBytes: diffSizes };
+  return { ms: t1 - t0, convergedMs: convergedAt - t0, rawMs, headlessMs, converged, sameAsRaw, chars: text.length, updateBytes: diffSizes };
 }
 
 // ---------------------------------------------------------------------------------------------
 
+/** The app's backup file of every note (scenario 5 imports it into a real peer: a note with the whole trace's history). */
+async function backupText(): Promise<string> {
+  const a = await ensureApp();
+  await a.flush();
+  return a.backup();
+}
+
 const api = {
+  backupText,
   fetchOps,
   mount,
   applyOps,

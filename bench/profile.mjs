@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+/* global window, document */
+/**
+ * `node bench/profile.mjs [keys|open|both|merge] [--at=<chars>|full] [--keys=N] [--top=N]` — where
+ * the time of scenario 1 (typing), 2 (opening the note) or 4 (merge on reconnect, whole call) goes, from Chromium's sampling
+ * CPU profiler (CDP `Profiler.start/stop`, 100 µs interval) on the bench harness, unminified.
+ * Replays automerge-paper into the real app editor up to `--at` (default: all but the last N
+ * edits), then profiles N typed keystrokes and/or 3 opens of the note. Prints self and total
+ * time per function (top N), and writes the raw .cpuprofile files to /tmp for DevTools.
+ * The harness is built into its own directory, so a bench run can go on meanwhile.
+ */
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { chromium } from '@playwright/test';
+import { indexAtSize, sequentialOps, splitConcurrent } from './lib/traces.mjs';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const OUT = join(ROOT, 'node_modules/.cache/weft-bench-profile');
+const args = process.argv.slice(2);
+const what = args.find((a) => !a.startsWith('--')) ?? 'both';
+const opt = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
+const KEYS = Number(opt('keys', 200));
+const TOP = Number(opt('top', 30));
+const AT = opt('at', 'full');
+
+const r = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'bench/vite.config.ts', '--outDir', OUT, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
+if (r.status !== 0) throw new Error('harness build failed');
+
+const paper = sequentialOps('sequential_traces/automerge-paper.json.gz');
+const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+  const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
+  if (path === '/data/paper.json') {
+    res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify(paper.ops));
+  }
+  const file = normalize(join(OUT, path === '/' ? 'index.html' : path));
+  if (!file.startsWith(OUT) || !existsSync(file)) return res.writeHead(404, headers).end();
+  res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
+  res.end(readFileSync(file));
+});
+await new Promise((res) => server.listen(0, '127.0.0.1', res));
+
+/** Self and total (inclusive) ms per function name + line, from a .cpuprofile. */
+function summarize(profile, label) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  const key = (n) => `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.lineNumber >= 0 ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+  const self = new Map();
+  const total = new Map();
+  let all = 0;
+  for (const [id, ms] of dt) {
+    const n = byId.get(id);
+    all += ms;
+    self.set(key(n), (self.get(key(n)) ?? 0) + ms);
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = key(byId.get(cur));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + ms);
+    }
+  }
+  const idle = (self.get('(idle)') ?? 0) + (self.get('(program)') ?? 0);
+  console.log(`\n=== ${label}: ${all.toFixed(0)} ms sampled, ${(all - idle).toFixed(0)} ms busy ===`);
+  const top = (m) => [...m].filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(root)') && !k.startsWith('(program)')).sort((a, b) => b[1] - a[1]).slice(0, TOP);
+  console.log('-- self --');
+  for (const [k, v] of top(self)) console.log(`${v.toFixed(1).padStart(9)} ms  ${k}`);
+  console.log('-- total (inclusive) --');
+  for (const [k, v] of top(total)) console.log(`${v.toFixed(1).padStart(9)} ms  ${k}`);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+});
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  const profile = async (label, fn) => {
+    await cdp.send('Profiler.start');
+    const t0 = Date.now();
+    await fn();
+    const wall = Date.now() - t0;
+    const { profile: p } = await cdp.send('Profiler.stop');
+    const file = join(tmpdir(), `weft-${label.replace(/\W+/g, '-')}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(p));
+    console.log(`\n(${label}: ${wall} ms wall; profile in ${file})`);
+    summarize(p, label);
+  };
+  if (what === 'merge') {
+    const split = splitConcurrent('friendsforever', Math.floor(30_000 / 2));
+    let res = null;
+    await profile('merge scenario (build-up, raw and headless baselines, heal)', async () => {
+      res = await page.evaluate(([p, a, b]) => window.weftBench.mergeScenario(p, a, b, 50, 3), [split.prefix, split.a, split.b]);
+    });
+    console.log(`heal → painted ${res.ms.toFixed(1)} ms, → states equal ${res.convergedMs.toFixed(1)} ms; raw ${res.rawMs.map((x) => x.toFixed(1))}; headless ${res.headlessMs.map((x) => x.toFixed(1))}`);
+  }
+  const from = AT === 'full' ? paper.ops.length - KEYS : indexAtSize(paper.ops, Number(AT));
+  if (what !== 'merge') {
+    await page.evaluate(() => window.weftBench.mount('app'));
+    const t0 = Date.now();
+    await page.evaluate(([a, b]) => window.weftBench.applyOps(a, b, 200), [0, from]);
+    console.log(`replayed ${from} edits in ${Date.now() - t0} ms`);
+  }
+  if (what === 'keys' || what === 'both') {
+    await page.evaluate(() => window.weftBench.beginWindow());
+    await profile(`typing ${KEYS} keys at ${AT}`, async () => {
+      for (let i = from; i < from + KEYS; i++) {
+        const k = await page.evaluate((j) => window.weftBench.prepareKey(j), i);
+        if (k.text !== undefined) await page.keyboard.type(k.text);
+        else await page.keyboard.press(k.key);
+      }
+    });
+    const w = await page.evaluate(() => window.weftBench.endWindow());
+    const sorted = [...w.handler].sort((a, b) => a - b);
+    console.log(`handler median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} p99 ${sorted[Math.floor(sorted.length * 0.99)]?.toFixed(2)}; long tasks ${w.longTasks.map((x) => x.toFixed(0)).join(', ')}`);
+  }
+  if (what === 'open' || what === 'both') {
+    await page.evaluate(() => window.weftBench.unmountActive());
+    await page.evaluate(() => window.weftBench.compactNote());
+    const times = [];
+    await profile('open x3 (compacted)', async () => {
+      for (let i = 0; i < 3; i++) times.push((await page.evaluate(() => window.weftBench.openNote())).ms.toFixed(0));
+    });
+    console.log(`open ms: ${times.join(', ')}`);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
