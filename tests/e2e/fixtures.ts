@@ -130,7 +130,9 @@ export const test = base.extend<WeftTestFixtures, WeftWorkerFixtures>({
     try {
       await provide(dir);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      // Tests keep browser profiles here too, and Chromium may still be flushing one for a
+      // moment after its context closed (ENOTEMPTY): retry like `profileDir` does.
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     }
   },
 

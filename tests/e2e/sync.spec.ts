@@ -29,6 +29,7 @@ import {
   sha256,
   shareLinkOf,
   syncStatusOf,
+  waitForCaretSync,
 } from './helpers/peers';
 import { waitForServiceWorkerControl } from './helpers/serviceWorker';
 
@@ -57,6 +58,8 @@ async function converged(a: Page, b: Page, timeout = 20_000): Promise<string[]> 
 async function caretToEnd(page: Page): Promise<void> {
   await editorOf(page).click();
   await page.keyboard.press('Control+End');
+  // The next key is usually Enter, which acts on Lexical's selection: let it catch up first.
+  await waitForCaretSync(page);
 }
 
 test('share link: the second peer sees the note, edits flow both ways, presence shows names and carets', async ({
@@ -246,6 +249,7 @@ test('merge on reconnect: B closes, both edit apart (B offline), and they conver
   await b.page.keyboard.press('Control+i');
   await para(b.page, 'to this').click();
   await b.page.keyboard.press('Home');
+  await waitForCaretSync(b.page);
   await b.page.keyboard.press('Backspace');
   await expect(para(b.page, 'Join meto this')).toBeVisible();
   await caretToEnd(b.page);

@@ -210,3 +210,36 @@ export async function expectSelectedText(page: Page, text: string): Promise<void
     )
     .toBe(text);
 }
+
+/**
+ * Waits until Lexical's selection is the one the browser shows. A caret moved
+ * by a native key (Home, End, Ctrl+End, a click) reaches Lexical through an
+ * asynchronous `selectionchange`; a command key pressed before that (Enter)
+ * would act on the old selection. Compares the DOM selection's anchor and
+ * focus, mapped to Lexical node keys, with Lexical's own.
+ */
+export async function waitForCaretSync(page: Page): Promise<void> {
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        type Point = { key: string; offset: number };
+        type Editor = { _key: string; getEditorState(): { _selection: { anchor: Point; focus: Point } | null } };
+        const root = document.querySelector('[contenteditable="true"][aria-label="Note"]');
+        const editor = (root as unknown as { __lexicalEditor?: Editor } | null)?.__lexicalEditor;
+        const dom = window.getSelection();
+        const lexical = editor?.getEditorState()._selection;
+        if (!editor || !dom || !dom.anchorNode || !dom.focusNode || !lexical) return false;
+        const keyOf = (node: Node): string | undefined => {
+          for (let n: Node | null = node; n && n !== root; n = n.parentNode) {
+            const key = (n as unknown as Record<string, unknown>)[`__lexicalKey_${editor._key}`];
+            if (typeof key === 'string') return key;
+          }
+          return undefined;
+        };
+        const same = (node: Node, offset: number, point: Point) =>
+          keyOf(node) === point.key && (node.nodeType !== Node.TEXT_NODE || offset === point.offset);
+        return same(dom.anchorNode, dom.anchorOffset, lexical.anchor) && same(dom.focusNode, dom.focusOffset, lexical.focus);
+      }),
+    )
+    .toBe(true);
+}
