@@ -345,6 +345,18 @@ export class NoteSession {
     replaceEditorContent(this.editor, content.json);
   }
 
+  /**
+   * The note's title as of now: the one the user set, else the current first
+   * line (the list's copy of it may be up to one refresh behind the typing).
+   */
+  currentTitle(): string {
+    const entry = this.app.index.get(this.noteId);
+    const explicit = entry?.explicitTitle?.trim();
+    if (explicit) return explicit;
+    const firstLine = this.editor?.read(() => ($getRoot().getFirstChild()?.getTextContent() ?? '').split('\n', 1)[0]?.trim());
+    return firstLine || entry?.title || 'Untitled';
+  }
+
   /** The note's share link, or null when the note is not in the index. */
   shareLink(origin: string): string | null {
     const secret = this.app.index.get(this.noteId)?.secret;

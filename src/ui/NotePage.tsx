@@ -25,13 +25,14 @@ export function NotePage({ app, note, onDelete }: Props) {
   const exportMarkdown = () => {
     const markdown = session.markdown();
     if (markdown === null) return;
-    downloadFile(`${note.title || 'note'}.md`, markdown, 'text/markdown;charset=utf-8');
+    downloadFile(`${session.currentTitle()}.md`, markdown, 'text/markdown;charset=utf-8');
   };
 
   const exportHtml = () => {
-    const html = session.html(note.title);
+    const title = session.currentTitle();
+    const html = session.html(title);
     if (html === null) return;
-    downloadFile(`${note.title || 'note'}.html`, html, 'text/html;charset=utf-8');
+    downloadFile(`${title}.html`, html, 'text/html;charset=utf-8');
   };
 
   return (
