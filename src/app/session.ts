@@ -22,6 +22,8 @@ import { formatShareLink } from '../sync/shareLink';
 import { colorForClient, readPeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
+import { PendingShares } from './PendingShares';
+import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
 import { ORIGIN_IMPORT, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
 import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
@@ -41,11 +43,7 @@ const INDEX_REFRESH_MS = 400;
 
 export type AppAlert = { key: string; message: string };
 
-/** Small key-value settings that belong to this browser (the display name). */
-export interface Preferences {
-  get(key: string): string | null;
-  set(key: string, value: string): void;
-}
+export type { Preferences } from './Preferences';
 
 export type AppDeps = {
   /** Durable storage (IndexedDB in the browser). */
@@ -69,8 +67,6 @@ export type AppDeps = {
 };
 
 const DISPLAY_NAME_KEY = 'weft:display-name';
-/** Preferences key of the share-link notes still pending (see `WeftApp.pendingShares`). */
-const PENDING_SHARES_KEY = 'weft:pending-shares';
 /** The BroadcastChannel that carries the notes index between this browser's tabs. */
 export const INDEX_CHANNEL = 'weft:index';
 
@@ -99,6 +95,8 @@ export class WeftApp {
   readonly versionIntervalMs: number;
   /** Docs of notes bound to an editor right now, by note id (a backup import updates them live). */
   readonly liveDocs = new Map<string, Set<Y.Doc>>();
+  /** Notes opened from a share link that have not yet proven their secret (see PendingShares). */
+  readonly pendingShares: PendingShares;
 
   constructor(private readonly deps: AppDeps) {
     this.store = deps.store;
@@ -106,6 +104,11 @@ export class WeftApp {
     this.versionIntervalMs = deps.versionIntervalMs ?? VERSION_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
     this.displayName = new Signal(sanitizeDisplayName(deps.preferences.get(DISPLAY_NAME_KEY)));
+    this.pendingShares = new PendingShares({
+      preferences: deps.preferences,
+      exists: (noteId) => this.index.get(noteId) !== undefined,
+      purge: (noteId) => this.purgeNote(noteId),
+    });
   }
 
   /** Changes the display name (sanitized: it is shown to strangers' browsers) and remembers it. */
@@ -142,8 +145,7 @@ export class WeftApp {
     this.indexPersisted = persisted;
     // Notes opened from a link in an earlier page load that never met a peer
     // nor were edited (the tab was closed or reloaded while pending): drop them.
-    for (const noteId of this.readPendingShares()) void this.purgeNote(noteId).catch(() => undefined);
-    this.savePendingShares();
+    this.pendingShares.purgeLeftovers();
     this.disposers.push(persisted.onError((e) => this.alert('storage', storageErrorMessage(e))));
     if (this.deps.crossTabIndex) {
       const crossTab = this.deps.crossTabIndex(this.indexDoc);
@@ -164,69 +166,6 @@ export class WeftApp {
   /** A session for one mount of a note's editor. No side effects until `bind`. */
   openNote(noteId: string): NoteSession {
     return new NoteSession(this, noteId);
-  }
-
-  /**
-   * Notes just added from a share link that have neither met a peer nor been
-   * edited here. A well-formed link with a wrong secret cannot be told apart
-   * locally from a right one whose peers are offline: the wrong one simply
-   * never connects (nobody can decrypt its offers). So the entry is kept only
-   * once it proves itself — a peer connected (they share the secret) or the
-   * user wrote something — and is purged when the last view of it closes
-   * otherwise, or on the next start when the tab was closed or reloaded while
-   * it was pending (the set is persisted in preferences). Limit: a second tab
-   * that starts while another still shows the pending note drops it too.
-   */
-  private readonly pendingShares = new Set<string>();
-  private readonly openViews = new Map<string, number>();
-
-  /** Marks a note just added from a share link as pending (see `pendingShares`). */
-  markPendingShare(noteId: string): void {
-    this.pendingShares.add(noteId);
-    this.savePendingShares();
-  }
-
-  private readPendingShares(): string[] {
-    try {
-      const parsed: unknown = JSON.parse(this.deps.preferences.get(PENDING_SHARES_KEY) ?? '[]');
-      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string' && this.index.get(id) !== undefined) : [];
-    } catch {
-      return [];
-    }
-  }
-
-  /** Persisted so that a tab closed while a note is pending still drops it on the next start. */
-  private savePendingShares(): void {
-    try {
-      this.deps.preferences.set(PENDING_SHARES_KEY, JSON.stringify([...this.pendingShares]));
-    } catch {
-      // Preferences unavailable: pending notes are then only dropped when their view closes.
-    }
-  }
-
-  /** True while a note added from a share link has not proven itself. */
-  isPendingShare(noteId: string): boolean {
-    return this.pendingShares.has(noteId);
-  }
-
-  /** The note met a peer or was edited here: it stays. */
-  confirmShare(noteId: string): void {
-    if (this.pendingShares.delete(noteId)) this.savePendingShares();
-  }
-
-  /** Counts open views of a note; when the last closes and it is still pending, it is purged. */
-  trackView(noteId: string): () => void {
-    this.openViews.set(noteId, (this.openViews.get(noteId) ?? 0) + 1);
-    return () => {
-      this.openViews.set(noteId, (this.openViews.get(noteId) ?? 1) - 1);
-      // After the current task: React StrictMode remounts synchronously.
-      setTimeout(() => {
-        if ((this.openViews.get(noteId) ?? 0) > 0 || !this.pendingShares.has(noteId)) return;
-        this.pendingShares.delete(noteId);
-        this.savePendingShares();
-        void this.purgeNote(noteId).catch(() => undefined);
-      }, 0);
-    };
   }
 
   /** Deletes a note's stored document for good (after the undo window). */
@@ -417,7 +356,7 @@ export class NoteSession {
       const onChange = () => {
         setState({ sync: t.status, peerCount: t.peerCount });
         // A peer connected: it decrypted our offers, so the link's secret is right.
-        if (t.peerCount > 0) app.confirmShare(noteId);
+        if (t.peerCount > 0) app.pendingShares.confirm(noteId);
       };
       onChange();
       disposers.push(t.onChange(onChange));
@@ -555,10 +494,10 @@ export class NoteSession {
       },
     );
 
-    const untrackView = app.trackView(noteId);
+    const untrackView = app.pendingShares.trackView(noteId);
     return () => {
       // Structs under this mount's own client id = the user edited the note here.
-      if (doc.store.clients.has(doc.clientID)) app.confirmShare(noteId);
+      if (doc.store.clients.has(doc.clientID)) app.pendingShares.confirm(noteId);
       untrackView();
       if (refreshTimer !== null) {
         // Flush the pending list refresh so the title of the last keystrokes is not lost.

@@ -85,8 +85,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
       return;
     }
     app.dismissAlert('link');
-    // A new entry stays pending until a peer connects or the user writes (session.ts `pendingShares`).
-    if (app.index.addShared(parsed.noteId, parsed.secret, app.now())) app.markPendingShare(parsed.noteId);
+    // A new entry stays pending until a peer connects or the user writes (src/app/PendingShares.ts).
+    if (app.index.addShared(parsed.noteId, parsed.secret, app.now())) app.pendingShares.mark(parsed.noteId);
     navigate(noteHref(parsed.noteId), { replace: true });
   }, [app, shareFragment, ready]);
 

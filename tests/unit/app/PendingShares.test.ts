@@ -1,0 +1,75 @@
+import { describe, expect, it, vi } from 'vitest';
+import { PendingShares } from '../../../src/app/PendingShares';
+import type { Preferences } from '../../../src/app/Preferences';
+
+function memoryPreferences(): Preferences & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, get: (key) => data.get(key) ?? null, set: (key, value) => void data.set(key, value) };
+}
+
+function setup(preferences: Preferences = memoryPreferences(), existing = new Set(['a', 'b'])) {
+  const purged: string[] = [];
+  const shares = new PendingShares({
+    preferences,
+    exists: (id) => existing.has(id),
+    purge: async (id) => void purged.push(id),
+  });
+  return { shares, purged, preferences };
+}
+
+/** Lets the view disposer's deferred check run (it waits one task for StrictMode remounts). */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('PendingShares', () => {
+  it('purges a pending note when its last view closes', async () => {
+    const { shares, purged } = setup();
+    shares.mark('a');
+    const close = shares.trackView('a');
+    close();
+    await nextTask();
+    expect(purged).toEqual(['a']);
+    expect(shares.has('a')).toBe(false);
+  });
+
+  it('keeps a note that was confirmed (a peer connected or the user wrote)', async () => {
+    const { shares, purged } = setup();
+    shares.mark('a');
+    const close = shares.trackView('a');
+    shares.confirm('a');
+    close();
+    await nextTask();
+    expect(purged).toEqual([]);
+  });
+
+  it('survives a StrictMode-style remount: close and reopen in the same task', async () => {
+    const { shares, purged } = setup();
+    shares.mark('a');
+    shares.trackView('a')();
+    const close = shares.trackView('a');
+    await nextTask();
+    expect(purged).toEqual([]);
+    close();
+    await nextTask();
+    expect(purged).toEqual(['a']);
+  });
+
+  it('purges at start-up what an earlier page load left pending, for notes still in the index', () => {
+    const preferences = memoryPreferences();
+    // An earlier page load marked these and was closed before they proved themselves.
+    preferences.set('weft:pending-shares', JSON.stringify(['a', 'gone', 42]));
+    const { shares, purged } = setup(preferences);
+    shares.purgeLeftovers();
+    expect(purged).toEqual(['a']);
+    expect(preferences.get('weft:pending-shares')).toBe('[]');
+  });
+
+  it('works when preferences cannot be written', async () => {
+    const preferences: Preferences = { get: () => '{not json', set: vi.fn(() => { throw new Error('blocked'); }) };
+    const { shares, purged } = setup(preferences);
+    expect(() => shares.purgeLeftovers()).not.toThrow();
+    shares.mark('b');
+    shares.trackView('b')();
+    await nextTask();
+    expect(purged).toEqual(['b']);
+  });
+});
