@@ -280,9 +280,10 @@ export class SignalingServer {
         const receivers = [...this.registry.subscribers(message.topic)];
         const encoded = encodePublish(message.frame, receivers.length);
         const relayed = this.hooks.transformRelay ? this.hooks.transformRelay(encoded) : encoded;
+        const frames = typeof relayed === 'string' ? [relayed] : relayed;
         this.counters.relayed++;
         for (const receiver of receivers) {
-          for (const text of typeof relayed === 'string' ? [relayed] : relayed) this.send(receiver, text);
+          for (const text of frames) this.send(receiver, text);
         }
         return;
       }
@@ -296,11 +297,7 @@ export class SignalingServer {
     if (conn.closing || conn.ws.readyState !== WebSocket.OPEN) return;
     if (conn.ws.bufferedAmount > this.limits.maxBufferedBytes) {
       // Its queue is full, so a close frame would wait behind it: cut it instead.
-      this.countClose('slow receiver');
-      this.logger.info('connection terminated: slow receiver');
-      conn.closing = true;
-      this.registry.removeConnection(conn);
-      conn.ws.terminate();
+      this.cut(conn, 'slow receiver');
       return;
     }
     try {
@@ -310,15 +307,20 @@ export class SignalingServer {
     }
   }
 
+  /** Terminates a connection at once, without a close handshake (it would not get through). */
+  private cut(conn: Conn, reason: 'slow receiver' | 'ping timeout'): void {
+    this.countClose(reason);
+    this.logger.info(`connection terminated: ${reason}`);
+    conn.closing = true;
+    this.registry.removeConnection(conn);
+    conn.ws.terminate();
+  }
+
   private pingAll(): void {
     for (const conn of this.conns) {
       if (conn.closing) continue;
       if (!conn.alive) {
-        this.countClose('ping timeout');
-        this.logger.info('connection terminated: ping timeout');
-        conn.closing = true;
-        this.registry.removeConnection(conn);
-        conn.ws.terminate();
+        this.cut(conn, 'ping timeout');
         continue;
       }
       conn.alive = false;

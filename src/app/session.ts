@@ -11,7 +11,7 @@ import { $convertToMarkdownString } from '@lexical/markdown';
 import { $getRoot, type LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { MAX_INDEXED_TEXT_CHARS, NOTES_MAP_NAME, NotesIndex } from '../doc/notesIndex';
+import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
 import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
 import { bindEditorToDoc } from '../editor/collab/bindEditorToDoc';
 import { $leadingText } from '../editor/leadingText';
@@ -387,16 +387,12 @@ export class NoteSession {
     };
     doc.on('update', onDocUpdate);
     disposers.push(() => doc.off('update', onDocUpdate));
-
-    const flush = async () => {
-      if (refreshTimer !== null) {
-        clearTimeout(refreshTimer);
-        refreshIndex();
-      }
-      await persisted.flush();
+    /** Writes a pending list refresh now (flush, page hide, unmount). */
+    const flushRefresh = () => {
+      if (refreshTimer === null) return;
+      clearTimeout(refreshTimer);
+      refreshIndex();
     };
-    app.flushers.add(flush);
-    disposers.push(() => app.flushers.delete(flush));
 
     // Version history (src/app/versionRecorder.ts) and live backup imports.
     disposers.push(app.addLiveDoc(noteId, doc));
@@ -425,21 +421,25 @@ export class NoteSession {
     void persisted.whenLoaded.catch(() => undefined).then(() => {
       if (!disposed) recorder.start();
     });
-    // `app.flush()` also waits for version saves under way (the on-open one included).
-    const flushVersions = async () => {
+    // `app.flush()`: the pending list refresh, queued writes, and version saves
+    // under way (the on-open one included).
+    const versionsSaved = async () => {
       await persisted.whenLoaded.catch(() => undefined);
-      await Promise.resolve();
+      await Promise.resolve(); // the on-open record is queued in the task that saw the load
       await recorder.flush();
     };
-    app.flushers.add(flushVersions);
-    disposers.push(() => app.flushers.delete(flushVersions));
+    const flush = async () => {
+      flushRefresh();
+      await Promise.all([persisted.flush(), versionsSaved()]);
+    };
+    app.flushers.add(flush);
+    disposers.push(() => app.flushers.delete(flush));
     // A reload or a closed tab never runs the disposer below: write the pending
     // list refresh (title, search text) when the page is hidden or unloaded.
     const onPageHide = (event: Event) => {
       // `visibilitychange` only when hidden: a tab switch may be the last chance (mobile).
-      if (refreshTimer === null || (event.type === 'visibilitychange' && document.visibilityState !== 'hidden')) return;
-      clearTimeout(refreshTimer);
-      refreshIndex();
+      if (event.type === 'visibilitychange' && document.visibilityState !== 'hidden') return;
+      flushRefresh();
     };
     if (typeof window !== 'undefined') {
       // Capture phase: it must run before the storage adapter's own `pagehide`
@@ -463,17 +463,14 @@ export class NoteSession {
     };
     disposers.push(() => doc.off('update', onRestored));
     const checkStoredCopy = () => {
-      const writers = [...Y.decodeStateVector(Y.encodeStateVector(doc)).keys()];
-      if (writers.some((client) => client !== SEED_CLIENT_ID)) {
+      if ([...doc.store.clients.keys()].some((client) => client !== SEED_CLIENT_ID)) {
         // The list entry may be behind the content (the page died before its
         // refresh was written): bring title and search text up to date, keeping
         // the last-edit time. Never for a seed-only doc: that is what detects eviction.
         refreshIndex(0);
         return;
       }
-      const entry = app.indexDoc.getMap(NOTES_MAP_NAME).get(noteId);
-      const indexedText = entry instanceof Y.Map ? entry.get('text') : undefined;
-      if ((typeof indexedText !== 'string' || indexedText.trim() === '') && !app.index.get(noteId)?.derivedTitle) return;
+      if (app.index.text(noteId).trim() === '' && !app.index.get(noteId)?.derivedTitle) return;
       app.alert(evictedAlert, NOTE_STORAGE_CLEARED_MESSAGE);
       doc.on('update', onRestored);
     };
@@ -499,11 +496,8 @@ export class NoteSession {
       // Structs under this mount's own client id = the user edited the note here.
       if (doc.store.clients.has(doc.clientID)) app.pendingShares.confirm(noteId);
       untrackView();
-      if (refreshTimer !== null) {
-        // Flush the pending list refresh so the title of the last keystrokes is not lost.
-        clearTimeout(refreshTimer);
-        refreshIndex();
-      }
+      // The title of the last keystrokes must reach the list.
+      flushRefresh();
       disposed = true;
       if (this.editor === editor) this.editor = null;
       for (const dispose of disposers.splice(0)) dispose();

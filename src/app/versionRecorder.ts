@@ -83,6 +83,8 @@ export class VersionRecorder {
       const { doc } = this.options;
       const snapshot = Y.snapshot(doc);
       const changed = this.last === null || !Y.equalSnapshots(this.last, snapshot);
+      // Unchanged notes are never recorded: skip walking the whole text for them.
+      if (!changed) return null;
       const text = noteText(doc);
       if (!shouldRecord({ changed, hasVersions: this.hasVersions, text })) return null;
       const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text);

@@ -5,6 +5,7 @@
  * Both come from `crypto.getRandomValues` and are encoded as unpadded
  * base64url, so they are safe in URL fragments, storage names and topics.
  */
+import { toBase64UrlEncoded } from 'lib0/buffer';
 
 /** Random bytes in a note id: 128 bits, so ids never collide between devices that never met. */
 export const NOTE_ID_BYTES = 16;
@@ -19,28 +20,7 @@ export function base64UrlLength(bytes: number): number {
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
 /** Unpadded base64url of `bytes` (RFC 4648 §5). */
-export function toBase64Url(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out +=
-      BASE64URL_ALPHABET[(n >> 18) & 63]! +
-      BASE64URL_ALPHABET[(n >> 12) & 63]! +
-      BASE64URL_ALPHABET[(n >> 6) & 63]! +
-      BASE64URL_ALPHABET[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += BASE64URL_ALPHABET[(n >> 18) & 63]! + BASE64URL_ALPHABET[(n >> 12) & 63]!;
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out +=
-      BASE64URL_ALPHABET[(n >> 18) & 63]! + BASE64URL_ALPHABET[(n >> 12) & 63]! + BASE64URL_ALPHABET[(n >> 6) & 63]!;
-  }
-  return out;
-}
+export const toBase64Url = (bytes: Uint8Array): string => toBase64UrlEncoded(bytes);
 
 function randomBase64Url(bytes: number): string {
   const buffer = new Uint8Array(bytes);

@@ -285,6 +285,12 @@ export class NotesIndex {
     return () => this.notes.unobserveDeep(handler);
   }
 
+  /** The note's searchable text as stored in the index ('' when there is none). */
+  text(id: string): string {
+    const text = this.entry(id)?.get('text');
+    return typeof text === 'string' ? text : '';
+  }
+
   private entry(id: string): Entry | undefined {
     const entry = this.notes.get(id);
     return entry instanceof Y.Map ? entry : undefined;

@@ -1,6 +1,7 @@
 import * as Y from 'yjs';
 import { NOTE_BINDING, type NoteBindingVersion } from './noteRoot';
 import { ORIGIN_SEED } from './origins';
+import { fromBase64 } from 'lib0/buffer';
 
 /**
  * Every note starts with exactly one empty paragraph, written here once and
@@ -33,10 +34,7 @@ export const SEED_UPDATE_BASE64 = 'AQEBAAcBB3Jvb3QtdjIDCXBhcmFncmFwaAA=';
 
 /** A fresh copy of the seed update's bytes (callers may keep or mutate it). */
 export function seedUpdate(): Uint8Array {
-  const binary = atob(SEED_UPDATE_BASE64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return fromBase64(SEED_UPDATE_BASE64);
 }
 
 /**

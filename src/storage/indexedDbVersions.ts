@@ -155,13 +155,6 @@ export class IndexedDbVersionStore implements VersionStore {
     });
   }
 
-  /** Closes the connection (the next call reopens it). */
-  async close(): Promise<void> {
-    const db = this.db;
-    this.db = null;
-    if (db) (await db.catch(() => null))?.close();
-  }
-
   private async run<T>(context: string, fn: (db: IDBDatabase) => Promise<T>): Promise<T> {
     try {
       return await fn(await this.connection());

@@ -52,6 +52,7 @@ import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, fetchUpdates } from 'y-index
 import { StorageError, type DocStore, type PersistedDoc } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
 import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate, storageErrorKindOf, toStorageError } from './updateLog';
+import { fromBase64, toBase64 } from 'lib0/buffer';
 
 /** Prefix of every database name, so Weft's databases are recognisable among the origin's. */
 export const DEFAULT_DB_PREFIX = 'weft:';
@@ -82,19 +83,6 @@ function currentLocalStorage(): Storage | null {
   } catch {
     return null;
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }
 
 /** y-indexeddb's object stores (its format; never rename). */

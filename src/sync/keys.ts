@@ -22,7 +22,7 @@
  * read or answer the encrypted offers.
  */
 
-import { toBase64url } from './shareLink';
+import { toBase64Url } from '../doc/noteId';
 
 /** Domain-separation prefix of the room-name hash; bump the version to change the derivation. */
 export const ROOM_NAME_DOMAIN = 'weft/room/v1';
@@ -35,7 +35,7 @@ export const ROOM_NAME_LENGTH = 43;
 export const deriveRoomName = async (noteId: string, secret: string): Promise<string> => {
   const input = new TextEncoder().encode(`${ROOM_NAME_DOMAIN}${SEPARATOR}${noteId}${SEPARATOR}${secret}`);
   const digest = await crypto.subtle.digest('SHA-256', input);
-  return toBase64url(new Uint8Array(digest));
+  return toBase64Url(new Uint8Array(digest));
 };
 
 /** The y-webrtc `password` for a note: the link's secret, verbatim. */

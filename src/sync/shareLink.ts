@@ -22,9 +22,10 @@
  *
  * The in-app route for a local note is the app's business, not this module's.
  */
+import { NOTE_ID_BYTES, toBase64Url } from '../doc/noteId';
 
-/** Random bytes in a note id and in a share secret (128 bits each). */
-export const ID_BYTES = 16;
+/** Random bytes in a note id and in a share secret (128 bits each; ids and secrets are minted in src/doc/noteId.ts). */
+export const ID_BYTES = NOTE_ID_BYTES;
 /** Length of {@link ID_BYTES} bytes as unpadded base64url. */
 export const ENCODED_ID_LENGTH = Math.ceil((ID_BYTES * 8) / 6);
 /** Fragment route of a share link, before the version segment. */
@@ -52,20 +53,6 @@ export type ParsedShareFragment =
   | { readonly ok: true; readonly noteId: string; readonly secret: string }
   | { readonly ok: false; readonly code: ShareLinkErrorCode; readonly error: string };
 
-/** Encodes bytes as unpadded base64url. */
-export const toBase64url = (bytes: Uint8Array): string => {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const b0 = bytes[i] ?? 0;
-    const b1 = bytes[i + 1] ?? 0;
-    const b2 = bytes[i + 2] ?? 0;
-    const triple = (b0 << 16) | (b1 << 8) | b2;
-    const chars = i + 2 < bytes.length ? 4 : i + 1 < bytes.length ? 3 : 2;
-    for (let c = 0; c < chars; c++) out += BASE64URL_ALPHABET[(triple >> (18 - 6 * c)) & 63];
-  }
-  return out;
-};
-
 /** Decodes unpadded base64url; null when it contains other characters or has an impossible length. */
 export const fromBase64url = (text: string): Uint8Array | null => {
   if (!BASE64URL_CHARS.test(text) || text.length % 4 === 1) return null;
@@ -83,15 +70,6 @@ export const fromBase64url = (text: string): Uint8Array | null => {
   }
   return out;
 };
-
-/** `ID_BYTES` fresh random bytes as base64url: a new share secret. */
-export const generateSecret = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
-
-/**
- * A fresh random note id in the format share links require. (Note ids are
- * minted by the app; they must look like this to be shareable.)
- */
-export const generateNoteId = (): string => toBase64url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
 
 /** Checks one 22-character base64url field; returns an error or null. */
 const checkField = (
@@ -117,7 +95,7 @@ const checkField = (
     };
   }
   const bytes = fromBase64url(value);
-  if (bytes === null || toBase64url(bytes) !== value) {
+  if (bytes === null || toBase64Url(bytes) !== value) {
     return { code: 'not-canonical', error: `The ${what} in this link is not valid (its last character is wrong).` };
   }
   return null;

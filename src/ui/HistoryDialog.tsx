@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { NoteSession } from '../app/session';
 import type { VersionMeta, VersionReason } from '../storage/VersionStore';
 import { formatRelativeTime } from './formatRelativeTime';
+import { useModalDialog } from './useModalDialog';
 
 type Props = { session: NoteSession; now: () => number; onClose: () => void };
 
@@ -21,19 +22,12 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
  * puts it back as a new edit (synced to peers, undoable) and closes.
  */
 export function HistoryDialog({ session, now, onClose }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const [versions, setVersions] = useState<VersionMeta[] | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
   const [preview, setPreview] = useState<{ id: number; text: string | null } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (!el.open) el.showModal();
-    return () => el.close();
-  }, []);
 
   useEffect(() => {
     let live = true;
@@ -73,7 +67,7 @@ export function HistoryDialog({ session, now, onClose }: Props) {
   const at = now();
   const shown = preview !== null && preview.id === selected ? preview : null;
   return (
-    <dialog ref={dialog} className="share-dialog history-dialog" aria-labelledby="history-title" onClose={onClose} onCancel={onClose}>
+    <dialog ref={dialog} className="share-dialog history-dialog" aria-labelledby="history-title" onClose={onClose}>
       <h2 id="history-title">Version history</h2>
       <p className="muted small">
         Versions are kept on this device. Restoring one replaces the note’s content as a new edit: everyone sharing the

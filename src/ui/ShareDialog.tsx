@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { useModalDialog } from './useModalDialog';
 
 type Props = { link: string; onClose: () => void };
 
@@ -8,19 +9,13 @@ type Props = { link: string; onClose: () => void };
  * has it can read and edit the note, which the dialog says in plain words.
  */
 export function ShareDialog({ link, onClose }: Props) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  // Deliberately no auto-select of the link: on Linux a selection becomes the PRIMARY
+  // selection, and a later middle-click would paste the secret into a note.
+  const dialog = useModalDialog();
   const input = useRef<HTMLInputElement>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
 
-  useEffect(() => {
-    const el = dialog.current;
-    if (!el) return;
-    if (!el.open) el.showModal();
-    // Deliberately no auto-select: on Linux a selection becomes the PRIMARY
-    // selection, and a later middle-click would paste the secret into a note.
-    return () => el.close();
-  }, []);
 
   useEffect(() => {
     let live = true;
@@ -46,7 +41,7 @@ export function ShareDialog({ link, onClose }: Props) {
   };
 
   return (
-    <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose} onCancel={onClose}>
+    <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose}>
       <h2 id="share-title">Share this note</h2>
       <p className="muted">
         Anyone with this link can read and edit the note, live, directly between browsers. Keep it private; the server

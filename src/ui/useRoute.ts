@@ -1,14 +1,14 @@
 import { useSyncExternalStore } from 'react';
 
+const subscribeToHash = (onChange: () => void) => {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+};
+const readHash = () => window.location.hash;
+
 /** The current `location.hash`, re-rendering on navigation. */
 export function useHash(): string {
-  return useSyncExternalStore(
-    (onChange) => {
-      window.addEventListener('hashchange', onChange);
-      return () => window.removeEventListener('hashchange', onChange);
-    },
-    () => window.location.hash,
-  );
+  return useSyncExternalStore(subscribeToHash, readHash);
 }
 
 /** Navigates within the app (fragment routes), optionally without a history entry. */

@@ -1,10 +1,9 @@
-import { useSyncExternalStore } from 'react';
+import { useCallback, useSyncExternalStore } from 'react';
 import type { Signal } from '../app/Signal';
 
 /** Reads a Signal and re-renders when it changes. */
 export function useSignal<T>(signal: Signal<T>): T {
-  return useSyncExternalStore(
-    (onChange) => signal.subscribe(onChange),
-    () => signal.get(),
-  );
+  // A stable subscribe: React re-subscribes whenever this function changes.
+  const subscribe = useCallback((onChange: () => void) => signal.subscribe(onChange), [signal]);
+  return useSyncExternalStore(subscribe, () => signal.get());
 }

@@ -7,8 +7,8 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { editor, newNote } from './helpers/app';
-import { buildIdOf, deployNewBuild, waitForServiceWorkerControl } from './helpers/serviceWorker';
+import { editor, flushed, newNote } from './helpers/app';
+import { buildIdOf, deployNewBuild, openPrivateDeployment } from './helpers/serviceWorker';
 
 async function expectShell(page: Page): Promise<void> {
   await expect(page).toHaveTitle('Weft');
@@ -20,10 +20,7 @@ test('a new deploy while the user types: no forced reload, the prompt appears, t
   copyDist,
   serveDir,
 }) => {
-  const dir = await copyDist();
-  const app = await serveDir(dir);
-  await page.goto(`${app.url}/`);
-  await waitForServiceWorkerControl(page);
+  const { dir } = await openPrivateDeployment(page, copyDist, serveDir);
   const oldBuild = await buildIdOf(page);
   const hash = await newNote(page);
   await page.keyboard.type('Typing through a deploy');
@@ -57,19 +54,16 @@ test('old hashed assets gone from the server: the cached app still starts, onlin
   copyDist,
   serveDir,
 }) => {
-  const dir = await copyDist();
-  const app = await serveDir(dir);
-  await page.goto(`${app.url}/`);
-  await waitForServiceWorkerControl(page);
+  const { dir, url } = await openPrivateDeployment(page, copyDist, serveDir);
   const hash = await newNote(page);
   await page.keyboard.type('Still here');
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
+  await flushed(page);
 
   const assets = join(dir, 'assets');
   const files = await readdir(assets);
   expect(files.length).toBeGreaterThan(0);
   for (const file of files) await rm(join(assets, file));
-  const direct = await page.request.get(`${app.url}/assets/${files[0]!}`);
+  const direct = await page.request.get(`${url}/assets/${files[0]!}`);
   expect(direct.status()).toBe(404);
 
   await page.reload();
@@ -77,7 +71,7 @@ test('old hashed assets gone from the server: the cached app still starts, onlin
   await expect(editor(page)).toHaveText('Still here');
 
   await context.setOffline(true);
-  await page.goto(`${app.url}/${hash}`);
+  await page.goto(`${url}/${hash}`);
   await page.reload();
   await expectShell(page);
   await expect(editor(page)).toHaveText('Still here');
@@ -89,10 +83,7 @@ test('a new version whose precache fails to install: the previous version stays 
   copyDist,
   serveDir,
 }) => {
-  const dir = await copyDist();
-  const app = await serveDir(dir);
-  await page.goto(`${app.url}/`);
-  await waitForServiceWorkerControl(page);
+  const { dir, url } = await openPrivateDeployment(page, copyDist, serveDir);
   const oldBuild = await buildIdOf(page);
 
   // A new version whose worker precaches an asset the server does not have (404).
@@ -130,9 +121,9 @@ test('a new version whose precache fails to install: the previous version stays 
   expect(await buildIdOf(page)).toBe(oldBuild);
   const hash = await newNote(page);
   await page.keyboard.type('On the old version');
-  await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());
+  await flushed(page);
   await context.setOffline(true);
-  await page.goto(`${app.url}/${hash}`);
+  await page.goto(`${url}/${hash}`);
   await page.reload();
   await expectShell(page);
   expect(await buildIdOf(page)).toBe(oldBuild);

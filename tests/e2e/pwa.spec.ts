@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { buildIdOf, deployNewBuild, waitForServiceWorkerControl } from './helpers/serviceWorker';
+import { buildIdOf, deployNewBuild, openPrivateDeployment, waitForServiceWorkerControl } from './helpers/serviceWorker';
 
 interface ManifestIcon {
   src: string;
@@ -145,10 +145,7 @@ test('a newer build makes the page offer a reload, and only the click reloads', 
   copyDist,
   serveDir,
 }) => {
-  const dir = await copyDist();
-  const app = await serveDir(dir);
-  await page.goto(`${app.url}/`);
-  await waitForServiceWorkerControl(page);
+  const { dir } = await openPrivateDeployment(page, copyDist, serveDir);
   const oldBuild = await buildIdOf(page);
   expect(oldBuild).toBeTruthy();
 
@@ -204,10 +201,7 @@ test('a newer build makes the page offer a reload, and only the click reloads', 
 });
 
 test('"Later" hides the update offer without reloading', async ({ page, copyDist, serveDir }) => {
-  const dir = await copyDist();
-  const app = await serveDir(dir);
-  await page.goto(`${app.url}/`);
-  await waitForServiceWorkerControl(page);
+  const { dir } = await openPrivateDeployment(page, copyDist, serveDir);
   const oldBuild = await buildIdOf(page);
   await deployNewBuild(dir, `${oldBuild}-e2e-later`);
   await page.evaluate(() => Object.assign(window, { weftSamePage: true }));

@@ -48,3 +48,20 @@ export async function deployNewBuild(staticDir: string, buildId: string): Promis
   await writeFile(indexPath, newHtml);
   await writeFile(swPath, sw.replace(entry, `$1${revision}$2`));
 }
+
+/**
+ * Serves a private copy of the built app (so a test can "deploy" into it later), opens it in
+ * `page` and waits until its service worker controls the page. Pass the `copyDist` and
+ * `serveDir` fixtures.
+ */
+export async function openPrivateDeployment(
+  page: Page,
+  copyDist: () => Promise<string>,
+  serveDir: (dir: string) => Promise<{ url: string }>,
+): Promise<{ dir: string; url: string }> {
+  const dir = await copyDist();
+  const { url } = await serveDir(dir);
+  await page.goto(`${url}/`);
+  await waitForServiceWorkerControl(page);
+  return { dir, url };
+}

@@ -4,12 +4,14 @@ import {
   ID_BYTES,
   formatShareLink,
   fromBase64url,
-  generateNoteId,
-  generateSecret,
   isShareFragment,
   parseShareFragment,
-  toBase64url,
 } from '../../../src/sync/shareLink';
+import {
+  newNoteId as generateNoteId,
+  newShareSecret as generateSecret,
+  toBase64Url as toBase64url,
+} from '../../../src/doc/noteId';
 
 const ID = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 0..15
 const SECRET = '__79_Pv6-fj39vX08_Lx8A'; // bytes 255..240
