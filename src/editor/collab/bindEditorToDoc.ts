@@ -37,6 +37,7 @@ import {
 import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
+import { $syncTextEditsToYjs } from './syncTextEdits';
 
 /** Who the local user is, as shown on other peers' cursors. */
 export interface CollabUser {
@@ -223,9 +224,15 @@ export function bindEditorToDoc(
         const writeTags = new Set(tags);
         writeTags.delete(COLLABORATION_TAG);
         writeTags.delete(HISTORIC_TAG);
-        syncLexicalUpdateToYjsV2__EXPERIMENTAL(
-          b, provider, prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
-        );
+        doc.transact(() => {
+          // Typing inside a paragraph takes the O(paragraph) path; the
+          // library's diff (O(blocks) per update) only runs for structure. The
+          // library call then only syncs the selection.
+          const textOnly = editorState.read(() => $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes));
+          syncLexicalUpdateToYjsV2__EXPERIMENTAL(
+            b, provider, prevEditorState, editorState, textOnly ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
+          );
+        }, b);
       },
     );
     unregisterSync = () => {
@@ -399,6 +406,7 @@ function holdsForeignContent(item: Y.Item, localClient: number): boolean {
 }
 
 const NO_STATES: Map<number, UserState> = new Map();
+const NO_DIRTY_ELEMENTS: Map<string, boolean> = new Map();
 
 /** Awareness stand-in for editors without presence: no local state, no peers. */
 const NULL_AWARENESS: ProviderAwareness = {
