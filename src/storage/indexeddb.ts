@@ -24,9 +24,15 @@
  * - **Compaction.** Its `storeState` does not wait for its own writes; ours
  *   (built on its exported `fetchUpdates`) does, so `compact()` and
  *   `destroy()` can promise that the rows are on disk.
- * - **Rows per open.** It appends the pre-load state as a row on every open;
- *   we compact on open and on destroy once the log exceeds
- *   {@link COMPACT_ABOVE_ROWS} rows, so reopening never grows the log unboundedly.
+ * - **Rows per open.** It appends the doc's pre-load state as a row on every
+ *   open. For a new note that row is the first, holding the seed; on every
+ *   later open it holds nothing new (the seed is in the log since its first
+ *   row, compaction keeps it), so right after loading we delete it again
+ *   when the other rows demonstrably hold all of it — reopening a note leaves
+ *   its log exactly as it was. When in doubt the row stays (see
+ *   `dropRedundantPreloadRow`); a re-attachment keeps it on purpose. Beyond
+ *   that we compact on open and on destroy once the log exceeds
+ *   {@link COMPACT_ABOVE_ROWS} rows (edits, crashes, kept rows).
  * - **Closing.** It closes silently on `versionchange` (another tab deleting
  *   or upgrading the database) and when the browser force-closes the
  *   connection (storage cleared). We then **re-attach**: open the database
@@ -257,12 +263,118 @@ function openDatabase(factory: IDBFactory, dbName: string, timeoutMs: number, ve
 }
 
 /**
- * Moves rows that are not decodable Yjs updates out of the log into the
- * custom store (kept for salvage, not deleted). Returns how many.
+ * What one stored row holds, by id: per client, the sorted, disjoint
+ * `[start, end)` clock ranges of its structs (items and GC'd ranges, not the
+ * `Skip` gaps a merged update can carry) and of its delete set, as flat pairs.
  */
-function quarantineCorruptRows(db: IDBDatabase): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+interface RowCoverage {
+  structs: Map<number, number[]>;
+  deletes: Map<number, number[]>;
+}
+
+/** A decodable row as our own open found it, kept until the load is tidied (see `dropRedundantPreloadRow`). */
+interface KnownRow {
+  coverage: RowCoverage;
+}
+
+/** Appends `[start, end)` to the client's pairs, extending the last pair when contiguous (the usual order). */
+function addRange(ranges: Map<number, number[]>, client: number, start: number, end: number): void {
+  if (end <= start) return;
+  const pairs = ranges.get(client);
+  if (!pairs) {
+    ranges.set(client, [start, end]);
+    return;
+  }
+  const last = pairs.length - 1;
+  if (pairs[last - 1]! <= start && start <= pairs[last]!) pairs[last] = Math.max(pairs[last]!, end);
+  else pairs.push(start, end);
+}
+
+/** Sorts and merges every client's pairs in place. */
+function normalizeRanges(ranges: Map<number, number[]>): Map<number, number[]> {
+  for (const [client, pairs] of ranges) {
+    const sorted: Array<[number, number]> = [];
+    for (let i = 0; i < pairs.length; i += 2) sorted.push([pairs[i]!, pairs[i + 1]!]);
+    sorted.sort((a, b) => a[0] - b[0]);
+    const merged: number[] = [];
+    for (const [start, end] of sorted) {
+      const last = merged.length - 1;
+      if (last > 0 && start <= merged[last]!) merged[last] = Math.max(merged[last]!, end);
+      else merged.push(start, end);
+    }
+    ranges.set(client, merged);
+  }
+  return ranges;
+}
+
+/**
+ * The coverage of `value` if it is a Yjs update that decodes, else null.
+ * Accepts exactly what `isDecodableUpdate` accepts (same check, one decode).
+ */
+function decodeRow(value: unknown): RowCoverage | null {
+  if (!(value instanceof Uint8Array)) return null;
+  try {
+    const { structs, ds } = Y.decodeUpdate(value);
+    const coverage: RowCoverage = { structs: new Map(), deletes: new Map() };
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Skip)) addRange(coverage.structs, struct.id.client, struct.id.clock, struct.id.clock + struct.length);
+    }
+    for (const [client, items] of ds.clients) {
+      for (const item of items) addRange(coverage.deletes, client, item.clock, item.clock + item.len);
+    }
+    normalizeRanges(coverage.structs);
+    normalizeRanges(coverage.deletes);
+    return coverage;
+  } catch {
+    return null;
+  }
+}
+
+/** Every range of `need` lies inside one range of `have` (both normalized). */
+function rangesCover(have: Map<number, number[]>, need: Map<number, number[]>): boolean {
+  for (const [client, pairs] of need) {
+    const haves = have.get(client);
+    if (!haves) return false;
+    let j = 0;
+    for (let i = 0; i < pairs.length; i += 2) {
+      // Both sorted: skip the ranges of `have` that end before this one starts.
+      while (j < haves.length && haves[j + 1]! <= pairs[i]!) j += 2;
+      if (j >= haves.length || haves[j]! > pairs[i]! || haves[j + 1]! < pairs[i + 1]!) return false;
+    }
+  }
+  return true;
+}
+
+/** True when everything `need` holds (structs and deletions) is in the union of `rows`. */
+function rowsCover(rows: RowCoverage[], need: RowCoverage): boolean {
+  const union: RowCoverage = { structs: new Map(), deletes: new Map() };
+  for (const row of rows) {
+    for (const [key, ranges] of [['structs', row.structs], ['deletes', row.deletes]] as const) {
+      for (const [client, pairs] of ranges) {
+        const all = union[key].get(client);
+        if (all) for (const clock of pairs) all.push(clock);
+        else union[key].set(client, [...pairs]);
+      }
+    }
+  }
+  return rangesCover(normalizeRanges(union.structs), need.structs) && rangesCover(normalizeRanges(union.deletes), need.deletes);
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Moves rows that are not decodable Yjs updates out of the log into the
+ * custom store (kept for salvage, not deleted). Returns how many, and what
+ * every remaining row holds, by key.
+ */
+function quarantineCorruptRows(db: IDBDatabase): Promise<{ corrupt: number; rows: Map<IDBValidKey, KnownRow> }> {
+  return new Promise((resolve, reject) => {
     let corrupt = 0;
+    const rows = new Map<IDBValidKey, KnownRow>();
     let tx: IDBTransaction;
     try {
       tx = db.transaction([UPDATES_STORE, CUSTOM_STORE], 'readwrite');
@@ -275,14 +387,17 @@ function quarantineCorruptRows(db: IDBDatabase): Promise<number> {
     cursorRequest.onsuccess = () => {
       const cursor = cursorRequest.result;
       if (!cursor) return;
-      if (!isDecodableUpdate(cursor.value)) {
+      const coverage = decodeRow(cursor.value);
+      if (coverage) {
+        rows.set(cursor.key, { coverage });
+      } else {
         custom.put(cursor.value, `${QUARANTINE_KEY_PREFIX}${String(cursor.key)}`);
         cursor.delete();
         corrupt++;
       }
       cursor.continue();
     };
-    tx.oncomplete = () => resolve(corrupt);
+    tx.oncomplete = () => resolve({ corrupt, rows });
     tx.onabort = () => reject(toStorageError(tx.error, 'Could not check the stored note'));
   });
 }
@@ -398,9 +513,14 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   }
 
   private async load(): Promise<void> {
-    const corrupt = await this.prepareDatabase();
+    const { corrupt, rows: storedRows } = await this.prepareDatabase();
+    // What y-indexeddb is about to store as its pre-load row (the provider is
+    // constructed synchronously at the start of attachProvider).
+    const preload = Y.encodeStateAsUpdate(this.doc);
     await this.attachProvider();
     this.loaded = true;
+    // Failures are reported by the connection's error/abort listeners; the row then just stays.
+    await this.dropRedundantPreloadRow(preload, storedRows).catch(() => undefined);
     await this.replayUnloadJournal();
     if (corrupt > 0) {
       this.errors.report(
@@ -411,6 +531,72 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     // behind its loading transaction gives the true number.
     const rows = await this.countRows().catch(() => 0);
     if (rows > COMPACT_ABOVE_ROWS) void this.compactNow().catch(() => undefined);
+  }
+
+  /**
+   * Deletes the row y-indexeddb's load just added with the doc's pre-load
+   * state when the other stored rows already hold all of it — every reopening
+   * of a stored note, whose seed is in the log since its first row — so that
+   * reopening leaves the log exactly as it was. In doubt the row stays (a
+   * redundant row costs a few bytes, a missing one loses data):
+   *
+   * - the log was empty before (a new note: the row is its first, with the seed);
+   * - the row is not found, or its bytes differ from `preload` (the doc changed
+   *   between our snapshot and y-indexeddb's);
+   * - the other rows do not contain every struct *and* every deletion of it
+   *   (only rows our own open decoded count, and only while their keys are still there);
+   * - a write failed meanwhile (the log may have a gap the row fills).
+   *
+   * Runs in one readwrite transaction queued right behind the load's, so it
+   * sees the pre-load row and `_dbref` (one past its key) is set by then. Only
+   * on the first load: a re-attachment stores the whole doc on purpose.
+   */
+  private dropRedundantPreloadRow(preload: Uint8Array, storedRows: Map<IDBValidKey, KnownRow>): Promise<void> {
+    const provider = this.provider;
+    const db = this.db;
+    if (storedRows.size === 0 || !provider || !db || this.closed || this.needsFullState) return Promise.resolve();
+    const wanted = decodeRow(preload);
+    if (!wanted) return Promise.resolve();
+    const generation = this.failureGeneration;
+    let tx: IDBTransaction;
+    try {
+      tx = db.transaction([UPDATES_STORE], 'readwrite');
+    } catch (error) {
+      this.reportFailure(toStorageError(error, 'Could not tidy the stored note'));
+      return Promise.resolve();
+    }
+    const done = this.track(tx);
+    const updates = tx.objectStore(UPDATES_STORE);
+    // Keys only: rows are never rewritten under the same key (y-indexeddb
+    // adds, compaction deletes and adds), so a key still there is a row as we
+    // decoded it. Only the candidate's bytes are read.
+    const keysRequest = updates.getAllKeys();
+    keysRequest.onsuccess = () => {
+      const keys = keysRequest.result;
+      const loadedUpTo = provider._dbref; // one past the pre-load row's key
+      if (generation !== this.failureGeneration || this.needsFullState || loadedUpTo <= 0) return;
+      // The pre-load row is the last one the load saw; later writes have keys from `_dbref` on.
+      let preloadKey: number | null = null;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        if (typeof key !== 'number' || key >= loadedUpTo) continue;
+        if (!storedRows.has(key)) preloadKey = key;
+        break;
+      }
+      if (preloadKey === null) return;
+      const others = keys.flatMap((key) => storedRows.get(key)?.coverage ?? []);
+      if (others.length === 0 || !rowsCover(others, wanted)) return;
+      const key = preloadKey;
+      const valueRequest = updates.get(key);
+      valueRequest.onsuccess = () => {
+        if (!(valueRequest.result instanceof Uint8Array) || !bytesEqual(valueRequest.result, preload)) return;
+        // A decrement rather than a count: writes issued meanwhile have already added themselves.
+        updates.delete(key).onsuccess = () => {
+          provider._dbsize = Math.max(0, provider._dbsize - 1);
+        };
+      };
+    };
+    return done;
   }
 
   /**
@@ -480,8 +666,11 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     this.journalKey = null;
   }
 
-  /** Our own open: creates the stores, quarantines undecodable rows (returns how many), closes again. */
-  private async prepareDatabase(): Promise<number> {
+  /**
+   * Our own open: creates the stores, quarantines undecodable rows, closes
+   * again. Returns how many rows were set aside and what the others hold.
+   */
+  private async prepareDatabase(): Promise<{ corrupt: number; rows: Map<IDBValidKey, KnownRow> }> {
     const factory = currentIndexedDb();
     if (!factory) throw new StorageError('unavailable', 'IndexedDB is not available in this browser');
     const first = await openDatabase(factory, this.databaseName, this.store.openTimeoutMs);
@@ -495,7 +684,8 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   /**
    * Hands the doc to a new y-indexeddb provider and resolves once it has
    * loaded: stored rows are applied to the doc, and the doc's state from
-   * before (the seed, or everything after a re-attach) is stored as a row.
+   * before (the seed, or everything after a re-attach) is stored as a row
+   * (which the first load then drops again if redundant, see `load`).
    */
   private async attachProvider(): Promise<void> {
     const timeoutMs = this.store.openTimeoutMs;

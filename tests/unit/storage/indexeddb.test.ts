@@ -6,12 +6,14 @@
 import { forceCloseDatabase } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { applySeed, seedUpdate } from '../../../src/doc/seed';
 import type { StorageError } from '../../../src/storage/DocStore';
 import {
   CUSTOM_STORE,
   IndexedDbStore,
   MAX_REATTACHES,
   QUARANTINE_KEY_PREFIX,
+  UPDATES_STORE,
   type IndexedDbPersistedDoc,
 } from '../../../src/storage/indexeddb';
 import { COMPACT_ABOVE_ROWS } from '../../../src/storage/updateLog';
@@ -21,6 +23,39 @@ const newStore = () => indexedDbHarness.make();
 const rows = (store: IndexedDbStore, name: string) => indexedDbHarness.rows(store, name);
 /** The live connection of a persisted doc, to simulate the browser closing it. */
 const connectionOf = (persisted: IndexedDbPersistedDoc) => (persisted as unknown as { db: IDBDatabase }).db;
+
+/** Every row of the stored log with its key, in key order. */
+async function keyedRows(store: IndexedDbStore, name: string): Promise<Array<[IDBValidKey, Uint8Array]>> {
+  const db = await rawOpen(store.databaseName(name));
+  try {
+    const tx = db.transaction([UPDATES_STORE], 'readonly');
+    const keys = tx.objectStore(UPDATES_STORE).getAllKeys();
+    const values = tx.objectStore(UPDATES_STORE).getAll();
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    return keys.result.map((key, i) => [key, values.result[i] as Uint8Array]);
+  } finally {
+    db.close();
+  }
+}
+
+/** Appends `update` to the stored log of `name` as one row, as another writer would. */
+async function appendRow(store: IndexedDbStore, name: string, update: Uint8Array): Promise<void> {
+  const db = await rawOpen(store.databaseName(name));
+  try {
+    const tx = db.transaction([UPDATES_STORE], 'readwrite');
+    tx.objectStore(UPDATES_STORE).add(update);
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+  } finally {
+    db.close();
+  }
+}
+
+/** A note doc as the app makes it: seeded before storage is attached. */
+function seededDoc(): Y.Doc {
+  const doc = new Y.Doc();
+  applySeed(doc);
+  return doc;
+}
 
 async function textAfterReopen(store: IndexedDbStore, name: string): Promise<string> {
   const doc = new Y.Doc();
@@ -219,5 +254,153 @@ describe('IndexedDbStore', () => {
     expect(errors.map((e) => e.kind)).toEqual(['quota']);
     await persisted.destroy();
     expect(await textAfterReopen(store, 'n')).toBe('zzzzz');
+  });
+
+  describe('the row y-indexeddb adds with the pre-load state on every open', () => {
+    it.each([
+      ['a seeded note', seededDoc],
+      ['an unseeded doc (the notes index)', () => new Y.Doc()],
+    ])('reopening %s 20 times leaves the stored log exactly as it was', async (_label, makeDoc) => {
+      const store = newStore();
+      const first = makeDoc();
+      const persisted = store.open('n', first);
+      await persisted.whenLoaded;
+      first.getText('t').insert(0, 'hello');
+      await persisted.destroy();
+      const before = await keyedRows(store, 'n');
+      expect(before.length).toBeGreaterThan(1); // the first row and the edit, below the compaction threshold
+      for (let i = 0; i < 20; i++) {
+        const doc = makeDoc();
+        const reopened = store.open('n', doc);
+        await reopened.whenLoaded;
+        expect(doc.getText('t').toString()).toBe('hello');
+        if (i % 2 === 0) {
+          await reopened.destroy();
+        } else {
+          // A crash right after opening: nothing of ours runs on close.
+          await reopened.flush();
+          reopened.expectRemoval();
+          forceCloseDatabase(connectionOf(reopened) as never);
+          await reopened.destroy();
+        }
+        expect(await keyedRows(store, 'n')).toEqual(before);
+      }
+    });
+
+    it('also after compaction: a one-row note stays one row of the same bytes', async () => {
+      const store = newStore();
+      const doc = seededDoc();
+      const persisted = store.open('n', doc);
+      await persisted.whenLoaded;
+      for (let i = 0; i < 30; i++) doc.getText('t').insert(i, 'x');
+      await persisted.destroy();
+      const before = await keyedRows(store, 'n');
+      expect(before).toHaveLength(1);
+      for (let i = 0; i < 20; i++) {
+        const reopened = store.open('n', seededDoc());
+        await reopened.whenLoaded;
+        await reopened.destroy();
+      }
+      expect(await keyedRows(store, 'n')).toEqual(before);
+    });
+
+    it('a brand-new note still stores its seed row', async () => {
+      const store = newStore();
+      const persisted = store.open('n', seededDoc());
+      await persisted.whenLoaded;
+      await persisted.destroy();
+      expect((await keyedRows(store, 'n')).map(([, row]) => row)).toEqual([seedUpdate()]);
+      const reopened = new Y.Doc();
+      const again = store.open('n', reopened);
+      await again.whenLoaded;
+      expect(Y.encodeStateAsUpdate(reopened)).toEqual(seedUpdate());
+      await again.destroy();
+    });
+
+    it('keeps the row when the stored rows lack the seed (written by hand, or its first row set aside)', async () => {
+      const store = newStore();
+      const setup = store.open('n', new Y.Doc()); // creates the database; its one row is empty
+      await setup.whenLoaded;
+      await setup.destroy();
+      const other = new Y.Doc();
+      other.getText('t').insert(0, 'no seed here');
+      await appendRow(store, 'n', Y.encodeStateAsUpdate(other));
+      const before = (await keyedRows(store, 'n')).map(([, row]) => row);
+      expect(before).toHaveLength(2);
+      const persisted = store.open('n', seededDoc());
+      await persisted.whenLoaded;
+      await persisted.destroy();
+      expect((await keyedRows(store, 'n')).map(([, row]) => row)).toEqual([...before, seedUpdate()]);
+    });
+
+    it('a doc with local changes before loading still stores them', async () => {
+      const store = newStore();
+      const first = seededDoc();
+      const persisted = store.open('n', first);
+      await persisted.whenLoaded;
+      first.getText('t').insert(0, 'stored');
+      await persisted.destroy();
+      const before = await rows(store, 'n');
+
+      const doc = seededDoc();
+      doc.getText('local').insert(0, 'typed before loading');
+      const reopened = store.open('n', doc);
+      await reopened.whenLoaded;
+      await reopened.destroy();
+      expect(await rows(store, 'n')).toBe(before + 1);
+      const check = new Y.Doc();
+      const again = store.open('n', check);
+      await again.whenLoaded;
+      expect(check.getText('t').toString()).toBe('stored');
+      expect(check.getText('local').toString()).toBe('typed before loading');
+      await again.destroy();
+    });
+
+    it('a deletion made before loading is kept even though every struct of it is stored', async () => {
+      const store = newStore();
+      const first = seededDoc();
+      const persisted = store.open('n', first);
+      await persisted.whenLoaded;
+      first.getText('t').insert(0, 'abcdef');
+      await persisted.destroy();
+      const stored = Y.encodeStateAsUpdate(first);
+
+      // The doc already has the stored content (e.g. from a peer) and deletes
+      // some of it before storage loads: same state vector, new delete set.
+      const doc = seededDoc();
+      Y.applyUpdate(doc, stored);
+      doc.getText('t').delete(0, 3);
+      const reopened = store.open('n', doc);
+      await reopened.whenLoaded;
+      await reopened.destroy();
+      expect(await textAfterReopen(store, 'n')).toBe('def');
+    });
+
+    it('re-attaching still writes the whole doc state as a row', async () => {
+      const store = newStore();
+      const first = seededDoc();
+      const setup = store.open('n', first);
+      await setup.whenLoaded;
+      first.getText('t').insert(0, 'stored');
+      await setup.destroy();
+      const before = await keyedRows(store, 'n');
+
+      const doc = seededDoc();
+      const persisted = store.open('n', doc);
+      await persisted.whenLoaded;
+      expect(await keyedRows(store, 'n')).toEqual(before);
+      const errors: StorageError[] = [];
+      persisted.onError((e) => errors.push(e));
+      const connection = connectionOf(persisted);
+      forceCloseDatabase(connection as never);
+      await persisted.flush();
+      expect(connectionOf(persisted)).not.toBe(connection);
+      const after = await keyedRows(store, 'n');
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after).toHaveLength(before.length + 1);
+      expect(after[after.length - 1]![1]).toEqual(Y.encodeStateAsUpdate(doc));
+      await persisted.destroy();
+      expect(errors).toEqual([]);
+    });
   });
 });
