@@ -191,6 +191,9 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
         label: labels[w],
         handler: summarize(r.handler),
         paint: summarize(r.paint),
+        // Typing inside a paragraph vs. keys that change the block structure (Enter, joining Backspace).
+        handlerText: summarize(r.handler.filter((_, k) => !r.structural[k])),
+        handlerStructural: summarize(r.handler.filter((_, k) => r.structural[k])),
         longTasks: r.longTasks.length,
         longestTask: r.longTasks.length ? Math.max(...r.longTasks) : 0,
         markdownRepairs: r.repairs,
@@ -199,6 +202,10 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
       log(
         `  ${row.label.padEnd(12)} handler median ${fmt(row.handler.median)} p99 ${fmt(row.handler.p99)} max ${fmt(row.handler.max)} | ` +
           `key→paint median ${fmt(row.paint.median)} p99 ${fmt(row.paint.p99)} max ${fmt(row.paint.max)} | long tasks ${row.longTasks} (max ${fmt(row.longestTask)})${row.markdownRepairs ? ` | markdown shortcuts fired ${row.markdownRepairs}x (undone, untimed)` : ''}`,
+      );
+      log(
+        `  ${''.padEnd(12)} handler, typing in a paragraph: n ${row.handlerText.n} median ${fmt(row.handlerText.median)} p99 ${fmt(row.handlerText.p99)} | ` +
+          `Enter / joining Backspace: n ${row.handlerStructural.n} median ${fmt(row.handlerStructural.median)} max ${fmt(row.handlerStructural.max)}`,
       );
     }
     const check = await page.evaluate(() => window.weftBench.checkText()).catch((e) => ({ error: String(e.message ?? e) }));
@@ -219,6 +226,10 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
     updates: raw.updates,
   };
   for (const row of out.variants.rawYjs.checkpoints) log(`  ${row.label.padEnd(12)} per edit median ${fmt(row.handler.median, 4)} p99 ${fmt(row.handler.p99, 4)} max ${fmt(row.handler.max, 4)}`);
+
+  const floor = summarize(await page.evaluate((n) => window.weftBench.frameFloor(n), CONFIG.keystrokes));
+  out.frameFloor = floor;
+  log(`\n[1] frame floor (a task that changes nothing → after the next frame): median ${fmt(floor.median)} p99 ${fmt(floor.p99)} max ${fmt(floor.max)} ms — no keystroke's key→paint can be below it`);
 
   const app = out.variants.app.checkpoints;
   const plain = out.variants.plain.checkpoints;

@@ -183,6 +183,22 @@ function afterNextPaint(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The floor under key→paint: from a task that changes nothing to the end of
+ * the next frame, at phases spread over the frame interval. Headless Chromium
+ * makes frames at 60 Hz and dispatches a key as soon as it arrives, so a
+ * keystroke waits for the next frame like this task does, whatever the editor.
+ */
+async function frameFloor(n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    await sleep((i * 7) % 17);
+    const t0 = now();
+    out.push((await afterNextPaint()) - t0);
+  }
+  return out;
+}
+
 interface LongTask {
   start: number;
   duration: number;
@@ -209,6 +225,8 @@ interface KeyMeasure {
   open: number | null;
   paintArmed: boolean;
   paint: Promise<number> | null;
+  /** Whether the key changes the block structure (Enter, Backspace joining two paragraphs). */
+  structural: boolean;
 }
 let cur: KeyMeasure | null = null;
 let lastCommit = 0;
@@ -317,7 +335,8 @@ interface Active {
   mounted: Mounted;
   model: TextModel;
   keys: NodeKey[];
-  samples: { handler: number[]; paint: number[] };
+  /** Per keystroke, in order; `structural` marks Enter and paragraph-joining Backspace. */
+  samples: { handler: number[]; paint: number[]; structural: boolean[] };
   windowStart: number;
   structural: boolean;
   /** Keystrokes after which the editor no longer matched the trace (markdown shortcuts firing on LaTeX). */
@@ -384,7 +403,7 @@ async function mount(variant: Variant): Promise<void> {
   await afterNextPaint();
   const keys = editorKeys(m.editor);
   if (keys.length !== 1) throw new Error(`expected one empty paragraph, found ${keys.length}`);
-  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [] }, windowStart: 0, structural: false, repairs: 0 };
+  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [], structural: [] }, windowStart: 0, structural: false, repairs: 0 };
 }
 
 /** Applies ops [from, to) programmatically, `batch` unit ops per editor update. */
@@ -413,7 +432,7 @@ function mustActive(): Active {
 
 function beginWindow(): void {
   const a = mustActive();
-  a.samples = { handler: [], paint: [] };
+  a.samples = { handler: [], paint: [], structural: [] };
   a.repairs = 0;
   a.windowStart = now();
   contentRoot(a.mounted).focus();
@@ -427,6 +446,7 @@ async function recordPrevious(a: Active): Promise<void> {
   const paintAt = await (m.paint as Promise<number>);
   cur = null;
   a.samples.handler.push(m.handler);
+  a.samples.structural.push(m.structural);
   if (m.t0 !== null) a.samples.paint.push(paintAt - m.t0);
   repairIfDiverged(a);
 }
@@ -496,13 +516,13 @@ async function prepareKey(i: number): Promise<{ text?: string; key?: string }> {
   await afterNextPaint();
   a.structural = del === 1 ? off === 0 : ch === '\n';
   a.model.apply(op);
-  cur = { t0: null, handler: 0, open: null, paintArmed: false, paint: null };
+  cur = { t0: null, handler: 0, open: null, paintArmed: false, paint: null, structural: a.structural };
   if (del === 1) return { key: 'Backspace' };
   if (ch === '\n') return { key: 'Enter' };
   return { text: ch };
 }
 
-async function endWindow(): Promise<{ handler: number[]; paint: number[]; longTasks: number[]; repairs: number }> {
+async function endWindow(): Promise<{ handler: number[]; paint: number[]; structural: boolean[]; longTasks: number[]; repairs: number }> {
   const a = mustActive();
   await recordPrevious(a);
   if (a.structural) a.keys = editorKeys(a.mounted.editor);
@@ -931,6 +951,7 @@ const api = {
   checkText,
   unmountActive,
   rawYjs,
+  frameFloor,
   storageBytes,
   compactNote,
   addPendingRows,

@@ -519,8 +519,10 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     const preload = Y.encodeStateAsUpdate(this.doc);
     await this.attachProvider();
     this.loaded = true;
-    // Failures are reported by the connection's error/abort listeners; the row then just stays.
-    await this.dropRedundantPreloadRow(preload, storedRows).catch(() => undefined);
+    // Not awaited: opening does not wait for the tidy-up (its transaction is
+    // queued before any later write, and flush/destroy wait for it). Failures
+    // are reported by the connection's error/abort listeners; the row then just stays.
+    void this.dropRedundantPreloadRow(preload, storedRows).catch(() => undefined);
     await this.replayUnloadJournal();
     if (corrupt > 0) {
       this.errors.report(
