@@ -26,7 +26,9 @@ import * as Y from 'yjs';
  *   root keeps its children list and attributes) and
  *   Lexical normalized nothing (no text nodes merged or split);
  * - every dirty leaf is a plain `text` node that existed before with the
- *   same format, style, mode, detail and state — only its text differs;
+ *   same format, style, mode, detail and state — only its text differs (a
+ *   peer's keystroke rendered here is such a change too, and then the
+ *   compare finds the XmlText already equal and writes nothing);
  * - each one is a run of its own (no text siblings) and is mapped, alone, to
  *   a live XmlText holding one string with one set of attributes.
  * Anything else returns false before writing anything, and the caller runs
@@ -88,9 +90,23 @@ function onlyTextDiffers(before: TextNode, after: TextNode): boolean {
     before.__style === after.__style &&
     before.__mode === after.__mode &&
     before.__detail === after.__detail &&
-    before.__state === after.__state &&
-    before.__parent === after.__parent
+    before.__parent === after.__parent &&
+    (before.__state === after.__state || stateAttributes(before) === stateAttributes(after))
   );
+}
+
+/**
+ * A node's state as the binding writes it (its `s_*` attributes), for
+ * comparing: rendering a remote change gives every touched node a new state
+ * object even when nothing in it changed.
+ */
+function stateAttributes(node: LexicalNode): string {
+  const state = node.__state;
+  if (!state) return '{}';
+  const [unknown = {}, known] = state.getInternalState();
+  const attributes: Record<string, unknown> = { ...unknown };
+  for (const [config, value] of known) attributes[config.key] = config.unparse(value);
+  return JSON.stringify(attributes);
 }
 
 function sameRoot(before: LexicalNode | undefined, after: RootNode): boolean {
