@@ -339,6 +339,8 @@ interface Active {
   samples: { handler: number[]; paint: number[]; structural: boolean[] };
   windowStart: number;
   structural: boolean;
+  /** The paragraph the last keystroke typed into. */
+  lastPara: number;
   /** Keystrokes after which the editor no longer matched the trace (markdown shortcuts firing on LaTeX). */
   repairs: number;
 }
@@ -403,7 +405,7 @@ async function mount(variant: Variant): Promise<void> {
   await afterNextPaint();
   const keys = editorKeys(m.editor);
   if (keys.length !== 1) throw new Error(`expected one empty paragraph, found ${keys.length}`);
-  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [], structural: [] }, windowStart: 0, structural: false, repairs: 0 };
+  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [], structural: [] }, windowStart: 0, structural: false, lastPara: 0, repairs: 0 };
 }
 
 /** Applies ops [from, to) programmatically, `batch` unit ops per editor update. */
@@ -459,7 +461,17 @@ async function recordPrevious(a: Active): Promise<void> {
  */
 function repairIfDiverged(a: Active): void {
   const want = a.model.paras;
-  if (editorText(a.mounted.editor) === want.join('\n')) return;
+  // Typing inside a paragraph can only change that paragraph: check just it. Building the whole
+  // note's text after every keystroke (~100 KB of strings) made the GC pauses it causes land in
+  // the following keystrokes' handler times, in every variant.
+  const typedParaMatches = (): boolean => {
+    try {
+      return a.mounted.editor.read(() => $para(a.keys, a.lastPara).getTextContent() === want[a.lastPara]);
+    } catch {
+      return false; // the paragraph was replaced (a markdown shortcut turned it into a heading, a list…)
+    }
+  };
+  if (a.structural ? editorText(a.mounted.editor) === want.join('\n') : typedParaMatches()) return;
   a.repairs++;
   a.mounted.editor.update(
     () => {
@@ -496,6 +508,7 @@ async function prepareKey(i: number): Promise<{ text?: string; key?: string }> {
   const [pos, del, ch] = op;
   const caret = del === 1 ? pos + 1 : pos;
   const [p, off] = a.model.locate(caret);
+  a.lastPara = p;
   a.mounted.editor.update(
     () => {
       const para = $para(a.keys, p);
