@@ -24,7 +24,7 @@ import { signalingScenario } from './scenarios/signaling.mjs';
 import { weightScenario } from './scenarios/weight.mjs';
 import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
 import { coldStartScenario } from './scenarios/coldStart.mjs';
-import { peersScenario } from './scenarios/peers.mjs';
+import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const BENCH_DIST = join(ROOT, 'node_modules/.cache/weft-bench-harness');
@@ -452,10 +452,30 @@ function markdown() {
   const pe = r.scenarios.peers;
   if (pe) {
     lines.push('', '## 3 and 5. Peers over WebRTC (two Chromium processes, built app + server, loopback)', '', '| what | median ms | p99 | max | n |', '|---|---|---|---|---|');
-    if (pe.small) lines.push(`| 3: keystroke on A → B's DOM, small note | ${fmt(pe.small.median)} | ${fmt(pe.small.p99)} | ${fmt(pe.small.max)} | ${pe.small.n} |`);
-    if (pe.large) lines.push(`| 3: keystroke on A → B's DOM, large note (${pe.largeChars} chars) | ${fmt(pe.large.median)} | ${fmt(pe.large.p99)} | ${fmt(pe.large.max)} | ${pe.large.n} |`);
-    if (pe.paste) lines.push(`| 5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'}) | ${fmt(pe.paste.ms)} | | | 1 |`);
-    if (pe.initialSync) lines.push(`| 5: new peer joins the automerge-paper note: navigation → in sync (connected → in sync: ${fmt(pe.initialSync.connectedToSyncedMs)}) | ${fmt(pe.initialSync.navToSyncedMs)} | | | 1 |`);
+    const row = (what, s) =>
+      lines.push(`| ${what}${s.split ? ` (medians: sender ${fmt(s.split.sender)}, wire ${fmt(s.split.wire)}, receiver ${fmt(s.split.receiver)})` : ''} | ${fmt(s.median)} | ${fmt(s.p99)} | ${fmt(s.max)} | ${s.n} |`);
+    if (pe.small) row("3: keystroke on A → B's DOM, small note", pe.small);
+    if (pe.largeEnd) row(`3: keystroke on A → peer's DOM, large note = automerge-paper (${pe.largeChars} chars, ${pe.largeParagraphs} paragraphs), at its end`, pe.largeEnd);
+    if (pe.largeMiddle) row('3: keystroke on A → peer\'s DOM, large note = automerge-paper, in its middle paragraph', pe.largeMiddle);
+    if (pe.stress) row(`3, stress (no target): keystroke on A → B's DOM, the note the paste leaves (${pe.stressChars} chars, ${pe.stressParagraphs} paragraphs)`, pe.stress);
+    if (pe.paste) {
+      lines.push(`| 5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'}) | ${fmt(pe.paste.ms)} | | | 1 |`);
+      const x = pe.paste.parts;
+      if (x) {
+        lines.push(`| 5: … sender: paste → the update's first frame handed to the channel | ${fmt(x.senderMs)} | | | 1 |`);
+        lines.push(`| 5: … transfer: → its last frame received on B (${x.updateBytes} B, ${x.frames} frames) | ${fmt(x.transferMs)} | | | 1 |`);
+        lines.push(`| 5: … receiver: → B's DOM shows the last line | ${fmt(x.receiverMs)} | | | 1 |`);
+      }
+      lines.push(`| 5: paste on A → A's own DOM shows the last line | ${fmt(pe.paste.localMs)} | | | 1 |`);
+    }
+    if (pe.plainPaste) lines.push(`| 5, baseline: same paste into the editor with no collaboration (plain Lexical) → last line shown | ${fmt(pe.plainPaste.ms)} | | | 1 |`);
+    if (pe.initialSync) {
+      lines.push(`| 5: new peer joins the automerge-paper note: navigation → in sync (connected → in sync: ${fmt(pe.initialSync.connectedToSyncedMs)}) | ${fmt(pe.initialSync.navToSyncedMs)} | | | 1 |`);
+      if (pe.initialSync.timeline?.length) {
+        lines.push('', 'Initial sync, where the time goes (ms from C\'s navigation start; A on the same clock):', '', '| ms | milestone |', '|---|---|');
+        for (const [what, ms] of pe.initialSync.timeline) lines.push(`| ${fmt(ms)} | ${what} |`);
+      }
+    }
     if (pe.error) lines.push('', `Error: ${pe.error}`);
   }
   const cs = r.scenarios.coldStart;
@@ -490,10 +510,22 @@ async function paperBackup(browser, baseUrl, paper) {
 
 async function peerScenarios(browser, baseUrl, paper) {
   log('\n[3/5] peers over WebRTC (two Chromium processes, the built app and server)');
-  const backup = runs(5) ? await paperBackup(browser, baseUrl, paper) : null;
+  // The automerge-paper note is scenario 3's large note and scenario 5's initial-sync note.
+  const backup = await paperBackup(browser, baseUrl, paper);
+  // Baseline for the paste, in the same run: the same text into the editor with no collaboration.
+  const plainPage = await browser.newPage();
+  let plainPaste;
+  try {
+    await plainPage.goto(`${baseUrl}/index.html`);
+    await plainPage.waitForFunction(() => document.title === 'ready');
+    plainPaste = await plainLexicalPaste(plainPage, CONFIG.pasteLines);
+  } finally {
+    await plainPage.close();
+  }
   const p = await peersScenario({
     root: ROOT,
-    distDir: join(ROOT, 'dist'),
+    // WEFT_PEERS_DIST: another build of the app, to compare two builds in one sitting.
+    distDir: process.env.WEFT_PEERS_DIST ?? join(ROOT, 'dist'),
     chromePath: CHROME_PATH,
     args: CHROMIUM_ARGS,
     keystrokes: CONFIG.peerKeystrokes,
@@ -501,30 +533,63 @@ async function peerScenarios(browser, baseUrl, paper) {
     backup,
     backupText: paper.endContent,
   });
+  p.plainPaste = plainPaste;
   if (!p.ok) fail(`[3/5] peers: ${p.error}`);
-  if (p.latencySmall) p.small = summarize(p.latencySmall);
-  if (p.latencyLarge) p.large = summarize(p.latencyLarge);
+  for (const [raw, key] of [
+    ['latencySmall', 'small'],
+    ['latencyLargeEnd', 'largeEnd'],
+    ['latencyLargeMiddle', 'largeMiddle'],
+    ['latencyStress', 'stress'],
+  ]) {
+    if (p[raw]) {
+      const { total, sender, wire, receiver } = p[raw];
+      // Medians of the probe's split of each keystroke (see keystrokeLatency in peers.mjs).
+      p[key] = { ...summarize(total), split: { n: sender.length, sender: summarize(sender).median, wire: summarize(wire).median, receiver: summarize(receiver).median } };
+    }
+    delete p[raw];
+  }
+  const row = (what, s) =>
+    log(
+      `  keystroke A → peer's DOM, ${what}: median ${fmt(s.median)} p99 ${fmt(s.p99)} max ${fmt(s.max)} ms (n=${s.n}); ` +
+        `split, medians: sender ${fmt(s.split.sender)}, wire ${fmt(s.split.wire)}, receiver ${fmt(s.split.receiver)} ms (n=${s.split.n})`,
+    );
   if (p.small) {
-    log(`  keystroke A → B's DOM, small note: median ${fmt(p.small.median)} p99 ${fmt(p.small.p99)} max ${fmt(p.small.max)} ms (n=${p.small.n})`);
+    row('small note', p.small);
     target(3, 'peer latency median, small note', p.small.median, 5);
     target(3, 'peer latency p99, small note', p.small.p99, 16);
   }
-  if (p.large) {
-    log(`  keystroke A → B's DOM, large note (${p.largeChars} chars): median ${fmt(p.large.median)} p99 ${fmt(p.large.p99)} max ${fmt(p.large.max)} ms (n=${p.large.n})`);
-    target(3, `peer latency median, large note (${(p.largeChars / 1e6).toFixed(2)} M chars)`, p.large.median, 5);
-    target(3, `peer latency p99, large note`, p.large.p99, 16);
+  const paperNote = `automerge-paper note, ${p.largeChars} chars, ${p.largeParagraphs} paragraphs`;
+  if (p.largeEnd) {
+    row(`large note (${paperNote}), typing at its end`, p.largeEnd);
+    target(3, 'peer latency median, large note (automerge-paper), typing at the end', p.largeEnd.median, 5);
+    target(3, 'peer latency p99, large note (automerge-paper), typing at the end', p.largeEnd.p99, 16);
+  }
+  if (p.largeMiddle) {
+    row(`large note (${paperNote}), typing in its middle paragraph`, p.largeMiddle);
+    target(3, 'peer latency median, large note (automerge-paper), typing in the middle', p.largeMiddle.median, 5);
+    target(3, 'peer latency p99, large note (automerge-paper), typing in the middle', p.largeMiddle.p99, 16);
+  }
+  if (p.stress) {
+    row(`stress, no target: the note the paste leaves (${p.stressChars} chars, ${p.stressParagraphs} paragraphs)`, p.stress);
   }
   if (p.paste) {
+    const x = p.paste.parts;
     log(`  ${p.paste.bytes} B paste on A → all of it in B's editor: ${fmt(p.paste.ms)} ms; connections ${p.pasteStillConnected ? 'kept' : 'DROPPED'}`);
-    target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB)`, p.paste.ms, 250);
+    if (x) {
+      log(
+        `    sender (paste → update's first frame handed to the channel) ${fmt(x.senderMs)} ms; transfer (→ its last frame on B; ${x.updateBytes} B in ${x.frames} frames, last handed over after ${fmt(x.sendQueueMs)} ms) ${fmt(x.transferMs)} ms; ` +
+          `receiver (→ B's DOM shows the last line) ${fmt(x.receiverMs)} ms`,
+      );
+    }
+    log(`    on A itself: paste → A's DOM shows the last line ${fmt(p.paste.localMs)} ms${plainPaste ? `; plain Lexical, same text, no collaboration: ${fmt(plainPaste.ms)} ms` : ''}`);
+    target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB)`, p.paste.ms, 250, 'ms', x ? `sender ${fmt(x.senderMs)} + transfer ${fmt(x.transferMs)} + receiver ${fmt(x.receiverMs)} ms; plain Lexical paste alone ${fmt(plainPaste?.ms)} ms` : '');
   }
   if (p.initialSync) {
     const s = p.initialSync;
     log(`  new peer C joins the automerge-paper note (${s.paragraphs} paragraphs, ${s.chars} chars): navigation → in sync ${fmt(s.navToSyncedMs)} ms (connected → in sync ${fmt(s.connectedToSyncedMs)} ms)`);
+    for (const [what, ms] of s.timeline ?? []) log(`    ${fmt(ms).padStart(8)} ms  ${what}`);
     target(5, 'new peer in sync with the full automerge-paper history (navigation → in sync)', s.navToSyncedMs, 1000, 'ms', `connected → in sync ${fmt(s.connectedToSyncedMs)} ms`);
   }
-  delete p.latencySmall;
-  delete p.latencyLarge;
   results.scenarios.peers = p;
 }
 

@@ -5,7 +5,7 @@ import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbStore } from './storage/indexeddb';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
-import { isShareFragment } from './sync/shareLink';
+import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
@@ -44,6 +44,12 @@ const loadWebrtc = () =>
       throw error;
     },
   ));
+// Opening a note or a share link online: it will look for peers as soon as it
+// opens, so fetch and evaluate the chunk now, while the page starts and storage
+// opens, not after. (Offline there is no one to reach: it loads with the note.)
+if (navigator.onLine !== false && (parseShareFragment(location.hash).ok || location.hash.startsWith('#/note/'))) {
+  void loadWebrtc().catch(() => undefined);
+}
 const webrtc: TransportFactory = (doc, awareness, room) => {
   if (webrtcModule) return webrtcModule.createWebrtcTransportFactory({ config: syncConfig })(doc, awareness, room);
   const factory = loadWebrtc().then((module) => module.createWebrtcTransportFactory({ config: syncConfig }));

@@ -1,18 +1,28 @@
-/* global window, document, DataTransfer, ClipboardEvent, MutationObserver */
+/* global window, document, DataTransfer, ClipboardEvent, MutationObserver, IDBFactory, RTCDataChannel */
 /**
  * Scenarios 3 and 5, on the app as built (`dist/` + `build/server/main.js`): peers are separate
  * Chromium *processes* on their own profiles (nothing shared: sync goes through our signaling
  * server and WebRTC on loopback), granted camera/microphone so WebRTC gathers host candidates.
  *
- * 3. Peer latency: a keystroke typed on A (trusted input) → the first DOM mutation in B's editor,
- *    one keystroke at a time (the next is typed once B changed), in a small note and then at the
- *    end of the large note left by the paste. Times are `performance.timeOrigin + now()` in each
- *    process — the same system clock, so A's keydown and B's mutation compare directly.
+ * 3. Peer latency: a keystroke typed on A (trusted input) → the first DOM mutation in the other
+ *    peer's editor, one keystroke at a time (the next is typed once the peer changed). Times are
+ *    `performance.timeOrigin + now()` in each process — the same system clock, so A's keydown and
+ *    the peer's mutation compare directly. Notes: a small one; the automerge-paper note (the
+ *    issue's "large note": 105k characters, 1,173 paragraphs, the whole editing history; typed at
+ *    its end and inside its middle paragraph) — the targets apply to these; and, as a stress row,
+ *    the 1 MB note the paste leaves (14,000 paragraphs).
  * 5. Large paste: a ~1 MB plain-text paste on A (a `paste` ClipboardEvent through Lexical, as a
- *    browser does) → B's editor holds every pasted paragraph; connections must survive it.
+ *    browser does) → B's editor holds every pasted paragraph; connections must survive it. Split
+ *    into sender (paste → the Yjs update's first frame handed to the data channel), transfer (that
+ *    → its last frame received on B) and receiver (that → B's DOM shows the last line).
  *    Initial sync: A imports a backup holding a note with the whole automerge-paper history (made
  *    by the bench harness through the real editor); a new peer C opens its share link; measured
- *    in C from navigation start (and from "connected") until its editor shows the whole note.
+ *    in C from navigation start (and from "connected") until its editor shows the whole note, with
+ *    a timeline of where the time before that goes (page, storage, transport chunk, signaling,
+ *    WebRTC handshake, sync messages).
+ *
+ * The milestones come from {@link installProbe}, an init script that only *observes* the page's
+ * WebSocket, RTCPeerConnection/RTCDataChannel, IndexedDB and WebCrypto calls (no app changes).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +32,155 @@ import { startAppServer } from './coldStart.mjs';
 
 const EDITOR = '[contenteditable="true"][aria-label="Note"]';
 const PASTE_LINE = 'Weft paste benchmark line, the same text on every line of the paste.';
+
+/**
+ * Runs in every peer page before its scripts. Records absolute times (`timeOrigin + now()`) of:
+ * WebSockets (created, open, frames sent and received, by JSON `type`), peer connections (created,
+ * offer/answer, candidates, state changes, data channel open), framed data-channel messages sent and
+ * received (first and last frame, by message id; chunking.ts's 0xF1 header), IndexedDB opens,
+ * WebCrypto digest/deriveKey, and the first time the note editor and each sync status text appear.
+ */
+function installProbe() {
+  const now = () => performance.timeOrigin + performance.now();
+  const LIMIT = 400;
+  const RAW_LIMIT = 20_000;
+  const probe = { ws: [], pcs: [], sent: {}, recv: {}, rawSent: [], rawRecv: [], idb: [], crypto: [], ui: [] };
+  window.__weftProbe = probe;
+  const push = (list, item) => {
+    if (list.length < LIMIT) list.push(item);
+  };
+  const typeOf = (data) => (typeof data === 'string' ? (/"type":"(\w+)"/.exec(data.slice(0, 64))?.[1] ?? '?') : 'binary');
+
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      const rec = { url: String(url), created: now(), open: null, sent: [], recv: [] };
+      this.__probe = rec;
+      probe.ws.push(rec);
+      this.addEventListener('open', () => (rec.open = now()));
+      this.addEventListener('message', (e) => push(rec.recv, [now(), typeOf(e.data)]));
+    }
+    send(data) {
+      if (this.__probe) push(this.__probe.sent, [now(), typeOf(data)]);
+      return super.send(data);
+    }
+  };
+
+  const channelIds = new WeakMap();
+  let nextChannel = 0;
+  const channelId = (c) => {
+    let id = channelIds.get(c);
+    if (id === undefined) channelIds.set(c, (id = nextChannel++));
+    return id;
+  };
+  const frame = (table, channel, bytes) => {
+    const t = now();
+    if (bytes.byteLength < 13 || bytes[0] !== 0xf1) {
+      // Unframed y-webrtc message: [time, bytes, message type, sync message type].
+      const raw = table === probe.sent ? probe.rawSent : probe.rawRecv;
+      if (raw.length < RAW_LIMIT) raw.push([t, bytes.byteLength, bytes[0], bytes[1]]);
+      return;
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const key = `${channelId(channel)}:${view.getUint32(1)}`;
+    const m = (table[key] ??= { first: t, last: t, frames: 0, count: view.getUint32(9), bytes: 0, times: [] });
+    m.last = t;
+    if (m.times.length < 256) m.times.push(t);
+    m.frames++;
+    m.bytes += bytes.byteLength;
+  };
+  const nativeSend = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function send(data) {
+    if (data instanceof Uint8Array) frame(probe.sent, this, data);
+    else if (data instanceof ArrayBuffer) frame(probe.sent, this, new Uint8Array(data));
+    return nativeSend.call(this, data);
+  };
+
+  const NativePeerConnection = window.RTCPeerConnection;
+  if (NativePeerConnection) {
+    window.RTCPeerConnection = class extends NativePeerConnection {
+      constructor(config) {
+        super(config);
+        const rec = { created: now(), events: [] };
+        probe.pcs.push(rec);
+        this.__event = (name) => push(rec.events, [name, now()]);
+        const watch = (channel) => {
+          channel.addEventListener('open', () => this.__event('channel open'));
+          channel.addEventListener('message', (e) => {
+            if (e.data instanceof ArrayBuffer) frame(probe.recv, channel, new Uint8Array(e.data));
+          });
+        };
+        this.__watch = watch;
+        this.addEventListener('icecandidate', (e) => this.__event(e.candidate ? 'local candidate' : 'candidates done'));
+        this.addEventListener('connectionstatechange', () => this.__event(`connection ${this.connectionState}`));
+        this.addEventListener('datachannel', (e) => watch(e.channel));
+      }
+      createDataChannel(label, init) {
+        const channel = super.createDataChannel(label, init);
+        this.__watch(channel);
+        return channel;
+      }
+      createOffer(...args) {
+        this.__event('createOffer');
+        return super.createOffer(...args);
+      }
+      createAnswer(...args) {
+        this.__event('createAnswer');
+        return super.createAnswer(...args);
+      }
+      setLocalDescription(description, ...rest) {
+        this.__event(`setLocalDescription ${description?.type ?? ''}`);
+        return super.setLocalDescription(description, ...rest);
+      }
+      setRemoteDescription(description, ...rest) {
+        this.__event(`setRemoteDescription ${description?.type ?? ''}`);
+        return super.setRemoteDescription(description, ...rest);
+      }
+      addIceCandidate(candidate, ...rest) {
+        this.__event('addIceCandidate');
+        return super.addIceCandidate(candidate, ...rest);
+      }
+    };
+  }
+
+  const nativeOpen = IDBFactory.prototype.open;
+  IDBFactory.prototype.open = function open(...args) {
+    const rec = { name: String(args[0]), start: now(), success: null };
+    push(probe.idb, rec);
+    const request = nativeOpen.apply(this, args);
+    request.addEventListener('success', () => (rec.success = now()));
+    return request;
+  };
+  for (const name of ['digest', 'deriveKey']) {
+    const native = SubtleCrypto.prototype[name];
+    SubtleCrypto.prototype[name] = function wrapped(...args) {
+      const rec = { name, start: now(), end: null };
+      push(probe.crypto, rec);
+      const result = native.apply(this, args);
+      void result.then(() => (rec.end = now()), () => (rec.end = now()));
+      return result;
+    };
+  }
+
+  // The editor's first appearance and each sync status text, until "Connected" (then the
+  // observer stops: it must not run during the latency measurements).
+  let editorSeen = false;
+  let status = '';
+  const observer = new MutationObserver(() => {
+    if (!editorSeen && document.querySelector('[contenteditable="true"][aria-label="Note"]')) {
+      editorSeen = true;
+      probe.ui.push(['editor shown', now()]);
+    }
+    const text = document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '';
+    if (text !== status) {
+      status = text;
+      probe.ui.push([`status "${text}"`, now()]);
+      if (text.startsWith('Connected')) observer.disconnect();
+    }
+  });
+  observer.observe(document, { subtree: true, childList: true, characterData: true });
+}
 
 const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
 async function waitConnected(page, timeout = 30_000) {
@@ -42,7 +201,7 @@ async function shareLink(page) {
 async function instrument(sender, receiver) {
   await sender.evaluate(() => {
     window.__keys = [];
-    // Once per page: the scenario instruments the same page again for the large note.
+    // Once per page: the scenario instruments the same page again for other notes.
     if (window.__keysListening) return;
     window.__keysListening = true;
     window.addEventListener('keydown', (e) => window.__keys.push(performance.timeOrigin + e.timeStamp), true);
@@ -55,18 +214,48 @@ async function instrument(sender, receiver) {
   }, EDITOR);
 }
 
+/**
+ * Keystroke on `a` → first mutation of `b`'s editor, `n` times. Also splits each keystroke with the
+ * probe: sender (keydown → the Yjs update message handed to the data channel), wire (→ received by
+ * `b`'s channel) and receiver (→ the mutation). Returns `{ total, sender, wire, receiver }` (ms).
+ */
 async function keystrokeLatency(a, b, n) {
   await instrument(a, b);
-  const out = [];
+  await a.evaluate(() => (window.__weftProbe.rawSent.length = 0));
+  await b.evaluate(() => (window.__weftProbe.rawRecv.length = 0));
+  const total = [];
+  const times = [];
   const chars = 'abcdefghijklmnopqrstuvwxyz ';
   for (let i = 0; i < n; i++) {
     const before = await b.evaluate(() => window.__muts.length);
     await a.keyboard.type(chars[i % chars.length]);
     await b.waitForFunction((k) => window.__muts.length > k, before, { polling: 'raf', timeout: 10_000 });
     const [key, mut] = await Promise.all([a.evaluate((j) => window.__keys[j], i), b.evaluate((k) => window.__muts[k], before)]);
-    out.push(mut - key);
+    total.push(mut - key);
+    times.push([key, mut]);
   }
-  return out;
+  // y-webrtc sync update messages: type 0 (sync), sync type 2 (update).
+  const isUpdate = ([, , type, syncType]) => type === 0 && syncType === 2;
+  const [sent, received] = await Promise.all([
+    a.evaluate(() => window.__weftProbe.rawSent).then((l) => l.filter(isUpdate)),
+    b.evaluate(() => window.__weftProbe.rawRecv).then((l) => l.filter(isUpdate)),
+  ]);
+  const sender = [];
+  const wire = [];
+  const receiver = [];
+  let si = 0;
+  let ri = 0;
+  for (const [key, mut] of times) {
+    while (si < sent.length && sent[si][0] < key) si++;
+    if (si >= sent.length || sent[si][0] > mut) continue;
+    const [sentAt, bytes] = sent[si];
+    while (ri < received.length && (received[ri][0] < sentAt || received[ri][1] !== bytes)) ri++;
+    if (ri >= received.length || received[ri][0] > mut) continue;
+    sender.push(sentAt - key);
+    wire.push(received[ri][0] - sentAt);
+    receiver.push(mut - received[ri][0]);
+  }
+  return { total, sender, wire, receiver };
 }
 
 /** With WEFT_PROFILE_PEERS=<dir>: CPU profiles of `pages` around `fn`, written as <dir>/weft-peer-<name>-<label>.cpuprofile (for DevTools). */
@@ -90,6 +279,98 @@ async function profiled(pages, label, fn) {
 }
 
 const paragraphs = (page) => page.evaluate((sel) => document.querySelector(sel).childElementCount, EDITOR);
+const probeOf = (page) => page.evaluate(() => ({ origin: performance.timeOrigin, ...window.__weftProbe }));
+
+/** The framed message with the most bytes whose first frame is at or after `since` (absolute ms). */
+function largestMessage(table, since) {
+  let best = null;
+  for (const m of Object.values(table)) if (m.first >= since && (best === null || m.bytes > best.bytes)) best = m;
+  return best;
+}
+
+/** Resolves (in the page) with the absolute time of the first frame in which the editor's last paragraph starts with `prefix` and it has `count` paragraphs. */
+function waitLastLine(page, count, prefix) {
+  return page
+    .waitForFunction(
+      ([sel, want, p]) => {
+        const el = document.querySelector(sel);
+        return el && el.childElementCount >= want && el.lastElementChild.textContent.startsWith(p) ? performance.timeOrigin + performance.now() : false;
+      },
+      [EDITOR, count, prefix],
+      { polling: 'raf', timeout: 120_000 },
+    )
+    .then((h) => h.jsonValue());
+}
+
+/**
+ * Where a new peer's time went, from its navigation start: one `[what, ms]` row per milestone,
+ * sorted by time (ms relative to C's `timeOrigin`; A's rows are on the same clock).
+ */
+function initialSyncTimeline(c, a, nav, resources, syncedAt) {
+  const rows = [];
+  const at = (what, abs) => {
+    if (typeof abs === 'number' && Number.isFinite(abs)) rows.push([what, abs - c.origin]);
+  };
+  const rel = (what, ms) => {
+    if (typeof ms === 'number' && Number.isFinite(ms) && ms > 0) rows.push([what, ms]);
+  };
+  rel('C: document received (responseEnd)', nav.responseEnd);
+  rel('C: DOMContentLoaded (app module evaluated)', nav.domContentLoadedEventEnd);
+  for (const r of resources) {
+    if (/\/assets\/index-[^/]*\.js$/.test(r.name)) rel('C: app bundle loaded', r.responseEnd);
+    if (/\/assets\/webrtc-[^/]*\.js$/.test(r.name)) {
+      rel('C: transport chunk requested', r.startTime);
+      rel('C: transport chunk loaded', r.responseEnd);
+    }
+    if (/\/config\.json$/.test(r.name)) rel('C: /config.json answered', r.responseEnd);
+  }
+  for (const d of c.idb) {
+    at(`C: IndexedDB open "${d.name}" requested`, d.start);
+    at(`C: IndexedDB open "${d.name}" done`, d.success);
+  }
+  for (const k of c.crypto) {
+    at(`C: crypto.${k.name} started`, k.start);
+    at(`C: crypto.${k.name} done`, k.end);
+  }
+  for (const [what, t] of c.ui) at(`C: ${what}`, t);
+  for (const ws of c.ws) {
+    at('C: signaling socket created', ws.created);
+    at('C: signaling socket open', ws.open);
+    const firstOf = (list, type) => list.find(([, ty]) => ty === type)?.[0];
+    at('C: first "subscribe" sent', firstOf(ws.sent, 'subscribe'));
+    at('C: first "publish" sent (announce)', firstOf(ws.sent, 'publish'));
+    const received = ws.recv.filter(([, ty]) => ty === 'publish');
+    if (received.length) at(`C: first of ${received.length} signaling publishes received`, received[0][0]);
+  }
+  for (const pc of c.pcs) {
+    at('C: RTCPeerConnection created', pc.created);
+    for (const [what, t] of pc.events) if (!/candidate/.test(what) || what === 'candidates done') at(`C: ${what}`, t);
+  }
+  const since = c.origin;
+  const firstSync = (list, syncType) => list.find(([t, , type, st]) => t >= since && type === 0 && st === syncType)?.[0];
+  at('C: sync step 1 sent', firstSync(c.rawSent, 0));
+  at('A: sync step 1 sent', firstSync(a.rawSent, 0));
+  at('A: sync step 1 received', firstSync(a.rawRecv, 0));
+  at('C: sync step 1 received', firstSync(c.rawRecv, 0));
+  const aWs = a.ws.flatMap((ws) => ws.recv.filter(([t, ty]) => ty === 'publish' && t >= since));
+  if (aWs.length) at('A: first signaling publish from C received (announce)', aWs[0][0]);
+  for (const pc of a.pcs.filter((p) => p.created >= since)) {
+    at('A: RTCPeerConnection created', pc.created);
+    for (const [what, t] of pc.events) if (!/candidate/.test(what) || what === 'candidates done') at(`A: ${what}`, t);
+  }
+  const step2 = largestMessage(a.sent, since);
+  if (step2) {
+    at(`A: first frame of its largest message sent (${step2.bytes} B, ${step2.frames} frames)`, step2.first);
+    at('A: its last frame sent', step2.last);
+  }
+  const got = largestMessage(c.recv, since);
+  if (got) {
+    at(`C: first frame of the largest message received (${got.bytes} B)`, got.first);
+    at('C: its last frame received', got.last);
+  }
+  rel('C: editor shows the whole note', syncedAt);
+  return rows.sort((x, y) => x[1] - y[1]);
+}
 
 export async function peersScenario({ root, distDir, chromePath, args, keystrokes, pasteLines, backup, backupText }) {
   const server = await startAppServer(root, distDir);
@@ -102,6 +383,7 @@ export async function peersScenario({ root, distDir, chromePath, args, keystroke
       headless: true,
       permissions: ['camera', 'microphone'],
     });
+    await context.addInitScript(installProbe);
     contexts.push(context);
     return context.pages()[0] ?? (await context.newPage());
   };
@@ -126,18 +408,11 @@ export async function peersScenario({ root, distDir, chromePath, args, keystroke
 
     // 5, 1 MB paste.
     const before = await paragraphs(b);
-    const seen = b.waitForFunction(
-      ([sel, want]) => {
-        const el = document.querySelector(sel);
-        return el.childElementCount >= want && el.lastElementChild.textContent.startsWith(String(want - 1).padStart(6, '0'))
-          ? performance.timeOrigin + performance.now()
-          : false;
-      },
-      [EDITOR, before + pasteLines],
-      { polling: 'raf', timeout: 60_000 },
-    );
+    const lastLine = `${String(before + pasteLines - 1).padStart(6, '0')} `;
     await a.keyboard.press('Enter');
-    const [pasted, arrived] = await profiled({ a, b }, 'paste', async () => {
+    const [pasted, shownOnA, arrived] = await profiled({ a, b }, 'paste', async () => {
+      const seenOnB = waitLastLine(b, before + pasteLines, lastLine);
+      const seenOnA = waitLastLine(a, before + pasteLines, lastLine);
       const pasted = await a.evaluate(
         ({ sel, line, count, first }) => {
           const lines = [];
@@ -151,22 +426,40 @@ export async function peersScenario({ root, distDir, chromePath, args, keystroke
         },
         { sel: EDITOR, line: PASTE_LINE, count: pasteLines, first: before },
       );
-      return [pasted, await (await seen).jsonValue()];
+      return [pasted, await seenOnA, await seenOnB];
     });
-    out.paste = { bytes: pasted.bytes, ms: arrived - pasted.t };
+    out.paste = { bytes: pasted.bytes, ms: arrived - pasted.t, localMs: shownOnA - pasted.t };
+    {
+      const sent = largestMessage((await probeOf(a)).sent, pasted.t);
+      const received = largestMessage((await probeOf(b)).recv, pasted.t);
+      if (sent && received) {
+        out.paste.parts = {
+          updateBytes: sent.bytes,
+          frames: sent.frames,
+          senderMs: sent.first - pasted.t,
+          sendQueueMs: sent.last - sent.first,
+          transferMs: received.last - sent.first,
+          receiverMs: arrived - received.last,
+        };
+        if (process.env.WEFT_PEERS_DEBUG) out.paste.debug = { sent, received };
+      }
+    }
     out.pasteStillConnected = (await syncStatus(a).textContent()) === 'Connected to 1 peer' && (await syncStatus(b).textContent()) === 'Connected to 1 peer';
     if (!out.pasteStillConnected) {
       out.ok = false;
       out.error = 'a peer lost its connection during the large paste';
     }
 
-    // 3, large note: type at the end of the pasted megabyte.
+    // 3, stress row: type at the end of the pasted megabyte.
     await a.keyboard.press('Control+End');
-    out.largeChars = await a.evaluate((sel) => document.querySelector(sel).textContent.length, EDITOR);
-    out.latencyLarge = await profiled({ a, b }, 'large-typing', () => keystrokeLatency(a, b, keystrokes));
+    out.stressChars = await a.evaluate((sel) => document.querySelector(sel).textContent.length, EDITOR);
+    out.stressParagraphs = await paragraphs(a);
+    out.latencyStress = await profiled({ a, b }, 'stress-typing', () => keystrokeLatency(a, b, keystrokes));
+    // B is done: free its process (it holds the 1 MB note) for what follows.
+    await b.goto('about:blank');
 
-    // 5, initial sync of a new peer to a note with the whole automerge-paper history.
     if (backup) {
+      // 5, initial sync of a new peer C to a note with the whole automerge-paper history.
       await a.goto(`${server.url}/`);
       await a.locator('input[type="file"]').setInputFiles({ name: 'weft-backup.json', mimeType: 'application/json', buffer: Buffer.from(backup) });
       const notes = a.getByRole('navigation', { name: 'Notes' });
@@ -182,19 +475,58 @@ export async function peersScenario({ root, distDir, chromePath, args, keystroke
       const c = await launch('c');
       await c.goto('about:blank');
       const navStart = Date.now();
-      await c.goto(historyLink);
-      const [connectedAt, syncedAt] = await Promise.all([
-        c.waitForFunction(() => /^Connected to/.test(document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '') && performance.now(), null, { polling: 'raf', timeout: 60_000 }).then((h) => h.jsonValue()),
-        c.waitForFunction(
-          ([sel, w]) => {
-            const el = document.querySelector(sel);
-            return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
-          },
-          [EDITOR, want],
-          { polling: 'raf', timeout: 60_000 },
-        ).then((h) => h.jsonValue()),
+      const [connectedAt, syncedAt] = await profiled({ a, c }, 'initial-sync', async () => {
+        await c.goto(historyLink);
+        return Promise.all([
+          c.waitForFunction(() => /^Connected to/.test(document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '') && performance.now(), null, { polling: 'raf', timeout: 60_000 }).then((h) => h.jsonValue()),
+          c.waitForFunction(
+            ([sel, w]) => {
+              const el = document.querySelector(sel);
+              return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
+            },
+            [EDITOR, want],
+            { polling: 'raf', timeout: 60_000 },
+          ).then((h) => h.jsonValue()),
+        ]);
+      });
+      const [nav, resources] = await c.evaluate(() => [
+        performance.getEntriesByType('navigation')[0]?.toJSON() ?? {},
+        performance.getEntriesByType('resource').map((r) => ({ name: r.name, startTime: r.startTime, responseEnd: r.responseEnd })),
       ]);
-      out.initialSync = { paragraphs: want.paras, chars: want.chars, navToSyncedMs: syncedAt, connectedToSyncedMs: syncedAt - connectedAt, wallMs: Date.now() - navStart };
+      const [probeC, probeA] = [await probeOf(c), await probeOf(a)];
+      // "Connected" as the probe's observer saw it (the rAF poll above can be a frame or more late).
+      const connectedSeen = probeC.ui.find(([what]) => what.startsWith('status "Connected'));
+      const connectedMs = connectedSeen ? connectedSeen[1] - probeC.origin : connectedAt;
+      out.initialSync = {
+        paragraphs: want.paras,
+        chars: want.chars,
+        navToSyncedMs: syncedAt,
+        navToConnectedMs: connectedMs,
+        connectedToSyncedMs: syncedAt - connectedMs,
+        wallMs: Date.now() - navStart,
+        timeline: initialSyncTimeline(probeC, probeA, nav, resources, syncedAt),
+      };
+
+      // 3, large note = the automerge-paper note: typed on A, seen in C's DOM; at its end, then
+      // inside its middle paragraph.
+      await waitConnected(a);
+      await a.locator(EDITOR).click();
+      await a.keyboard.press('Control+End');
+      out.largeChars = await a.evaluate((sel) => document.querySelector(sel).textContent.length, EDITOR);
+      out.largeParagraphs = await paragraphs(a);
+      out.latencyLargeEnd = await profiled({ a, c }, 'large-typing-end', () => keystrokeLatency(a, c, keystrokes));
+      const middle = a.locator(`${EDITOR} > :nth-child(${Math.ceil(out.largeParagraphs / 2)})`);
+      await middle.scrollIntoViewIfNeeded();
+      await middle.click();
+      out.latencyLargeMiddle = await profiled({ a, c }, 'large-typing-middle', () => keystrokeLatency(a, c, keystrokes));
+      // Correctness: both peers hold the same text after the typing.
+      const typed = want.chars + 2 * keystrokes;
+      await c.waitForFunction(([sel, n]) => document.querySelector(sel).textContent.length >= n, [EDITOR, typed], { timeout: 10_000 }).catch(() => undefined);
+      const [ta, tc] = await Promise.all([a, c].map((p) => p.evaluate((sel) => document.querySelector(sel).textContent, EDITOR)));
+      if (ta !== tc || ta.length !== typed) {
+        out.ok = false;
+        out.error = `after typing in the automerge-paper note the peers differ (A ${ta.length} chars, C ${tc.length}, expected ${typed})`;
+      }
     }
   } catch (error) {
     out.ok = false;
@@ -205,4 +537,37 @@ export async function peersScenario({ root, distDir, chromePath, args, keystroke
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
   return out;
+}
+
+/**
+ * Baseline for the paste: the same text pasted into the app's editor with no collaboration (the
+ * bench harness's `plain` variant: NoteEditor, no binding, no storage), in `page` (a harness page
+ * with `window.weftBench`). Paste event → the frame whose DOM shows the last line.
+ */
+export async function plainLexicalPaste(page, pasteLines) {
+  await page.evaluate(() => window.weftBench.mount('plain'));
+  try {
+    return await page.evaluate(
+      ({ line, count }) =>
+        new Promise((resolve) => {
+          const el = document.querySelector('[contenteditable="true"]');
+          el.focus();
+          const lines = [];
+          for (let i = 0; i < count; i++) lines.push(`${String(i).padStart(6, '0')} ${line}`);
+          const last = `${String(count - 1).padStart(6, '0')} `;
+          const data = new DataTransfer();
+          data.setData('text/plain', lines.join('\n'));
+          const t = performance.now();
+          el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+          const poll = () => {
+            if (el.childElementCount >= count && el.lastElementChild.textContent.startsWith(last)) resolve({ ms: performance.now() - t, paragraphs: el.childElementCount });
+            else window.requestAnimationFrame(poll);
+          };
+          window.requestAnimationFrame(poll);
+        }),
+      { line: PASTE_LINE, count: pasteLines },
+    );
+  } finally {
+    await page.evaluate(() => window.weftBench.unmountActive());
+  }
 }

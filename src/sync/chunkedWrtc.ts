@@ -16,8 +16,13 @@
  * Backpressure: y-webrtc's `peer.send()` bypasses simple-peer's stream
  * backpressure, so this wrapper queues frames itself and only hands them to the
  * real channel while its `bufferedAmount` is below {@link SEND_HIGH_WATER_BYTES},
- * resuming on `bufferedamountlow`. That keeps a 5 MB message from overflowing
- * the browser's send buffer (Chromium throws once it exceeds 16 MiB).
+ * resuming on `bufferedamountlow`. That keeps a huge message from overflowing
+ * the browser's send buffer (Chromium throws once it exceeds 16 MiB). The high
+ * water mark is set so that any real message (a 1 MB paste is a 1.6 MB update)
+ * is handed to the browser in one go: frames still waiting in our queue only
+ * move when the sender's main thread runs the `bufferedamountlow` handler, and
+ * right after a large local edit that thread is busy laying it out (measured:
+ * 270 ms of a 1 MB paste's transfer spent waiting for it with a 1 MiB mark).
  */
 
 import { MAX_MESSAGE_BYTES, Reassembler, encodeMessage } from './chunking';
@@ -29,10 +34,18 @@ export interface WrtcImplementation {
   RTCIceCandidate: unknown;
 }
 
-/** Stop handing frames to the real channel while it buffers more than this. */
-export const SEND_HIGH_WATER_BYTES = 1024 * 1024;
-/** Resume when the real channel's buffer drains below this (its `bufferedAmountLowThreshold`). */
-export const SEND_LOW_WATER_BYTES = 256 * 1024;
+/**
+ * Stop handing frames to the real channel while it buffers more than this:
+ * half of Chromium's 16 MiB send-buffer limit, so one more frame never
+ * overflows it.
+ */
+export const SEND_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+/**
+ * Resume when the real channel's buffer drains below this (its
+ * `bufferedAmountLowThreshold`): enough left in flight (~100 ms at loopback
+ * throughput) to cover a busy main thread before the refill.
+ */
+export const SEND_LOW_WATER_BYTES = 2 * 1024 * 1024;
 /** A peer that cannot take this much queued data is too slow: close and resync on reconnect. */
 export const MAX_SEND_QUEUE_BYTES = 2 * MAX_MESSAGE_BYTES;
 /** Invalid messages (or messages the handler threw on) after which the peer's channel is closed. */

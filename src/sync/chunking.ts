@@ -104,17 +104,22 @@ export const encodeMessage = (message: Uint8Array, messageId: number): Uint8Arra
   if (!needsFraming(message)) return [message];
   const id = ((messageId % UINT32_RANGE) + UINT32_RANGE) % UINT32_RANGE;
   const count = Math.max(1, Math.ceil(message.byteLength / FRAME_PAYLOAD_BYTES));
-  const frames: Uint8Array[] = [];
+  // One buffer for all frames (each frame is a view of it): one allocation and
+  // one copy of the message, whatever its size.
+  const wire = new Uint8Array(count * FRAME_HEADER_BYTES + message.byteLength);
+  const view = new DataView(wire.buffer);
+  const frames: Uint8Array[] = new Array<Uint8Array>(count);
+  let offset = 0;
   for (let index = 0; index < count; index++) {
     const payload = message.subarray(index * FRAME_PAYLOAD_BYTES, (index + 1) * FRAME_PAYLOAD_BYTES);
-    const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.byteLength);
-    const view = new DataView(frame.buffer);
-    view.setUint8(0, FRAME_MARKER);
-    view.setUint32(1, id);
-    view.setUint32(5, index);
-    view.setUint32(9, count);
-    frame.set(payload, FRAME_HEADER_BYTES);
-    frames.push(frame);
+    view.setUint8(offset, FRAME_MARKER);
+    view.setUint32(offset + 1, id);
+    view.setUint32(offset + 5, index);
+    view.setUint32(offset + 9, count);
+    wire.set(payload, offset + FRAME_HEADER_BYTES);
+    const end = offset + FRAME_HEADER_BYTES + payload.byteLength;
+    frames[index] = wire.subarray(offset, end);
+    offset = end;
   }
   return frames;
 };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error simple-peer ships no types; this is the exact build y-webrtc imports.
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { createChunkedWrtc } from '../../../src/sync/chunkedWrtc';
-import { FRAME_MARKER, MAX_FRAME_BYTES } from '../../../src/sync/chunking';
+import { SEND_HIGH_WATER_BYTES, SEND_LOW_WATER_BYTES, createChunkedWrtc } from '../../../src/sync/chunkedWrtc';
+import { FRAME_HEADER_BYTES, FRAME_MARKER, MAX_FRAME_BYTES } from '../../../src/sync/chunking';
 import type { FakeDataChannel, FakePeerConnection} from './fakeWrtc';
 import { FAKE_MAX_MESSAGE_BYTES, fakeWrtc } from './fakeWrtc';
 import { randomBytes, testSeed } from './prng';
@@ -121,7 +121,7 @@ describe('chunked wrtc under simple-peer (the build y-webrtc uses)', () => {
     const wrtcA = createChunkedWrtc(fakeWrtc);
     const [a, b] = await connectPair(wrtcA, fakeWrtc);
     const inner = innerChannel(a);
-    inner.bufferedAmount = 2 * 1024 * 1024; // pretend the network is slow
+    inner.bufferedAmount = SEND_HIGH_WATER_BYTES; // pretend the network is slow
     const message = randomBytes(100 * 1024, SEED);
     message[0] = 0;
     const received = new Promise<Uint8Array>((resolve) => {
@@ -139,6 +139,40 @@ describe('chunked wrtc under simple-peer (the build y-webrtc uses)', () => {
     (inner.onbufferedamountlow as (e: unknown) => void)({});
     await received;
     expect(inner.sent.length).toBeGreaterThan(1);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('hands a large message to the real channel in one go, up to the high water mark, and the rest on bufferedamountlow', async () => {
+    const wrtcA = createChunkedWrtc(fakeWrtc);
+    const [a, b] = await connectPair(wrtcA, fakeWrtc);
+    const inner = innerChannel(a);
+    expect(inner.bufferedAmountLowThreshold).toBe(SEND_LOW_WATER_BYTES);
+    // A channel whose buffer only drains when the test says so, as a browser's does.
+    const send = inner.send.bind(inner);
+    inner.send = (data: ArrayBufferView | ArrayBuffer) => {
+      send(data);
+      inner.bufferedAmount += data.byteLength;
+    };
+    const frameCount = (bytes: number) => Math.ceil(bytes / (MAX_FRAME_BYTES - FRAME_HEADER_BYTES));
+    // A 1 MB paste is a ~1.6 MB update: every frame leaves at once, whatever the sender's main thread does next.
+    const paste = randomBytes(1.6 * 1024 * 1024, SEED);
+    paste[0] = 0;
+    a.send(paste);
+    expect(inner.sent).toHaveLength(frameCount(paste.length));
+    // A message beyond the mark: the channel gets frames up to it, the rest waits for the drain.
+    inner.sent.length = 0;
+    inner.bufferedAmount = 0;
+    const huge = randomBytes(SEND_HIGH_WATER_BYTES + 4 * MAX_FRAME_BYTES, SEED + 1);
+    huge[0] = 0;
+    a.send(huge);
+    const first = inner.sent.length;
+    expect(first).toBeLessThan(frameCount(huge.length));
+    expect(inner.bufferedAmount).toBeGreaterThanOrEqual(SEND_HIGH_WATER_BYTES);
+    expect(inner.bufferedAmount).toBeLessThan(SEND_HIGH_WATER_BYTES + MAX_FRAME_BYTES);
+    inner.bufferedAmount = SEND_LOW_WATER_BYTES - 1;
+    (inner.onbufferedamountlow as (e: unknown) => void)({});
+    expect(inner.sent).toHaveLength(frameCount(huge.length));
     a.destroy();
     b.destroy();
   });
