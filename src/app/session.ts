@@ -19,7 +19,7 @@ import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
 import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { formatShareLink } from '../sync/shareLink';
-import { colorForClient, readPeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
+import { colorForClient, readPeers, samePeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
 import { PendingShares } from './PendingShares';
@@ -330,7 +330,13 @@ export class NoteSession {
 
     const setState = (change: Partial<NoteState>) => this.state.set({ ...this.state.get(), ...change });
     setState({ selfColor: user.color });
-    const onAwareness = () => setState({ peers: readPeers(awareness) });
+    // Awareness changes with every caret move, local or remote; the people
+    // list only when someone comes, goes or renames: publish only then, so a
+    // keystroke does not re-render the presence UI.
+    const onAwareness = () => {
+      const peers = readPeers(awareness);
+      if (!samePeers(peers, this.state.get().peers)) setState({ peers });
+    };
     awareness.on('change', onAwareness);
     disposers.push(() => awareness.off('change', onAwareness));
     disposers.push(

@@ -326,6 +326,19 @@ describe('WeftApp + NoteSession (composition root)', () => {
     await whenState(ma.session, (s) => s.peers.length === 1);
     expect(ma.session.state.get().peers[0]?.name).toBe('Anonymous');
 
+    // Caret moves change awareness but not who is here: the state A's UI
+    // renders from is not republished for them.
+    const [ta] = a.transports;
+    const before = ma.session.state.get();
+    let published = 0;
+    const unsubscribe = ma.session.state.subscribe(() => published++);
+    b.transports[0]?.awareness.setLocalStateField('anchorPos', { moved: 1 });
+    ta?.awareness.setLocalStateField('anchorPos', { moved: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    unsubscribe();
+    expect(published).toBe(0);
+    expect(ma.session.state.get()).toBe(before);
+
     b.app.setDisplayName('  Ada\u202e  Lovelace\n');
     expect(b.app.displayName.get()).toBe('Ada Lovelace');
     const [tb] = b.transports;
