@@ -24,9 +24,11 @@
  *    answers need an existing connection; offers beyond `maxConns` and
  *    messages from peers we dropped for misbehaviour are ignored.
  *
- * Residual: y-webrtc decrypts again after us, so a connection that closes in
- * between can still make it throw on an answer (a rare race, not reachable
- * by a remote party on purpose).
+ * y-webrtc would decrypt a forwarded frame again and act on it a few ticks
+ * later, when the connection an answer needs may be gone (it then threw in an
+ * unhandled promise: seen as a flaky hostile-peer test). So a frame that
+ * passed is handed to y-webrtc decrypted, with the room's key set aside for
+ * that synchronous call: checked and acted on in the same tick.
  */
 
 import * as decoding from 'lib0/decoding';
@@ -163,6 +165,14 @@ export interface GuardedRoom {
   /** Resolves to the room's AES key (y-webrtc's `provider.key`). */
   readonly key: PromiseLike<CryptoKey | null>;
   readonly context: SignalContext;
+  /**
+   * y-webrtc's open room for this topic (`provider.room`), whose `key` it reads
+   * when a frame arrives. When given, a checked frame is handed over already
+   * decrypted, with that key set aside for the call, so y-webrtc acts on it
+   * synchronously — in the same tick as the check — instead of decrypting it
+   * again first (see the module comment's residual race).
+   */
+  readonly openRoom?: () => { key: CryptoKey | null } | null | undefined;
 }
 
 /**
@@ -213,7 +223,20 @@ export const guardSignalingSocket = (socket: WebSocket): void => {
     if (key === null) return;
     const payload = await decryptSignalPayload(frame.data, key);
     if (payload === null || checkSignalPayload(payload, room.context) !== null) return;
-    forward(event);
+    const open = room.openRoom?.();
+    if (!open) {
+      forward(event);
+      return;
+    }
+    // y-webrtc takes an unencrypted room's payload as is and acts on it at
+    // once: hand it the payload we just checked, in this same tick.
+    const roomKey = open.key;
+    open.key = null;
+    try {
+      forward({ data: JSON.stringify({ ...frame, data: payload }) } as MessageEvent);
+    } finally {
+      open.key = roomKey;
+    }
   };
   socket.onmessage = (event: MessageEvent) => {
     chain = chain.then(() => check(event)).catch(() => undefined);

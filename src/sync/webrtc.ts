@@ -210,6 +210,7 @@ class WebrtcTransport implements Transport {
           maxConnections: MAX_WEBRTC_CONNECTIONS,
           isBlocked: (peerId) => this.isBlocked(peerId),
         },
+        openRoom: () => provider.room,
       }),
     );
 
