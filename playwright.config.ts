@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { LAUNCH_OPTIONS } from './tests/e2e/helpers/browser';
+import { LAUNCH_OPTIONS } from './scripts/chromium.mjs';
 
 /**
  * End-to-end tests drive the BUILT app (`dist/`, served by the real server in `build/server/`):

@@ -16,6 +16,7 @@ import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { chromium } from '@playwright/test';
+import { LAUNCH_OPTIONS } from '../scripts/chromium.mjs';
 import { indexAtSize, sequentialOps, splitConcurrent } from './lib/traces.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -78,10 +79,7 @@ function summarize(profile, label) {
   for (const [k, v] of top(total)) console.log(`${v.toFixed(1).padStart(9)} ms  ${k}`);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-});
+const browser = await chromium.launch(LAUNCH_OPTIONS);
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));

@@ -20,6 +20,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { chromium } from '@playwright/test';
 import { ATTRIBUTION, indexAtSize, replayText, sequentialOps, splitConcurrent } from './lib/traces.mjs';
 import { summarize } from './lib/stats.mjs';
+import { CHROME_PATH, LAUNCH_OPTIONS } from '../scripts/chromium.mjs';
 import { signalingScenario } from './scenarios/signaling.mjs';
 import { weightScenario } from './scenarios/weight.mjs';
 import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
@@ -34,17 +35,6 @@ const QUICK = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const runs = (n) => ONLY === null || ONLY.has(String(n));
-
-const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 /** Sizes of the inputs: the full run, and the quick one (seconds, for `npm test`). */
 const CONFIG = QUICK
@@ -532,8 +522,6 @@ async function peerScenarios(browser, baseUrl, paper) {
     root: ROOT,
     // WEFT_PEERS_DIST: another build of the app, to compare two builds in one sitting.
     distDir: process.env.WEFT_PEERS_DIST ?? join(ROOT, 'dist'),
-    chromePath: CHROME_PATH,
-    args: CHROMIUM_ARGS,
     keystrokes: CONFIG.peerKeystrokes,
     pasteLines: CONFIG.pasteLines,
     backup,
@@ -620,7 +608,7 @@ async function main() {
       const extra = new Map([['/data/paper.json', () => JSON.stringify(paper.ops)]]);
       server = await serveStatic(BENCH_DIST, extra);
       const baseUrl = `http://127.0.0.1:${server.address().port}`;
-      browser = await chromium.launch({ executablePath: CHROME_PATH, args: CHROMIUM_ARGS, headless: true });
+      browser = await chromium.launch(LAUNCH_OPTIONS);
       stopRequested = () => browser?.close();
       if (runs(1) || runs(2) || runs(6)) await keystrokeScenarios(browser, baseUrl, paper);
       if (runs(4)) await mergeScenario(browser, baseUrl);
@@ -655,7 +643,7 @@ async function main() {
       target(7, 'first-screen JavaScript, gzip', w.firstScreenGzipKb, 250, 'KB');
       results.scenarios.weight = w;
       log('\n[7] cold start of the installed app, offline, to an editable note');
-      const cold = await coldStartScenario({ root: ROOT, distDir: join(ROOT, 'dist'), chromePath: CHROME_PATH, args: CHROMIUM_ARGS, reps: QUICK ? 1 : 5 });
+      const cold = await coldStartScenario({ root: ROOT, distDir: join(ROOT, 'dist'), reps: QUICK ? 1 : 5 });
       if (!cold.ok) fail(`[7] cold start: ${cold.error}`);
       cold.summary = summarize(cold.ms);
       cold.launch = summarize(cold.launchMs);

@@ -5,7 +5,8 @@ import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbStore } from './storage/indexeddb';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
-import { isShareFragment, parseShareFragment } from './sync/shareLink';
+import { isShareFragment } from './sync/shareLink';
+import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
@@ -47,7 +48,8 @@ const loadWebrtc = () =>
 // Opening a note or a share link online: it will look for peers as soon as it
 // opens, so fetch and evaluate the chunk now, while the page starts and storage
 // opens, not after. (Offline there is no one to reach: it loads with the note.)
-if (navigator.onLine !== false && (parseShareFragment(location.hash).ok || location.hash.startsWith('#/note/'))) {
+const startRoute = parseRoute(location.hash, isShareFragment).kind;
+if (navigator.onLine !== false && (startRoute === 'note' || startRoute === 'share')) {
   void loadWebrtc().catch(() => undefined);
 }
 const webrtc: TransportFactory = (doc, awareness, room) => {

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 
 const READY_LINE = /Weft is running at (http:\/\/\S+?)\/?\r?\n/;
 const NOTE_TEXT = 'Cold start: this note was written online and is opened offline.';
@@ -56,10 +57,10 @@ export function startAppServer(root, distDir) {
   });
 }
 
-export async function coldStartScenario({ root, distDir, chromePath, args, reps }) {
+export async function coldStartScenario({ root, distDir, reps }) {
   const server = await startAppServer(root, distDir);
   const profile = await mkdtemp(join(tmpdir(), 'weft-bench-profile-'));
-  const launch = () => chromium.launchPersistentContext(profile, { executablePath: chromePath, args, headless: true });
+  const launch = () => chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
   const out = { ms: [], launchMs: [], ok: true, error: null };
   let context = null;
   try {

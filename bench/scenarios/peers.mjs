@@ -28,6 +28,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { startAppServer } from './coldStart.mjs';
 
 const EDITOR = '[contenteditable="true"][aria-label="Note"]';
@@ -372,15 +373,13 @@ function initialSyncTimeline(c, a, nav, resources, syncedAt) {
   return rows.sort((x, y) => x[1] - y[1]);
 }
 
-export async function peersScenario({ root, distDir, chromePath, args, keystrokes, pasteLines, backup, backupText }) {
+export async function peersScenario({ root, distDir, keystrokes, pasteLines, backup, backupText }) {
   const server = await startAppServer(root, distDir);
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-peers-'));
   const contexts = [];
   const launch = async (name) => {
     const context = await chromium.launchPersistentContext(join(dir, name), {
-      executablePath: chromePath,
-      args,
-      headless: true,
+      ...LAUNCH_OPTIONS,
       permissions: ['camera', 'microphone'],
     });
     await context.addInitScript(installProbe);

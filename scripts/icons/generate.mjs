@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { LAUNCH_OPTIONS } from '../chromium.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const publicDir = join(root, 'public');
@@ -82,10 +83,7 @@ const ICONS = [
 mkdirSync(publicDir, { recursive: true });
 writeFileSync(join(publicDir, 'favicon.svg'), svg({ fullBleed: false, scale: 1 }) + '\n');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--force-color-profile=srgb'],
-});
+const browser = await chromium.launch({ ...LAUNCH_OPTIONS, args: [...LAUNCH_OPTIONS.args, '--force-color-profile=srgb'] });
 try {
   const page = await browser.newPage();
   for (const icon of ICONS) {

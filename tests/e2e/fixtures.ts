@@ -26,7 +26,7 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, expect, test as base, type BrowserContext, type BrowserContextOptions } from '@playwright/test';
-import { LAUNCH_OPTIONS } from './helpers/browser';
+import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { DIST_DIR, assertBuilt, startWeftServer, type StartServerOptions, type WeftServer } from './helpers/server';
 
 export { expect };

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { chromium, type BrowserContext, type BrowserContextOptions } from '@playwright/test';
-import { LAUNCH_OPTIONS } from './browser';
+import { LAUNCH_OPTIONS } from '../../../scripts/chromium.mjs';
 import { mulberry32 } from '../../prng';
 
 /** A persistent-profile Chromium that can be killed like a crash. */

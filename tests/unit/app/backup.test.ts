@@ -6,16 +6,12 @@
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
-import { WeftApp, noteDocName, type Preferences } from '../../../src/app/session';
+import { WeftApp, noteDocName } from '../../../src/app/session';
+import { MapPreferences } from './mapPreferences';
 import { noteText } from '../../../src/doc/noteText';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
-
-const preferences = (): Preferences => {
-  const values = new Map<string, string>();
-  return { get: (k) => values.get(k) ?? null, set: (k, v) => void values.set(k, v) };
-};
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -29,7 +25,7 @@ async function device() {
     fallbackStore: () => new MemoryStore(),
     transports: new LoopbackNetwork().factory,
     crossTabIndex: null,
-    preferences: preferences(),
+    preferences: new MapPreferences(),
   });
   await app.start();
   cleanups.push(() => app.destroy());

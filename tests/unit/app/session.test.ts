@@ -7,22 +7,12 @@
 import { createHeadlessEditor } from '@lexical/headless';
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor, type SerializedEditorState } from 'lexical';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WeftApp, noteDocName, type NoteSession, type NoteState, type Preferences } from '../../../src/app/session';
+import { WeftApp, noteDocName, type NoteSession, type NoteState } from '../../../src/app/session';
+import { MapPreferences } from './mapPreferences';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
-
-/** Preferences in a Map (localStorage stand-in); shared between app instances of one device. */
-class MapPreferences implements Preferences {
-  readonly values = new Map<string, string>();
-  get(key: string): string | null {
-    return this.values.get(key) ?? null;
-  }
-  set(key: string, value: string): void {
-    this.values.set(key, value);
-  }
-}
 
 /** One device: its own storage and preferences, and the transports its notes opened. */
 interface Device {

@@ -5,16 +5,12 @@
  */
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WeftApp, type NoteSession, type Preferences } from '../../../src/app/session';
+import { WeftApp, type NoteSession } from '../../../src/app/session';
+import { MapPreferences } from './mapPreferences';
 import { MemoryStore } from '../../../src/storage/memory';
 import { MemoryVersionStore } from '../../../src/storage/memoryVersions';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
-
-const preferences = (): Preferences => {
-  const values = new Map<string, string>();
-  return { get: (k) => values.get(k) ?? null, set: (k, v) => void values.set(k, v) };
-};
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -30,7 +26,7 @@ async function device(network: LoopbackNetwork, options: { versionIntervalMs?: n
     fallbackStore: () => new MemoryStore(),
     transports: network.factory,
     crossTabIndex: null,
-    preferences: preferences(),
+    preferences: new MapPreferences(),
     versions,
     now: () => (t += 1000),
     ...options,
