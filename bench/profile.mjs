@@ -89,6 +89,13 @@ try {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  // Windows the harness marks with console.profile() (the merge's heal → painted).
+  cdp.on('Profiler.consoleProfileFinished', ({ title, profile: p }) => {
+    const file = join(tmpdir(), `weft-${title.replace(/\W+/g, '-')}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(p));
+    console.log(`\n(console.profile "${title}": profile in ${file})`);
+    summarize(p, title);
+  });
   const profile = async (label, fn) => {
     await cdp.send('Profiler.start');
     const t0 = Date.now();

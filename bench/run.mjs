@@ -313,8 +313,15 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
 // ---------------------------------------------------------------------------------------------
 // Scenario 4: merge on reconnect.
 
+/** The issue's two-author concurrent traces. */
+const MERGE_TRACES = ['friendsforever', 'clownschool'];
+
 async function mergeScenario(browser, baseUrl) {
-  const name = 'friendsforever';
+  results.scenarios.merge = {};
+  for (const name of MERGE_TRACES) results.scenarios.merge[name] = await mergeTrace(browser, baseUrl, name);
+}
+
+async function mergeTrace(browser, baseUrl, name) {
   const total = (await import('./lib/traces.mjs')).readTrace(`concurrent_traces/${name}.json.gz`).txns.length;
   const txns = Math.min(total, CONFIG.mergeTxns);
   const splitAt = CONFIG.mergeSplit ?? Math.floor(txns / 2);
@@ -342,8 +349,8 @@ async function mergeScenario(browser, baseUrl) {
       ([p, a, b, batch, reps]) => window.weftBench.mergeScenario(p, a, b, batch, reps),
       [split.prefix, split.a, split.b, 50, CONFIG.rawReps],
     );
-    if (!res.converged) fail('[4] the two app peers did not converge');
-    if (!res.sameAsRaw) fail('[4] the app peers converged to a different document than raw Yjs');
+    if (!res.converged) fail(`[4] ${name}: the two app peers did not converge`);
+    if (!res.sameAsRaw) fail(`[4] ${name}: the app peers converged to a different document than raw Yjs`);
     runs.push(res);
     rawMs = rawMs.concat(res.rawMs);
     headlessMs = headlessMs.concat(res.headlessMs);
@@ -364,10 +371,10 @@ async function mergeScenario(browser, baseUrl) {
     if (am.text !== text.text) log('  note: automerge and Yjs ordered concurrent text differently (both converge)');
     log(`  automerge merge of the same text edits: median ${fmt(am.ms.median)} ms = ${fmt(ratio(am.ms.median, text.ms.median))}x Y.Text`);
   } else log('  automerge: not installed');
-  target(4, 'merge on reconnect / raw Yjs merge', ratio(app.median, raw.median), 1.5, 'x', `${fmt(app.median)} ms vs ${fmt(raw.median)} ms; states equal before painting: ${fmt(appConverged.median)} ms; headless editors bound the same way: ${fmt(headless.median)} ms`);
+  target(4, `merge on reconnect / raw Yjs merge, ${name}`, ratio(app.median, raw.median), 1.5, 'x', `${fmt(app.median)} ms vs ${fmt(raw.median)} ms; states equal before painting: ${fmt(appConverged.median)} ms; headless editors bound the same way: ${fmt(headless.median)} ms`);
   delete text.text;
   if (am.installed) delete am.text;
-  results.scenarios.merge = { trace: name, splitAt, edits: { shared: split.prefix.length, a: split.a.length, b: split.b.length, dropped: split.dropped }, app, appConverged, raw, headless, yText: text, automerge: am.installed ? { ...am, ratioToYText: ratio(am.ms.median, text.ms.median) } : 'not installed', runs };
+  return { trace: name, splitAt, edits: { shared: split.prefix.length, a: split.a.length, b: split.b.length, dropped: split.dropped }, app, appConverged, raw, headless, yText: text, automerge: am.installed ? { ...am, ratioToYText: ratio(am.ms.median, text.ms.median) } : 'not installed', runs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,13 +429,12 @@ function markdown() {
     }
     lines.push('', `Rows after each reopening: ${s.reopenings.map((x) => x.rows).join(', ')}`);
   }
-  const m = r.scenarios.merge;
-  if (m) {
+  for (const m of Object.values(r.scenarios.merge ?? {})) {
     lines.push('', `## 4. Merge on reconnect (${m.trace}: ${m.edits.shared} shared edits, then ${m.edits.a} / ${m.edits.b} offline edits)`, '', '| what | median ms | max | n |', '|---|---|---|---|');
     lines.push(`| Weft peers: reconnect → both editors identical, painted | ${fmt(m.app.median)} | ${fmt(m.app.max)} | ${m.app.n} |`);
-    if (m.appConverged) lines.push(`| Weft peers: reconnect → both editor states identical (before that frame) | ${fmt(m.appConverged.median)} | ${fmt(m.appConverged.max)} | ${m.appConverged.n} |`);
+    lines.push(`| Weft peers: reconnect → both editor states identical (before that frame) | ${fmt(m.appConverged.median)} | ${fmt(m.appConverged.max)} | ${m.appConverged.n} |`);
     lines.push(`| raw Yjs merge of the same updates | ${fmt(m.raw.median)} | ${fmt(m.raw.max)} | ${m.raw.n} |`);
-    if (m.headless) lines.push(`| Yjs merge + @lexical/yjs binding into headless Lexical (no DOM, storage, transport) | ${fmt(m.headless.median)} | ${fmt(m.headless.max)} | ${m.headless.n} |`);
+    lines.push(`| Yjs merge + @lexical/yjs binding into headless Lexical (no DOM, storage, transport) | ${fmt(m.headless.median)} | ${fmt(m.headless.max)} | ${m.headless.n} |`);
     lines.push(`| raw Y.Text merge of the same text edits | ${fmt(m.yText.ms.median)} | ${fmt(m.yText.ms.max)} | ${m.yText.ms.n} |`);
     lines.push(m.automerge === 'not installed' ? '| @automerge/automerge | not installed | | |' : `| @automerge/automerge, same text edits (${fmt(m.automerge.ratioToYText)}x Y.Text) | ${fmt(m.automerge.ms.median)} | ${fmt(m.automerge.ms.max)} | ${m.automerge.ms.n} |`);
   }

@@ -11,7 +11,7 @@ export const TRACES_DIR = process.env.WEFT_TRACES_DIR ?? '/work/shared/data/edit
 
 export const ATTRIBUTION =
   'Editing traces from github.com/josephg/editing-traces (automerge-paper by Martin Kleppmann via automerge-perf; ' +
-  'friendsforever by Joseph Gentle), CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/';
+  'friendsforever and clownschool, two-author traces collected by Joseph Gentle), CC BY 4.0 — https://creativecommons.org/licenses/by/4.0/';
 
 export function readTrace(relPath) {
   return JSON.parse(gunzipSync(readFileSync(join(TRACES_DIR, relPath))).toString('utf8'));
@@ -61,6 +61,9 @@ export function indexAtSize(ops, size) {
  * later inserts are invisible to it, and a delete of a character the other author inserted
  * after the split is dropped (that peer never saw the character).
  *
+ * Peer A types agent 0's edits, peer B everyone else's: clownschool's second writer appears as
+ * agent 2 and, after that agent's last edit, as agent 1 (never both at once; checked).
+ *
  * Returns `{ prefix, a, b, dropped }`, each a list of unit ops in that peer's coordinates.
  */
 export function splitConcurrent(name, splitAt) {
@@ -86,9 +89,16 @@ export function splitConcurrent(name, splitAt) {
     for (let i = 0; i < chars.length; i++) if (!chars[i].gone && k-- === 0) return i;
     return chars.length;
   };
+  let secondWriter = null;
+  const retired = new Set();
   for (let t = splitAt; t < conc.txns.length; t++) {
-    const x = conc.txns[t].agent;
-    if (x !== 0 && x !== 1) throw new Error(`${name}: only two-author traces are supported`);
+    const { agent } = conc.txns[t];
+    if (agent !== 0 && agent !== secondWriter) {
+      if (retired.has(agent)) throw new Error(`${name}: more than two writers at once; only two-author traces are supported`);
+      if (secondWriter !== null) retired.add(secondWriter);
+      secondWriter = agent;
+    }
+    const x = agent === 0 ? 0 : 1;
     const units = [];
     for (const p of flat.txns[t].patches) pushUnitOps(units, p);
     for (const [pos, del, ch] of units) {
