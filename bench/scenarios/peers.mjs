@@ -259,8 +259,13 @@ async function keystrokeLatency(a, b, n) {
   return { total, sender, wire, receiver };
 }
 
-/** With WEFT_PROFILE_PEERS=<dir>: CPU profiles of `pages` around `fn`, written as <dir>/weft-peer-<name>-<label>.cpuprofile (for DevTools). */
+/**
+ * With WEFT_PROFILE_PEERS=<dir>: CPU profiles of `pages` around `fn`, written as <dir>/weft-peer-<name>-<label>.cpuprofile;
+ * with WEFT_TRACE_PEERS=<dir>: Chromium timeline traces instead (style, layout with its dirty/total object counts, paint),
+ * <dir>/weft-peer-<name>-<label>.trace.json. Both open in DevTools.
+ */
 async function profiled(pages, label, fn) {
+  if (process.env.WEFT_TRACE_PEERS) return traced(pages, label, fn, process.env.WEFT_TRACE_PEERS);
   const dir = process.env.WEFT_PROFILE_PEERS;
   if (!dir) return fn();
   const sessions = await Promise.all(
@@ -276,6 +281,34 @@ async function profiled(pages, label, fn) {
   } finally {
     const { writeFileSync } = await import('node:fs');
     for (const [name, cdp] of sessions) writeFileSync(join(dir, `weft-peer-${name}-${label}.cpuprofile`), JSON.stringify((await cdp.send('Profiler.stop')).profile));
+  }
+}
+
+async function traced(pages, label, fn, dir) {
+  const sessions = await Promise.all(
+    Object.entries(pages).map(async ([name, page]) => {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReturnAsStream' });
+      return [name, cdp];
+    }),
+  );
+  try {
+    return await fn();
+  } finally {
+    const { writeFileSync } = await import('node:fs');
+    for (const [name, cdp] of sessions) {
+      const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+      await cdp.send('Tracing.end');
+      const { stream } = await done;
+      let data = '';
+      for (;;) {
+        const chunk = await cdp.send('IO.read', { handle: stream });
+        data += chunk.base64Encoded ? Buffer.from(chunk.data, 'base64').toString() : chunk.data;
+        if (chunk.eof) break;
+      }
+      await cdp.send('IO.close', { handle: stream });
+      writeFileSync(join(dir, `weft-peer-${name}-${label}.trace.json`), data);
+    }
   }
 }
 

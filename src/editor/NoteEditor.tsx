@@ -15,6 +15,7 @@ import { EDITOR_NODES } from './nodes';
 import { BindPlugin, type BindContext } from './plugins/BindPlugin';
 import { LinkClickPlugin } from './plugins/LinkClickPlugin';
 import { ListTabPlugin } from './plugins/ListTabPlugin';
+import { RootNormalizationPlugin } from './plugins/RootNormalizationPlugin';
 import { ShortcutsPlugin } from './plugins/ShortcutsPlugin';
 import { ToolbarPlugin } from './plugins/ToolbarPlugin';
 import { isSafeLinkUrl } from './safeUrl';
@@ -106,6 +107,7 @@ export function NoteEditor({ bind, children }: NoteEditorProps) {
           <ListTabPlugin />
           <MarkdownShortcutPlugin transformers={SHORTCUT_TRANSFORMERS} />
           <ShortcutsPlugin />
+          <RootNormalizationPlugin />
           <BindPlugin bind={bind} cursorsContainerRef={cursorsContainerRef} />
           {children}
         </LexicalComposer>
