@@ -9,14 +9,13 @@
  * time per function (top N), and writes the raw .cpuprofile files to /tmp for DevTools.
  * The harness is built into its own directory, so a bench run can go on meanwhile.
  */
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { chromium } from '@playwright/test';
 import { LAUNCH_OPTIONS } from '../scripts/chromium.mjs';
+import { buildHarness, serveHarness } from './lib/harness.mjs';
 import { indexAtSize, sequentialOps, splitConcurrent } from './lib/traces.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -28,24 +27,9 @@ const KEYS = Number(opt('keys', 200));
 const TOP = Number(opt('top', 30));
 const AT = opt('at', 'full');
 
-const r = spawnSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--config', 'bench/vite.config.ts', '--outDir', OUT, '--emptyOutDir'], { cwd: ROOT, stdio: 'inherit' });
-if (r.status !== 0) throw new Error('harness build failed');
-
+buildHarness(OUT);
 const paper = sequentialOps('sequential_traces/automerge-paper.json.gz');
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
-  if (path === '/data/paper.json') {
-    res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
-    return res.end(JSON.stringify(paper.ops));
-  }
-  const file = normalize(join(OUT, path === '/' ? 'index.html' : path));
-  if (!file.startsWith(OUT) || !existsSync(file)) return res.writeHead(404, headers).end();
-  res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
-  res.end(readFileSync(file));
-});
-await new Promise((res) => server.listen(0, '127.0.0.1', res));
+const server = await serveHarness(OUT, new Map([['/data/paper.json', () => JSON.stringify(paper.ops)]]));
 
 /** Self and total (inclusive) ms per function name + line, from a .cpuprofile. */
 function summarize(profile, label) {

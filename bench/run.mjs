@@ -11,15 +11,14 @@
  * Needs `npm run build` first (scenario 7 weighs dist/, scenario 8 runs build/server/). Builds the
  * in-browser harness (bench/pages → node_modules/.cache/weft-bench-harness) itself.
  */
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join, normalize } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { chromium } from '@playwright/test';
 import { ATTRIBUTION, indexAtSize, replayText, sequentialOps, splitConcurrent } from './lib/traces.mjs';
 import { summarize } from './lib/stats.mjs';
+import { HARNESS_DIST, buildHarness, serveHarness } from './lib/harness.mjs';
 import { CHROME_PATH, LAUNCH_OPTIONS } from '../scripts/chromium.mjs';
 import { signalingScenario } from './scenarios/signaling.mjs';
 import { weightScenario } from './scenarios/weight.mjs';
@@ -28,7 +27,6 @@ import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const BENCH_DIST = join(ROOT, 'node_modules/.cache/weft-bench-harness');
 const RESULTS = join(ROOT, 'bench/results');
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
@@ -92,41 +90,6 @@ function target(scenario, name, value, limit, unit = 'ms', note = '') {
 const fmt = (v, d = 2) => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
 const ratio = (a, b) => (a !== null && b !== null && b > 0 ? a / b : null);
 const log = (...a) => console.log(...a);
-
-// ---------------------------------------------------------------------------------------------
-// Harness build and static server (COOP/COEP so performance.now() has fine resolution).
-
-function buildHarness() {
-  const vite = join(ROOT, 'node_modules/.bin/vite');
-  const r = spawnSync(vite, ['build', '--config', 'bench/vite.config.ts'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('building the bench harness failed');
-}
-
-const MIME = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
-function serveStatic(dir, extra) {
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cache-Control': 'no-store',
-    };
-    if (extra.has(path)) {
-      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
-      res.end(extra.get(path)());
-      return;
-    }
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dir) || !existsSync(file)) {
-      res.writeHead(404, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios 1, 2 and 6: one page, the automerge-paper trace.
@@ -612,7 +575,7 @@ async function main() {
       const paper = { ops: full.ops.slice(0, count), endContent: count === full.ops.length ? full.endContent : replayText(full.ops, count) };
       log(`automerge-paper: ${paper.ops.length} edits${count < full.ops.length ? ` (first ${count} of ${full.ops.length})` : ''}, ${paper.endContent.length} chars at the end`);
       const extra = new Map([['/data/paper.json', () => JSON.stringify(paper.ops)]]);
-      server = await serveStatic(BENCH_DIST, extra);
+      server = await serveHarness(HARNESS_DIST, extra);
       const baseUrl = `http://127.0.0.1:${server.address().port}`;
       browser = await chromium.launch(LAUNCH_OPTIONS);
       stopRequested = () => browser?.close();

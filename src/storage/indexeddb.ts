@@ -58,6 +58,7 @@ import { IndexeddbPersistence, PREFERRED_TRIM_SIZE, fetchUpdates } from 'y-index
 import { StorageError, type DocStore, type PersistedDoc } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
 import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate, storageErrorKindOf, toStorageError } from './updateLog';
+import { equalFlat } from 'lib0/array';
 import { fromBase64, toBase64 } from 'lib0/buffer';
 
 /** Prefix of every database name, so Weft's databases are recognisable among the origin's. */
@@ -360,12 +361,6 @@ function rowsCover(rows: RowCoverage[], need: RowCoverage): boolean {
   return rangesCover(normalizeRanges(union.structs), need.structs) && rangesCover(normalizeRanges(union.deletes), need.deletes);
 }
 
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * Moves rows that are not decodable Yjs updates out of the log into the
  * custom store (kept for salvage, not deleted). Returns how many, and what
@@ -591,7 +586,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
       const key = preloadKey;
       const valueRequest = updates.get(key);
       valueRequest.onsuccess = () => {
-        if (!(valueRequest.result instanceof Uint8Array) || !bytesEqual(valueRequest.result, preload)) return;
+        if (!(valueRequest.result instanceof Uint8Array) || !equalFlat(valueRequest.result, preload)) return;
         // A decrement rather than a count: writes issued meanwhile have already added themselves.
         updates.delete(key).onsuccess = () => {
           provider._dbsize = Math.max(0, provider._dbsize - 1);

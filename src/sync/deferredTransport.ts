@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import { ChangeListeners } from './ChangeListeners';
 
 /**
  * A {@link Transport} whose real implementation is still being loaded (the
@@ -24,7 +25,7 @@ export function deferredTransport(
 class DeferredTransport implements Transport {
   private real: Transport | null = null;
   private destroyed = false;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ChangeListeners();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -43,8 +44,8 @@ class DeferredTransport implements Transport {
           onError(error);
           return;
         }
-        this.unsubscribe = this.real.onChange(() => this.emit());
-        this.emit();
+        this.unsubscribe = this.real.onChange(() => this.listeners.notify());
+        this.listeners.notify();
       },
       (error: unknown) => {
         if (!this.destroyed) onError(error);
@@ -61,8 +62,7 @@ class DeferredTransport implements Transport {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   destroy(): void {
@@ -71,9 +71,5 @@ class DeferredTransport implements Transport {
     this.listeners.clear();
     this.unsubscribe?.();
     this.real?.destroy();
-  }
-
-  private emit(): void {
-    for (const listener of [...this.listeners]) listener();
   }
 }

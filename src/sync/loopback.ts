@@ -20,6 +20,7 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Awareness } from 'y-protocols/awareness';
 import { ORIGIN_REMOTE } from '../doc/origins';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import { ChangeListeners } from './ChangeListeners';
 import { MESSAGE_AWARENESS, MESSAGE_SYNC } from './peerMessage';
 
 /** Options of a {@link LoopbackNetwork}. */
@@ -147,7 +148,7 @@ export class LoopbackNetwork {
 export class LoopbackTransport implements Transport {
   /** @internal */ readonly links = new Set<LoopbackTransport>();
   /** @internal */ online = true;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ChangeListeners();
   private destroyed = false;
   private lastStatus: SyncStatus | null = null;
   private lastPeerCount = -1;
@@ -172,8 +173,7 @@ export class LoopbackTransport implements Transport {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   destroy(): void {
@@ -212,7 +212,7 @@ export class LoopbackTransport implements Transport {
     if (this.status === this.lastStatus && this.peerCount === this.lastPeerCount) return;
     this.lastStatus = this.status;
     this.lastPeerCount = this.peerCount;
-    for (const listener of [...this.listeners]) listener();
+    this.listeners.notify();
   }
 
   /** @internal Handles one message from a linked peer (same encoding as y-webrtc). */

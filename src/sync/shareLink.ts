@@ -22,7 +22,8 @@
  *
  * The in-app route for a local note is the app's business, not this module's.
  */
-import { NOTE_ID_BYTES, toBase64Url } from '../doc/noteId';
+import { fromBase64UrlEncoded } from 'lib0/buffer';
+import { NOTE_ID_BYTES, isCanonicalBase64Url } from '../doc/noteId';
 
 /** Random bytes in a note id and in a share secret (128 bits each; ids and secrets are minted in src/doc/noteId.ts). */
 export const ID_BYTES = NOTE_ID_BYTES;
@@ -33,7 +34,6 @@ export const SHARE_ROUTE = '/share/';
 /** The version segment this module writes and reads. */
 export const SHARE_LINK_VERSION = 'v1';
 
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
 
 /** Why a fragment is not a valid share link. `not-a-share-link` means "some other route": not an error to show. */
@@ -54,22 +54,8 @@ export type ParsedShareFragment =
   | { readonly ok: false; readonly code: ShareLinkErrorCode; readonly error: string };
 
 /** Decodes unpadded base64url; null when it contains other characters or has an impossible length. */
-export const fromBase64url = (text: string): Uint8Array | null => {
-  if (!BASE64URL_CHARS.test(text) || text.length % 4 === 1) return null;
-  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (const char of text) {
-    value = (value << 6) | BASE64URL_ALPHABET.indexOf(char);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
-};
+export const fromBase64url = (text: string): Uint8Array | null =>
+  BASE64URL_CHARS.test(text) && text.length % 4 !== 1 ? fromBase64UrlEncoded(text) : null;
 
 /** Checks one 22-character base64url field; returns an error or null. */
 const checkField = (
@@ -94,8 +80,7 @@ const checkField = (
       error: `The ${what} in this link is too long (${value.length} instead of ${ENCODED_ID_LENGTH} characters).`,
     };
   }
-  const bytes = fromBase64url(value);
-  if (bytes === null || toBase64Url(bytes) !== value) {
+  if (!isCanonicalBase64Url(value, ID_BYTES)) {
     return { code: 'not-canonical', error: `The ${what} in this link is not valid (its last character is wrong).` };
   }
   return null;

@@ -25,6 +25,7 @@ import * as bc from 'lib0/broadcastchannel';
 import * as decoding from 'lib0/decoding';
 import { removeAwarenessStates } from 'y-protocols/awareness';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import { ChangeListeners } from './ChangeListeners';
 import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
 import { AwarenessOwnership } from './awarenessOwnership';
@@ -117,7 +118,7 @@ export const createWebrtcTransportFactory =
     new WebrtcTransport(doc, awareness, room, options);
 
 class WebrtcTransport implements Transport {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new ChangeListeners();
   private readonly disposers: (() => void)[] = [];
   private readonly blocked = new Map<string, number>();
   private provider: WebrtcProvider | null = null;
@@ -167,8 +168,7 @@ class WebrtcTransport implements Transport {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   destroy(): void {
@@ -369,6 +369,6 @@ class WebrtcTransport implements Transport {
     if (status === this.lastStatus && peerCount === this.lastPeerCount) return;
     this.lastStatus = status;
     this.lastPeerCount = peerCount;
-    for (const listener of [...this.listeners]) listener();
+    this.listeners.notify();
   }
 }
