@@ -187,6 +187,9 @@ test('merge on reconnect: B closes, both edit apart (B offline), and they conver
   // stores the note in B's IndexedDB.
   let b = await launchPeer(launchProfile, profileDir, 'b');
   await openShareLink(b.page, link);
+  // Connected first: until a peer proves the link's secret the note is pending, and a reload
+  // then drops it (src/app/PendingShares.ts) — the reload below would race the connection.
+  await expectConnected(b.page, 1, CONNECT_TIMEOUT_MS);
   await waitForServiceWorkerControl(b.page);
   await expectConnected(b.page, 1, CONNECT_TIMEOUT_MS);
   const base = await converged(a.page, b.page);
