@@ -505,16 +505,21 @@ async function peerScenarios(browser, baseUrl, paper) {
     ['latencyStress', 'stress'],
   ]) {
     if (p[raw]) {
-      const { total, sender, wire, receiver } = p[raw];
+      const { total, sender, wire, receiver, updatesBackToTypist } = p[raw];
       // Medians of the probe's split of each keystroke (see keystrokeLatency in peers.mjs).
-      p[key] = { ...summarize(total), split: { n: sender.length, sender: summarize(sender).median, wire: summarize(wire).median, receiver: summarize(receiver).median } };
+      p[key] = {
+        ...summarize(total),
+        split: { n: sender.length, sender: summarize(sender).median, wire: summarize(wire).median, receiver: summarize(receiver).median },
+        updatesBackToTypist,
+      };
     }
     delete p[raw];
   }
   const row = (what, s) =>
     log(
       `  keystroke A → peer's DOM, ${what}: median ${fmt(s.median)} p99 ${fmt(s.p99)} max ${fmt(s.max)} ms (n=${s.n}); ` +
-        `split, medians: sender ${fmt(s.split.sender)}, wire ${fmt(s.split.wire)}, receiver ${fmt(s.split.receiver)} ms (n=${s.split.n})`,
+        `split, medians: sender ${fmt(s.split.sender)}, wire ${fmt(s.split.wire)}, receiver ${fmt(s.split.receiver)} ms (n=${s.split.n}); ` +
+        `document updates the typist received back: ${s.updatesBackToTypist}`,
     );
   if (p.small) {
     row('small note', p.small);
@@ -545,6 +550,7 @@ async function peerScenarios(browser, baseUrl, paper) {
       );
     }
     log(`    on A itself: paste → A's DOM shows the last line ${fmt(p.paste.localMs)} ms${plainPaste ? `; plain Lexical, same text, no collaboration: ${fmt(plainPaste.ms)} ms` : ''}`);
+    if (p.paste.backToSenderBytes !== undefined) log(`    sent back to A by B afterwards (y-webrtc's relay, unless suppressed): ${p.paste.backToSenderBytes} B`);
     target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB)`, p.paste.ms, 250, 'ms', x ? `sender ${fmt(x.senderMs)} + transfer ${fmt(x.transferMs)} + receiver ${fmt(x.receiverMs)} ms; plain Lexical paste alone ${fmt(plainPaste?.ms)} ms` : '');
   }
   if (p.initialSync) {

@@ -222,7 +222,7 @@ async function instrument(sender, receiver) {
  */
 async function keystrokeLatency(a, b, n) {
   await instrument(a, b);
-  await a.evaluate(() => (window.__weftProbe.rawSent.length = 0));
+  await a.evaluate(() => (window.__weftProbe.rawSent.length = window.__weftProbe.rawRecv.length = 0));
   await b.evaluate(() => (window.__weftProbe.rawRecv.length = 0));
   const total = [];
   const times = [];
@@ -237,9 +237,11 @@ async function keystrokeLatency(a, b, n) {
   }
   // y-webrtc sync update messages: type 0 (sync), sync type 2 (update).
   const isUpdate = ([, , type, syncType]) => type === 0 && syncType === 2;
-  const [sent, received] = await Promise.all([
+  const [sent, received, backToA] = await Promise.all([
     a.evaluate(() => window.__weftProbe.rawSent).then((l) => l.filter(isUpdate)),
     b.evaluate(() => window.__weftProbe.rawRecv).then((l) => l.filter(isUpdate)),
+    // Only the typist writes: any document update it receives meanwhile is its own, sent back.
+    a.evaluate(() => window.__weftProbe.rawRecv).then((l) => l.filter(isUpdate)),
   ]);
   const sender = [];
   const wire = [];
@@ -256,7 +258,7 @@ async function keystrokeLatency(a, b, n) {
     wire.push(received[ri][0] - sentAt);
     receiver.push(mut - received[ri][0]);
   }
-  return { total, sender, wire, receiver };
+  return { total, sender, wire, receiver, updatesBackToTypist: backToA.length };
 }
 
 /**
@@ -487,6 +489,8 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, bac
     out.stressChars = await a.evaluate((sel) => document.querySelector(sel).textContent.length, EDITOR);
     out.stressParagraphs = await paragraphs(a);
     out.latencyStress = await profiled({ a, b }, 'stress-typing', () => keystrokeLatency(a, b, keystrokes));
+    // Whatever large message A received since its paste (B wrote nothing large): the paste sent back.
+    if (out.paste) out.paste.backToSenderBytes = largestMessage((await probeOf(a)).recv, pasted.t)?.bytes ?? 0;
     // B is done: free its process (it holds the 1 MB note) for what follows.
     await b.goto('about:blank');
 

@@ -61,6 +61,11 @@ export interface ChunkedWrtcOptions {
    * identifies the sending peer (the same object as in `onViolation`).
    */
   filter?: (message: Uint8Array, channel: RTCDataChannel) => Uint8Array | null;
+  /**
+   * Asked before each message is sent on `channel`; true means it is not
+   * needed there and is dropped (e.g. an echo of what the peer just sent).
+   */
+  skipSend?: (message: Uint8Array, channel: RTCDataChannel) => boolean;
   /** Called once when a channel closes, for whatever reason. */
   onChannelClosed?: (channel: RTCDataChannel) => void;
   /** Called when the number of open channels changes. */
@@ -165,6 +170,7 @@ class ChunkedDataChannel {
     }
     const bytes =
       data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    if (this.options.skipSend?.(bytes, this as unknown as RTCDataChannel)) return;
     // Throws RangeError above MAX_MESSAGE_BYTES, like the browser would for an oversized message.
     for (const frame of encodeMessage(bytes, this.nextMessageId++)) {
       this.queue.push(frame);

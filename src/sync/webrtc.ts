@@ -9,7 +9,8 @@
  *   none: LAN and loopback peers still connect).
  * - Data channels: through chunkedWrtc.ts (large messages framed, every
  *   received message checked by peerMessage.ts, misbehaving peers dropped and
- *   their signaling ignored for {@link BLOCK_DURATION_MS}).
+ *   their signaling ignored for {@link BLOCK_DURATION_MS}); no update is
+ *   sent back to the peer it came from (EchoFilter.ts).
  * - Signaling frames: through signalingGuard.ts.
  * - Same-browser tabs: BroadcastChannel (`filterBcConns: true`, so two tabs
  *   sync over BroadcastChannel and do not also open WebRTC to each other).
@@ -29,6 +30,7 @@ import { ChangeListeners } from './ChangeListeners';
 import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
 import { AwarenessOwnership } from './awarenessOwnership';
+import { EchoFilter } from './EchoFilter';
 import { MESSAGE_AWARENESS, checkPeerMessage } from './peerMessage';
 import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
 import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './syncConfig';
@@ -195,14 +197,20 @@ class WebrtcTransport implements Transport {
     const baseWrtc = this.options.wrtc ?? browserWrtc();
     // Presence: a peer may only speak for client ids it introduced first (awarenessOwnership.ts).
     const ownership = new AwarenessOwnership<RTCDataChannel>((channel) => channel.readyState === 'open');
+    // y-webrtc sends every update it applies back to the peer it came from as well (EchoFilter.ts).
+    const echoes = new WeakMap<RTCDataChannel, EchoFilter>();
     const wrtc = baseWrtc
       ? createChunkedWrtc(baseWrtc, {
           filter: (message, channel) => {
             const checked = checkPeerMessage(message, this.doc.clientID, (clientId) => ownership.claim(channel, clientId));
             if (!checked.ok) return null;
             this.noteAwarenessClients(checked.message, channel);
+            let echo = echoes.get(channel);
+            if (!echo) echoes.set(channel, (echo = new EchoFilter()));
+            echo.noteReceived(checked.message);
             return checked.message;
           },
+          skipSend: (message, channel) => echoes.get(channel)?.isEcho(message) ?? false,
           onChannelClosed: (channel) => {
             ownership.release(channel);
             this.forgetClosedChannels();

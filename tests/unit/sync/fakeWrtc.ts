@@ -21,6 +21,9 @@ export class FakeDataChannel {
   partner: FakeDataChannel | null = null;
   /** Size of every message this channel sent. */
   readonly sent: number[] = [];
+  /** Every message this channel sent (copies), when `recordMessages` is on. */
+  readonly sentMessages: Uint8Array[] = [];
+  recordMessages = false;
 
   constructor(readonly label: string) {}
 
@@ -29,6 +32,7 @@ export class FakeDataChannel {
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (bytes.byteLength > FAKE_MAX_MESSAGE_BYTES) throw new TypeError(`message of ${bytes.byteLength} bytes exceeds maxMessageSize`);
     this.sent.push(bytes.byteLength);
+    if (this.recordMessages) this.sentMessages.push(bytes.slice());
     const copy = bytes.slice().buffer;
     const partner = this.partner;
     setImmediate(() => {

@@ -15,7 +15,10 @@
  * maps, like separate tabs); their shared lib0 BroadcastChannel is neutralised so
  * that everything goes over WebRTC.
  *
- * Every test asserts: the victim's handling of each hostile message is measured
+ * The last block uses the same three browsers to check what honest peers send
+ * each other back (no echo of a peer's own updates; EchoFilter.ts).
+ *
+ * Every hostile-input test asserts: the victim's handling of each hostile message is measured
  * (sync part, per message) and the event loop never stalls ≥ 1 s; the document
  * stays intact; the attacker is dropped after repeated errors; the victim and
  * the honest peer keep syncing. Randomness is seeded (WEFT_SEED reproduces).
@@ -28,9 +31,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
-import { Awareness } from 'y-protocols/awareness';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import type * as YWebrtc from 'y-webrtc';
 import type { WebrtcProvider as WebrtcProviderClass } from 'y-webrtc';
 import { createWeftServer, type WeftServer } from '../../../server/createServer.js';
@@ -570,5 +574,57 @@ describe('broken signaling timing', () => {
       raw.close();
       open.splice(open.indexOf(victim), 1);
     }
+  });
+});
+
+// The same three-browser environment shows what honest peers send each other:
+// y-webrtc re-broadcasts every update it applies, to the peer it came from too.
+describe('no echo back to the sender (EchoFilter.ts)', () => {
+  /** The messages `from` sent on `channel` since `start` that carry `payload` (a Yjs update or an awareness update). */
+  const carrying = (channel: FakeDataChannel, start: number, payload: Uint8Array): number =>
+    channel.sentMessages.slice(start).filter((message) => {
+      const decoder = decoding.createDecoder(message);
+      const type = decoding.readVarUint(decoder);
+      if (type === MESSAGE_SYNC && decoding.readVarUint(decoder) !== SYNC_UPDATE) return false;
+      if (type !== MESSAGE_SYNC && type !== MESSAGE_AWARENESS) return false;
+      const got = decoding.readVarUint8Array(decoder);
+      return got.length === payload.length && got.every((byte, i) => byte === payload[i]);
+    }).length;
+
+  it('a Weft peer does not send a peer back its own update or caret; stock y-webrtc does, and Weft still relays to the others', async () => {
+    const { victim, honest, attacker, attack } = await setup();
+    // victim's channels: one to the attacker (stock y-webrtc), one to the honest peer (Weft).
+    const fromAttacker = attack;
+    const fromHonest = victim.pcs
+      .map((pc) => pc.channel?.partner ?? null)
+      .find((channel): channel is FakeDataChannel => channel !== null && channel !== fromAttacker && channel.readyState === 'open')!;
+    expect(fromHonest).toBeDefined();
+    fromAttacker.recordMessages = fromHonest.recordMessages = true;
+    const [attackerStart, honestStart] = [fromAttacker.sentMessages.length, fromHonest.sentMessages.length];
+
+    // The victim types and moves its caret: one doc update, one awareness update.
+    let typed: Uint8Array | null = null;
+    const onUpdate = (update: Uint8Array): void => void (typed ??= update);
+    victim.doc.on('update', onUpdate);
+    victim.doc.getText('t').insert(0, 'echo? ');
+    victim.doc.off('update', onUpdate);
+    victim.awareness.setLocalStateField('cursor', { at: 6 });
+    const caret = encodeAwarenessUpdate(victim.awareness, [victim.doc.clientID]);
+    await waitFor('both peers to get the edit and the caret', () =>
+      [honest, attacker].every((peer) => text(peer.doc) === text(victim.doc) && (peer.awareness.getStates().get(victim.doc.clientID) as { cursor?: unknown } | undefined)?.cursor !== undefined),
+    );
+    // Each peer then types something of its own. Channels are ordered: once the
+    // victim has both, whatever they sent back while applying the edit has arrived.
+    honest.doc.getText('t').insert(0, 'H');
+    attacker.doc.getText('t').insert(0, 'A');
+    await waitFor('the victim to get both replies', () => /^[AH]{2}echo\? /.test(text(victim.doc)));
+
+    expect(carrying(fromAttacker, attackerStart, typed!), 'stock y-webrtc echoes the update').toBe(1);
+    expect(carrying(fromAttacker, attackerStart, caret), 'stock y-webrtc echoes the caret').toBe(1);
+    expect(carrying(fromHonest, honestStart, typed!), 'Weft does not echo the update').toBe(0);
+    expect(carrying(fromHonest, honestStart, caret), 'Weft does not echo the caret').toBe(0);
+    // Relays to the others are untouched: the attacker's edit reached the
+    // victim (directly or through the honest peer) and the honest peer has it too.
+    await waitFor('all three to converge', () => text(honest.doc) === text(victim.doc) && text(attacker.doc) === text(victim.doc));
   });
 });
