@@ -13,9 +13,7 @@
  *   sent back to the peer it came from (EchoFilter.ts).
  * - Signaling frames: through signalingGuard.ts.
  * - Same-browser tabs: BroadcastChannel (`filterBcConns: true`, so two tabs
- *   sync over BroadcastChannel and do not also open WebRTC to each other);
- *   a tab ignores its own broadcasts and only broadcasts edits once another
- *   tab of the note has spoken ({@link tuneBroadcasts}).
+ *   sync over BroadcastChannel and do not also open WebRTC to each other).
  *
  * Remote updates are applied by y-webrtc with its `Room` object as the
  * transaction origin.
@@ -71,50 +69,25 @@ interface SignalingConnView {
 const FROM_OTHER_TAB = 'broadcastchannel';
 
 /**
- * Two fixes to y-webrtc's BroadcastChannel (same-browser tabs) path, made
- * after its room connected:
- *
- * - lib0's `publish` hands a message to this tab's own subscribers as well as
- *   to the other tabs, so the room decrypted and applied everything it sent
- *   to other tabs a second time itself: every local update and caret move,
- *   and on connecting the whole note (its sync step 2) — about 50 ms of
- *   decoding on the 1,173-paragraph automerge-paper note, in the middle of a
- *   new peer's initial sync (bench scenario 5 profile). One room per name per
- *   tab, so whatever reaches its subscriber from this tab is its own echo.
- *   The subscriber is swapped (the new one first, so the channel never closes
- *   in between); y-webrtc's disconnect/connect use the property, so it sticks.
- * - The room encrypted and posted every update and caret move for other tabs
- *   even when there are none (the usual case): an AES-GCM call and a copy per
- *   keystroke, 1.6 MB of both for a 1 MB paste. It now broadcasts them only
- *   once another tab of this note has spoken (its `bcconnected` is read only
- *   there). Nothing is missed: a tab that opens the note announces itself and
- *   asks for the whole state (sync step 1) as soon as it connects; what this
- *   tab wrote before that message arrived is in its answer, which y-webrtc
- *   always sends, and what it writes after is broadcast. Connect-time
- *   messages (own state, presence) still go out unconditionally.
+ * lib0's `publish` hands a message to this tab's own subscribers as well as to
+ * the other tabs, so y-webrtc's room decrypted and applied everything it sent
+ * to other tabs a second time itself: every local update and caret move, and
+ * on connecting the whole note (its sync step 2) — about 50 ms of decoding on
+ * the 1,173-paragraph automerge-paper note, in the middle of a new peer's
+ * initial sync (bench scenario 5 profile). One room per name per tab, so
+ * whatever reaches its subscriber from this tab is its own echo. Swaps the
+ * subscriber (the new one first, so the channel never closes in between);
+ * y-webrtc's disconnect/connect use the property, so the swap sticks.
  */
-function tuneBroadcasts(room: Room): void {
+function ignoreOwnBroadcasts(room: Room): void {
   const fromAnyone = room._bcSubscriber;
-  let otherTabSpoke = false;
-  const fromOtherTabs = (data: ArrayBuffer, origin?: unknown): PromiseLike<unknown> => {
-    if (origin !== FROM_OTHER_TAB) return Promise.resolve();
-    otherTabSpoke = true;
-    return fromAnyone(data);
-  };
+  const fromOtherTabs = (data: ArrayBuffer, origin?: unknown): PromiseLike<unknown> =>
+    origin === FROM_OTHER_TAB ? fromAnyone(data) : Promise.resolve();
   room._bcSubscriber = fromOtherTabs;
   // (Tests that stub the property out keep their stub.)
   if (room._bcSubscriber !== fromOtherTabs || !room.bcconnected) return;
   bc.subscribe(room.name, fromOtherTabs);
   bc.unsubscribe(room.name, fromAnyone);
-  let subscribed = true;
-  Object.defineProperty(room, 'bcconnected', {
-    configurable: true,
-    enumerable: true,
-    get: () => subscribed && otherTabSpoke,
-    set: (value: boolean) => {
-      subscribed = value;
-    },
-  });
 }
 
 /** Notes with a live WebRTC transport in this tab. y-webrtc allows one provider per room per tab. */
@@ -263,7 +236,7 @@ class WebrtcTransport implements Transport {
     // promise, which runs before this one (and before any broadcast: they are
     // encrypted first, asynchronously).
     void provider.key.then(() => {
-      if (provider.room) tuneBroadcasts(provider.room);
+      if (provider.room) ignoreOwnBroadcasts(provider.room);
     });
 
     this.disposers.push(
