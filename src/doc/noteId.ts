@@ -18,6 +18,8 @@ export function base64UrlLength(bytes: number): number {
 }
 
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Only base64url characters (any length). */
+export const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
 
 /** Unpadded base64url of `bytes` (RFC 4648 §5). */
 export const toBase64Url = (bytes: Uint8Array): string => toBase64UrlEncoded(bytes);
@@ -45,7 +47,7 @@ export function newShareSecret(): string {
  */
 export function isCanonicalBase64Url(value: string, bytes: number): boolean {
   if (value.length !== base64UrlLength(bytes)) return false;
-  if (!/^[A-Za-z0-9_-]*$/.test(value)) return false;
+  if (!BASE64URL_CHARS.test(value)) return false;
   const unusedBits = value.length * 6 - bytes * 8;
   if (unusedBits === 0) return true;
   const last = BASE64URL_ALPHABET.indexOf(value[value.length - 1]!);

@@ -273,11 +273,6 @@ interface RowCoverage {
   deletes: Map<number, number[]>;
 }
 
-/** A decodable row as our own open found it, kept until the load is tidied (see `dropRedundantPreloadRow`). */
-interface KnownRow {
-  coverage: RowCoverage;
-}
-
 /** Appends `[start, end)` to the client's pairs, extending the last pair when contiguous (the usual order). */
 function addRange(ranges: Map<number, number[]>, client: number, start: number, end: number): void {
   if (end <= start) return;
@@ -366,10 +361,10 @@ function rowsCover(rows: RowCoverage[], need: RowCoverage): boolean {
  * custom store (kept for salvage, not deleted). Returns how many, and what
  * every remaining row holds, by key.
  */
-function quarantineCorruptRows(db: IDBDatabase): Promise<{ corrupt: number; rows: Map<IDBValidKey, KnownRow> }> {
+function quarantineCorruptRows(db: IDBDatabase): Promise<{ corrupt: number; rows: Map<IDBValidKey, RowCoverage> }> {
   return new Promise((resolve, reject) => {
     let corrupt = 0;
-    const rows = new Map<IDBValidKey, KnownRow>();
+    const rows = new Map<IDBValidKey, RowCoverage>();
     let tx: IDBTransaction;
     try {
       tx = db.transaction([UPDATES_STORE, CUSTOM_STORE], 'readwrite');
@@ -384,7 +379,7 @@ function quarantineCorruptRows(db: IDBDatabase): Promise<{ corrupt: number; rows
       if (!cursor) return;
       const coverage = decodeRow(cursor.value);
       if (coverage) {
-        rows.set(cursor.key, { coverage });
+        rows.set(cursor.key, coverage);
       } else {
         custom.put(cursor.value, `${QUARANTINE_KEY_PREFIX}${String(cursor.key)}`);
         cursor.delete();
@@ -548,7 +543,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
    * sees the pre-load row and `_dbref` (one past its key) is set by then. Only
    * on the first load: a re-attachment stores the whole doc on purpose.
    */
-  private dropRedundantPreloadRow(preload: Uint8Array, storedRows: Map<IDBValidKey, KnownRow>): Promise<void> {
+  private dropRedundantPreloadRow(preload: Uint8Array, storedRows: Map<IDBValidKey, RowCoverage>): Promise<void> {
     const provider = this.provider;
     const db = this.db;
     if (storedRows.size === 0 || !provider || !db || this.closed || this.needsFullState) return Promise.resolve();
@@ -581,7 +576,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
         break;
       }
       if (preloadKey === null) return;
-      const others = keys.flatMap((key) => storedRows.get(key)?.coverage ?? []);
+      const others = keys.flatMap((key) => storedRows.get(key) ?? []);
       if (others.length === 0 || !rowsCover(others, wanted)) return;
       const key = preloadKey;
       const valueRequest = updates.get(key);
@@ -667,7 +662,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
    * Our own open: creates the stores, quarantines undecodable rows, closes
    * again. Returns how many rows were set aside and what the others hold.
    */
-  private async prepareDatabase(): Promise<{ corrupt: number; rows: Map<IDBValidKey, KnownRow> }> {
+  private async prepareDatabase(): Promise<{ corrupt: number; rows: Map<IDBValidKey, RowCoverage> }> {
     const factory = currentIndexedDb();
     if (!factory) throw new StorageError('unavailable', 'IndexedDB is not available in this browser');
     const first = await openDatabase(factory, this.databaseName, this.store.openTimeoutMs);

@@ -104,10 +104,6 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * is ours alone); names are sanitized, colours checked. Sorted by client id,
  * at most {@link MAX_LISTED_PEERS}.
  */
-/** Whether two peer lists (from {@link readPeers}) show the same people. */
-export const samePeers = (a: readonly PresencePeer[], b: readonly PresencePeer[]): boolean =>
-  a.length === b.length && a.every((peer, i) => peer.clientId === b[i]?.clientId && peer.name === b[i]?.name && peer.color === b[i]?.color);
-
 export const readPeers = (awareness: Awareness): PresencePeer[] => {
   const peers: PresencePeer[] = [];
   const ownId = awareness.clientID;
@@ -122,3 +118,7 @@ export const readPeers = (awareness: Awareness): PresencePeer[] => {
   peers.sort((a, b) => a.clientId - b.clientId);
   return peers.slice(0, MAX_LISTED_PEERS);
 };
+
+/** Whether two peer lists (from {@link readPeers}) show the same people. */
+export const samePeers = (a: readonly PresencePeer[], b: readonly PresencePeer[]): boolean =>
+  a.length === b.length && a.every((peer, i) => peer.clientId === b[i]?.clientId && peer.name === b[i]?.name && peer.color === b[i]?.color);

@@ -23,7 +23,7 @@
  * The in-app route for a local note is the app's business, not this module's.
  */
 import { fromBase64UrlEncoded } from 'lib0/buffer';
-import { NOTE_ID_BYTES, isCanonicalBase64Url } from '../doc/noteId';
+import { BASE64URL_CHARS, NOTE_ID_BYTES, isCanonicalBase64Url } from '../doc/noteId';
 
 /** Random bytes in a note id and in a share secret (128 bits each; ids and secrets are minted in src/doc/noteId.ts). */
 export const ID_BYTES = NOTE_ID_BYTES;
@@ -33,8 +33,6 @@ export const ENCODED_ID_LENGTH = Math.ceil((ID_BYTES * 8) / 6);
 export const SHARE_ROUTE = '/share/';
 /** The version segment this module writes and reads. */
 export const SHARE_LINK_VERSION = 'v1';
-
-const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
 
 /** Why a fragment is not a valid share link. `not-a-share-link` means "some other route": not an error to show. */
 export type ShareLinkErrorCode =

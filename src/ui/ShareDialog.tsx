@@ -16,7 +16,6 @@ export function ShareDialog({ link, onClose }: Props) {
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
 
-
   useEffect(() => {
     let live = true;
     // SVG, generated locally: the link never leaves the device to draw its QR code.

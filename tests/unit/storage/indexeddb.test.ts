@@ -57,6 +57,15 @@ function seededDoc(): Y.Doc {
   return doc;
 }
 
+/** A note stored through one whole open → `write` → close cycle; returns its doc. */
+async function storeNote(store: IndexedDbStore, name: string, write: (doc: Y.Doc) => void, doc: Y.Doc = seededDoc()): Promise<Y.Doc> {
+  const persisted = store.open(name, doc);
+  await persisted.whenLoaded;
+  write(doc);
+  await persisted.destroy();
+  return doc;
+}
+
 async function textAfterReopen(store: IndexedDbStore, name: string): Promise<string> {
   const doc = new Y.Doc();
   const persisted = store.open(name, doc);
@@ -262,11 +271,7 @@ describe('IndexedDbStore', () => {
       ['an unseeded doc (the notes index)', () => new Y.Doc()],
     ])('reopening %s 20 times leaves the stored log exactly as it was', async (_label, makeDoc) => {
       const store = newStore();
-      const first = makeDoc();
-      const persisted = store.open('n', first);
-      await persisted.whenLoaded;
-      first.getText('t').insert(0, 'hello');
-      await persisted.destroy();
+      await storeNote(store, 'n', (doc) => doc.getText('t').insert(0, 'hello'), makeDoc());
       const before = await keyedRows(store, 'n');
       expect(before.length).toBeGreaterThan(1); // the first row and the edit, below the compaction threshold
       for (let i = 0; i < 20; i++) {
@@ -289,11 +294,9 @@ describe('IndexedDbStore', () => {
 
     it('also after compaction: a one-row note stays one row of the same bytes', async () => {
       const store = newStore();
-      const doc = seededDoc();
-      const persisted = store.open('n', doc);
-      await persisted.whenLoaded;
-      for (let i = 0; i < 30; i++) doc.getText('t').insert(i, 'x');
-      await persisted.destroy();
+      await storeNote(store, 'n', (doc) => {
+        for (let i = 0; i < 30; i++) doc.getText('t').insert(i, 'x');
+      });
       const before = await keyedRows(store, 'n');
       expect(before).toHaveLength(1);
       for (let i = 0; i < 20; i++) {
@@ -335,11 +338,7 @@ describe('IndexedDbStore', () => {
 
     it('a doc with local changes before loading still stores them', async () => {
       const store = newStore();
-      const first = seededDoc();
-      const persisted = store.open('n', first);
-      await persisted.whenLoaded;
-      first.getText('t').insert(0, 'stored');
-      await persisted.destroy();
+      await storeNote(store, 'n', (doc) => doc.getText('t').insert(0, 'stored'));
       const before = await rows(store, 'n');
 
       const doc = seededDoc();
@@ -358,12 +357,7 @@ describe('IndexedDbStore', () => {
 
     it('a deletion made before loading is kept even though every struct of it is stored', async () => {
       const store = newStore();
-      const first = seededDoc();
-      const persisted = store.open('n', first);
-      await persisted.whenLoaded;
-      first.getText('t').insert(0, 'abcdef');
-      await persisted.destroy();
-      const stored = Y.encodeStateAsUpdate(first);
+      const stored = Y.encodeStateAsUpdate(await storeNote(store, 'n', (doc) => doc.getText('t').insert(0, 'abcdef')));
 
       // The doc already has the stored content (e.g. from a peer) and deletes
       // some of it before storage loads: same state vector, new delete set.
@@ -378,11 +372,7 @@ describe('IndexedDbStore', () => {
 
     it('re-attaching still writes the whole doc state as a row', async () => {
       const store = newStore();
-      const first = seededDoc();
-      const setup = store.open('n', first);
-      await setup.whenLoaded;
-      first.getText('t').insert(0, 'stored');
-      await setup.destroy();
+      await storeNote(store, 'n', (doc) => doc.getText('t').insert(0, 'stored'));
       const before = await keyedRows(store, 'n');
 
       const doc = seededDoc();
