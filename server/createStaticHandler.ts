@@ -1,6 +1,7 @@
 /**
  * Serves the built PWA from a directory: streamed files with the right type and cache
- * policy, ETag/Last-Modified revalidation, and an SPA fallback so deep links
+ * policy, ETag/Last-Modified revalidation, the build's precompressed copies (`.br`, `.gz`,
+ * see precompress.ts) to browsers that accept them, and an SPA fallback so deep links
  * (`/note/abc`) load the app. The caller has already checked the method (GET/HEAD) and
  * resolved the request path with `resolveRequestPath`.
  */
@@ -9,9 +10,11 @@ import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { acceptedEncodings } from './acceptedEncodings.js';
 import { cacheControlFor } from './cacheControlFor.js';
 import type { Logger } from './logger.js';
 import { mimeTypeFor } from './mimeTypeFor.js';
+import { PRECOMPRESSED_ENCODINGS, isCompressible } from './precompress.js';
 import type { ResolvedPath } from './resolveRequestPath.js';
 import { sendText } from './sendText.js';
 
@@ -22,9 +25,13 @@ export const NOT_BUILT_MESSAGE = 'Weft has not been built yet: run `npm run buil
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: ResolvedPath) => Promise<void>;
 
 interface OpenFile {
+  /** The resolved path (symlinks followed). */
+  real: string;
   handle: FileHandle;
   stats: Stats;
 }
+
+const OFFERED_ENCODINGS = PRECOMPRESSED_ENCODINGS.map(({ token }) => token);
 
 /** Opens `file` if it is a regular file that really lives under `realRoot` (symlinks included). */
 async function openInside(realRoot: string, file: string): Promise<OpenFile | null> {
@@ -47,7 +54,27 @@ async function openInside(realRoot: string, file: string): Promise<OpenFile | nu
     await handle.close().catch(() => {});
     return null;
   }
-  return { handle, stats };
+  return { real, handle, stats };
+}
+
+/**
+ * The build's compressed copy of `file` in the first of `encodings` that has one, or null.
+ * A copy older than its file is left alone: it was made from an earlier build of it.
+ */
+async function openCompressed(
+  realRoot: string,
+  file: OpenFile,
+  encodings: readonly string[],
+): Promise<{ file: OpenFile; encoding: string } | null> {
+  for (const encoding of encodings) {
+    const suffix = PRECOMPRESSED_ENCODINGS.find((e) => e.token === encoding)?.suffix;
+    if (suffix === undefined) continue;
+    const copy = await openInside(realRoot, file.real + suffix);
+    if (copy === null) continue;
+    if (copy.stats.mtimeMs >= file.stats.mtimeMs) return { file: copy, encoding };
+    await copy.handle.close().catch(() => {});
+  }
+  return null;
 }
 
 /** Whether a missing path should get the app shell: a navigation to a route, not a missing file. */
@@ -105,8 +132,21 @@ export function createStaticHandler(root: string, logger: Logger): StaticHandler
         return;
       }
 
+      // The file's own: validators describe the file, whichever coding of it is sent.
       const { stats } = file;
-      const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+      let encoding: string | null = null;
+      if (isCompressible(servedPath)) {
+        res.setHeader('Vary', 'Accept-Encoding');
+        const accepted = acceptedEncodings(req.headers['accept-encoding'], OFFERED_ENCODINGS);
+        const compressed = await openCompressed(realRoot, file, accepted);
+        if (compressed !== null) {
+          await file.handle.close().catch(() => {});
+          ({ file, encoding } = compressed);
+        }
+      }
+      // Each representation has its own tag (RFC 9110 §8.8.3): a cache must not answer a
+      // request for one with the other.
+      const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}${encoding ? `-${encoding}` : ''}"`;
       res.setHeader('Cache-Control', cacheControlFor(servedPath));
       res.setHeader('ETag', etag);
       res.setHeader('Last-Modified', stats.mtime.toUTCString());
@@ -117,7 +157,8 @@ export function createStaticHandler(root: string, logger: Logger): StaticHandler
       }
       res.statusCode = 200;
       res.setHeader('Content-Type', mimeTypeFor(servedPath));
-      res.setHeader('Content-Length', stats.size);
+      if (encoding !== null) res.setHeader('Content-Encoding', encoding);
+      res.setHeader('Content-Length', file.stats.size);
       if (req.method === 'HEAD') {
         res.end();
         return;

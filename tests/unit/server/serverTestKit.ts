@@ -163,7 +163,10 @@ export async function waitUntil(predicate: () => boolean, what: string): Promise
 export interface RawResponse {
   status: number;
   headers: IncomingHttpHeaders;
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body's bytes, as sent (still compressed when Content-Encoding says so). */
+  bytes: Buffer;
 }
 
 /** Sends `path` exactly as given (no normalization, unlike fetch). */
@@ -178,9 +181,10 @@ export function rawRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+        });
         res.on('error', reject);
       },
     );

@@ -1,7 +1,9 @@
-/** Serving the built app: routing, traversal, types, caching, security headers. */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+/** Serving the built app: routing, traversal, types, caching, compression, security headers. */
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { precompressDirectory } from '../../../server/precompress.js';
 import { CONTENT_SECURITY_POLICY } from '../../../server/securityHeaders.js';
 import { cleanup, makeTempDir, rawRequest, startServer, type RawResponse } from './serverTestKit.js';
 
@@ -211,5 +213,119 @@ describe('static files without a build', () => {
     expect((await rawRequest(p, '/')).status).toBe(503);
     writeFileSync(join(dir, 'index.html'), INDEX);
     expect((await rawRequest(p, '/')).body).toBe(INDEX);
+  });
+});
+
+describe('precompressed copies (precompress.ts)', () => {
+  /** ~10 KB of script: compressible, above the size threshold. */
+  const SCRIPT = Array.from({ length: 400 }, (_, i) => `export const value${i} = ${i} * 2;`).join('\n');
+  const PAGE = `<!doctype html><title>Weft</title>${'<p>Notes that work offline.</p>'.repeat(80)}`;
+  let site = '';
+
+  beforeEach(async () => {
+    site = join(makeTempDir(), 'site');
+    mkdirSync(join(site, 'assets'), { recursive: true });
+    writeFileSync(join(site, 'index.html'), PAGE);
+    writeFileSync(join(site, 'assets', 'index-CF37NF1f.js'), SCRIPT);
+    writeFileSync(join(site, 'assets', 'index-CF37NF1f.js.map'), JSON.stringify({ mappings: SCRIPT }));
+    writeFileSync(join(site, 'assets', 'tiny-Dx_9-aB2.css'), 'body{}');
+    writeFileSync(join(site, 'icon.png'), Buffer.alloc(4096, 7));
+    ({ port } = await startServer({ staticDir: site }));
+  });
+
+  const script = (encoding?: string, extra: Record<string, string> = {}) =>
+    get('/assets/index-CF37NF1f.js', { headers: { ...(encoding === undefined ? {} : { 'Accept-Encoding': encoding }), ...extra } });
+
+  it('writes .br and .gz copies of text files only, and only where they are smaller', async () => {
+    const result = await precompressDirectory(site);
+    expect(result.files).toBe(2); // the page and the script
+    expect(result.brotliBytes).toBeLessThan(result.bytes / 3);
+    expect(brotliDecompressSync(readFileSync(join(site, 'assets', 'index-CF37NF1f.js.br'))).toString()).toBe(SCRIPT);
+    expect(gunzipSync(readFileSync(join(site, 'index.html.gz'))).toString()).toBe(PAGE);
+    for (const skipped of ['assets/index-CF37NF1f.js.map', 'assets/tiny-Dx_9-aB2.css', 'icon.png']) {
+      expect(existsSync(join(site, `${skipped}.br`)), skipped).toBe(false);
+      expect(existsSync(join(site, `${skipped}.gz`)), skipped).toBe(false);
+    }
+  });
+
+  it("serves the client's preferred coding, by q-value, Brotli first on a tie", async () => {
+    await precompressDirectory(site);
+    const cases: Array<[string | undefined, string | undefined]> = [
+      ['gzip, deflate, br, zstd', 'br'], // what Chromium sends
+      ['gzip', 'gzip'],
+      ['gzip;q=1, br;q=0.5', 'gzip'],
+      ['br;q=0, gzip;q=0.1', 'gzip'],
+      ['*', 'br'],
+      ['*;q=0.5, br;q=0', 'gzip'],
+      ['br;q=0, gzip;q=0', undefined],
+      ['br;q=nonsense', undefined],
+      ['identity', undefined],
+      ['', undefined],
+      [undefined, undefined],
+    ];
+    for (const [accept, expected] of cases) {
+      const res = await script(accept);
+      const label = `Accept-Encoding: ${accept}`;
+      expect(res.status, label).toBe(200);
+      expect(res.headers['content-encoding'], label).toBe(expected);
+      expect(res.headers.vary, label).toBe('Accept-Encoding');
+      expect(res.headers['content-type'], label).toBe('text/javascript; charset=utf-8');
+      expect(res.headers['cache-control'], label).toBe('public, max-age=31536000, immutable');
+      expect(Number(res.headers['content-length']), label).toBe(res.bytes.length);
+      const decoded = expected === 'br' ? brotliDecompressSync(res.bytes) : expected === 'gzip' ? gunzipSync(res.bytes) : res.bytes;
+      expect(decoded.toString(), label).toBe(SCRIPT);
+    }
+  });
+
+  it('serves deep links the compressed app shell, and HEAD the compressed length', async () => {
+    await precompressDirectory(site);
+    const page = await get('/note/abc', { headers: { 'Accept-Encoding': 'br' } });
+    expect(page.headers['content-encoding']).toBe('br');
+    expect(brotliDecompressSync(page.bytes).toString()).toBe(PAGE);
+    const head = await script('br', {});
+    const headOnly = await get('/assets/index-CF37NF1f.js', { method: 'HEAD', headers: { 'Accept-Encoding': 'br' } });
+    expect(headOnly.headers['content-length']).toBe(head.headers['content-length']);
+    expect(headOnly.bytes.length).toBe(0);
+  });
+
+  it('gives each coding its own ETag, so revalidation never swaps one for the other', async () => {
+    await precompressDirectory(site);
+    const plain = await script();
+    const br = await script('br');
+    expect(br.headers.etag).not.toBe(plain.headers.etag);
+    expect((await script('br', { 'If-None-Match': br.headers.etag! })).status).toBe(304);
+    const other = await script(undefined, { 'If-None-Match': br.headers.etag! });
+    expect(other.status).toBe(200);
+    expect(other.body).toBe(SCRIPT);
+  });
+
+  it('ignores a copy older than its file (left over from an earlier build)', async () => {
+    await precompressDirectory(site);
+    const file = join(site, 'assets', 'index-CF37NF1f.js');
+    const newer = statSync(`${file}.br`).mtime.getTime() / 1000 + 60;
+    utimesSync(file, newer, newer);
+    const res = await script('br, gzip');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body).toBe(SCRIPT);
+  });
+
+  it('never serves a copy that is a symlink out of the root', async () => {
+    const outside = join(site, '..', 'secret.br');
+    writeFileSync(outside, SECRET);
+    symlinkSync(outside, join(site, 'assets', 'index-CF37NF1f.js.br'));
+    const res = await script('br');
+    expect(res.headers['content-encoding']).toBeUndefined();
+    expect(res.body).toBe(SCRIPT);
+  });
+
+  it('serves files the build did not compress as they are, without Vary for images', async () => {
+    await precompressDirectory(site);
+    const css = await get('/assets/tiny-Dx_9-aB2.css', { headers: { 'Accept-Encoding': 'br' } });
+    expect(css.headers['content-encoding']).toBeUndefined();
+    expect(css.body).toBe('body{}');
+    const png = await get('/icon.png', { headers: { 'Accept-Encoding': 'br' } });
+    expect(png.headers['content-encoding']).toBeUndefined();
+    expect(png.headers.vary).toBeUndefined();
+    expect(png.bytes.length).toBe(4096);
   });
 });
