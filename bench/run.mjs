@@ -50,6 +50,8 @@ const CONFIG = QUICK
       rawReps: 3,
       peerKeystrokes: 10,
       pasteLines: 300,
+      pasteReps: 1,
+      joins: 1,
     }
   : {
       traceOps: Infinity,
@@ -65,6 +67,8 @@ const CONFIG = QUICK
       rawReps: 10,
       peerKeystrokes: 1000,
       pasteLines: 14000, // × 76 bytes ≈ 1 MB
+      pasteReps: 3,
+      joins: 7,
     };
 
 const failures = [];
@@ -412,7 +416,7 @@ function markdown() {
   }
   const w = r.scenarios.weight;
   if (w) {
-    lines.push('', '## 7. Weight (built dist/)', '', `First-screen JavaScript: ${fmt(w.firstScreenGzipKb, 1)} KB gzip (${fmt(w.firstScreenRawKb, 1)} KB raw) in ${w.firstScreen.length} file(s); lazily loaded: ${fmt(w.lazyGzipKb, 1)} KB gzip in ${w.lazyFiles} file(s).`);
+    lines.push('', '## 7. Weight (built dist/)', '', `First-screen JavaScript: ${fmt(w.firstScreenGzipKb, 1)} KB gzip (${fmt(w.firstScreenRawKb, 1)} KB raw; the server sends ${fmt(w.firstScreenServedKb, 1)} KB, its Brotli copy) in ${w.firstScreen.length} file(s); lazily loaded: ${fmt(w.lazyGzipKb, 1)} KB gzip in ${w.lazyFiles} file(s).`);
   }
   const pe = r.scenarios.peers;
   if (pe) {
@@ -423,21 +427,23 @@ function markdown() {
     if (pe.largeEnd) row(`3: keystroke on A → peer's DOM, large note = automerge-paper (${pe.largeChars} chars, ${pe.largeParagraphs} paragraphs), at its end`, pe.largeEnd);
     if (pe.largeMiddle) row('3: keystroke on A → peer\'s DOM, large note = automerge-paper, in its middle paragraph', pe.largeMiddle);
     if (pe.stress) row(`3, stress (no target): keystroke on A → B's DOM, the note the paste leaves (${pe.stressChars} chars, ${pe.stressParagraphs} paragraphs)`, pe.stress);
-    if (pe.paste) {
-      lines.push(`| 5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'}) | ${fmt(pe.paste.ms)} | | | 1 |`);
-      const x = pe.paste.parts;
-      if (x) {
-        lines.push(`| 5: … sender: paste → the update's first frame handed to the channel | ${fmt(x.senderMs)} | | | 1 |`);
-        lines.push(`| 5: … transfer: → its last frame received on B (${x.updateBytes} B, ${x.frames} frames) | ${fmt(x.transferMs)} | | | 1 |`);
-        lines.push(`| 5: … receiver: → B's DOM shows the last line | ${fmt(x.receiverMs)} | | | 1 |`);
+    const stat = (what, x) => lines.push(`| ${what} | ${fmt(x.median)} | ${fmt(x.p99)} | ${fmt(x.max)} | ${x.n} |`);
+    if (pe.pastes?.length) {
+      const of = (get) => summarize(pe.pastes.map(get).filter((v) => v !== undefined));
+      stat(`5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'})`, of((x) => x.ms));
+      if (pe.paste.parts) {
+        stat(`5: … sender: paste → the update's first frame handed to the channel`, of((x) => x.parts?.senderMs));
+        stat(`5: … transfer: → its last frame received on B (${pe.paste.parts.updateBytes} B, ${pe.paste.parts.frames} frames)`, of((x) => x.parts?.transferMs));
+        stat(`5: … receiver: → B's DOM shows the last line`, of((x) => x.parts?.receiverMs));
       }
-      lines.push(`| 5: paste on A → A's own DOM shows the last line | ${fmt(pe.paste.localMs)} | | | 1 |`);
+      stat(`5: paste on A → A's own DOM shows the last line`, of((x) => x.localMs));
     }
     if (pe.plainPaste) lines.push(`| 5, baseline: same paste into the editor with no collaboration (plain Lexical) → last line shown | ${fmt(pe.plainPaste.ms)} | | | 1 |`);
-    if (pe.initialSync) {
-      lines.push(`| 5: new peer joins the automerge-paper note: navigation → in sync (connected → in sync: ${fmt(pe.initialSync.connectedToSyncedMs)}) | ${fmt(pe.initialSync.navToSyncedMs)} | | | 1 |`);
+    if (pe.joins?.length) {
+      stat('5: new peer joins the automerge-paper note: navigation → in sync', summarize(pe.joins.map((x) => x.navToSyncedMs)));
+      stat('5: … of which connected → in sync', summarize(pe.joins.map((x) => x.connectedToSyncedMs)));
       if (pe.initialSync.timeline?.length) {
-        lines.push('', 'Initial sync, where the time goes (ms from C\'s navigation start; A on the same clock):', '', '| ms | milestone |', '|---|---|');
+        lines.push('', "Initial sync, where the time goes (the median join; ms from C's navigation start; A on the same clock):", '', '| ms | milestone |', '|---|---|');
         for (const [what, ms] of pe.initialSync.timeline) lines.push(`| ${fmt(ms)} | ${what} |`);
       }
     }
@@ -493,6 +499,8 @@ async function peerScenarios(browser, baseUrl, paper) {
     distDir: process.env.WEFT_PEERS_DIST ?? join(ROOT, 'dist'),
     keystrokes: CONFIG.peerKeystrokes,
     pasteLines: CONFIG.pasteLines,
+    pasteReps: CONFIG.pasteReps,
+    joins: CONFIG.joins,
     backup,
     backupText: paper.endContent,
   });
@@ -540,24 +548,28 @@ async function peerScenarios(browser, baseUrl, paper) {
   if (p.stress) {
     row(`stress, no target: the note the paste leaves (${p.stressChars} chars, ${p.stressParagraphs} paragraphs)`, p.stress);
   }
-  if (p.paste) {
+  if (p.pastes?.length) {
     const x = p.paste.parts;
-    log(`  ${p.paste.bytes} B paste on A → all of it in B's editor: ${fmt(p.paste.ms)} ms; connections ${p.pasteStillConnected ? 'kept' : 'DROPPED'}`);
+    const all = summarize(p.pastes.map((v) => v.ms));
+    log(`  ${p.paste.bytes} B paste on A → all of it in B's editor: median ${fmt(all.median)} max ${fmt(all.max)} ms (n=${all.n}); connections ${p.pasteStillConnected ? 'kept' : 'DROPPED'}`);
     if (x) {
       log(
-        `    sender (paste → update's first frame handed to the channel) ${fmt(x.senderMs)} ms; transfer (→ its last frame on B; ${x.updateBytes} B in ${x.frames} frames, last handed over after ${fmt(x.sendQueueMs)} ms) ${fmt(x.transferMs)} ms; ` +
+        `    the median paste: sender (paste → update's first frame handed to the channel) ${fmt(x.senderMs)} ms; transfer (→ its last frame on B; ${x.updateBytes} B in ${x.frames} frames, last handed over after ${fmt(x.sendQueueMs)} ms) ${fmt(x.transferMs)} ms; ` +
           `receiver (→ B's DOM shows the last line) ${fmt(x.receiverMs)} ms`,
       );
     }
     log(`    on A itself: paste → A's DOM shows the last line ${fmt(p.paste.localMs)} ms${plainPaste ? `; plain Lexical, same text, no collaboration: ${fmt(plainPaste.ms)} ms` : ''}`);
-    if (p.paste.backToSenderBytes !== undefined) log(`    sent back to A by B afterwards (y-webrtc's relay, unless suppressed): ${p.paste.backToSenderBytes} B`);
-    target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB)`, p.paste.ms, 250, 'ms', x ? `sender ${fmt(x.senderMs)} + transfer ${fmt(x.transferMs)} + receiver ${fmt(x.receiverMs)} ms; plain Lexical paste alone ${fmt(plainPaste?.ms)} ms` : '');
+    if (p.pasteBackToSenderBytes !== undefined) log(`    sent back to A by B afterwards (y-webrtc's relay, unless suppressed): ${p.pasteBackToSenderBytes} B`);
+    target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB, median of ${all.n})`, all.median, 250, 'ms', x ? `median paste: sender ${fmt(x.senderMs)} + transfer ${fmt(x.transferMs)} + receiver ${fmt(x.receiverMs)} ms; plain Lexical paste alone ${fmt(plainPaste?.ms)} ms` : '');
   }
-  if (p.initialSync) {
+  if (p.joins?.length) {
     const s = p.initialSync;
-    log(`  new peer C joins the automerge-paper note (${s.paragraphs} paragraphs, ${s.chars} chars): navigation → in sync ${fmt(s.navToSyncedMs)} ms (connected → in sync ${fmt(s.connectedToSyncedMs)} ms)`);
+    const all = summarize(p.joins.map((v) => v.navToSyncedMs));
+    const after = summarize(p.joins.map((v) => v.connectedToSyncedMs));
+    log(`  ${all.n} new peers join the automerge-paper note (${s.paragraphs} paragraphs, ${s.chars} chars), one after the other, each a first visit: navigation → in sync median ${fmt(all.median)} max ${fmt(all.max)} ms (connected → in sync median ${fmt(after.median)} ms)`);
+    log('    the median join, where the time went:');
     for (const [what, ms] of s.timeline ?? []) log(`    ${fmt(ms).padStart(8)} ms  ${what}`);
-    target(5, 'new peer in sync with the full automerge-paper history (navigation → in sync)', s.navToSyncedMs, 1000, 'ms', `connected → in sync ${fmt(s.connectedToSyncedMs)} ms`);
+    target(5, `new peer in sync with the full automerge-paper history (navigation → in sync, median of ${all.n})`, all.median, 1000, 'ms', `connected → in sync ${fmt(after.median)} ms; max ${fmt(all.max)} ms`);
   }
   results.scenarios.peers = p;
 }
@@ -614,7 +626,7 @@ async function main() {
     if (runs(7)) {
       log('\n[7] weight of the built app');
       const w = weightScenario(join(ROOT, 'dist'));
-      log(`  first-screen JS ${fmt(w.firstScreenGzipKb, 1)} KB gzip (${w.firstScreen.map((f) => f.file).join(', ')}); lazy ${fmt(w.lazyGzipKb, 1)} KB gzip`);
+      log(`  first-screen JS ${fmt(w.firstScreenGzipKb, 1)} KB gzip, ${fmt(w.firstScreenServedKb, 1)} KB as served (Brotli) (${w.firstScreen.map((f) => f.file).join(', ')}); lazy ${fmt(w.lazyGzipKb, 1)} KB gzip`);
       target(7, 'first-screen JavaScript, gzip', w.firstScreenGzipKb, 250, 'KB');
       results.scenarios.weight = w;
       log('\n[7] cold start of the installed app, offline, to an editable note');

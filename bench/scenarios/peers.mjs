@@ -408,7 +408,105 @@ function initialSyncTimeline(c, a, nav, resources, syncedAt) {
   return rows.sort((x, y) => x[1] - y[1]);
 }
 
-export async function peersScenario({ root, distDir, keystrokes, pasteLines, backup, backupText }) {
+/** A new note on A starting with `text`, opened on B from its share link; resolves once both are connected and B shows it. */
+async function openSharedNote(a, b, text) {
+  await a.getByRole('button', { name: 'New note' }).click();
+  await a.locator(EDITOR).click();
+  await a.keyboard.type(text);
+  const link = await shareLink(a);
+  await a.locator(EDITOR).click();
+  await a.keyboard.press('Control+End');
+  await b.goto(link);
+  await b.locator(EDITOR).waitFor();
+  await Promise.all([waitConnected(a), waitConnected(b)]);
+  await b.waitForFunction(([sel, t]) => document.querySelector(sel).textContent.startsWith(t.trim()), [EDITOR, text]);
+}
+
+/**
+ * Pastes `pasteLines` lines (~76 B each) on a new line at A's caret: paste event → the frame where
+ * B's DOM shows the last line, split into sender / transfer / receiver from the probes.
+ */
+async function pasteOnce(a, b, pasteLines, label) {
+  const before = await paragraphs(b);
+  const lastLine = `${String(before + pasteLines - 1).padStart(6, '0')} `;
+  await a.keyboard.press('Enter');
+  const [pasted, shownOnA, arrived] = await profiled({ a, b }, label, async () => {
+    const seenOnB = waitLastLine(b, before + pasteLines, lastLine);
+    const seenOnA = waitLastLine(a, before + pasteLines, lastLine);
+    const pasted = await a.evaluate(
+      ({ sel, line, count, first }) => {
+        const lines = [];
+        for (let i = 0; i < count; i++) lines.push(`${String(first + i).padStart(6, '0')} ${line}`);
+        const text = lines.join('\n');
+        const data = new DataTransfer();
+        data.setData('text/plain', text);
+        const t = performance.timeOrigin + performance.now();
+        document.querySelector(sel).dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+        return { t, bytes: new TextEncoder().encode(text).byteLength };
+      },
+      { sel: EDITOR, line: PASTE_LINE, count: pasteLines, first: before },
+    );
+    return [pasted, await seenOnA, await seenOnB];
+  });
+  const paste = { t: pasted.t, bytes: pasted.bytes, ms: arrived - pasted.t, localMs: shownOnA - pasted.t };
+  const sent = largestMessage((await probeOf(a)).sent, pasted.t);
+  const received = largestMessage((await probeOf(b)).recv, pasted.t);
+  if (sent && received) {
+    paste.parts = {
+      updateBytes: sent.bytes,
+      frames: sent.frames,
+      senderMs: sent.first - pasted.t,
+      sendQueueMs: sent.last - sent.first,
+      transferMs: received.last - sent.first,
+      receiverMs: arrived - received.last,
+    };
+    if (process.env.WEFT_PEERS_DEBUG) paste.debug = { sent, received };
+  }
+  paste.stillConnected =
+    (await syncStatus(a).textContent()) === 'Connected to 1 peer' && (await syncStatus(b).textContent()) === 'Connected to 1 peer';
+  return paste;
+}
+
+/**
+ * A new peer `c` opens `link` (a note with `want.paras` paragraphs, `want.chars` characters):
+ * navigation start → C's editor shows all of it, and → C says "Connected", with the timeline of
+ * where the time went.
+ */
+async function joinOnce(a, c, link, want, label) {
+  await c.goto('about:blank');
+  const navStart = Date.now();
+  const [connectedAt, syncedAt] = await profiled({ a, c }, label, async () => {
+    await c.goto(link);
+    return Promise.all([
+      c.waitForFunction(() => /^Connected to/.test(document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '') && performance.now(), null, { polling: 'raf', timeout: 60_000 }).then((h) => h.jsonValue()),
+      c.waitForFunction(
+        ([sel, w]) => {
+          const el = document.querySelector(sel);
+          return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
+        },
+        [EDITOR, want],
+        { polling: 'raf', timeout: 60_000 },
+      ).then((h) => h.jsonValue()),
+    ]);
+  });
+  const [nav, resources] = await c.evaluate(() => [
+    performance.getEntriesByType('navigation')[0]?.toJSON() ?? {},
+    performance.getEntriesByType('resource').map((r) => ({ name: r.name, startTime: r.startTime, responseEnd: r.responseEnd })),
+  ]);
+  const [probeC, probeA] = [await probeOf(c), await probeOf(a)];
+  // "Connected" as the probe's observer saw it (the rAF poll above can be a frame or more late).
+  const connectedSeen = probeC.ui.find(([what]) => what.startsWith('status "Connected'));
+  const connectedMs = connectedSeen ? connectedSeen[1] - probeC.origin : connectedAt;
+  return {
+    navToSyncedMs: syncedAt,
+    navToConnectedMs: connectedMs,
+    connectedToSyncedMs: syncedAt - connectedMs,
+    wallMs: Date.now() - navStart,
+    timeline: initialSyncTimeline(probeC, probeA, nav, resources, syncedAt),
+  };
+}
+
+export async function peersScenario({ root, distDir, keystrokes, pasteLines, pasteReps = 1, joins = 1, backup, backupText }) {
   const server = await startAppServer(root, distDir);
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-peers-'));
   const contexts = [];
@@ -426,71 +524,35 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, bac
     const a = await launch('a');
     const b = await launch('b');
     await a.goto(`${server.url}/`);
-    await a.getByRole('button', { name: 'New note' }).click();
-    await a.locator(EDITOR).click();
-    await a.keyboard.type('Latency: ');
-    const link = await shareLink(a);
-    await a.locator(EDITOR).click();
-    await a.keyboard.press('Control+End');
-    await b.goto(link);
-    await b.locator(EDITOR).waitFor();
-    await Promise.all([waitConnected(a), waitConnected(b)]);
-    await b.waitForFunction((sel) => document.querySelector(sel).textContent.startsWith('Latency:'), EDITOR);
+    await openSharedNote(a, b, 'Latency: ');
 
     // 3, small note.
     out.latencySmall = await keystrokeLatency(a, b, keystrokes);
 
-    // 5, 1 MB paste.
-    const before = await paragraphs(b);
-    const lastLine = `${String(before + pasteLines - 1).padStart(6, '0')} `;
-    await a.keyboard.press('Enter');
-    const [pasted, shownOnA, arrived] = await profiled({ a, b }, 'paste', async () => {
-      const seenOnB = waitLastLine(b, before + pasteLines, lastLine);
-      const seenOnA = waitLastLine(a, before + pasteLines, lastLine);
-      const pasted = await a.evaluate(
-        ({ sel, line, count, first }) => {
-          const lines = [];
-          for (let i = 0; i < count; i++) lines.push(`${String(first + i).padStart(6, '0')} ${line}`);
-          const text = lines.join('\n');
-          const data = new DataTransfer();
-          data.setData('text/plain', text);
-          const t = performance.timeOrigin + performance.now();
-          document.querySelector(sel).dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-          return { t, bytes: new TextEncoder().encode(text).byteLength };
-        },
-        { sel: EDITOR, line: PASTE_LINE, count: pasteLines, first: before },
-      );
-      return [pasted, await seenOnA, await seenOnB];
-    });
-    out.paste = { bytes: pasted.bytes, ms: arrived - pasted.t, localMs: shownOnA - pasted.t };
-    {
-      const sent = largestMessage((await probeOf(a)).sent, pasted.t);
-      const received = largestMessage((await probeOf(b)).recv, pasted.t);
-      if (sent && received) {
-        out.paste.parts = {
-          updateBytes: sent.bytes,
-          frames: sent.frames,
-          senderMs: sent.first - pasted.t,
-          sendQueueMs: sent.last - sent.first,
-          transferMs: received.last - sent.first,
-          receiverMs: arrived - received.last,
-        };
-        if (process.env.WEFT_PEERS_DEBUG) out.paste.debug = { sent, received };
+    // 5, 1 MB paste: the first into this note, each further one into a new note shared the same way.
+    out.pastes = [];
+    for (let rep = 0; rep < pasteReps; rep++) {
+      if (rep > 0) await openSharedNote(a, b, `Paste ${rep + 1}: `);
+      const paste = await pasteOnce(a, b, pasteLines, rep === 0 ? 'paste' : `paste-${rep + 1}`);
+      out.pastes.push(paste);
+      if (!paste.stillConnected) {
+        out.ok = false;
+        out.error = 'a peer lost its connection during the large paste';
+        break;
       }
     }
-    out.pasteStillConnected = (await syncStatus(a).textContent()) === 'Connected to 1 peer' && (await syncStatus(b).textContent()) === 'Connected to 1 peer';
-    if (!out.pasteStillConnected) {
-      out.ok = false;
-      out.error = 'a peer lost its connection during the large paste';
-    }
+    // The median sample (by paste → B's DOM), with its parts.
+    out.paste = [...out.pastes].sort((x, y) => x.ms - y.ms)[Math.floor((out.pastes.length - 1) / 2)];
+    out.pasteStillConnected = out.pastes.every((x) => x.stillConnected);
 
     // 3, stress row: type at the end of the pasted megabyte.
     await a.keyboard.press('Control+End');
     out.stressChars = await a.evaluate((sel) => document.querySelector(sel).textContent.length, EDITOR);
     out.stressParagraphs = await paragraphs(a);
     out.latencyStress = await profiled({ a, b }, 'stress-typing', () => keystrokeLatency(a, b, keystrokes));
-    // Whatever large message A received since its paste (B wrote nothing large): the paste sent back.
-    if (out.paste) out.paste.backToSenderBytes = largestMessage((await probeOf(a)).recv, pasted.t)?.bytes ?? 0;
+    // Whatever large message A received since its last paste (B wrote nothing large): that paste sent back.
+    const lastPaste = out.pastes.at(-1);
+    if (lastPaste) out.pasteBackToSenderBytes = largestMessage((await probeOf(a)).recv, lastPaste.t)?.bytes ?? 0;
     // B is done: free its process (it holds the 1 MB note) for what follows.
     await b.goto('about:blank');
 
@@ -508,39 +570,21 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, bac
         { timeout: 30_000 },
       );
       const historyLink = await shareLink(a);
-      const c = await launch('c');
-      await c.goto('about:blank');
-      const navStart = Date.now();
-      const [connectedAt, syncedAt] = await profiled({ a, c }, 'initial-sync', async () => {
-        await c.goto(historyLink);
-        return Promise.all([
-          c.waitForFunction(() => /^Connected to/.test(document.querySelector('[role="status"][aria-label="Sync status"]')?.textContent ?? '') && performance.now(), null, { polling: 'raf', timeout: 60_000 }).then((h) => h.jsonValue()),
-          c.waitForFunction(
-            ([sel, w]) => {
-              const el = document.querySelector(sel);
-              return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
-            },
-            [EDITOR, want],
-            { polling: 'raf', timeout: 60_000 },
-          ).then((h) => h.jsonValue()),
-        ]);
-      });
-      const [nav, resources] = await c.evaluate(() => [
-        performance.getEntriesByType('navigation')[0]?.toJSON() ?? {},
-        performance.getEntriesByType('resource').map((r) => ({ name: r.name, startTime: r.startTime, responseEnd: r.responseEnd })),
-      ]);
-      const [probeC, probeA] = [await probeOf(c), await probeOf(a)];
-      // "Connected" as the probe's observer saw it (the rAF poll above can be a frame or more late).
-      const connectedSeen = probeC.ui.find(([what]) => what.startsWith('status "Connected'));
-      const connectedMs = connectedSeen ? connectedSeen[1] - probeC.origin : connectedAt;
+      // `joins` new peers one after the other, each a new Chromium process with an empty profile
+      // (a first visit); the last one stays for the large-note typing below.
+      out.joins = [];
+      let c = null;
+      for (let join = 0; join < joins; join++) {
+        if (c) await c.context().close();
+        c = await launch(`c${join}`);
+        out.joins.push(await joinOnce(a, c, historyLink, want, join === 0 ? 'initial-sync' : `initial-sync-${join + 1}`));
+        await waitConnected(a);
+      }
+      // The median join, with its timeline.
       out.initialSync = {
         paragraphs: want.paras,
         chars: want.chars,
-        navToSyncedMs: syncedAt,
-        navToConnectedMs: connectedMs,
-        connectedToSyncedMs: syncedAt - connectedMs,
-        wallMs: Date.now() - navStart,
-        timeline: initialSyncTimeline(probeC, probeA, nav, resources, syncedAt),
+        ...[...out.joins].sort((x, y) => x.navToSyncedMs - y.navToSyncedMs)[Math.floor((out.joins.length - 1) / 2)],
       };
 
       // 3, large note = the automerge-paper note: typed on A, seen in C's DOM; at its end, then

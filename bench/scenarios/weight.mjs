@@ -1,7 +1,8 @@
 /**
  * Scenario 7 (weight part): JavaScript the built app (dist/) ships for its first screen, gzipped:
  * the entry scripts and module preloads named by dist/index.html, plus every static import they
- * pull in (Vite may hoist shared chunks). Lazily imported chunks are listed separately.
+ * pull in (Vite may hoist shared chunks). Lazily imported chunks are listed separately. Also what
+ * the server really sends a browser: the build's Brotli copy (server/precompress.ts) where there is one.
  */
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,7 +29,9 @@ export function weightScenario(distDir) {
   }
   const size = (rel) => {
     const buf = readFileSync(join(distDir, rel));
-    return { file: rel, bytes: buf.byteLength, gzip: gzipSync(buf, { level: 9 }).byteLength };
+    const brotli = join(distDir, `${rel}.br`);
+    const gzip = gzipSync(buf, { level: 9 }).byteLength;
+    return { file: rel, bytes: buf.byteLength, gzip, served: existsSync(brotli) ? readFileSync(brotli).byteLength : buf.byteLength };
   };
   const first = [...firstScreen].map(size);
   const allJs = readdirSync(join(distDir, 'assets'))
@@ -40,6 +43,7 @@ export function weightScenario(distDir) {
     firstScreen: first,
     firstScreenGzipKb: sum(first, 'gzip') / 1024,
     firstScreenRawKb: sum(first, 'bytes') / 1024,
+    firstScreenServedKb: sum(first, 'served') / 1024,
     lazyGzipKb: sum(lazy, 'gzip') / 1024,
     lazyFiles: lazy.length,
   };
