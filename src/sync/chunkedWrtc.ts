@@ -23,9 +23,25 @@
  * move when the sender's main thread runs the `bufferedamountlow` handler, and
  * right after a large local edit that thread is busy laying it out (measured:
  * 270 ms of a 1 MB paste's transfer spent waiting for it with a 1 MiB mark).
+ *
+ * Compression: between two Weft peers, messages of {@link COMPRESS_ABOVE_BYTES}
+ * or more travel deflated (compression.ts: negotiated through the channel's
+ * `protocol` and a hello, so older Weft and stock y-webrtc peers never see
+ * one). Compressing and decompressing are asynchronous, so while one is under
+ * way the messages after it wait behind it: both directions keep their order.
  */
 
-import { MAX_MESSAGE_BYTES, Reassembler, encodeMessage } from './chunking';
+import { MAX_MESSAGE_BYTES, Reassembler, assertSendable, encodeMessage } from './chunking';
+import {
+  CHANNEL_PROTOCOL,
+  COMPRESSED_MARKER,
+  HELLO,
+  compressMessage,
+  compressionSupported,
+  decompressMessage,
+  isHello,
+  shouldCompress,
+} from './compression';
 
 /** The three constructors simple-peer takes from `opts.wrtc`. */
 export interface WrtcImplementation {
@@ -74,6 +90,29 @@ export interface ChunkedWrtcOptions {
   onViolation?: (channel: RTCDataChannel, reason: string) => void;
   /** Strikes before a channel is closed; default {@link MAX_PEER_STRIKES}. */
   maxStrikes?: number;
+  /**
+   * Offer and use compression of large messages (compression.ts); default true
+   * where the platform supports it. False behaves like a Weft version without
+   * it (tests of mixed versions).
+   */
+  compression?: boolean;
+}
+
+/** What a channel knows about compression with its peer when it is created. */
+interface CompressionState {
+  /** We decode compressed messages (and told the peer so, or will). */
+  decodes: boolean;
+  /** The peer decodes them: we may send compressed messages. */
+  peerDecodes: boolean;
+  /** We are the answerer of a peer that offered compression: say we decode too. */
+  sendHello: boolean;
+}
+
+/** A message waiting behind a compression or decompression under way. */
+interface Pending {
+  bytes: Uint8Array;
+  /** Compress (sending) or decompress (receiving) before it moves on. */
+  transform: boolean;
 }
 
 /** A wrapped WebRTC implementation plus what the transport needs to know about it. */
@@ -101,6 +140,13 @@ class ChunkedDataChannel {
   private readonly reassembler = new Reassembler();
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
+  /** Sent messages not yet framed, in order, while a compression is under way. */
+  private readonly outbox: Pending[] = [];
+  private outboxBytes = 0;
+  private drainingOutbox = false;
+  /** Received messages not yet delivered, in order, while a decompression is under way. */
+  private readonly inbox: Pending[] = [];
+  private drainingInbox = false;
   private nextMessageId = 0;
   private strikes = 0;
   private opened = false;
@@ -110,6 +156,7 @@ class ChunkedDataChannel {
     private readonly inner: RTCDataChannel,
     private readonly options: ChunkedWrtcOptions,
     private readonly onState: (channel: ChunkedDataChannel, open: boolean) => void,
+    private readonly compression: CompressionState,
   ) {
     inner.binaryType = 'arraybuffer';
     inner.bufferedAmountLowThreshold = SEND_LOW_WATER_BYTES;
@@ -121,10 +168,7 @@ class ChunkedDataChannel {
       }
     };
     inner.onopen = (event: Event) => {
-      if (!this.closed && !this.opened) {
-        this.opened = true;
-        this.onState(this, true);
-      }
+      if (!this.closed && !this.opened) this.markOpen();
       this.onopen?.(event);
     };
     inner.onclose = (event: Event) => {
@@ -132,10 +176,19 @@ class ChunkedDataChannel {
       this.onclose?.(event);
     };
     inner.onerror = (event: Event) => this.onerror?.(event);
-    if (inner.readyState === 'open') {
-      this.opened = true;
-      this.onState(this, true);
+    if (inner.readyState === 'open') this.markOpen();
+  }
+
+  private markOpen(): void {
+    this.opened = true;
+    if (this.compression.sendHello) {
+      try {
+        this.inner.send(HELLO);
+      } catch {
+        // Closing already: nothing to negotiate.
+      }
     }
+    this.onState(this, true);
   }
 
   get label(): string {
@@ -148,7 +201,7 @@ class ChunkedDataChannel {
   }
 
   get bufferedAmount(): number {
-    return this.inner.bufferedAmount + this.queuedBytes;
+    return this.inner.bufferedAmount + this.queuedBytes + this.outboxBytes;
   }
 
   get binaryType(): BinaryType {
@@ -172,7 +225,24 @@ class ChunkedDataChannel {
       data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (this.options.skipSend?.(bytes, this as unknown as RTCDataChannel)) return;
     // Throws RangeError above MAX_MESSAGE_BYTES, like the browser would for an oversized message.
-    for (const frame of encodeMessage(bytes, this.nextMessageId++)) {
+    assertSendable(bytes);
+    const compress = this.compression.peerDecodes && shouldCompress(bytes, MAX_MESSAGE_BYTES);
+    if (!compress && this.outbox.length === 0) {
+      this.enqueue(bytes);
+      return;
+    }
+    this.outbox.push({ bytes, transform: compress });
+    this.outboxBytes += bytes.byteLength;
+    if (this.outboxBytes + this.queuedBytes > MAX_SEND_QUEUE_BYTES) {
+      this.close();
+      return;
+    }
+    void this.drainOutbox();
+  }
+
+  /** Frames `message` into the send queue and hands what fits to the real channel. */
+  private enqueue(message: Uint8Array): void {
+    for (const frame of encodeMessage(message, this.nextMessageId++)) {
       this.queue.push(frame);
       this.queuedBytes += frame.byteLength;
     }
@@ -183,6 +253,24 @@ class ChunkedDataChannel {
       return;
     }
     this.flush();
+  }
+
+  /** Compresses and frames the outbox's messages one at a time, in order. */
+  private async drainOutbox(): Promise<void> {
+    if (this.drainingOutbox) return;
+    this.drainingOutbox = true;
+    try {
+      while (this.outbox.length > 0 && !this.closed) {
+        const { bytes, transform } = this.outbox[0]!;
+        const message = transform ? ((await compressMessage(bytes)) ?? bytes) : bytes;
+        if (this.closed) return;
+        this.outbox.shift();
+        this.outboxBytes -= bytes.byteLength;
+        this.enqueue(message);
+      }
+    } finally {
+      this.drainingOutbox = false;
+    }
   }
 
   close(): void {
@@ -200,6 +288,9 @@ class ChunkedDataChannel {
     this.closed = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
+    this.outbox.length = 0;
+    this.outboxBytes = 0;
+    this.inbox.length = 0;
     this.reassembler.reset();
     if (this.opened) this.onState(this, false);
     this.options.onChannelClosed?.(this as unknown as RTCDataChannel);
@@ -235,7 +326,50 @@ class ChunkedDataChannel {
       else this.violate(`framing: ${result.error}`);
       return;
     }
-    let message: Uint8Array | null = result.data;
+    const message = result.data;
+    if (this.compression.decodes) {
+      if (isHello(message)) {
+        this.compression.peerDecodes = true;
+        return;
+      }
+      if (message[0] === COMPRESSED_MARKER) {
+        this.inbox.push({ bytes: message, transform: true });
+        void this.drainInbox();
+        return;
+      }
+    }
+    if (this.inbox.length > 0) this.inbox.push({ bytes: message, transform: false });
+    else this.deliver(message);
+  }
+
+  /** Decompresses and delivers the inbox's messages one at a time, in order. */
+  private async drainInbox(): Promise<void> {
+    if (this.drainingInbox) return;
+    this.drainingInbox = true;
+    try {
+      while (this.inbox.length > 0 && !this.closed) {
+        const { bytes, transform } = this.inbox[0]!;
+        let message = bytes;
+        if (transform) {
+          const result = await decompressMessage(bytes, MAX_MESSAGE_BYTES);
+          if (this.closed) return;
+          if (!result.ok) {
+            this.violate(`compression: ${result.error}`);
+            return;
+          }
+          message = result.data;
+        }
+        this.inbox.shift();
+        this.deliver(message);
+      }
+    } finally {
+      this.drainingInbox = false;
+    }
+  }
+
+  /** Checks a whole received message and hands it to simple-peer. */
+  private deliver(received: Uint8Array): void {
+    let message: Uint8Array | null = received;
     if (this.options.filter) {
       try {
         message = this.options.filter(message, this as unknown as RTCDataChannel);
@@ -287,10 +421,15 @@ export const createChunkedWrtc = (base: WrtcImplementation, options: ChunkedWrtc
     else open.delete(channel);
     if (open.size !== before) options.onOpenChannelsChange?.(open.size);
   };
-  const wrap = (channel: RTCDataChannel | null | undefined, owned: Set<ChunkedDataChannel>): RTCDataChannel | null | undefined => {
+  const compress = options.compression !== false && compressionSupported();
+  const wrap = (
+    channel: RTCDataChannel | null | undefined,
+    owned: Set<ChunkedDataChannel>,
+    compression: CompressionState,
+  ): RTCDataChannel | null | undefined => {
     // simple-peer handles a missing channel itself (destroys the peer).
     if (!channel) return channel;
-    const wrapped = new ChunkedDataChannel(channel, options, onState);
+    const wrapped = new ChunkedDataChannel(channel, options, onState, compression);
     owned.add(wrapped);
     return wrapped as unknown as RTCDataChannel;
   };
@@ -304,7 +443,12 @@ export const createChunkedWrtc = (base: WrtcImplementation, options: ChunkedWrtc
     const proxy: RTCPeerConnection = new Proxy(pc, {
       get(target, property) {
         if (property === 'createDataChannel') {
-          return (label: string, init?: RTCDataChannelInit) => wrap(target.createDataChannel(label, init), owned);
+          // Offering: the channel's protocol says we decode compressed messages; the peer answers with a hello if it does too.
+          return (label: string, init?: RTCDataChannelInit) => {
+            const offer = compress && init?.protocol === undefined;
+            const channel = target.createDataChannel(label, offer ? { ...init, protocol: CHANNEL_PROTOCOL } : init);
+            return wrap(channel, owned, { decodes: offer, peerDecodes: false, sendHello: false });
+          };
         }
         if (property === 'close') {
           return () => {
@@ -322,7 +466,12 @@ export const createChunkedWrtc = (base: WrtcImplementation, options: ChunkedWrtc
           const handler = value as ((event: { channel: RTCDataChannel | null | undefined }) => void) | null;
           target.ondatachannel =
             typeof handler === 'function'
-              ? (event: RTCDataChannelEvent) => handler.call(proxy, { channel: wrap(event.channel, owned) })
+              ? (event: RTCDataChannelEvent) => {
+                  // Answering: a peer that offered compression gets it, and our hello.
+                  const offered = compress && event.channel?.protocol === CHANNEL_PROTOCOL;
+                  const compression = { decodes: offered, peerDecodes: offered, sendHello: offered };
+                  handler.call(proxy, { channel: wrap(event.channel, owned, compression) });
+                }
               : null;
           return true;
         }

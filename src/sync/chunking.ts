@@ -30,6 +30,9 @@
  *   Frames of one message are sent contiguously and in order (data channels
  *   are ordered and reliable by default), every frame but a message's only
  *   frame carries ≥ 1 payload byte, and the receiver rejects anything else.
+ *
+ * Between Weft peers that negotiated it, a large message may itself be a
+ * compressed one (compression.ts, markers 0xF2/0xF3); framing does not care.
  */
 
 /** First byte of a frame. ≥ 0x80, so it can never start a y-webrtc message (varuint type < 128). */
@@ -91,6 +94,16 @@ export const needsFraming = (message: Uint8Array): boolean =>
   message.byteLength === 0 || message.byteLength > MAX_FRAME_BYTES || message[0] === FRAME_MARKER;
 
 /**
+ * @throws RangeError if the message exceeds {@link MAX_MESSAGE_BYTES} — a
+ *   local programming/limit error, never caused by remote input.
+ */
+export const assertSendable = (message: Uint8Array): void => {
+  if (message.byteLength > MAX_MESSAGE_BYTES) {
+    throw new RangeError(`message of ${message.byteLength} bytes exceeds MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`);
+  }
+};
+
+/**
  * Encodes one message for the wire: `[message]` when it can travel raw,
  * otherwise its frames. `messageId` is taken modulo 2^32.
  *
@@ -98,9 +111,7 @@ export const needsFraming = (message: Uint8Array): boolean =>
  *   local programming/limit error, never caused by remote input.
  */
 export const encodeMessage = (message: Uint8Array, messageId: number): Uint8Array[] => {
-  if (message.byteLength > MAX_MESSAGE_BYTES) {
-    throw new RangeError(`message of ${message.byteLength} bytes exceeds MAX_MESSAGE_BYTES (${MAX_MESSAGE_BYTES})`);
-  }
+  assertSendable(message);
   if (!needsFraming(message)) return [message];
   const id = ((messageId % UINT32_RANGE) + UINT32_RANGE) % UINT32_RANGE;
   const count = Math.max(1, Math.ceil(message.byteLength / FRAME_PAYLOAD_BYTES));

@@ -9,8 +9,9 @@
  *   none: LAN and loopback peers still connect).
  * - Data channels: through chunkedWrtc.ts (large messages framed, every
  *   received message checked by peerMessage.ts, misbehaving peers dropped and
- *   their signaling ignored for {@link BLOCK_DURATION_MS}); no update is
- *   sent back to the peer it came from (EchoFilter.ts).
+ *   their signaling ignored for {@link BLOCK_DURATION_MS}); large messages
+ *   deflated between Weft peers (compression.ts); no update is sent back to
+ *   the peer it came from (EchoFilter.ts).
  * - Signaling frames: through signalingGuard.ts.
  * - Same-browser tabs: BroadcastChannel (`filterBcConns: true`, so two tabs
  *   sync over BroadcastChannel and do not also open WebRTC to each other).

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import SimplePeer from 'simple-peer/simplepeer.min.js';
 import { SEND_HIGH_WATER_BYTES, SEND_LOW_WATER_BYTES, createChunkedWrtc } from '../../../src/sync/chunkedWrtc';
 import { FRAME_HEADER_BYTES, FRAME_MARKER, MAX_FRAME_BYTES } from '../../../src/sync/chunking';
+import { CHANNEL_PROTOCOL, COMPRESSED_MARKER, isHello } from '../../../src/sync/compression';
 import type { FakeDataChannel, FakePeerConnection} from './fakeWrtc';
 import { FAKE_MAX_MESSAGE_BYTES, fakeWrtc } from './fakeWrtc';
+import { pasteUpdate } from './pasteUpdate';
 import { randomBytes, testSeed } from './prng';
 
 const SEED = testSeed(4242);
@@ -174,6 +176,102 @@ describe('chunked wrtc under simple-peer (the build y-webrtc uses)', () => {
     (inner.onbufferedamountlow as (e: unknown) => void)({});
     expect(inner.sent).toHaveLength(frameCount(huge.length));
     a.destroy();
+    b.destroy();
+  });
+});
+
+describe('compression of large messages, negotiated per channel (compression.ts)', () => {
+  const paste = pasteUpdate(4000, SEED); // ~250 KB of Yjs update, as a paste makes
+  const sentBytes = (peer: PeerLike) => innerChannel(peer).sent.reduce((sum, n) => sum + n, 0);
+  const firstSent = (peer: PeerLike) => innerChannel(peer).sentMessages[0];
+
+  /** Collects what `peer` delivers, in order. */
+  const collect = (peer: PeerLike): Uint8Array[] => {
+    const got: Uint8Array[] = [];
+    peer.on('data', ((data: Uint8Array) => got.push(new Uint8Array(data))) as never);
+    return got;
+  };
+  const until = async (check: () => boolean): Promise<void> => {
+    for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(check()).toBe(true);
+  };
+  /** A pair whose inner channels record what they send. */
+  const recordedPair = async (a: unknown, b: unknown) => {
+    const pair = await connectPair(a, b);
+    for (const peer of pair) innerChannel(peer).recordMessages = true;
+    return pair;
+  };
+
+  it('two Weft peers send large messages deflated both ways, and everything arrives whole and in order', async () => {
+    const [a, b] = await connectPair(createChunkedWrtc(fakeWrtc), createChunkedWrtc(fakeWrtc));
+    expect(innerChannel(a).protocol).toBe(CHANNEL_PROTOCOL);
+    const [fromA, fromB] = [collect(b), collect(a)];
+    // The answerer's hello has reached the offerer once B's first message arrives after it.
+    b.send(Uint8Array.of(0, 1));
+    await until(() => fromB.length === 1);
+    for (const [sender, received] of [[a, fromA], [b, fromB]] as const) {
+      const before = sentBytes(sender);
+      // A large message, then small ones at once: they wait behind its compression.
+      sender.send(paste);
+      sender.send(Uint8Array.of(0, 2));
+      sender.send(Uint8Array.of(0, 3));
+      const start = received.length;
+      await until(() => received.length === start + 3);
+      expect(sameBytes(received[start]!, paste)).toBe(true);
+      expect(received.slice(start + 1)).toEqual([Uint8Array.of(0, 2), Uint8Array.of(0, 3)]);
+      expect(sentBytes(sender) - before).toBeLessThan(paste.byteLength / 2);
+    }
+    a.destroy();
+    b.destroy();
+  });
+
+  it('an answerer that does not know compression (an older Weft) gets none, and nothing it would refuse', async () => {
+    const violations: string[] = [];
+    const [a, b] = await recordedPair(createChunkedWrtc(fakeWrtc), createChunkedWrtc(fakeWrtc, { compression: false, onViolation: (_c, r) => violations.push(r) }));
+    const [fromA, fromB] = [collect(b), collect(a)];
+    b.send(Uint8Array.of(0, 1));
+    await until(() => fromB.length === 1);
+    a.send(paste);
+    b.send(paste);
+    await until(() => fromA.length === 1 && fromB.length === 2);
+    expect(sameBytes(fromA[0]!, paste) && sameBytes(fromB[1]!, paste)).toBe(true);
+    expect(sentBytes(a)).toBeGreaterThan(paste.byteLength);
+    expect(sentBytes(b)).toBeGreaterThan(paste.byteLength);
+    expect(isHello(firstSent(b)!)).toBe(false);
+    expect(violations).toEqual([]);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('an offerer that does not know compression (an older Weft) gets no hello and no compressed message', async () => {
+    const violations: string[] = [];
+    const [a, b] = await recordedPair(createChunkedWrtc(fakeWrtc, { compression: false, onViolation: (_c, r) => violations.push(r) }), createChunkedWrtc(fakeWrtc));
+    expect(innerChannel(a).protocol).toBe('');
+    const fromB = collect(a);
+    b.send(paste);
+    await until(() => fromB.length === 1);
+    expect(sameBytes(fromB[0]!, paste)).toBe(true);
+    expect(sentBytes(b)).toBeGreaterThan(paste.byteLength);
+    expect(isHello(firstSent(b)!)).toBe(false);
+    expect(violations).toEqual([]);
+    a.destroy();
+    b.destroy();
+  });
+
+  it('closes the channel of a peer whose compressed message is not what it declares', async () => {
+    const violations: string[] = [];
+    const wrtcA = createChunkedWrtc(fakeWrtc, { onViolation: (_c, reason) => violations.push(reason) });
+    const [a, b] = await connectPair(wrtcA, createChunkedWrtc(fakeWrtc));
+    const fromB = collect(a);
+    const lying = new Uint8Array(5 + 100);
+    lying[0] = COMPRESSED_MARKER;
+    new DataView(lying.buffer).setUint32(1, 1000);
+    innerChannel(a).inject(lying);
+    innerChannel(a).inject(Uint8Array.of(0, 9)); // behind it: never delivered
+    await until(() => violations.length === 1);
+    expect(violations).toEqual(['compression: corrupt']);
+    await until(() => a.destroyed);
+    expect(fromB).toEqual([]);
     b.destroy();
   });
 });

@@ -25,7 +25,11 @@ export class FakeDataChannel {
   readonly sentMessages: Uint8Array[] = [];
   recordMessages = false;
 
-  constructor(readonly label: string) {}
+  constructor(
+    readonly label: string,
+    /** `RTCDataChannelInit.protocol`, as the offerer set it (the answerer's channel has the same). */
+    readonly protocol = '',
+  ) {}
 
   send(data: ArrayBufferView | ArrayBuffer): void {
     if (this.readyState !== 'open') throw new Error('InvalidStateError: channel not open');
@@ -83,8 +87,8 @@ export class FakePeerConnection {
     registry.set(this.id, this);
   }
 
-  createDataChannel(label: string): FakeDataChannel {
-    this.channel = new FakeDataChannel(label);
+  createDataChannel(label: string, init?: RTCDataChannelInit): FakeDataChannel {
+    this.channel = new FakeDataChannel(label, init?.protocol ?? '');
     return this.channel;
   }
 
@@ -138,7 +142,7 @@ export class FakePeerConnection {
   private connect(): void {
     const initiator = this.remoteId ? registry.get(this.remoteId) : undefined;
     if (!initiator?.channel) return;
-    const mine = new FakeDataChannel(initiator.channel.label);
+    const mine = new FakeDataChannel(initiator.channel.label, initiator.channel.protocol);
     mine.partner = initiator.channel;
     initiator.channel.partner = mine;
     this.channel = mine;
