@@ -489,7 +489,7 @@ async function peerScenarios(browser, baseUrl, paper) {
   try {
     await plainPage.goto(`${baseUrl}/index.html`);
     await plainPage.waitForFunction(() => document.title === 'ready');
-    plainPaste = await plainLexicalPaste(plainPage, CONFIG.pasteLines);
+    plainPaste = await plainLexicalPaste(plainPage, CONFIG.pasteLines, paper.endContent.replace(/\s+/g, ' '));
   } finally {
     await plainPage.close();
   }

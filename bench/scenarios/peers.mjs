@@ -32,7 +32,25 @@ import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { startAppServer } from './coldStart.mjs';
 
 const EDITOR = '[contenteditable="true"][aria-label="Note"]';
-const PASTE_LINE = 'Weft paste benchmark line, the same text on every line of the paste.';
+/** Characters of prose per pasted line (after its 7-character number): ~76 bytes a line, as before. */
+const PASTE_LINE_CHARS = 69;
+
+/**
+ * The text of a paste: `count` lines, each its number (from `first`, six digits and a space, so
+ * the last line can be recognised) and the next 69 characters of `prose` — real text, so that
+ * compression of the update (compression.ts) gains what it would on a real paste (~3.5x), not what
+ * it gains on a line repeated 14,000 times (~10x). The prose repeats every ~100 KB, beyond
+ * deflate's 32 KB window.
+ */
+export function pasteText(first, count, prose) {
+  const lines = [];
+  const span = prose.length - PASTE_LINE_CHARS;
+  for (let i = 0; i < count; i++) {
+    const at = (i * PASTE_LINE_CHARS) % span;
+    lines.push(`${String(first + i).padStart(6, '0')} ${prose.slice(at, at + PASTE_LINE_CHARS)}`);
+  }
+  return lines.join('\n');
+}
 
 /**
  * Runs in every peer page before its scripts. Records absolute times (`timeOrigin + now()`) of:
@@ -423,10 +441,11 @@ async function openSharedNote(a, b, text) {
 }
 
 /**
- * Pastes `pasteLines` lines (~76 B each) on a new line at A's caret: paste event → the frame where
- * B's DOM shows the last line, split into sender / transfer / receiver from the probes.
+ * Pastes `pasteLines` lines of `prose` (~76 B each, see pasteText) on a new line at A's caret: paste
+ * event → the frame where B's DOM shows the last line, split into sender / transfer / receiver from
+ * the probes.
  */
-async function pasteOnce(a, b, pasteLines, label) {
+async function pasteOnce(a, b, pasteLines, prose, label) {
   const before = await paragraphs(b);
   const lastLine = `${String(before + pasteLines - 1).padStart(6, '0')} `;
   await a.keyboard.press('Enter');
@@ -434,17 +453,14 @@ async function pasteOnce(a, b, pasteLines, label) {
     const seenOnB = waitLastLine(b, before + pasteLines, lastLine);
     const seenOnA = waitLastLine(a, before + pasteLines, lastLine);
     const pasted = await a.evaluate(
-      ({ sel, line, count, first }) => {
-        const lines = [];
-        for (let i = 0; i < count; i++) lines.push(`${String(first + i).padStart(6, '0')} ${line}`);
-        const text = lines.join('\n');
+      ({ sel, text }) => {
         const data = new DataTransfer();
         data.setData('text/plain', text);
         const t = performance.timeOrigin + performance.now();
         document.querySelector(sel).dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
         return { t, bytes: new TextEncoder().encode(text).byteLength };
       },
-      { sel: EDITOR, line: PASTE_LINE, count: pasteLines, first: before },
+      { sel: EDITOR, text: pasteText(before, pasteLines, prose) },
     );
     return [pasted, await seenOnA, await seenOnB];
   });
@@ -507,6 +523,7 @@ async function joinOnce(a, c, link, want, label) {
 }
 
 export async function peersScenario({ root, distDir, keystrokes, pasteLines, pasteReps = 1, joins = 1, backup, backupText }) {
+  const prose = backupText.replace(/\s+/g, ' ');
   const server = await startAppServer(root, distDir);
   const dir = await mkdtemp(join(tmpdir(), 'weft-bench-peers-'));
   const contexts = [];
@@ -533,7 +550,7 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, pas
     out.pastes = [];
     for (let rep = 0; rep < pasteReps; rep++) {
       if (rep > 0) await openSharedNote(a, b, `Paste ${rep + 1}: `);
-      const paste = await pasteOnce(a, b, pasteLines, rep === 0 ? 'paste' : `paste-${rep + 1}`);
+      const paste = await pasteOnce(a, b, pasteLines, prose, rep === 0 ? 'paste' : `paste-${rep + 1}`);
       out.pastes.push(paste);
       if (!paste.stillConnected) {
         out.ok = false;
@@ -624,19 +641,17 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, pas
  * bench harness's `plain` variant: NoteEditor, no binding, no storage), in `page` (a harness page
  * with `window.weftBench`). Paste event → the frame whose DOM shows the last line.
  */
-export async function plainLexicalPaste(page, pasteLines) {
+export async function plainLexicalPaste(page, pasteLines, prose) {
   await page.evaluate(() => window.weftBench.mount('plain'));
   try {
     return await page.evaluate(
-      ({ line, count }) =>
+      ({ text, count }) =>
         new Promise((resolve) => {
           const el = document.querySelector('[contenteditable="true"]');
           el.focus();
-          const lines = [];
-          for (let i = 0; i < count; i++) lines.push(`${String(i).padStart(6, '0')} ${line}`);
           const last = `${String(count - 1).padStart(6, '0')} `;
           const data = new DataTransfer();
-          data.setData('text/plain', lines.join('\n'));
+          data.setData('text/plain', text);
           const t = performance.now();
           el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
           const poll = () => {
@@ -645,7 +660,7 @@ export async function plainLexicalPaste(page, pasteLines) {
           };
           window.requestAnimationFrame(poll);
         }),
-      { line: PASTE_LINE, count: pasteLines },
+      { text: pasteText(0, pasteLines, prose), count: pasteLines },
     );
   } finally {
     await page.evaluate(() => window.weftBench.unmountActive());
