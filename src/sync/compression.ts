@@ -25,8 +25,9 @@
  *   compressed: keystrokes and carets stay byte-for-byte y-webrtc's.
  *
  * Both markers are ≥ 0x80, so neither can start a y-webrtc message (varuint
- * type < 128), nor a frame ({@link FRAME_MARKER} is 0xF1).
+ * type < 128), nor a frame (chunking.ts's marker is 0xF1).
  */
+
 /** First byte of a compressed message. */
 export const COMPRESSED_MARKER = 0xf2;
 /** First byte of the hello. */
