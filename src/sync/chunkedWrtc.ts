@@ -115,6 +115,49 @@ interface Pending {
   transform: boolean;
 }
 
+/**
+ * Messages that must keep their order while some of them take an
+ * asynchronous step (compression one way, decompression the other): `step`
+ * handles one at a time, the next once the previous has settled. An item
+ * stays in the queue until its step is done, so a non-empty queue means
+ * "something is under way: wait behind it".
+ */
+class OrderedQueue<T> {
+  private readonly items: T[] = [];
+  private running = false;
+
+  constructor(
+    private readonly step: (item: T) => Promise<void>,
+    private readonly stopped: () => boolean,
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    void this.drain();
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.items.length > 0 && !this.stopped()) {
+        await this.step(this.items[0]!);
+        this.items.shift();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
 /** A wrapped WebRTC implementation plus what the transport needs to know about it. */
 export interface ChunkedWrtc extends WrtcImplementation {
   /** Data channels currently open through this instance (= connected WebRTC peers). */
@@ -141,12 +184,16 @@ class ChunkedDataChannel {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
   /** Sent messages not yet framed, in order, while a compression is under way. */
-  private readonly outbox: Pending[] = [];
+  private readonly outbox = new OrderedQueue<Pending>(
+    (pending) => this.compressAndEnqueue(pending),
+    () => this.closed,
+  );
   private outboxBytes = 0;
-  private drainingOutbox = false;
   /** Received messages not yet delivered, in order, while a decompression is under way. */
-  private readonly inbox: Pending[] = [];
-  private drainingInbox = false;
+  private readonly inbox = new OrderedQueue<Pending>(
+    (pending) => this.decompressAndDeliver(pending),
+    () => this.closed,
+  );
   private nextMessageId = 0;
   private strikes = 0;
   private opened = false;
@@ -231,13 +278,12 @@ class ChunkedDataChannel {
       this.enqueue(bytes);
       return;
     }
-    this.outbox.push({ bytes, transform: compress });
     this.outboxBytes += bytes.byteLength;
     if (this.outboxBytes + this.queuedBytes > MAX_SEND_QUEUE_BYTES) {
       this.close();
       return;
     }
-    void this.drainOutbox();
+    this.outbox.push({ bytes, transform: compress });
   }
 
   /** Frames `message` into the send queue and hands what fits to the real channel. */
@@ -255,22 +301,12 @@ class ChunkedDataChannel {
     this.flush();
   }
 
-  /** Compresses and frames the outbox's messages one at a time, in order. */
-  private async drainOutbox(): Promise<void> {
-    if (this.drainingOutbox) return;
-    this.drainingOutbox = true;
-    try {
-      while (this.outbox.length > 0 && !this.closed) {
-        const { bytes, transform } = this.outbox[0]!;
-        const message = transform ? ((await compressMessage(bytes)) ?? bytes) : bytes;
-        if (this.closed) return;
-        this.outbox.shift();
-        this.outboxBytes -= bytes.byteLength;
-        this.enqueue(message);
-      }
-    } finally {
-      this.drainingOutbox = false;
-    }
+  /** The outbox's step: compresses `pending` if it should be, then frames it. */
+  private async compressAndEnqueue({ bytes, transform }: Pending): Promise<void> {
+    const message = transform ? ((await compressMessage(bytes)) ?? bytes) : bytes;
+    if (this.closed) return;
+    this.outboxBytes -= bytes.byteLength;
+    this.enqueue(message);
   }
 
   close(): void {
@@ -288,9 +324,9 @@ class ChunkedDataChannel {
     this.closed = true;
     this.queue.length = 0;
     this.queuedBytes = 0;
-    this.outbox.length = 0;
+    this.outbox.clear();
     this.outboxBytes = 0;
-    this.inbox.length = 0;
+    this.inbox.clear();
     this.reassembler.reset();
     if (this.opened) this.onState(this, false);
     this.options.onChannelClosed?.(this as unknown as RTCDataChannel);
@@ -334,7 +370,6 @@ class ChunkedDataChannel {
       }
       if (message[0] === COMPRESSED_MARKER) {
         this.inbox.push({ bytes: message, transform: true });
-        void this.drainInbox();
         return;
       }
     }
@@ -342,29 +377,19 @@ class ChunkedDataChannel {
     else this.deliver(message);
   }
 
-  /** Decompresses and delivers the inbox's messages one at a time, in order. */
-  private async drainInbox(): Promise<void> {
-    if (this.drainingInbox) return;
-    this.drainingInbox = true;
-    try {
-      while (this.inbox.length > 0 && !this.closed) {
-        const { bytes, transform } = this.inbox[0]!;
-        let message = bytes;
-        if (transform) {
-          const result = await decompressMessage(bytes, MAX_MESSAGE_BYTES);
-          if (this.closed) return;
-          if (!result.ok) {
-            this.violate(`compression: ${result.error}`);
-            return;
-          }
-          message = result.data;
-        }
-        this.inbox.shift();
-        this.deliver(message);
+  /** The inbox's step: decompresses `pending` if it is compressed, then delivers it. */
+  private async decompressAndDeliver({ bytes, transform }: Pending): Promise<void> {
+    let message = bytes;
+    if (transform) {
+      const result = await decompressMessage(bytes, MAX_MESSAGE_BYTES);
+      if (this.closed) return;
+      if (!result.ok) {
+        this.violate(`compression: ${result.error}`);
+        return;
       }
-    } finally {
-      this.drainingInbox = false;
+      message = result.data;
     }
+    this.deliver(message);
   }
 
   /** Checks a whole received message and hands it to simple-peer. */
