@@ -428,20 +428,20 @@ function markdown() {
     if (pe.largeMiddle) row('3: keystroke on A → peer\'s DOM, large note = automerge-paper, in its middle paragraph', pe.largeMiddle);
     if (pe.stress) row(`3, stress (no target): keystroke on A → B's DOM, the note the paste leaves (${pe.stressChars} chars, ${pe.stressParagraphs} paragraphs)`, pe.stress);
     const stat = (what, x) => lines.push(`| ${what} | ${fmt(x.median)} | ${fmt(x.p99)} | ${fmt(x.max)} | ${x.n} |`);
-    if (pe.pastes?.length) {
-      const of = (get) => summarize(pe.pastes.map(get).filter((v) => v !== undefined));
-      stat(`5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'})`, of((x) => x.ms));
+    const ps = pe.pasteStats;
+    if (ps) {
+      stat(`5: ${pe.paste.bytes} B paste on A → all in B's editor (connections ${pe.pasteStillConnected ? 'kept' : '**dropped**'})`, ps.ms);
       if (pe.paste.parts) {
-        stat(`5: … sender: paste → the update's first frame handed to the channel`, of((x) => x.parts?.senderMs));
-        stat(`5: … transfer: → its last frame received on B (${pe.paste.parts.updateBytes} B, ${pe.paste.parts.frames} frames)`, of((x) => x.parts?.transferMs));
-        stat(`5: … receiver: → B's DOM shows the last line`, of((x) => x.parts?.receiverMs));
+        stat(`5: … sender: paste → the update's first frame handed to the channel`, ps.senderMs);
+        stat(`5: … transfer: → its last frame received on B (${pe.paste.parts.updateBytes} B, ${pe.paste.parts.frames} frames)`, ps.transferMs);
+        stat(`5: … receiver: → B's DOM shows the last line`, ps.receiverMs);
       }
-      stat(`5: paste on A → A's own DOM shows the last line`, of((x) => x.localMs));
+      stat(`5: paste on A → A's own DOM shows the last line`, ps.localMs);
     }
     if (pe.plainPaste) lines.push(`| 5, baseline: same paste into the editor with no collaboration (plain Lexical) → last line shown | ${fmt(pe.plainPaste.ms)} | | | 1 |`);
-    if (pe.joins?.length) {
-      stat('5: new peer joins the automerge-paper note: navigation → in sync', summarize(pe.joins.map((x) => x.navToSyncedMs)));
-      stat('5: … of which connected → in sync', summarize(pe.joins.map((x) => x.connectedToSyncedMs)));
+    if (pe.joinStats) {
+      stat('5: new peer joins the automerge-paper note: navigation → in sync', pe.joinStats.navToSyncedMs);
+      stat('5: … of which connected → in sync', pe.joinStats.connectedToSyncedMs);
       if (pe.initialSync.timeline?.length) {
         lines.push('', "Initial sync, where the time goes (the median join; ms from C's navigation start; A on the same clock):", '', '| ms | milestone |', '|---|---|');
         for (const [what, ms] of pe.initialSync.timeline) lines.push(`| ${fmt(ms)} | ${what} |`);
@@ -506,6 +506,22 @@ async function peerScenarios(browser, baseUrl, paper) {
   });
   p.plainPaste = plainPaste;
   if (!p.ok) fail(`[3/5] peers: ${p.error}`);
+  // The repeated paste and join samples, summarized once for the log, the targets and latest.md.
+  const over = (samples, get) => summarize(samples.map(get).filter((v) => v !== undefined));
+  if (p.pastes?.length) {
+    p.pasteStats = Object.fromEntries(
+      [
+        ['ms', (x) => x.ms],
+        ['senderMs', (x) => x.parts?.senderMs],
+        ['transferMs', (x) => x.parts?.transferMs],
+        ['receiverMs', (x) => x.parts?.receiverMs],
+        ['localMs', (x) => x.localMs],
+      ].map(([key, get]) => [key, over(p.pastes, get)]),
+    );
+  }
+  if (p.joins?.length) {
+    p.joinStats = { navToSyncedMs: over(p.joins, (x) => x.navToSyncedMs), connectedToSyncedMs: over(p.joins, (x) => x.connectedToSyncedMs) };
+  }
   for (const [raw, key] of [
     ['latencySmall', 'small'],
     ['latencyLargeEnd', 'largeEnd'],
@@ -548,9 +564,9 @@ async function peerScenarios(browser, baseUrl, paper) {
   if (p.stress) {
     row(`stress, no target: the note the paste leaves (${p.stressChars} chars, ${p.stressParagraphs} paragraphs)`, p.stress);
   }
-  if (p.pastes?.length) {
+  if (p.pasteStats) {
     const x = p.paste.parts;
-    const all = summarize(p.pastes.map((v) => v.ms));
+    const all = p.pasteStats.ms;
     log(`  ${p.paste.bytes} B paste on A → all of it in B's editor: median ${fmt(all.median)} max ${fmt(all.max)} ms (n=${all.n}); connections ${p.pasteStillConnected ? 'kept' : 'DROPPED'}`);
     if (x) {
       log(
@@ -562,10 +578,9 @@ async function peerScenarios(browser, baseUrl, paper) {
     if (p.pasteBackToSenderBytes !== undefined) log(`    sent back to A by B afterwards (y-webrtc's relay, unless suppressed): ${p.pasteBackToSenderBytes} B`);
     target(5, `large paste reaches the peer (${(p.paste.bytes / 1e6).toFixed(2)} MB, median of ${all.n})`, all.median, 250, 'ms', x ? `median paste: sender ${fmt(x.senderMs)} + transfer ${fmt(x.transferMs)} + receiver ${fmt(x.receiverMs)} ms; plain Lexical paste alone ${fmt(plainPaste?.ms)} ms` : '');
   }
-  if (p.joins?.length) {
+  if (p.joinStats) {
     const s = p.initialSync;
-    const all = summarize(p.joins.map((v) => v.navToSyncedMs));
-    const after = summarize(p.joins.map((v) => v.connectedToSyncedMs));
+    const { navToSyncedMs: all, connectedToSyncedMs: after } = p.joinStats;
     log(`  ${all.n} new peers join the automerge-paper note (${s.paragraphs} paragraphs, ${s.chars} chars), one after the other, each a first visit: navigation → in sync median ${fmt(all.median)} max ${fmt(all.max)} ms (connected → in sync median ${fmt(after.median)} ms)`);
     log('    the median join, where the time went:');
     for (const [what, ms] of s.timeline ?? []) log(`    ${fmt(ms).padStart(8)} ms  ${what}`);

@@ -426,6 +426,9 @@ function initialSyncTimeline(c, a, nav, resources, syncedAt) {
   return rows.sort((x, y) => x[1] - y[1]);
 }
 
+/** The sample whose `value` is the median (the lower middle one of an even count), to show its parts. */
+const medianSample = (samples, value) => [...samples].sort((x, y) => value(x) - value(y))[Math.floor((samples.length - 1) / 2)];
+
 /** A new note on A starting with `text`, opened on B from its share link; resolves once both are connected and B shows it. */
 async function openSharedNote(a, b, text) {
   await a.getByRole('button', { name: 'New note' }).click();
@@ -559,7 +562,7 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, pas
       }
     }
     // The median sample (by paste → B's DOM), with its parts.
-    out.paste = [...out.pastes].sort((x, y) => x.ms - y.ms)[Math.floor((out.pastes.length - 1) / 2)];
+    out.paste = medianSample(out.pastes, (x) => x.ms);
     out.pasteStillConnected = out.pastes.every((x) => x.stillConnected);
 
     // 3, stress row: type at the end of the pasted megabyte.
@@ -601,7 +604,7 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, pas
       out.initialSync = {
         paragraphs: want.paras,
         chars: want.chars,
-        ...[...out.joins].sort((x, y) => x.navToSyncedMs - y.navToSyncedMs)[Math.floor((out.joins.length - 1) / 2)],
+        ...medianSample(out.joins, (x) => x.navToSyncedMs),
       };
 
       // 3, large note = the automerge-paper note: typed on A, seen in C's DOM; at its end, then

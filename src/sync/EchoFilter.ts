@@ -83,9 +83,8 @@ export class EchoFilter {
   isEcho(message: Uint8Array): boolean {
     const payload = payloadOf(message, true);
     if (payload === null) return false;
-    const index = this.recent.findIndex(
-      (seen) => seen.kind === payload.kind && seen.bytes.byteLength === payload.bytes.byteLength && equalFlat(seen.bytes, payload.bytes),
-    );
+    // equalFlat compares lengths first, so different sizes cost nothing.
+    const index = this.recent.findIndex((seen) => seen.kind === payload.kind && equalFlat(seen.bytes, payload.bytes));
     if (index < 0) return false;
     this.rememberedBytes -= this.recent[index]!.bytes.byteLength;
     this.recent.splice(index, 1);
