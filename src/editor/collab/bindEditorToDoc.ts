@@ -37,6 +37,7 @@ import {
 import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
+import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $syncTextEditsToYjs } from './syncTextEdits';
 
 /** Who the local user is, as shown on other peers' cursors. */
@@ -135,7 +136,8 @@ export function bindEditorToDoc(
   options: BindEditorToDocOptions = {},
 ): DocBinding {
   const version = options.bindingVersion ?? NOTE_BINDING;
-  const provider = createProviderShim(options);
+  const selection = new SelectionKeeper(options.awareness);
+  const provider = createProviderShim(options, version === 'v2' ? selection : null);
   const hasCursors = options.awareness !== undefined && options.cursorsContainer != null;
   // Rendering remote cursors needs a DOM (headless editors throw on
   // getRootElement), so without a container cursor sync is a no-op. With one,
@@ -233,6 +235,8 @@ export function bindEditorToDoc(
             b, provider, prevEditorState, editorState, textOnly ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
           );
         }, b);
+        // After the write, so that a caret can name the character just typed.
+        selection.keep(editorState.read(() => $keepSelection(b)));
       },
     );
     unregisterSync = () => {
@@ -419,28 +423,62 @@ const NULL_AWARENESS: ProviderAwareness = {
 };
 
 /**
+ * Holds the local selection as relative positions ({@link KeptSelection}) and
+ * publishes them to peers (as `anchorPos`/`focusPos` of the awareness state,
+ * the format @lexical/yjs reads remote carets from).
+ */
+class SelectionKeeper {
+  current: KeptSelection | null = null;
+
+  constructor(private readonly awareness: Awareness | undefined) {}
+
+  /** Records the selection after an update and tells peers if it moved. */
+  keep(next: KeptSelection | null): void {
+    if (sameKeptSelection(this.current, next)) return;
+    this.current = next;
+    const state = this.awareness?.getLocalState();
+    if (this.awareness && state) this.awareness.setLocalState({ ...state, ...this.positions() });
+  }
+
+  positions(): { anchorPos: Y.RelativePosition | null; focusPos: Y.RelativePosition | null } {
+    return { anchorPos: this.current?.anchor ?? null, focusPos: this.current?.focus ?? null };
+  }
+}
+
+/**
  * @lexical/yjs's sync functions take a `Provider` but only read its
  * `awareness`; connection, status and 'sync' events live in src/sync/, not
  * here. So this is a minimal Provider: the real awareness (or a null one),
  * and inert connect/disconnect/events.
+ *
+ * With a {@link SelectionKeeper} (V2), the local state's positions are the
+ * kept ones in both directions. After rendering a remote change @lexical/yjs
+ * puts the local selection back where the local state's positions say
+ * (`$syncLocalCursorPosition`): reading ours there is what keeps the caret
+ * after the text its user typed — also in editors without presence, which
+ * get a local state of their own for it. Positions @lexical/yjs writes are
+ * replaced by the kept ones: the keeper publishes after each update.
  */
-function createProviderShim(options: BindEditorToDocOptions): Provider {
-  const real = options.awareness;
-  let awareness: ProviderAwareness = NULL_AWARENESS;
-  if (real !== undefined) {
-    const typed = real as unknown as ProviderAwareness;
-    const drawable = options.cursorsContainer != null;
-    awareness = {
-      getLocalState: () => typed.getLocalState(),
-      // The V2 sync path calls syncCursorPositions itself; without a container
-      // (headless) drawing would throw, so it sees no peers.
-      getStates: () => (drawable ? typed.getStates() : NO_STATES),
-      on: (type, cb) => typed.on(type, cb),
-      off: (type, cb) => typed.off(type, cb),
-      setLocalState: (state) => typed.setLocalState(state),
-      setLocalStateField: (field, value) => typed.setLocalStateField(field, value),
-    };
-  }
+function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeeper | null): Provider {
+  const real = options.awareness as unknown as ProviderAwareness | undefined;
+  const drawable = options.cursorsContainer != null;
+  const base: ProviderAwareness = real ?? NULL_AWARENESS;
+  const awareness: ProviderAwareness = {
+    getLocalState: () => {
+      const state = base.getLocalState();
+      if (kept === null) return state;
+      return { ...(state ?? OFFLINE_LOCAL_STATE), ...kept.positions() };
+    },
+    // The V2 sync path calls syncCursorPositions itself; without a container
+    // (headless) drawing would throw, so it sees no peers.
+    getStates: () => (real !== undefined && drawable ? real.getStates() : NO_STATES),
+    on: (type, cb) => base.on(type, cb),
+    off: (type, cb) => base.off(type, cb),
+    setLocalState: (state) => base.setLocalState(kept === null || state === null ? state : { ...state, ...kept.positions() }),
+    setLocalStateField: (field, value) => {
+      if (kept === null || (field !== 'anchorPos' && field !== 'focusPos')) base.setLocalStateField(field, value);
+    },
+  };
   return {
     awareness,
     connect: () => {},
@@ -449,6 +487,16 @@ function createProviderShim(options: BindEditorToDocOptions): Provider {
     off: () => {},
   };
 }
+
+/** The local state of an editor without presence: only its kept selection matters. */
+const OFFLINE_LOCAL_STATE: UserState = {
+  anchorPos: null,
+  awarenessData: {},
+  color: '',
+  focusPos: null,
+  focusing: false,
+  name: '',
+};
 
 /** Publish the local user/selection in awareness and draw remote cursors. */
 function registerPresence(

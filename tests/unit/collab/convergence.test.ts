@@ -8,25 +8,32 @@
  * reorders their updates. After a final heal every editor's
  * `getEditorState().toJSON()` must be identical, equal to a fresh editor bound
  * to a doc loaded from the merged state, with nothing written under the seed's
- * client id and no Lexical errors.
+ * client id and no Lexical errors. On top of agreement, an intention oracle
+ * (./intentionOracle.ts) checks that what each person typed survives as they
+ * typed it: "typing together" fails on every one of its checks; "every
+ * operation" on the per-operation ones, and measures the rest (block rewrites
+ * in the V2 layout move text by copying it; see the oracle's `finish`).
  *
  * Run:
- *   npx vitest run tests/unit/collab/convergence.test.ts                   # CI: 200 seeds
- *   CONVERGENCE_SEEDS=5000 npx vitest run tests/unit/collab/convergence.test.ts
+ *   npx vitest run tests/unit/collab/convergence.test.ts                   # CI: 1000 seeds of each, new ones every run
+ *   CONVERGENCE_SEEDS=10000 npx vitest run tests/unit/collab/convergence.test.ts
  *   CONVERGENCE_SEED=1234 npx vitest run tests/unit/collab/convergence.test.ts   # replay one, verbose
+ *   CONVERGENCE_SEED=1234 CONVERGENCE_MODE=typing ...   # replay a "typing together" seed
  *   CONVERGENCE_BINDING=v1 ...   # fuzz the other @lexical/yjs binding (evidence for NOTE_BINDING)
- *   CONVERGENCE_FIRST=1000 ...   # start seeds at 1000 instead of 1
+ *   CONVERGENCE_FIRST=1000 ...   # start seeds at 1000 (default: a random start, printed in the test's name)
  *
  * Why V2: see the REGRESSION_SEEDS comment below (the evidence) and src/doc/noteRoot.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { $getRoot } from 'lexical';
 import * as Y from 'yjs';
 import { NOTE_BINDING, type NoteBindingVersion } from '../../../src/doc/noteRoot';
 import { SEED_CLIENT_ID, seedUpdate } from '../../../src/doc/seed';
 import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
 import { ORIGIN_SEED } from '../../../src/doc/origins';
 import { Network, Rng, createPeer, outline, reloadFrom, stateOf, type Peer } from './harness';
-import { pickOp, runOp, type OpName } from './ops';
+import { IntentionOracle, ORACLE_CHECKS, noHits, noLosses } from './intentionOracle';
+import { checkFinalCaret, pickOp, runOp, type OpName } from './ops';
 
 Error.stackTraceLimit = 40;
 const PEERS = 3;
@@ -42,8 +49,9 @@ function envInt(name: string, fallback: number): number {
 }
 
 const VERSION = (process.env.CONVERGENCE_BINDING ?? NOTE_BINDING) as NoteBindingVersion;
-const SEED_COUNT = envInt('CONVERGENCE_SEEDS', 200);
-const FIRST_SEED = envInt('CONVERGENCE_FIRST', 1);
+const SEED_COUNT = envInt('CONVERGENCE_SEEDS', 1000);
+/** A new stretch of seeds every run (printed), so CI fuzzes instead of replaying; CONVERGENCE_FIRST pins it. */
+const FIRST_SEED = envInt('CONVERGENCE_FIRST', 1 + Math.floor(Math.random() * 1_000_000_000));
 const ONE_SEED = process.env.CONVERGENCE_SEED;
 
 /**
@@ -98,13 +106,29 @@ interface RunOptions {
   version: NoteBindingVersion;
   steps?: number;
   ops?: readonly OpName[];
+  /** Start from a note that already holds text on every peer (no peer starts a block's first run apart). */
+  startWithText?: boolean;
+  /** Fail on every oracle check (typing together), or only on the per-operation ones (see IntentionOracle). */
+  strict?: boolean;
   /** Also require exactly one top-level block at the end (runs without structural ops). */
   singleBlock?: boolean;
   log?: boolean;
 }
 
 /** Counters across seeds, printed after the run (evidence for the report). */
-const stats = { seeds: 0, resyncs: 0, rejectedOps: 0, resyncSeeds: [] as number[] };
+interface Stats {
+  seeds: number;
+  resyncs: number;
+  rejectedOps: number;
+  resyncSeeds: number[];
+  hits: ReturnType<typeof noHits>;
+  structural: ReturnType<typeof noLosses>;
+  /** End-state violations measured (not failed) outside strict runs, and the seeds they were in. */
+  measured: number;
+  measuredSeeds: number;
+}
+const newStats = (): Stats => ({ seeds: 0, resyncs: 0, rejectedOps: 0, resyncSeeds: [], hits: noHits(), structural: noLosses(), measured: 0, measuredSeeds: 0 });
+let stats = newStats();
 
 /** Run one seed; returns null on success or a failure description. */
 function runSeed(seed: number, options: RunOptions): string | null {
@@ -124,13 +148,22 @@ function runSeed(seed: number, options: RunOptions): string | null {
     peers.push(peer);
   }
   const net = new Network(peers, rng);
+  const oracle = new IntentionOracle(stats.hits, options.strict ?? false);
+  oracle.clientIds = peers.map((p) => p.doc.clientID);
   const fresh: Peer[] = [];
   try {
     // Start apart about half the time: every peer seeds its note offline.
-    if (rng.chance(0.5)) net.randomPartition();
+    const startApart = !options.startWithText && rng.chance(0.5);
+    if (startApart) net.randomPartition();
     for (const peer of peers) {
       Y.applyUpdate(peer.doc, seedBytes, ORIGIN_SEED);
       peer.handle.undoManager.captureTimeout = CAPTURE_FOREVER_MS;
+    }
+    if (options.startWithText) {
+      // A note that already has a few lines, on every peer, before anyone types.
+      for (let line = 0; line < 3; line++) runOp(peers[0] as Peer, 0, line === 0 ? 'type' : 'newLine', rng, oracle);
+      net.settle();
+      if (rng.chance(0.5)) net.randomPartition();
     }
     const steps = options.steps ?? 30 + rng.int(50);
     for (let s = 0; s < steps; s++) {
@@ -146,7 +179,7 @@ function runSeed(seed: number, options: RunOptions): string | null {
       } else {
         const i = rng.int(PEERS);
         const peer = peers[i] as Peer;
-        const desc = runOp(peer, pickOp(rng, options.ops), rng);
+        const desc = runOp(peer, i, pickOp(rng, options.ops), rng, oracle);
         trace.push(`${peer.name}: ${desc}`);
         if (options.log) console.log(`${peer.name}: ${desc}\n${outline(peer.editor)}`);
       }
@@ -155,7 +188,13 @@ function runSeed(seed: number, options: RunOptions): string | null {
     net.settle();
 
     const states = peers.map((p) => JSON.stringify(stateOf(p.editor)));
-    const problems: string[] = [];
+    peers.forEach((p, i) => checkFinalCaret(p, i, oracle));
+    oracle.finish((peers[0] as Peer).editor.getEditorState().read(() => $getRoot().getTextContent()), (peers[0] as Peer).doc, stats.structural);
+    const problems: string[] = [...oracle.problems];
+    if (oracle.measured.length > 0) {
+      stats.measured += oracle.measured.length;
+      stats.measuredSeeds++;
+    }
     for (const p of peers) {
       if (p.errors.length > 0) problems.push(`${p.name} reported errors: ${p.errors.map((e) => e.message).join('; ')}`);
     }
@@ -184,7 +223,7 @@ function runSeed(seed: number, options: RunOptions): string | null {
     if (problems.length === 0) return null;
     return [
       `seed ${seed} (binding ${version}) failed: ${problems.join('; ')}`,
-      `replay: CONVERGENCE_SEED=${seed} CONVERGENCE_BINDING=${version} npx vitest run tests/unit/collab/convergence.test.ts`,
+      `replay: CONVERGENCE_SEED=${seed} CONVERGENCE_BINDING=${version}${options.strict ? ' CONVERGENCE_MODE=typing' : ''} npx vitest run tests/unit/collab/convergence.test.ts`,
       ...peers.map((p) => `--- ${p.name}\n${outline(p.editor)}`),
       `--- fresh from merged doc\n${outline(reloaded.editor)}`,
       `--- last ops\n${trace.slice(-15).join('\n')}`,
@@ -209,7 +248,12 @@ function runSeed(seed: number, options: RunOptions): string | null {
 describe(`convergence (binding ${VERSION})`, () => {
   if (ONE_SEED !== undefined && ONE_SEED !== '') {
     it(`seed ${ONE_SEED}`, () => {
-      const failure = runSeed(Number(ONE_SEED), { version: VERSION, log: process.env.CONVERGENCE_LOG === '1' });
+      const typing = process.env.CONVERGENCE_MODE === 'typing';
+      const failure = runSeed(Number(ONE_SEED), {
+        version: VERSION,
+        log: process.env.CONVERGENCE_LOG === '1',
+        ...(typing ? { ops: ['type', 'continue'] as OpName[], startWithText: true, strict: true } : {}),
+      });
       expect(failure, failure ?? '').toBeNull();
     });
     return;
@@ -222,17 +266,40 @@ describe(`convergence (binding ${VERSION})`, () => {
     });
   }
 
-  it(`${SEED_COUNT} random seeds from ${FIRST_SEED}`, () => {
+  /** Runs `count` seeds from `first` and fails with the first failure; prints what the oracle saw. */
+  function fuzz(name: string, first: number, count: number, options: RunOptions): Stats {
+    stats = newStats();
     const failures: string[] = [];
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEED_COUNT; seed++) {
-      const failure = runSeed(seed, { version: VERSION });
+    for (let seed = first; seed < first + count; seed++) {
+      const failure = runSeed(seed, options);
       if (failure) failures.push(failure);
     }
     console.log(
-      `convergence ${VERSION}: ${stats.seeds} seeds, ${stats.resyncs} recovered sync errors (seeds ${stats.resyncSeeds.slice(0, 20).join(', ')}), ${stats.rejectedOps} local ops rejected by Lexical`,
+      `${name} (${VERSION}): ${stats.seeds} seeds from ${first}; ${stats.resyncs} recovered sync errors (seeds ${stats.resyncSeeds.slice(0, 20).join(', ')}); ${stats.rejectedOps} local ops rejected by Lexical; oracle checks ran ${JSON.stringify(stats.hits)}; block rewrites ${JSON.stringify(stats.structural)}; end-state violations measured, not failed: ${stats.measured} in ${stats.measuredSeeds} seeds`,
     );
     const summary = failures.map((f) => f.split('\n')[0]).join('\n');
-    expect(failures.length, `${failures.length}/${SEED_COUNT} seeds failed:\n${summary}\n\n${failures[0] ?? ''}`).toBe(0);
+    expect(failures.length, `${failures.length}/${count} seeds failed:\n${summary}\n\n${failures[0] ?? ''}`).toBe(0);
+    return stats;
+  }
+
+  /** Every check the oracle makes ran at least `floor` times: a generator that stops reaching one fails here. */
+  function expectEveryCheckRan(result: Stats, checks: readonly string[], floor: number): void {
+    for (const check of checks) expect(result.hits[check as keyof Stats['hits']], `oracle check ${check} ran too rarely`).toBeGreaterThanOrEqual(floor);
+  }
+
+  it(`typing together: ${SEED_COUNT} seeds from ${FIRST_SEED}, every keystroke kept and every run whole`, () => {
+    // People typing into a note that has text: at the same spots (block ends),
+    // at random places, going on where their caret is while peers' keystrokes
+    // arrive late, reordered and across partitions. Every oracle check fails
+    // the seed here; no block rewrite may happen.
+    const result = fuzz('typing together', FIRST_SEED, SEED_COUNT, { version: VERSION, ops: ['type', 'continue'], startWithText: true, strict: true });
+    expectEveryCheckRan(result, ORACLE_CHECKS.filter((c) => c !== 'undo-own-only' && c !== 'op-keeps-text'), SEED_COUNT / 10);
+    expect(result.structural).toEqual({ lost: 0, copied: 0, seeds: 0 });
+  }, 600_000);
+
+  it(`every operation: ${SEED_COUNT} seeds from ${FIRST_SEED + SEED_COUNT}, converged, with the per-operation intention checks`, () => {
+    const result = fuzz('every operation', FIRST_SEED + SEED_COUNT, SEED_COUNT, { version: VERSION });
+    expectEveryCheckRan(result, ORACLE_CHECKS, SEED_COUNT / 10);
   }, 600_000);
 
   it('typing-only edits by offline peers never multiply blocks', () => {
@@ -242,3 +309,4 @@ describe(`convergence (binding ${VERSION})`, () => {
     }
   });
 });
+

@@ -205,17 +205,32 @@ describe('typing inside a paragraph (fast path)', () => {
   });
 });
 
+describe('a paragraph of several runs (bold, plain) takes the fast path too', () => {
+  it.each([
+    ['typing into the second run', 2, 1],
+    ['typing at the start of the second run', 2, 0],
+  ] as const)('%s', (_name, child, offset) => {
+    const a = peer('a');
+    const b = peer('b');
+    link(a, b);
+    fill(a.editor, ['first', 'second line', [['bold', 'bold'], [' plain', null]]]);
+    const edit = (): void => {
+      const node = child === 2 ? paragraph(2).getLastChild() : paragraph(2).getFirstChild();
+      if (!$isTextNode(node)) throw new Error('no text node');
+      node.select(offset, offset).insertText('x');
+    };
+    expect(rootListings(a, edit)).toBe(0);
+    expectSameEverywhere(a, b);
+    expect(stateOf(reloadFrom(a.doc).editor)).toEqual(stateOf(a.editor));
+  });
+});
+
 describe('everything else takes the full diff, and still agrees', () => {
   it.each([
     ['Enter (a new paragraph)', () => {
       const node = paragraph(1).getFirstChild();
       if (!$isTextNode(node)) throw new Error('no text node');
       node.select(3, 3).insertParagraph();
-    }],
-    ['typing into a paragraph with two runs', () => {
-      const node = paragraph(2).getLastChild();
-      if (!$isTextNode(node)) throw new Error('no text node');
-      node.select(1, 1).insertText('x');
     }],
     ['formatting a word', () => {
       const node = paragraph(1).getFirstChild();
@@ -226,6 +241,11 @@ describe('everything else takes the full diff, and still agrees', () => {
     }],
     ['typing into an empty paragraph', () => {
       paragraph(3).select().insertText('new');
+    }],
+    ['typing at the end of a bold run (Lexical decides which run gets it)', () => {
+      const node = paragraph(2).getFirstChild();
+      if (!$isTextNode(node)) throw new Error('no text node');
+      node.select(4, 4).insertText('x');
     }],
   ])('%s', (_name, edit) => {
     const a = peer('a');
