@@ -269,6 +269,11 @@ export function bindEditorToDoc(
   // throws "Node properties for undefined not initialized for sync").
   if (version === 'v2') undoManager.deleteFilter = (item) => !holdsForeignContent(item, doc.clientID);
 
+  // An hour of typing is thousands of undo steps, each keeping the text it
+  // deleted from garbage collection: keep the newest MAX_UNDO_STEPS.
+  const capUndoStack = (): void => forgetOldestUndoSteps(doc, undoManager, MAX_UNDO_STEPS);
+  undoManager.on('stack-item-added', capUndoStack);
+
   const updateUndoRedoStates = (): void => {
     editor.dispatchCommand(CAN_UNDO_COMMAND, undoManager.undoStack.length > 0);
     editor.dispatchCommand(CAN_REDO_COMMAND, undoManager.redoStack.length > 0);
@@ -301,6 +306,7 @@ export function bindEditorToDoc(
       unregisterPresence();
       painter?.dispose();
       unregisterCommands();
+      undoManager.off('stack-item-added', capUndoStack);
       undoManager.off('stack-item-added', updateUndoRedoStates);
       undoManager.off('stack-item-popped', updateUndoRedoStates);
       undoManager.off('stack-cleared', updateUndoRedoStates);
@@ -388,6 +394,34 @@ function catchUpdateErrors(editor: LexicalEditor, fn: () => void): Error | null 
     internals._onError = original;
   }
   return caught;
+}
+
+/**
+ * How many undo steps an editor keeps. Each step holds the text it deleted
+ * (Yjs keeps those items from garbage collection so undo can restore them),
+ * so an uncapped stack grows with every edit of a long session. 500 steps is
+ * far beyond what anyone undoes, and bounded.
+ */
+export const MAX_UNDO_STEPS = 500;
+
+/**
+ * Drops the oldest undo steps beyond `max`, letting Yjs collect what they kept
+ * (what Y.UndoManager's own `clear()` does for every step, for the oldest ones only).
+ */
+export function forgetOldestUndoSteps(doc: Y.Doc, undoManager: Y.UndoManager, max: number): void {
+  const excess = undoManager.undoStack.length - max;
+  if (excess <= 0) return;
+  const dropped = undoManager.undoStack.splice(0, excess);
+  doc.transact((tr) => {
+    for (const step of dropped) {
+      Y.iterateDeletedStructs(tr, step.deletions, (struct) => {
+        if (!(struct instanceof Y.Item)) return;
+        if (!undoManager.scope.some((type) => type === (doc as unknown) || Y.isParentOf(type as Y.AbstractType<unknown>, struct))) return;
+        // Y.keepItem is internal; this is its loop through the public `keep` flag.
+        for (let item: Y.Item | null = struct; item !== null && item.keep; item = (item.parent as Y.AbstractType<unknown>)._item) item.keep = false;
+      });
+    }
+  });
 }
 
 /** Whether a Yjs item is a shared type that (transitively) contains live content written by another client. */

@@ -9,6 +9,7 @@ import {
   $getRoot,
   $getSelection,
   $isRangeSelection,
+  $isTextNode,
   CAN_REDO_COMMAND,
   CAN_UNDO_COMMAND,
   COMMAND_PRIORITY_CRITICAL,
@@ -23,7 +24,7 @@ import type { NoteBindingVersion } from '../../../src/doc/noteRoot';
 import { NOTE_BINDING } from '../../../src/doc/noteRoot';
 import { ORIGIN_REMOTE, ORIGIN_STORAGE } from '../../../src/doc/origins';
 import { applySeed, seedUpdate } from '../../../src/doc/seed';
-import { bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
+import { MAX_UNDO_STEPS, bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
 import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
 import { createTestEditor, flush } from './harness';
 
@@ -209,5 +210,38 @@ describe('presence', () => {
     expect(state.focusPos).not.toBeNull();
     handle.dispose();
     expect(awareness.getLocalState()).toMatchObject({ name: 'Ada', anchorPos: null, focusPos: null, focusing: false });
+  });
+});
+
+describe('undo history is bounded', () => {
+  it(`keeps the newest ${MAX_UNDO_STEPS} steps and lets Yjs collect what the dropped ones kept`, () => {
+    const doc = new Y.Doc();
+    applySeed(doc);
+    const editor = createTestEditor();
+    const binding = bindEditorToDoc(editor, doc);
+    cleanups.push(() => binding.dispose(), () => doc.destroy());
+    const firstDeleted: Y.Item[] = [];
+    for (let step = 0; step < MAX_UNDO_STEPS + 100; step++) {
+      typeAtEnd(editor, 'ab');
+      binding.undoManager.stopCapturing();
+      // Delete the 'b' just typed: an undo step that keeps a deleted item alive.
+      editor.update(() => {
+        const last = $getRoot().getLastDescendant();
+        if ($isTextNode(last)) last.select(last.getTextContentSize() - 1, last.getTextContentSize()).removeText();
+      }, { discrete: true });
+      flush(editor);
+      binding.undoManager.stopCapturing();
+      if (step === 0) {
+        const last = binding.undoManager.undoStack.at(-1);
+        if (last) Y.iterateDeletedStructs(new Y.Transaction(doc, null, true), last.deletions, (s) => s instanceof Y.Item && firstDeleted.push(s));
+      }
+    }
+    expect(binding.undoManager.undoStack).toHaveLength(MAX_UNDO_STEPS);
+    expect(firstDeleted.length).toBeGreaterThan(0);
+    expect(firstDeleted.every((item) => item.deleted && !item.keep)).toBe(true);
+    // The newest steps still undo.
+    binding.undoManager.undo();
+    expect(text(editor).endsWith('ab')).toBe(true);
+    expect(text(editor)).toHaveLength(MAX_UNDO_STEPS + 101);
   });
 });
