@@ -11,7 +11,9 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import {
+  caretToEnd,
   contentOf,
+  converged,
   cursorsLayerOf,
   editorOf,
   expectConnected,
@@ -35,32 +37,6 @@ import { waitForServiceWorkerControl } from './helpers/serviceWorker';
 
 /** How long two processes may take to find each other (signaling + ICE on a loaded 2-core box). */
 const CONNECT_TIMEOUT_MS = 20_000;
-
-/** Waits until both pages hold the same content and returns it. */
-async function converged(a: Page, b: Page, timeout = 20_000): Promise<string[]> {
-  let last: { a: string[]; b: string[] } = { a: [], b: [] };
-  await expect
-    .poll(
-      async () => {
-        last = { a: await contentOf(a), b: await contentOf(b) };
-        return JSON.stringify(last.a) === JSON.stringify(last.b);
-      },
-      { timeout, message: 'peers did not converge' },
-    )
-    .toBe(true)
-    .catch((error: unknown) => {
-      throw new Error(`${String(error)}\nA: ${JSON.stringify(last.a)}\nB: ${JSON.stringify(last.b)}`);
-    });
-  return last.a;
-}
-
-/** Moves the caret to the end of the note. */
-async function caretToEnd(page: Page): Promise<void> {
-  await editorOf(page).click();
-  await page.keyboard.press('Control+End');
-  // The next key is usually Enter, which acts on Lexical's selection: let it catch up first.
-  await waitForCaretSync(page);
-}
 
 test('share link: the second peer sees the note, edits flow both ways, presence shows names and carets', async ({
   launchProfile,

@@ -243,3 +243,29 @@ export async function waitForCaretSync(page: Page): Promise<void> {
     )
     .toBe(true);
 }
+
+/** Waits until both pages hold the same content and returns it. */
+export async function converged(a: Page, b: Page, timeout = 20_000): Promise<string[]> {
+  let last: { a: string[]; b: string[] } = { a: [], b: [] };
+  await expect
+    .poll(
+      async () => {
+        last = { a: await contentOf(a), b: await contentOf(b) };
+        return JSON.stringify(last.a) === JSON.stringify(last.b);
+      },
+      { timeout, message: 'peers did not converge' },
+    )
+    .toBe(true)
+    .catch((error: unknown) => {
+      throw new Error(`${String(error)}\nA: ${JSON.stringify(last.a)}\nB: ${JSON.stringify(last.b)}`);
+    });
+  return last.a;
+}
+
+/** Moves the caret to the end of the note. */
+export async function caretToEnd(page: Page): Promise<void> {
+  await editorOf(page).click();
+  await page.keyboard.press('Control+End');
+  // The next key is usually Enter, which acts on Lexical's selection: let it catch up first.
+  await waitForCaretSync(page);
+}
