@@ -44,8 +44,13 @@ export interface WeftServerOptions {
   iceServers?: readonly IceServerConfig[];
   /** Extra signaling URLs served in `/config.json` (the client adds its own origin's `/signal`). */
   signalingUrls?: readonly string[];
-  /** When set, WebSocket upgrades from other Origins are refused with 403. */
-  allowedOrigins?: readonly string[] | null;
+  /**
+   * Origins whose WebSocket upgrades are accepted besides the server's own (`'*'`: any);
+   * others are refused with 403.
+   */
+  allowedOrigins?: readonly string[];
+  /** Reverse proxies whose forwarded headers are believed (default 0; see `clientAddress.ts`). */
+  trustedProxyHops?: number;
   /** Signaling limit overrides (tests). */
   limits?: Partial<SignalingLimits>;
   /** Bound on `close()` waiting for in-flight HTTP (default `SHUTDOWN_TIMEOUT_MS`). */
@@ -90,7 +95,8 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
   );
   const signaling = new SignalingServer({
     limits: options.limits,
-    allowedOrigins: options.allowedOrigins ?? null,
+    allowedOrigins: options.allowedOrigins ?? [],
+    trustedProxyHops: options.trustedProxyHops ?? 0,
     logger,
     ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });
