@@ -14,6 +14,7 @@
  *                    and X-Forwarded-Proto are believed (default 0: the TCP peer is the client)
  *   MAX_CONNECTIONS_PER_ADDRESS, MAX_TOPICS_PER_ADDRESS
  *                    per-client-address signaling quotas (defaults in signalingLimits.ts)
+ *   SERVE_SOURCE_MAPS  1 to serve the build's *.map files (default 0: they are 404)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -54,6 +55,8 @@ export interface WeftConfig {
   trustedProxyHops: number;
   /** Signaling limits set in the environment; the rest keep their defaults. */
   limits: Partial<SignalingLimits>;
+  /** Serve `*.map` (`SERVE_SOURCE_MAPS=1`). */
+  serveSourceMaps: boolean;
 }
 
 /** A configuration problem, with a message meant for the person starting the server. */
@@ -209,5 +212,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
     trustedProxyHops: parseInteger('TRUST_PROXY', env.TRUST_PROXY, 0, MAX_TRUSTED_PROXY_HOPS, 0),
     limits: parseLimits(env),
+    serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 1, 0) === 1,
   };
 }

@@ -53,6 +53,8 @@ export interface WeftServerOptions {
   trustedProxyHops?: number;
   /** Signaling limit overrides (tests). */
   limits?: Partial<SignalingLimits>;
+  /** Serve the build's source maps (default false: `*.map` is 404). */
+  serveSourceMaps?: boolean;
   /** Bound on `close()` waiting for in-flight HTTP (default `SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs?: number;
   logger: Logger;
@@ -88,7 +90,7 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   const logger = options.logger;
-  const serveStatic = createStaticHandler(options.staticDir, logger);
+  const serveStatic = createStaticHandler(options.staticDir, logger, { serveSourceMaps: options.serveSourceMaps ?? false });
   const configBody = Buffer.from(
     JSON.stringify({ iceServers: options.iceServers ?? [], signaling: options.signalingUrls ?? [] }),
     'utf8',

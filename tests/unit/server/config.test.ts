@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       allowedOrigins: [],
       trustedProxyHops: 0,
       limits: {},
+      serveSourceMaps: false,
     });
     expect(DEFAULT_HOST).toBe('127.0.0.1');
     expect(DEFAULT_PORT).toBe(8080);
@@ -37,6 +38,7 @@ describe('loadConfig', () => {
       TRUST_PROXY: '1',
       MAX_CONNECTIONS_PER_ADDRESS: '5000',
       MAX_TOPICS_PER_ADDRESS: '20000',
+      SERVE_SOURCE_MAPS: '1',
     });
     expect(config).toEqual({
       port: 3000,
@@ -50,6 +52,7 @@ describe('loadConfig', () => {
       allowedOrigins: ['https://notes.example.org', 'http://localhost:8080'],
       trustedProxyHops: 1,
       limits: { maxConnectionsPerAddress: 5000, maxTopicsPerAddress: 20000 },
+      serveSourceMaps: true,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ TRUST_PROXY: '0' }).trustedProxyHops).toBe(0);
@@ -76,6 +79,7 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '11' }, /TRUST_PROXY must be an integer from 0 to 10/],
     [{ MAX_CONNECTIONS_PER_ADDRESS: '0' }, /MAX_CONNECTIONS_PER_ADDRESS must be an integer from 1/],
     [{ MAX_TOPICS_PER_ADDRESS: 'lots' }, /MAX_TOPICS_PER_ADDRESS must be an integer from 1/],
+    [{ SERVE_SOURCE_MAPS: 'yes' }, /SERVE_SOURCE_MAPS must be an integer from 0 to 1/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
