@@ -178,25 +178,31 @@ function parseAllowedOrigins(value: string | undefined): string[] {
   });
 }
 
-/** A whole number from `min` to `max`, or `fallback` when unset. */
-function parseInteger(name: string, value: string | undefined, min: number, max: number, fallback: number): number {
+/** A whole number from `min` to `max` (no upper bound if omitted), or `fallback` when unset. */
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max?: number): number {
   if (value === undefined || value.trim() === '') return fallback;
   const v = value.trim();
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${value}").`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be an integer ${range} (got "${value}").`);
   }
   return n;
 }
 
-/** The per-address quotas the environment sets (only those it sets). */
+/** The signaling limits a deployment may set, by variable (e.g. the bench raises them). */
+const LIMIT_VARIABLES = {
+  MAX_CONNECTIONS_PER_ADDRESS: 'maxConnectionsPerAddress',
+  MAX_TOPICS_PER_ADDRESS: 'maxTopicsPerAddress',
+} as const satisfies Record<string, keyof SignalingLimits>;
+
+/** The limits the environment sets (only those it sets; the rest keep their defaults). */
 function parseLimits(env: Readonly<Record<string, string | undefined>>): Partial<SignalingLimits> {
   const limits: Partial<SignalingLimits> = {};
-  const connections = env.MAX_CONNECTIONS_PER_ADDRESS;
-  const topics = env.MAX_TOPICS_PER_ADDRESS;
-  const max = Number.MAX_SAFE_INTEGER;
-  if (connections?.trim()) limits.maxConnectionsPerAddress = parseInteger('MAX_CONNECTIONS_PER_ADDRESS', connections, 1, max, 0);
-  if (topics?.trim()) limits.maxTopicsPerAddress = parseInteger('MAX_TOPICS_PER_ADDRESS', topics, 1, max, 0);
+  for (const [name, key] of Object.entries(LIMIT_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') limits[key] = parseInteger(name, value, 0, 1);
+  }
   return limits;
 }
 
@@ -210,8 +216,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     iceServers: parseIceServers(env.ICE_SERVERS),
     signalingUrls: parseSignalingUrls(env.SIGNALING_URLS),
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
-    trustedProxyHops: parseInteger('TRUST_PROXY', env.TRUST_PROXY, 0, MAX_TRUSTED_PROXY_HOPS, 0),
+    trustedProxyHops: parseInteger('TRUST_PROXY', env.TRUST_PROXY, 0, 0, MAX_TRUSTED_PROXY_HOPS),
     limits: parseLimits(env),
-    serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 1, 0) === 1,
+    serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 0, 1) === 1,
   };
 }

@@ -77,8 +77,8 @@ describe('loadConfig', () => {
     [{ ALLOWED_ORIGINS: 'https://notes.example.org/app' }, /is not an origin/],
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be an integer from 0 to 10/],
     [{ TRUST_PROXY: '11' }, /TRUST_PROXY must be an integer from 0 to 10/],
-    [{ MAX_CONNECTIONS_PER_ADDRESS: '0' }, /MAX_CONNECTIONS_PER_ADDRESS must be an integer from 1/],
-    [{ MAX_TOPICS_PER_ADDRESS: 'lots' }, /MAX_TOPICS_PER_ADDRESS must be an integer from 1/],
+    [{ MAX_CONNECTIONS_PER_ADDRESS: '0' }, /MAX_CONNECTIONS_PER_ADDRESS must be an integer of at least 1/],
+    [{ MAX_TOPICS_PER_ADDRESS: 'lots' }, /MAX_TOPICS_PER_ADDRESS must be an integer of at least 1/],
     [{ SERVE_SOURCE_MAPS: 'yes' }, /SERVE_SOURCE_MAPS must be an integer from 0 to 1/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
