@@ -87,6 +87,10 @@ export default defineConfig({
         // Server endpoints are never the shell: the signaling socket and the runtime config.
         navigateFallbackDenylist: [/^\/signal(?:[/?#]|$)/, /^\/config\.json(?:[?#]|$)/],
         cleanupOutdatedCaches: true,
+        // Workbox cannot make "hidden" maps: it would end sw.js and its runtime with a
+        // `sourceMappingURL` comment naming a file the server does not serve. Generated code
+        // of little use to map: none.
+        sourcemap: false,
         // Deliberately off: a new worker must wait for the user's "Reload to update" click
         // (it then receives SKIP_WAITING from workbox-window's messageSkipWaiting()).
         skipWaiting: false,
@@ -96,5 +100,8 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
   ],
-  build: { outDir: 'dist', sourcemap: true },
+  // 'hidden': the maps are written (for mapping stack traces and profiles offline) but the
+  // bundles carry no `sourceMappingURL` comment, since the server does not serve them
+  // unless SERVE_SOURCE_MAPS=1 (then it names each in a `SourceMap` header instead).
+  build: { outDir: 'dist', sourcemap: 'hidden' },
 });

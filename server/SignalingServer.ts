@@ -9,7 +9,12 @@
  * - binary frame → close 1003; frame over `maxFrameBytes` → close 1009, invalid UTF-8 →
  *   1007, too many fragments → 1008 (these three by `ws` itself)
  * - over the rate limit → close 1008
- * - subscribing past `maxTopicsPerConnection` → close 1008; past a server-wide cap → close 1013
+ * - a subscribe past a bound (topics per connection or per address, server-wide topics,
+ *   subscribers per topic) → that topic is refused with `{type:'refused', topic, reason}`
+ *   and the connection stays, with its other topics: closing it would let anyone who can
+ *   fill a room (or share a NAT) cut a victim off from all its rooms.
+ * - upgrade from an Origin that is not allowed → 403; past the connections of one client
+ *   address → 429; past the server's connections → 503
  * - publish to a topic the sender has not subscribed to → IGNORED (counted in stats), not
  *   closed: y-webrtc encrypts publishes asynchronously, so a legitimate client can publish
  *   just after unsubscribing, and closing it would drop its other rooms too.
@@ -26,22 +31,33 @@ import {
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
   CLOSE_POLICY_VIOLATION,
-  CLOSE_TRY_AGAIN_LATER,
   PONG_FRAME,
   encodePublish,
+  encodeRefusal,
   parseSignalingFrame,
 } from './signalingProtocol.js';
 import { DEFAULT_SIGNALING_LIMITS, type SignalingLimits } from './signalingLimits.js';
 import { TokenBucket } from './TokenBucket.js';
-import { TopicRegistry } from './TopicRegistry.js';
+import { TopicRegistry, type SubscribeRefusal } from './TopicRegistry.js';
+import { clientAddress } from './clientAddress.js';
+import { isOriginAllowed } from './isOriginAllowed.js';
 import { writeRawResponse } from './writeRawResponse.js';
 
 /** Options of a signaling server. */
 export interface SignalingServerOptions {
   /** Overrides of `DEFAULT_SIGNALING_LIMITS` (tests use small ones). */
   limits?: Partial<SignalingLimits>;
-  /** When set, only WebSocket upgrades whose `Origin` is listed are accepted. */
-  allowedOrigins?: readonly string[] | null;
+  /**
+   * Origins accepted besides the server's own (see `isOriginAllowed.ts`); `'*'` accepts
+   * any. Default: none, only the server's own.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Reverse proxies in front of the server whose `X-Forwarded-For` (and
+   * `X-Forwarded-Proto`) entries are believed (see `clientAddress.ts`). Default 0: the
+   * TCP peer is the client.
+   */
+  trustedProxyHops?: number;
   logger: Logger;
   /** Test-only hooks (see `SignalingTestHooks`); production passes none. */
   testHooks?: SignalingTestHooks;
@@ -72,13 +88,16 @@ export interface SignalingStats {
   ignoredPublishes: number;
   /** Upgrades refused, by reason. */
   refused: Record<string, number>;
+  /** Topics refused to a subscribe (the connection stayed), by reason. */
+  refusedTopics: Record<string, number>;
   /** Connections closed by the server, by reason. */
   closed: Record<string, number>;
 }
 
 interface Conn {
   readonly ws: WebSocket;
-  readonly ip: string;
+  /** The client address its quotas count against (`clientAddress`). */
+  readonly address: string;
   readonly bucket: TokenBucket;
   /** Ponged since the last ping. */
   alive: boolean;
@@ -94,32 +113,43 @@ const WS_ERROR_REASONS: Readonly<Record<string, string>> = {
   WS_ERR_TOO_MANY_BUFFERED_PARTS: 'too many fragments',
 };
 
+/** The reason a refused topic is answered with: fixed strings, safe to send and log. */
+const REFUSAL_REASONS: Readonly<Record<SubscribeRefusal, string>> = {
+  'topics per connection': 'too many topics',
+  'topics per address': 'too many topics from this address',
+  'total topics': 'server topic limit',
+  'subscribers per topic': 'topic full',
+};
+
 const rawToText = (data: RawData): string =>
   (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)).toString('utf8');
 
 /** The signaling half of the Weft server. */
 export class SignalingServer {
   private readonly limits: SignalingLimits;
-  private readonly allowedOrigins: ReadonlySet<string> | null;
+  private readonly allowedOrigins: ReadonlySet<string>;
+  private readonly trustedProxyHops: number;
   private readonly logger: Logger;
   private readonly hooks: SignalingTestHooks;
   private readonly wss: WebSocketServer;
   private readonly registry: TopicRegistry<Conn>;
   private readonly conns = new Set<Conn>();
-  private readonly connsPerIp = new Map<string, number>();
+  private readonly connsPerAddress = new Map<string, number>();
   private readonly pingTimer: NodeJS.Timeout;
   private readonly counters = { relayed: 0, ignoredPublishes: 0 };
   private readonly refused: Record<string, number> = {};
+  private readonly refusedTopics: Record<string, number> = {};
   private readonly closed: Record<string, number> = {};
   private shuttingDown = false;
   private onEmpty: (() => void) | null = null;
 
   constructor(options: SignalingServerOptions) {
     this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
-    this.allowedOrigins = options.allowedOrigins ? new Set(options.allowedOrigins) : null;
+    this.allowedOrigins = new Set(options.allowedOrigins ?? []);
+    this.trustedProxyHops = options.trustedProxyHops ?? 0;
     this.logger = options.logger;
     this.hooks = options.testHooks ?? {};
-    this.registry = new TopicRegistry(this.limits);
+    this.registry = new TopicRegistry<Conn>(this.limits, (conn) => conn.address);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.limits.maxFrameBytes,
@@ -152,17 +182,15 @@ export class SignalingServer {
       writeRawResponse(socket, status, text);
     };
     if (this.shuttingDown) return refuse(503, 'Service Unavailable', 'shutting down');
-    if (this.allowedOrigins !== null) {
-      const origin = req.headers.origin;
-      // Browsers always send Origin on WebSocket upgrades; its absence means a non-browser client.
-      if (origin === undefined || !this.allowedOrigins.has(origin)) return refuse(403, 'Forbidden', 'origin not allowed');
+    if (!isOriginAllowed(req, this.allowedOrigins, this.trustedProxyHops)) {
+      return refuse(403, 'Forbidden', 'origin not allowed');
     }
     if (this.conns.size >= this.limits.maxConnections) return refuse(503, 'Service Unavailable', 'server full');
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    if ((this.connsPerIp.get(ip) ?? 0) >= this.limits.maxConnectionsPerIp) {
+    const address = clientAddress(req, this.trustedProxyHops);
+    if ((this.connsPerAddress.get(address) ?? 0) >= this.limits.maxConnectionsPerAddress) {
       return refuse(429, 'Too Many Requests', 'too many connections from one address');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, ip));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, address));
   }
 
   /** Current counters. */
@@ -175,6 +203,7 @@ export class SignalingServer {
       relayed: this.counters.relayed,
       ignoredPublishes: this.counters.ignoredPublishes,
       refused: { ...this.refused },
+      refusedTopics: { ...this.refusedTopics },
       closed: { ...this.closed },
     };
   }
@@ -198,17 +227,17 @@ export class SignalingServer {
     });
   }
 
-  private onConnection(ws: WebSocket, ip: string): void {
+  private onConnection(ws: WebSocket, address: string): void {
     const conn: Conn = {
       ws,
-      ip,
+      address,
       bucket: new TokenBucket(this.limits.rateLimitBurst, this.limits.rateLimitPerSecond, Date.now()),
       alive: true,
       closing: false,
       closeTimer: null,
     };
     this.conns.add(conn);
-    this.connsPerIp.set(ip, (this.connsPerIp.get(ip) ?? 0) + 1);
+    this.connsPerAddress.set(address, (this.connsPerAddress.get(address) ?? 0) + 1);
     // Raced with shutdown (the upgrade began before close()): let it go at once.
     if (this.shuttingDown) this.drop(conn, CLOSE_GOING_AWAY, 'server shutting down', false);
 
@@ -232,9 +261,9 @@ export class SignalingServer {
     conn.closing = true;
     this.registry.removeConnection(conn);
     if (!this.conns.delete(conn)) return;
-    const n = (this.connsPerIp.get(conn.ip) ?? 1) - 1;
-    if (n <= 0) this.connsPerIp.delete(conn.ip);
-    else this.connsPerIp.set(conn.ip, n);
+    const n = (this.connsPerAddress.get(conn.address) ?? 1) - 1;
+    if (n <= 0) this.connsPerAddress.delete(conn.address);
+    else this.connsPerAddress.set(conn.address, n);
     if (this.conns.size === 0 && this.onEmpty !== null) {
       const done = this.onEmpty;
       this.onEmpty = null;
@@ -263,10 +292,14 @@ export class SignalingServer {
     const message = parsed.message;
     switch (message.type) {
       case 'subscribe': {
-        const result = this.registry.subscribe(conn, message.topics);
-        if (result.ok) return;
-        if (result.refusal === 'topics per connection') return this.drop(conn, CLOSE_POLICY_VIOLATION, 'too many topics');
-        return this.drop(conn, CLOSE_TRY_AGAIN_LATER, result.refusal === 'total topics' ? 'server topic limit' : 'topic full');
+        // At most `maxTopicsPerConnection` answers per frame (the parser's bound), and the
+        // frame itself was paid for from the rate limit.
+        for (const { topic, refusal } of this.registry.subscribe(conn, message.topics)) {
+          const reason = REFUSAL_REASONS[refusal];
+          this.refusedTopics[reason] = (this.refusedTopics[reason] ?? 0) + 1;
+          this.send(conn, encodeRefusal(topic, reason));
+        }
+        return;
       }
       case 'unsubscribe':
         this.registry.unsubscribe(conn, message.topics);

@@ -2,58 +2,62 @@
  * Which connections listen to which topics — pure data structure, no I/O, generic over
  * the connection type so tests can use plain objects. Every bound is enforced here so the
  * registry's memory is bounded by `maxTotalTopics × maxSubscribersPerTopic` entries no
- * matter what clients send.
+ * matter what clients send, and no single address can hold more than
+ * `maxTopicsPerAddress` of them however many connections it opens.
  */
 import type { SignalingLimits } from './signalingLimits.js';
 
 /** The limits the registry enforces. */
 export type RegistryLimits = Pick<
   SignalingLimits,
-  'maxTopicsPerConnection' | 'maxTotalTopics' | 'maxSubscribersPerTopic'
+  'maxTopicsPerConnection' | 'maxTopicsPerAddress' | 'maxTotalTopics' | 'maxSubscribersPerTopic'
 >;
 
-/**
- * The outcome of a subscribe. On a refusal nothing was added: the caller closes the
- * connection (its existing subscriptions are dropped when it closes).
- */
-export type SubscribeResult =
-  | { ok: true }
-  | { ok: false; refusal: 'topics per connection' | 'total topics' | 'subscribers per topic' };
+/** Which bound a refused topic would have crossed. */
+export type SubscribeRefusal = 'topics per connection' | 'topics per address' | 'total topics' | 'subscribers per topic';
+
+/** One topic a subscribe did not add, and why. */
+export interface TopicRefusal {
+  topic: string;
+  refusal: SubscribeRefusal;
+}
 
 /** A bounded topic → subscribers map. */
 export class TopicRegistry<C> {
   private readonly subscribersByTopic = new Map<string, Set<C>>();
   private readonly topicsByConn = new Map<C, Set<string>>();
+  /** Subscriptions held by all the connections of one address. */
+  private readonly subscriptionsByAddress = new Map<string, number>();
   private subscriptionCount = 0;
 
-  constructor(private readonly limits: RegistryLimits) {}
+  /**
+   * @param addressOf the quota key of a connection (its client address): connections
+   *   with the same key share `maxTopicsPerAddress`.
+   */
+  constructor(
+    private readonly limits: RegistryLimits,
+    private readonly addressOf: (conn: C) => string,
+  ) {}
 
   /**
-   * Subscribes `conn` to every topic in `topics`, or to none of them if any bound would be
-   * exceeded (all-or-nothing keeps the bookkeeping simple and the refusal unambiguous).
-   * Topics already held are ignored, so repeating a subscribe is harmless.
+   * Subscribes `conn` to each topic in `topics`, one by one, in order; a topic that would
+   * cross a bound is refused and the rest still get their chance (a full room must not
+   * cost a client its other rooms). Topics already held are ignored, so repeating a
+   * subscribe is harmless. Returns the refused topics: empty when all were added.
    */
-  subscribe(conn: C, topics: readonly string[]): SubscribeResult {
-    const held = this.topicsByConn.get(conn);
-    const fresh = new Set<string>();
-    let newTopics = 0;
+  subscribe(conn: C, topics: readonly string[]): TopicRefusal[] {
+    const refused: TopicRefusal[] = [];
+    const address = this.addressOf(conn);
     for (const topic of topics) {
-      if (held?.has(topic) || fresh.has(topic)) continue;
-      fresh.add(topic);
-      const subs = this.subscribersByTopic.get(topic);
-      if (subs === undefined) newTopics++;
-      else if (subs.size >= this.limits.maxSubscribersPerTopic) return { ok: false, refusal: 'subscribers per topic' };
-    }
-    if ((held?.size ?? 0) + fresh.size > this.limits.maxTopicsPerConnection) {
-      return { ok: false, refusal: 'topics per connection' };
-    }
-    if (this.subscribersByTopic.size + newTopics > this.limits.maxTotalTopics) {
-      return { ok: false, refusal: 'total topics' };
-    }
-    if (fresh.size === 0) return { ok: true };
-    const mine = held ?? new Set<string>();
-    if (held === undefined) this.topicsByConn.set(conn, mine);
-    for (const topic of fresh) {
+      const held = this.topicsByConn.get(conn);
+      if (held?.has(topic)) continue;
+      const refusal = this.refusalFor(topic, held?.size ?? 0, address);
+      if (refusal !== null) {
+        refused.push({ topic, refusal });
+        continue;
+      }
+      const mine = held ?? new Set<string>();
+      if (held === undefined) this.topicsByConn.set(conn, mine);
       let subs = this.subscribersByTopic.get(topic);
       if (subs === undefined) {
         subs = new Set();
@@ -61,9 +65,10 @@ export class TopicRegistry<C> {
       }
       subs.add(conn);
       mine.add(topic);
+      this.subscriptionCount++;
+      this.subscriptionsByAddress.set(address, (this.subscriptionsByAddress.get(address) ?? 0) + 1);
     }
-    this.subscriptionCount += fresh.size;
-    return { ok: true };
+    return refused;
   }
 
   /** Unsubscribes `conn` from `topics`; topics it does not hold are ignored. Empty topics are freed. */
@@ -100,13 +105,30 @@ export class TopicRegistry<C> {
     return this.topicsByConn.get(conn)?.size ?? 0;
   }
 
+  /** Subscriptions held by all connections of `address`. */
+  addressSubscriptions(address: string): number {
+    return this.subscriptionsByAddress.get(address) ?? 0;
+  }
+
   /** Sizes, for stats and tests. */
-  stats(): { topics: number; subscriptions: number; connections: number } {
+  stats(): { topics: number; subscriptions: number; connections: number; addresses: number } {
     return {
       topics: this.subscribersByTopic.size,
       subscriptions: this.subscriptionCount,
       connections: this.topicsByConn.size,
+      addresses: this.subscriptionsByAddress.size,
     };
+  }
+
+  /** The bound adding one subscription to `topic` would cross, or null. */
+  private refusalFor(topic: string, heldByConn: number, address: string): SubscribeRefusal | null {
+    if (heldByConn >= this.limits.maxTopicsPerConnection) return 'topics per connection';
+    if (this.addressSubscriptions(address) >= this.limits.maxTopicsPerAddress) return 'topics per address';
+    const subs = this.subscribersByTopic.get(topic);
+    if (subs === undefined) {
+      return this.subscribersByTopic.size >= this.limits.maxTotalTopics ? 'total topics' : null;
+    }
+    return subs.size >= this.limits.maxSubscribersPerTopic ? 'subscribers per topic' : null;
   }
 
   private removeSubscriber(topic: string, conn: C): void {
@@ -114,6 +136,10 @@ export class TopicRegistry<C> {
     if (subs === undefined || !subs.delete(conn)) return;
     this.subscriptionCount--;
     if (subs.size === 0) this.subscribersByTopic.delete(topic);
+    const address = this.addressOf(conn);
+    const n = (this.subscriptionsByAddress.get(address) ?? 1) - 1;
+    if (n <= 0) this.subscriptionsByAddress.delete(address);
+    else this.subscriptionsByAddress.set(address, n);
   }
 }
 

@@ -8,11 +8,19 @@
  *   STATIC_DIR       the built app (default: the repository's dist/)
  *   ICE_SERVERS      JSON array of RTCIceServer objects (default [])
  *   SIGNALING_URLS   comma-separated extra ws:/wss: signaling URLs handed to clients
- *   ALLOWED_ORIGINS  comma-separated origins; when set, other WebSocket Origins are refused
+ *   ALLOWED_ORIGINS  comma-separated origins accepted for signaling WebSockets besides the
+ *                    server's own (the request's Host); `*` accepts any Origin
+ *   TRUST_PROXY      number of reverse proxies in front of the server whose X-Forwarded-For
+ *                    and X-Forwarded-Proto are believed (default 0: the TCP peer is the client)
+ *   MAX_CONNECTIONS_PER_ADDRESS, MAX_TOPICS_PER_ADDRESS
+ *                    per-client-address signaling quotas (defaults in signalingLimits.ts)
+ *   SERVE_SOURCE_MAPS  1 to serve the build's *.map files (default 0: they are 404)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ANY_ORIGIN } from './isOriginAllowed.js';
+import type { SignalingLimits } from './signalingLimits.js';
 
 /** Default TCP port. */
 export const DEFAULT_PORT = 8080;
@@ -22,6 +30,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 const MAX_ROOT_SEARCH_DEPTH = 8;
 /** An ICE URL a browser accepts: stun:, stuns:, turn: or turns: and something after it. */
 const ICE_URL = /^(stuns?|turns?):\S+$/;
+/** Most reverse proxies `TRUST_PROXY` may count: a longer chain is surely a mistake. */
+export const MAX_TRUSTED_PROXY_HOPS = 10;
 /** Keys of an RTCIceServer that we pass through. */
 const ICE_KEYS = new Set(['urls', 'username', 'credential']);
 
@@ -39,8 +49,14 @@ export interface WeftConfig {
   staticDir: string;
   iceServers: IceServerConfig[];
   signalingUrls: string[];
-  /** `null`: any Origin may open a signaling WebSocket. */
-  allowedOrigins: string[] | null;
+  /** Origins accepted besides the server's own; `'*'` accepts any. */
+  allowedOrigins: string[];
+  /** Reverse proxies whose forwarded headers are believed (`TRUST_PROXY`). */
+  trustedProxyHops: number;
+  /** Signaling limits set in the environment; the rest keep their defaults. */
+  limits: Partial<SignalingLimits>;
+  /** Serve `*.map` (`SERVE_SOURCE_MAPS=1`). */
+  serveSourceMaps: boolean;
 }
 
 /** A configuration problem, with a message meant for the person starting the server. */
@@ -144,10 +160,9 @@ function parseSignalingUrls(value: string | undefined): string[] {
   });
 }
 
-function parseAllowedOrigins(value: string | undefined): string[] | null {
-  const origins = list(value);
-  if (origins.length === 0) return null;
-  return origins.map((s) => {
+function parseAllowedOrigins(value: string | undefined): string[] {
+  return list(value).map((s) => {
+    if (s === ANY_ORIGIN) return s;
     let url: URL | null = null;
     try {
       url = new URL(s);
@@ -163,6 +178,34 @@ function parseAllowedOrigins(value: string | undefined): string[] | null {
   });
 }
 
+/** A whole number from `min` to `max` (no upper bound if omitted), or `fallback` when unset. */
+function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max?: number): number {
+  if (value === undefined || value.trim() === '') return fallback;
+  const v = value.trim();
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) {
+    const range = max === undefined ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(`${name} must be an integer ${range} (got "${value}").`);
+  }
+  return n;
+}
+
+/** The signaling limits a deployment may set, by variable (e.g. the bench raises them). */
+const LIMIT_VARIABLES = {
+  MAX_CONNECTIONS_PER_ADDRESS: 'maxConnectionsPerAddress',
+  MAX_TOPICS_PER_ADDRESS: 'maxTopicsPerAddress',
+} as const satisfies Record<string, keyof SignalingLimits>;
+
+/** The limits the environment sets (only those it sets; the rest keep their defaults). */
+function parseLimits(env: Readonly<Record<string, string | undefined>>): Partial<SignalingLimits> {
+  const limits: Partial<SignalingLimits> = {};
+  for (const [name, key] of Object.entries(LIMIT_VARIABLES)) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') limits[key] = parseInteger(name, value, 0, 1);
+  }
+  return limits;
+}
+
 /** Reads and validates the configuration from `env` (default: `process.env`). Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): WeftConfig {
   const staticDir = env.STATIC_DIR?.trim();
@@ -173,5 +216,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     iceServers: parseIceServers(env.ICE_SERVERS),
     signalingUrls: parseSignalingUrls(env.SIGNALING_URLS),
     allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
+    trustedProxyHops: parseInteger('TRUST_PROXY', env.TRUST_PROXY, 0, 0, MAX_TRUSTED_PROXY_HOPS),
+    limits: parseLimits(env),
+    serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 0, 1) === 1,
   };
 }

@@ -44,10 +44,17 @@ export interface WeftServerOptions {
   iceServers?: readonly IceServerConfig[];
   /** Extra signaling URLs served in `/config.json` (the client adds its own origin's `/signal`). */
   signalingUrls?: readonly string[];
-  /** When set, WebSocket upgrades from other Origins are refused with 403. */
-  allowedOrigins?: readonly string[] | null;
+  /**
+   * Origins whose WebSocket upgrades are accepted besides the server's own (`'*'`: any);
+   * others are refused with 403.
+   */
+  allowedOrigins?: readonly string[];
+  /** Reverse proxies whose forwarded headers are believed (default 0; see `clientAddress.ts`). */
+  trustedProxyHops?: number;
   /** Signaling limit overrides (tests). */
   limits?: Partial<SignalingLimits>;
+  /** Serve the build's source maps (default false: `*.map` is 404). */
+  serveSourceMaps?: boolean;
   /** Bound on `close()` waiting for in-flight HTTP (default `SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs?: number;
   logger: Logger;
@@ -83,14 +90,15 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 8080;
   const logger = options.logger;
-  const serveStatic = createStaticHandler(options.staticDir, logger);
+  const serveStatic = createStaticHandler(options.staticDir, logger, { serveSourceMaps: options.serveSourceMaps ?? false });
   const configBody = Buffer.from(
     JSON.stringify({ iceServers: options.iceServers ?? [], signaling: options.signalingUrls ?? [] }),
     'utf8',
   );
   const signaling = new SignalingServer({
     limits: options.limits,
-    allowedOrigins: options.allowedOrigins ?? null,
+    allowedOrigins: options.allowedOrigins ?? [],
+    trustedProxyHops: options.trustedProxyHops ?? 0,
     logger,
     ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });

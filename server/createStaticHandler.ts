@@ -4,11 +4,16 @@
  * see precompress.ts) to browsers that accept them, and an SPA fallback so deep links
  * (`/note/abc`) load the app. The caller has already checked the method (GET/HEAD) and
  * resolved the request path with `resolveRequestPath`.
+ *
+ * Source maps (`*.map`) are 404 unless asked for (`serveSourceMaps`): they would hand
+ * anyone the app's whole source with comments. The build makes them "hidden" (no
+ * `sourceMappingURL` comment, see vite.config.ts), so nothing points at the missing
+ * file; when they are served, scripts and styles name theirs in a `SourceMap` header.
  */
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, sep } from 'node:path';
+import { basename, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { acceptedEncodings } from './acceptedEncodings.js';
 import { cacheControlFor } from './cacheControlFor.js';
@@ -20,6 +25,17 @@ import { sendText } from './sendText.js';
 
 /** Shown when the static directory holds no build. */
 export const NOT_BUILT_MESSAGE = 'Weft has not been built yet: run `npm run build` (or `npm start`), then reload.';
+
+/** Options of `createStaticHandler`. */
+export interface StaticHandlerOptions {
+  /** Serve `*.map` files (and point to them with `SourceMap`); default false: they are 404. */
+  serveSourceMaps?: boolean;
+}
+
+/** A source map, by name. */
+const SOURCE_MAP = /\.map$/i;
+/** The files a build gives source maps to. */
+const MAPPED = /\.(?:js|css)$/i;
 
 /** Serves one request from the static root. Never rejects. */
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse, path: ResolvedPath) => Promise<void>;
@@ -102,7 +118,8 @@ function isNotModified(req: IncomingMessage, etag: string, mtimeMs: number): boo
 }
 
 /** Creates the handler for files under `root`. */
-export function createStaticHandler(root: string, logger: Logger): StaticHandler {
+export function createStaticHandler(root: string, logger: Logger, options: StaticHandlerOptions = {}): StaticHandler {
+  const serveSourceMaps = options.serveSourceMaps ?? false;
   return async (req, res, path) => {
     let file: OpenFile | null = null;
     try {
@@ -122,6 +139,10 @@ export function createStaticHandler(root: string, logger: Logger): StaticHandler
       }
 
       let servedPath = path.pathname === '/' ? '/index.html' : path.pathname;
+      if (!serveSourceMaps && SOURCE_MAP.test(servedPath)) {
+        sendText(res, 404, 'Not found');
+        return;
+      }
       file = await openInside(realRoot, join(realRoot, ...servedPath.split('/').filter(Boolean)));
       if (file === null && isSpaRoute(path)) {
         servedPath = '/index.html';
@@ -132,6 +153,13 @@ export function createStaticHandler(root: string, logger: Logger): StaticHandler
         return;
       }
 
+      if (serveSourceMaps && MAPPED.test(servedPath)) {
+        const map = await openInside(realRoot, `${file.real}.map`);
+        if (map !== null) {
+          await map.handle.close().catch(() => {});
+          res.setHeader('SourceMap', `${basename(servedPath)}.map`);
+        }
+      }
       // The file's own: validators describe the file, whichever coding of it is sent.
       const { stats } = file;
       let encoding: string | null = null;

@@ -18,19 +18,33 @@ export const MAX_FRAGMENTS = 128;
 export const MAX_BUFFERED_CHUNKS = 4096;
 /** Longest topic name. Weft topics are hex/base64url hashes (< 100 chars). */
 export const MAX_TOPIC_LENGTH = 256;
-/** Topics one connection may hold at once; subscribing past it closes the connection. */
+/**
+ * Topics one connection may hold at once (a y-webrtc tab shares one socket between all its
+ * rooms); further topics are refused, the connection stays.
+ */
 export const MAX_TOPICS_PER_CONNECTION = 64;
+/**
+ * Subscriptions all the connections of one client address may hold together, so that one
+ * address cannot fill the server-wide table (`MAX_TOTAL_TOPICS`): with these defaults that
+ * takes at least 49 addresses. Ample for a household or small office behind one NAT.
+ */
+export const MAX_TOPICS_PER_ADDRESS = 1_024;
 /** Distinct topics across the whole server; bounds the registry's memory. */
 export const MAX_TOTAL_TOPICS = 50_000;
-/** Subscribers of one topic; bounds the fan-out (amplification) of a single publish. */
+/**
+ * Subscribers of one topic; bounds the fan-out (amplification) of a single publish. A
+ * newcomer to a full topic is refused that topic only.
+ */
 export const MAX_SUBSCRIBERS_PER_TOPIC = 256;
 /** Open signaling connections across the server; further upgrades get 503. */
 export const MAX_CONNECTIONS = 5_000;
 /**
- * Open signaling connections from one remote address. Off by default (`Infinity`):
- * behind a reverse proxy every client shares the proxy's address.
+ * Open signaling connections from one client address (see `clientAddress.ts`: behind a
+ * reverse proxy set `TRUST_PROXY`, or every client shares the proxy's quota); further
+ * upgrades get 429. A tab opens one per signaling server, so 64 covers many tabs and
+ * devices behind one NAT while 79 addresses are needed to fill `MAX_CONNECTIONS`.
  */
-export const MAX_CONNECTIONS_PER_IP = Number.POSITIVE_INFINITY;
+export const MAX_CONNECTIONS_PER_ADDRESS = 64;
 /** Token bucket size: messages a connection may send in a burst. */
 export const RATE_LIMIT_BURST = 100;
 /** Token bucket refill: sustained messages per second per connection. */
@@ -51,10 +65,11 @@ export interface SignalingLimits {
   maxBufferedChunks: number;
   maxTopicLength: number;
   maxTopicsPerConnection: number;
+  maxTopicsPerAddress: number;
   maxTotalTopics: number;
   maxSubscribersPerTopic: number;
   maxConnections: number;
-  maxConnectionsPerIp: number;
+  maxConnectionsPerAddress: number;
   rateLimitBurst: number;
   rateLimitPerSecond: number;
   pingIntervalMs: number;
@@ -70,10 +85,11 @@ export const DEFAULT_SIGNALING_LIMITS: Readonly<SignalingLimits> = Object.freeze
   maxBufferedChunks: MAX_BUFFERED_CHUNKS,
   maxTopicLength: MAX_TOPIC_LENGTH,
   maxTopicsPerConnection: MAX_TOPICS_PER_CONNECTION,
+  maxTopicsPerAddress: MAX_TOPICS_PER_ADDRESS,
   maxTotalTopics: MAX_TOTAL_TOPICS,
   maxSubscribersPerTopic: MAX_SUBSCRIBERS_PER_TOPIC,
   maxConnections: MAX_CONNECTIONS,
-  maxConnectionsPerIp: MAX_CONNECTIONS_PER_IP,
+  maxConnectionsPerAddress: MAX_CONNECTIONS_PER_ADDRESS,
   rateLimitBurst: RATE_LIMIT_BURST,
   rateLimitPerSecond: RATE_LIMIT_PER_SECOND,
   pingIntervalMs: PING_INTERVAL_MS,

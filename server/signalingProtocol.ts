@@ -9,6 +9,12 @@
  *   {type:'publish',     topic: string, ...anything}   relayed to every subscriber, sender included,
  *                                                      with `clients: <subscriber count>` added
  *   {type:'ping'}                                      answered with {type:'pong'}
+ *
+ * Server → client frames: relayed publishes, pongs, and
+ *   {type:'refused', topic: string, reason: string}    one per topic of a subscribe that was
+ *                                                      not added (room full, a quota reached);
+ *                                                      the connection stays. y-webrtc ignores
+ *                                                      frame types it does not know.
  */
 import type { SignalingLimits } from './signalingLimits.js';
 
@@ -20,8 +26,9 @@ export const CLOSE_UNSUPPORTED_DATA = 1003;
 export const CLOSE_POLICY_VIOLATION = 1008;
 /** WebSocket close code: the server hit an unexpected condition handling this connection. */
 export const CLOSE_INTERNAL_ERROR = 1011;
-/** WebSocket close code: a server-wide capacity was reached; the client may retry later. */
-export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+/** The `type` of the server's answer to a topic it did not subscribe a client to. */
+export const REFUSED_TYPE = 'refused';
 
 /** The pong reply, pre-serialized: it never varies. */
 export const PONG_FRAME = '{"type":"pong"}';
@@ -141,4 +148,12 @@ export function parseSignalingFrame(text: string, limits: ParserLimits): ParseRe
  */
 export function encodePublish(frame: Record<string, unknown>, clients: number): string {
   return JSON.stringify({ ...frame, clients });
+}
+
+/**
+ * Serializes the answer to a refused subscribe for one `topic` (the client's own topic,
+ * echoed so it knows which room; `reason` is one of the server's fixed strings).
+ */
+export function encodeRefusal(topic: string, reason: string): string {
+  return JSON.stringify({ type: REFUSED_TYPE, topic, reason });
 }

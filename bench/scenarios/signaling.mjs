@@ -35,9 +35,19 @@ function rssKb(pid) {
   }
 }
 
+/**
+ * The bench's own quotas for Weft's server: every bench socket comes from one address, which
+ * the production per-address quotas (server/signalingLimits.ts) would refuse past 64
+ * connections and 1,024 topics. Raised to what the run opens, no more.
+ */
+const benchEnv = ({ sockets }) => ({
+  MAX_CONNECTIONS_PER_ADDRESS: String(sockets),
+  MAX_TOPICS_PER_ADDRESS: String(sockets),
+});
+
 /** Spawns a server process and resolves once its port accepts connections. */
-async function startServer(kind, port) {
-  const env = { ...process.env, HOST, PORT: String(port), STATIC_DIR: `${ROOT}dist` };
+async function startServer(kind, port, params) {
+  const env = { ...process.env, HOST, PORT: String(port), STATIC_DIR: `${ROOT}dist`, ...(kind === 'weft' ? benchEnv(params) : {}) };
   const args = kind === 'weft' ? [`${ROOT}build/server/main.js`] : [`${ROOT}bench/scenarios/ywebrtcServerOnLoopback.mjs`];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -88,7 +98,7 @@ function freePort() {
 
 async function runAgainst(kind, { sockets, rooms, rate, seconds }) {
   const port = await freePort();
-  const server = await startServer(kind, port);
+  const server = await startServer(kind, port, { sockets });
   const url = kind === 'weft' ? `ws://${HOST}:${port}/signal` : `ws://${HOST}:${port}`;
   const rssIdleKb = rssKb(server.pid);
   const clients = [];

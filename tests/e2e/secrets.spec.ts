@@ -262,3 +262,39 @@ function topicsOf(frames: readonly string[]): string[] {
   }
   return [...topics];
 }
+
+test('the app as served names and serves no source map, under the strict headers, without console errors', async ({
+  page,
+  request,
+}) => {
+  const errors: string[] = [];
+  recordErrors(page.context(), errors);
+  // Chromium only warns about a Permissions-Policy feature it does not know.
+  page.on('console', (message) => {
+    if (message.text().includes('Permissions-Policy')) errors.push(`console: ${message.text()}`);
+  });
+  const code: string[] = [];
+  page.on('response', (response) => {
+    if (/\.(?:js|css)$/.test(new URL(response.url()).pathname)) code.push(response.url());
+  });
+  const document = await page.goto('/');
+  await expect(page.getByRole('button', { name: 'New note' })).toBeEnabled();
+  const headers = document!.headers();
+  expect(headers['permissions-policy']).toContain('camera=()');
+  expect(headers['content-security-policy']).toContain("form-action 'none'");
+  // The service worker and the Workbox runtime it imports are code too.
+  const sw = new URL('/sw.js', page.url()).href;
+  // It names the runtime as an AMD module: `define(["./workbox-<hash>"], …)`.
+  const runtime = /workbox-[\w]+/.exec(await (await request.get(sw)).text())?.[0];
+  expect(runtime, 'sw.js imports a Workbox runtime').toBeDefined();
+  const urls = [...new Set([...code, sw, new URL(`/${runtime}.js`, page.url()).href])];
+  expect(urls.filter((url) => url.endsWith('.js')).length).toBeGreaterThan(2);
+  for (const url of urls) {
+    const response = await request.get(url);
+    expect(response.status(), url).toBe(200);
+    expect(await response.text(), url).not.toContain('sourceMappingURL=');
+    expect(response.headers().sourcemap, url).toBeUndefined();
+    expect((await request.get(`${url}.map`)).status(), `${url}.map`).toBe(404);
+  }
+  expect(errors).toEqual([]);
+});

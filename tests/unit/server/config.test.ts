@@ -13,7 +13,10 @@ describe('loadConfig', () => {
       staticDir: join(repoRoot, 'dist'),
       iceServers: [],
       signalingUrls: [],
-      allowedOrigins: null,
+      allowedOrigins: [],
+      trustedProxyHops: 0,
+      limits: {},
+      serveSourceMaps: false,
     });
     expect(DEFAULT_HOST).toBe('127.0.0.1');
     expect(DEFAULT_PORT).toBe(8080);
@@ -32,6 +35,10 @@ describe('loadConfig', () => {
       ICE_SERVERS: '[{"urls":"stun:stun.example.org:3478"},{"urls":["turn:t.example.org"],"username":"u","credential":"p"}]',
       SIGNALING_URLS: ' wss://a.example.org/signal , ws://localhost:4444 ,',
       ALLOWED_ORIGINS: 'https://notes.example.org, http://localhost:8080/',
+      TRUST_PROXY: '1',
+      MAX_CONNECTIONS_PER_ADDRESS: '5000',
+      MAX_TOPICS_PER_ADDRESS: '20000',
+      SERVE_SOURCE_MAPS: '1',
     });
     expect(config).toEqual({
       port: 3000,
@@ -43,7 +50,12 @@ describe('loadConfig', () => {
       ],
       signalingUrls: ['wss://a.example.org/signal', 'ws://localhost:4444'],
       allowedOrigins: ['https://notes.example.org', 'http://localhost:8080'],
+      trustedProxyHops: 1,
+      limits: { maxConnectionsPerAddress: 5000, maxTopicsPerAddress: 20000 },
+      serveSourceMaps: true,
     });
+    expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustedProxyHops).toBe(0);
   });
 
   it.each([
@@ -63,6 +75,11 @@ describe('loadConfig', () => {
     [{ SIGNALING_URLS: 'https://x.example.org' }, /must start with ws:\/\/ or wss:\/\//],
     [{ ALLOWED_ORIGINS: 'notes.example.org' }, /is not an origin/],
     [{ ALLOWED_ORIGINS: 'https://notes.example.org/app' }, /is not an origin/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be an integer from 0 to 10/],
+    [{ TRUST_PROXY: '11' }, /TRUST_PROXY must be an integer from 0 to 10/],
+    [{ MAX_CONNECTIONS_PER_ADDRESS: '0' }, /MAX_CONNECTIONS_PER_ADDRESS must be an integer of at least 1/],
+    [{ MAX_TOPICS_PER_ADDRESS: 'lots' }, /MAX_TOPICS_PER_ADDRESS must be an integer of at least 1/],
+    [{ SERVE_SOURCE_MAPS: 'yes' }, /SERVE_SOURCE_MAPS must be an integer from 0 to 1/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -76,9 +76,14 @@ export class TestClient {
     ws.on('error', () => {});
   }
 
-  /** Opens a client; resolves once open, rejects with the HTTP status if the upgrade is refused. */
+  /**
+   * Opens a client; resolves once open, rejects with the HTTP status if the upgrade is refused.
+   * It sends the server's own Origin, as the app served there does, unless `options` says
+   * otherwise (`{ origin: undefined }`: no Origin header at all).
+   */
   static open(url: string, options: ClientOptions = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, options);
+    const own = `http://${new URL(url).host}`;
+    const ws = new WebSocket(url, 'origin' in options ? options : { ...options, origin: own });
     const client = new TestClient(ws);
     clients.push(client);
     return new Promise((resolve, reject) => {
@@ -110,11 +115,38 @@ export class TestClient {
     if ((m as { type?: unknown }).type !== 'pong') throw new Error(`expected pong, got ${JSON.stringify(m)}`);
   }
 
-  /** Subscribes and waits until the server has applied it. */
+  /** Subscribes and waits until the server has applied it (throws if any topic was refused). */
   async subscribe(...topics: string[]): Promise<void> {
     this.send({ type: 'subscribe', topics });
     await this.sync();
   }
+
+  /**
+   * Subscribes and resolves with the server's refusals (empty: every topic was added), or
+   * null if the server closed the connection instead.
+   */
+  async trySubscribe(topics: readonly string[]): Promise<Refusal[] | null> {
+    this.send({ type: 'subscribe', topics });
+    this.send({ type: 'ping' });
+    const refusals: Refusal[] = [];
+    // Bounded: at most one refusal per topic, then the pong.
+    for (let i = 0; i <= topics.length; i++) {
+      const m = await Promise.race([this.next(), this.closed.then(() => null)]);
+      if (m === null) return null;
+      const frame = m as { type?: unknown };
+      if (frame.type === 'pong') return refusals;
+      if (frame.type !== 'refused') throw new Error(`expected a refusal or pong, got ${JSON.stringify(m)}`);
+      refusals.push(m as Refusal);
+    }
+    throw new Error('no pong after the refusals');
+  }
+}
+
+/** The server's answer to a topic it did not add: `{type:'refused', topic, reason}`. */
+export interface Refusal {
+  type: 'refused';
+  topic: string;
+  reason: string;
 }
 
 /** Opens two clients subscribed to `topic`. */

@@ -75,7 +75,7 @@ describe('signaling', () => {
     socket.on('data', (d: Buffer) => (response += d.toString()));
     const ended = new Promise((r) => socket.on('close', r));
     // No Sec-WebSocket-Key / Version: not a valid upgrade.
-    socket.write('GET /signal HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.write('GET /signal HTTP/1.1\r\nHost: x\r\nOrigin: http://x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     await ended;
     expect(response).toMatch(/^HTTP\/1\.1 400 /);
     expect(response).toContain('X-Content-Type-Options: nosniff');
@@ -88,23 +88,42 @@ describe('signaling', () => {
     await a.sync();
   });
 
-  describe('Origin allow-list', () => {
-    it('accepts listed origins and refuses others and missing ones with 403', async () => {
-      const { wsUrl, server } = await startServer({ allowedOrigins: ['https://notes.example.org'] });
-      const ok = await TestClient.open(wsUrl, { origin: 'https://notes.example.org' });
-      await ok.sync();
+  describe('Origin', () => {
+    it("accepts by default only the server's own origin, as the app served here sends it", async () => {
+      const { wsUrl, port, server } = await startServer();
+      const own = await TestClient.open(wsUrl, { origin: `http://127.0.0.1:${port}` });
+      await own.sync();
+      // The same name over TLS (a TLS-terminating proxy in front of us) is ours too.
+      await (await TestClient.open(wsUrl, { origin: `https://127.0.0.1:${port}` })).sync();
+      for (const origin of ['https://evil.example', `http://127.0.0.1:${port + 1}`, `http://localhost:${port}`, 'null']) {
+        await expect(TestClient.open(wsUrl, { origin }), origin).rejects.toThrow('HTTP 403');
+      }
+      // Not a browser: refused too (a Node client can set the Origin it needs).
+      await expect(TestClient.open(wsUrl, { origin: undefined })).rejects.toThrow('HTTP 403');
+      // The Host decides what "own" means: a page on another name is not ours.
+      await expect(
+        TestClient.open(wsUrl, { origin: 'http://notes.example.org', headers: { Host: 'other.example.org' } }),
+      ).rejects.toThrow('HTTP 403');
+      await (await TestClient.open(wsUrl, { origin: 'https://notes.example.org', headers: { Host: 'notes.example.org' } })).sync();
+      expect(server.stats().refused['origin not allowed']).toBe(6);
+    });
+
+    it('accepts the origins ALLOWED_ORIGINS adds, and still its own', async () => {
+      const { wsUrl, port, server } = await startServer({ allowedOrigins: ['https://notes.example.org'] });
+      await (await TestClient.open(wsUrl, { origin: 'https://notes.example.org' })).sync();
+      await (await TestClient.open(wsUrl, { origin: `http://127.0.0.1:${port}` })).sync();
       await expect(TestClient.open(wsUrl, { origin: 'https://evil.example.org' })).rejects.toThrow('HTTP 403');
       await expect(TestClient.open(wsUrl, { origin: 'https://notes.example.org.evil.example' })).rejects.toThrow(
         'HTTP 403',
       );
-      await expect(TestClient.open(wsUrl)).rejects.toThrow('HTTP 403');
+      await expect(TestClient.open(wsUrl, { origin: undefined })).rejects.toThrow('HTTP 403');
       expect(server.stats().refused['origin not allowed']).toBe(3);
     });
 
-    it('accepts any origin when no list is configured', async () => {
-      const { wsUrl } = await startServer();
-      const a = await TestClient.open(wsUrl, { origin: 'https://anywhere.example' });
-      await a.sync();
+    it("accepts any origin, and none, with ALLOWED_ORIGINS='*' (a public signaling server)", async () => {
+      const { wsUrl } = await startServer({ allowedOrigins: ['*'] });
+      await (await TestClient.open(wsUrl, { origin: 'https://anywhere.example' })).sync();
+      await (await TestClient.open(wsUrl, { origin: undefined })).sync();
     });
   });
 

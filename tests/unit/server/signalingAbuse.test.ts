@@ -7,7 +7,9 @@ import { createConnection, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientOptions } from 'ws';
 import {
+  MAX_CONNECTIONS_PER_ADDRESS,
   MAX_FRAME_BYTES,
+  MAX_TOPICS_PER_ADDRESS,
   MAX_TOPICS_PER_CONNECTION,
   RATE_LIMIT_BURST,
 } from '../../../server/signalingLimits.js';
@@ -16,6 +18,8 @@ import { TestClient, cleanup, expectRelay, openPair, startServer, waitUntil, typ
 afterEach(cleanup);
 
 const SECRET = 'SECRET-7f3a';
+/** A second client address on loopback, for "someone else". */
+const OTHER_ADDRESS = '127.0.0.2';
 
 /** Garbage a stranger might send, and how the server must close the connection. */
 const GARBAGE: Array<{ name: string; send: (c: TestClient) => void; close: CloseInfo }> = [
@@ -83,13 +87,6 @@ async function throwGarbage(wsUrl: string): Promise<void> {
   }
 }
 
-/** Subscribes `client` to `topics`; resolves true if the server accepted, false if it closed the connection. */
-async function trySubscribe(client: TestClient, topics: string[]): Promise<boolean> {
-  client.send({ type: 'subscribe', topics });
-  client.send({ type: 'ping' });
-  return Promise.race([client.next().then(() => true), client.closed.then(() => false)]);
-}
-
 /** Opens a client whose TCP socket the test holds, so it can stop reading (a slow receiver). */
 async function openWithSocket(wsUrl: string): Promise<{ client: TestClient; socket: () => Socket }> {
   let socket: Socket | null = null;
@@ -120,61 +117,147 @@ describe('signaling abuse', () => {
     expect(logs.join('\n')).not.toContain(SECRET);
   });
 
-  it('bounds topics per connection: 10,000 subscribes from one connection', async () => {
+  it('refuses topics past the per-connection limit one by one; the connection keeps its rooms', async () => {
     const { wsUrl, server } = await startServer();
-    const c = await TestClient.open(wsUrl);
-    for (let i = 0; i < 10_000; i++) c.send({ type: 'subscribe', topics: [`${SECRET}-${i}`] });
-    expect(await c.closed).toEqual({ code: 1008, reason: 'too many topics' });
-    expect(server.stats().topics).toBe(0); // the abuser's topics were freed with it
-    expect(server.stats().closed['too many topics']).toBe(1);
+    const [a, b] = await openPair(wsUrl, 'room');
+    const more = Array.from({ length: MAX_TOPICS_PER_CONNECTION }, (_, i) => `${SECRET}-${i}`);
+    // `room` plus 63 of these fill the connection: the last one is refused, alone.
+    expect(await a.trySubscribe(more)).toEqual([{ type: 'refused', topic: more.at(-1), reason: 'too many topics' }]);
+    expect(server.stats()).toMatchObject({ connections: 2, refusedTopics: { 'too many topics': 1 } });
+    await expectRelay(a, b, 'room');
+    a.send({ type: 'unsubscribe', topics: [more[0]] });
+    expect(await a.trySubscribe([more.at(-1)!])).toEqual([]);
 
+    // More topics in one frame than a connection may hold can only be abuse: closed.
     const big = await TestClient.open(wsUrl);
     big.send({ type: 'subscribe', topics: Array.from({ length: 1000 }, (_, i) => `t${i}`) });
     expect(await big.closed).toEqual({ code: 1008, reason: 'too many topics' });
   });
 
-  it('bounds topics server-wide: 10,000 topics across connections', async () => {
+  it('closes a connection that floods subscribes (10,000) on the rate limit, and frees its topics', async () => {
+    const { wsUrl, server } = await startServer();
+    const c = await TestClient.open(wsUrl);
+    for (let i = 0; i < 10_000; i++) c.send({ type: 'subscribe', topics: [`${SECRET}-${i}`] });
+    expect(await c.closed).toEqual({ code: 1008, reason: 'rate limit exceeded' });
+    expect(server.stats().refusedTopics['too many topics']).toBeLessThanOrEqual(RATE_LIMIT_BURST - MAX_TOPICS_PER_CONNECTION);
+    await waitUntil(() => server.stats().connections === 0, 'the flooder is gone');
+    expect(server.stats()).toMatchObject({ topics: 0, subscriptions: 0 });
+  });
+
+  it('bounds topics server-wide: 10,000 topics across connections are refused past the cap, nobody is closed', async () => {
     const maxTotalTopics = 1000;
-    const { wsUrl, server } = await startServer({ limits: { maxTotalTopics } });
     const perConn = MAX_TOPICS_PER_CONNECTION;
     const conns = Math.ceil(10_000 / perConn);
+    // Per-address quotas out of the way: this is about the server-wide table.
+    const { wsUrl, server } = await startServer({
+      limits: { maxTotalTopics, maxConnectionsPerAddress: conns + 3, maxTopicsPerAddress: 20_000 },
+    });
+    const [a, b] = await openPair(wsUrl, 'room');
     const clients = await Promise.all(Array.from({ length: conns }, () => TestClient.open(wsUrl)));
-    const outcomes: boolean[] = [];
-    let peak = 0;
+    let refused = 0;
     for (let c = 0; c < conns; c++) {
       const topics = Array.from({ length: perConn }, (_, i) => `${SECRET}-${c * perConn + i}`).slice(0, 10_000 - c * perConn);
-      outcomes.push(await trySubscribe(clients[c]!, topics));
-      peak = Math.max(peak, server.stats().topics);
+      const answer = await clients[c]!.trySubscribe(topics);
+      expect(answer).not.toBeNull();
+      expect(new Set(answer!.map((r) => r.reason))).toEqual(new Set(answer!.length ? ['server topic limit'] : []));
+      refused += answer!.length;
+      expect(server.stats().topics).toBeLessThanOrEqual(maxTotalTopics);
     }
-    const accepted = outcomes.filter(Boolean).length;
-    expect(peak).toBeLessThanOrEqual(maxTotalTopics);
-    // Subscribes are all-or-nothing, so the cap is reached to within one connection's worth.
-    expect(server.stats().topics).toBeGreaterThan(maxTotalTopics - perConn);
-    expect(server.stats().closed['server topic limit']).toBe(conns - accepted);
-    const refused = await Promise.all(clients.filter((_, i) => !outcomes[i]).map((c) => c.closed));
-    expect(refused.length).toBe(conns - accepted);
-    expect(new Set(refused.map((r) => r.code))).toEqual(new Set([1013]));
+    expect(server.stats()).toMatchObject({ topics: maxTotalTopics, connections: conns + 2 });
+    expect(refused).toBe(10_000 - (maxTotalTopics - 1));
+    // With the table full, existing rooms keep working and can still be joined.
+    await expectRelay(a, b, 'room');
+    const late = await TestClient.open(wsUrl);
+    expect(await late.trySubscribe(['room', 'new-room'])).toEqual([
+      { type: 'refused', topic: 'new-room', reason: 'server topic limit' },
+    ]);
 
     // Memory comes back when the hogs leave.
-    for (const c of clients) c.ws.close();
+    for (const c of [...clients, a, b, late]) c.ws.close();
     await waitUntil(() => server.stats().connections === 0, 'all hogs are gone');
     expect(server.stats()).toMatchObject({ topics: 0, subscriptions: 0 });
   });
 
-  it('bounds subscribers per topic, connections, and connections per address', async () => {
-    const { wsUrl, server } = await startServer({
-      limits: { maxSubscribersPerTopic: 2, maxConnections: 4, maxConnectionsPerIp: 3 },
-    });
+  it('refuses a newcomer to a full room that room only: its socket and other rooms stay', async () => {
+    const { wsUrl, server } = await startServer({ limits: { maxSubscribersPerTopic: 2 } });
     const [a, b] = await openPair(wsUrl, 'room');
-    const third = await TestClient.open(wsUrl);
-    expect(await trySubscribe(third, ['room'])).toBe(false);
-    expect(await third.closed).toEqual({ code: 1013, reason: 'topic full' });
-    await waitUntil(() => server.stats().connections === 2, 'the third client is gone');
+    // The victim already has a room of its own, with a friend.
+    const [victim, friend] = await openPair(wsUrl, 'home');
+    expect(await victim.trySubscribe(['room', 'elsewhere'])).toEqual([
+      { type: 'refused', topic: 'room', reason: 'topic full' },
+    ]);
+    expect(server.stats()).toMatchObject({ connections: 4, closed: {}, refusedTopics: { 'topic full': 1 } });
+    await expectRelay(victim, friend, 'home');
+    await expectRelay(a, b, 'room');
+    // A place frees up: the victim may ask again.
+    b.ws.close();
+    await waitUntil(() => server.stats().connections === 3, 'b is gone');
+    expect(await victim.trySubscribe(['room'])).toEqual([]);
+    await expectRelay(a, victim, 'room');
+  });
 
-    await TestClient.open(wsUrl);
+  it('bounds connections per address by default (429), and other addresses still get in', async () => {
+    const { wsUrl, server } = await startServer();
+    await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_ADDRESS }, () => TestClient.open(wsUrl)));
     await expect(TestClient.open(wsUrl)).rejects.toThrow('HTTP 429');
     expect(server.stats().refused['too many connections from one address']).toBe(1);
-    await expectRelay(a, b, 'room');
+    // Another loopback address (Linux routes all of 127/8 to lo) is another client.
+    const [c, d] = await Promise.all([0, 1].map(() => TestClient.open(wsUrl, { localAddress: OTHER_ADDRESS })));
+    await c!.subscribe('room');
+    await d!.subscribe('room');
+    await expectRelay(c!, d!, 'room');
+  });
+
+  it('bounds topics per address by default: one address cannot fill the server-wide table', async () => {
+    const { wsUrl, server } = await startServer();
+    const hogs = await Promise.all(Array.from({ length: MAX_CONNECTIONS_PER_ADDRESS }, () => TestClient.open(wsUrl)));
+    let accepted = 0;
+    for (const [n, hog] of hogs.entries()) {
+      const topics = Array.from({ length: MAX_TOPICS_PER_CONNECTION }, (_, i) => `${SECRET}-${n}-${i}`);
+      const refusals = await hog.trySubscribe(topics);
+      expect(refusals).not.toBeNull();
+      for (const r of refusals!) expect(r.reason).toBe('too many topics from this address');
+      accepted += topics.length - refusals!.length;
+    }
+    expect(accepted).toBe(MAX_TOPICS_PER_ADDRESS);
+    expect(server.stats()).toMatchObject({ topics: MAX_TOPICS_PER_ADDRESS, connections: MAX_CONNECTIONS_PER_ADDRESS });
+    // Someone else opens a new room as usual.
+    const [c, d] = await Promise.all([0, 1].map(() => TestClient.open(wsUrl, { localAddress: OTHER_ADDRESS })));
+    await c!.subscribe('fresh');
+    await d!.subscribe('fresh');
+    await expectRelay(c!, d!, 'fresh');
+  });
+
+  describe('the client address behind a reverse proxy (TRUST_PROXY)', () => {
+    const from = (address: string): ClientOptions => ({ headers: { 'X-Forwarded-For': address } });
+
+    it('is off by default: X-Forwarded-For is ignored, so it cannot dodge the quotas', async () => {
+      const { wsUrl, server } = await startServer({ limits: { maxConnectionsPerAddress: 2 } });
+      await TestClient.open(wsUrl, from('203.0.113.1'));
+      await TestClient.open(wsUrl, from('203.0.113.2'));
+      await expect(TestClient.open(wsUrl, from('203.0.113.3'))).rejects.toThrow('HTTP 429');
+      expect(server.stats().refused['too many connections from one address']).toBe(1);
+    });
+
+    it('when on, counts each forwarded client on its own, and a client cannot pose as another', async () => {
+      const { wsUrl, server } = await startServer({
+        trustedProxyHops: 1,
+        limits: { maxConnectionsPerAddress: 2, maxTopicsPerAddress: 2 },
+      });
+      // Three clients behind the proxy (the proxy is our loopback peer).
+      await TestClient.open(wsUrl, from('203.0.113.1'));
+      await TestClient.open(wsUrl, from('203.0.113.1'));
+      await expect(TestClient.open(wsUrl, from('203.0.113.1'))).rejects.toThrow('HTTP 429');
+      // What the client wrote itself is left of what the proxy appended: not believed.
+      await expect(TestClient.open(wsUrl, from('198.51.100.7, 203.0.113.1'))).rejects.toThrow('HTTP 429');
+      const other = await TestClient.open(wsUrl, from('203.0.113.2'));
+      expect(await other.trySubscribe(['a', 'b', 'c'])).toEqual([
+        { type: 'refused', topic: 'c', reason: 'too many topics from this address' },
+      ]);
+      const third = await TestClient.open(wsUrl, from('203.0.113.3'));
+      expect(await third.trySubscribe(['c'])).toEqual([]);
+      expect(server.stats().refused['too many connections from one address']).toBe(2);
+    });
   });
 
   it('refuses upgrades past the global connection cap with 503', async () => {
@@ -245,10 +328,7 @@ describe('signaling abuse', () => {
     await throwGarbage(wsUrl);
     const hogs = await Promise.all(Array.from({ length: 20 }, () => TestClient.open(wsUrl)));
     for (const [n, hog] of hogs.entries()) {
-      await trySubscribe(
-        hog,
-        Array.from({ length: MAX_TOPICS_PER_CONNECTION }, (_, i) => `${SECRET}-${n}-${i}`),
-      );
+      await hog.trySubscribe(Array.from({ length: MAX_TOPICS_PER_CONNECTION }, (_, i) => `${SECRET}-${n}-${i}`));
       expect(server.stats().topics).toBeLessThanOrEqual(500);
     }
     const flooder = await TestClient.open(wsUrl);

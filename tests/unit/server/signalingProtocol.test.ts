@@ -3,6 +3,7 @@ import {
   CLOSE_POLICY_VIOLATION,
   CLOSE_UNSUPPORTED_DATA,
   encodePublish,
+  encodeRefusal,
   exceedsJsonDepth,
   parseSignalingFrame,
 } from '../../../server/signalingProtocol.js';
@@ -97,5 +98,12 @@ describe('encodePublish', () => {
   it('relays the frame verbatim with the subscriber count, overwriting a sender-supplied count', () => {
     const frame = { type: 'publish', topic: 't', data: 'b64', clients: 999 };
     expect(JSON.parse(encodePublish(frame, 2))).toEqual({ type: 'publish', topic: 't', data: 'b64', clients: 2 });
+  });
+});
+
+describe('encodeRefusal', () => {
+  it("names the refused topic (safely escaped) and the server's reason", () => {
+    const topic = 'room "quoted" \\ </script>';
+    expect(JSON.parse(encodeRefusal(topic, 'topic full'))).toEqual({ type: 'refused', topic, reason: 'topic full' });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { precompressDirectory } from '../../../server/precompress.js';
-import { CONTENT_SECURITY_POLICY } from '../../../server/securityHeaders.js';
+import { CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY } from '../../../server/securityHeaders.js';
 import { cleanup, makeTempDir, rawRequest, startServer, type RawResponse } from './serverTestKit.js';
 
 const SECRET = 'TOP-SECRET-outside-the-static-root';
@@ -40,6 +40,7 @@ const get = (path: string, options?: Parameters<typeof rawRequest>[2]): Promise<
 
 function expectSecurityHeaders(res: RawResponse): void {
   expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+  expect(res.headers['permissions-policy']).toBe(PERMISSIONS_POLICY);
   expect(res.headers['x-content-type-options']).toBe('nosniff');
   expect(res.headers['referrer-policy']).toBe('no-referrer');
   expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
@@ -69,8 +70,27 @@ describe('static files', () => {
     expect(CONTENT_SECURITY_POLICY).toBe(
       "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
         "connect-src 'self' ws: wss:; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; " +
-        "frame-ancestors 'none'",
+        "form-action 'none'; frame-ancestors 'none'",
     );
+  });
+
+  it('has a Permissions-Policy that denies the powerful features a notes app never uses', () => {
+    const denied = new Set(PERMISSIONS_POLICY.split(', ').map((entry) => /^([a-z-]+)=\(\)$/.exec(entry)?.[1]));
+    expect(denied.has(undefined), 'every entry is feature=()').toBe(false);
+    for (const feature of ['camera', 'microphone', 'geolocation', 'payment', 'usb', 'serial', 'hid', 'midi', 'display-capture']) {
+      expect(denied.has(feature), feature).toBe(true);
+    }
+    // The share dialog copies its link: the clipboard stays the page's own default.
+    expect(PERMISSIONS_POLICY).not.toContain('clipboard');
+  });
+
+  it('does not serve source maps by default, nor name them', async () => {
+    const map = await get('/assets/index-CF37NF1f.js.map');
+    expect(map.status).toBe(404);
+    expect(map.body).not.toContain('{}');
+    expectSecurityHeaders(map);
+    expect((await get('/assets/index-CF37NF1f.js.map', { method: 'HEAD' })).status).toBe(404);
+    expect((await get('/assets/index-CF37NF1f.js')).headers.sourcemap).toBeUndefined();
   });
 
   it('falls back to index.html for deep links without an extension', async () => {
@@ -92,7 +112,6 @@ describe('static files', () => {
 
   it.each([
     ['/assets/index-CF37NF1f.js', 'text/javascript; charset=utf-8', 'public, max-age=31536000, immutable'],
-    ['/assets/index-CF37NF1f.js.map', 'application/json; charset=utf-8', 'public, max-age=31536000, immutable'],
     ['/assets/index-Dx_9-aB2.css', 'text/css; charset=utf-8', 'public, max-age=31536000, immutable'],
     ['/sw.js', 'text/javascript; charset=utf-8', 'no-cache'],
     ['/registerSW.js', 'text/javascript; charset=utf-8', 'no-cache'],
@@ -192,6 +211,21 @@ describe('static files', () => {
   it('answers a plain GET of /signal with 426', async () => {
     const res = await get('/signal');
     expect(res.status).toBe(426);
+  });
+});
+
+describe('source maps with SERVE_SOURCE_MAPS', () => {
+  it('serves them and points to each from its script or style with a SourceMap header', async () => {
+    ({ port } = await startServer({ staticDir: makeSite(), serveSourceMaps: true }));
+    const map = await get('/assets/index-CF37NF1f.js.map');
+    expect(map.status).toBe(200);
+    expect(map.body).toBe('{}');
+    expect(map.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(map.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect((await get('/assets/index-CF37NF1f.js')).headers.sourcemap).toBe('index-CF37NF1f.js.map');
+    // No map, no header.
+    expect((await get('/assets/index-Dx_9-aB2.css')).headers.sourcemap).toBeUndefined();
+    expect((await get('/sw.js')).headers.sourcemap).toBeUndefined();
   });
 });
 

@@ -100,6 +100,16 @@ interface GuardedBrowser extends Browser {
   pcs: FakePeerConnection[];
 }
 
+/**
+ * Node's `ws` sends no Origin, and the server accepts only its own: what a browser on the
+ * page the server serves sends.
+ */
+class SameOriginWebSocket extends NodeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { origin: `http://${new URL(url).host}` });
+  }
+}
+
 let server: WeftServer;
 let signalingUrl: string;
 let staticDir: string;
@@ -107,7 +117,7 @@ let instanceCounter = 0;
 const open: Browser[] = [];
 
 beforeAll(async () => {
-  vi.stubGlobal('WebSocket', NodeWebSocket);
+  vi.stubGlobal('WebSocket', SameOriginWebSocket);
   staticDir = mkdtempSync(join(tmpdir(), 'weft-hostile-'));
   server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
   const { port } = await server.listen();
@@ -534,7 +544,7 @@ describe('broken signaling timing', () => {
     const key = await cryptoutils.deriveKey(ROOM.secret, roomName);
     const victim = await guardedBrowser('victim', 'Vera');
     await waitFor('victim room', () => victim.provider()?.room != null);
-    const raw = new NodeWebSocket(signalingUrl);
+    const raw = new SameOriginWebSocket(signalingUrl);
     await new Promise((resolve) => raw.once('open', resolve));
     const publish = async (data: unknown): Promise<void> => {
       const bytes = await cryptoutils.encryptJson(data, key);
