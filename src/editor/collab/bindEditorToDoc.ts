@@ -20,6 +20,10 @@ import {
 import {
   $getRoot,
   $getSelection,
+  $isElementNode,
+  $isRangeSelection,
+  $isTextNode,
+  $normalizeSelection__EXPERIMENTAL,
   BLUR_COMMAND,
   CAN_REDO_COMMAND,
   CAN_UNDO_COMMAND,
@@ -38,7 +42,7 @@ import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
-import { $syncTextEditsToYjs } from './syncTextEdits';
+import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
 
 /** Who the local user is, as shown on other peers' cursors. */
 export interface CollabUser {
@@ -199,6 +203,17 @@ export function bindEditorToDoc(
           ? syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider)
           : syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
       );
+      // A caret that was in an empty block when a peer's first words arrived
+      // there is an element point beside their text: put it in the text, so
+      // that the next keystroke goes into that run at the caret instead of
+      // making a node Lexical merges into it (written back by @lexical/yjs
+      // with the caret-blind diff: the keystroke landed after the peer's word).
+      if (error === null && caretBesideText(editor)) {
+        editor.update(() => {
+          const selection = $getSelection();
+          if ($isRangeSelection(selection)) $normalizeSelection__EXPERIMENTAL(selection);
+        }, { discrete: true });
+      }
       // V2 calls syncCursorPositions itself (inside the update, where it draws
       // nothing: see CursorPainter); the carets are redrawn in the next frame.
       syncCursors(b, provider);
@@ -230,9 +245,16 @@ export function bindEditorToDoc(
           // Typing inside a paragraph takes the O(paragraph) path; the
           // library's diff (O(blocks) per update) only runs for structure. The
           // library call then only syncs the selection.
-          const textOnly = editorState.read(() => $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes));
+          // After rendering a peer's change, nothing needs writing back when
+          // Lexical shows what Yjs holds (see $lexicalMatchesYjs).
+          const rendered = tags.has(COLLABORATION_TAG) || tags.has(HISTORIC_TAG);
+          const nothingElse = editorState.read(
+            () =>
+              $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes) ||
+              (rendered && $lexicalMatchesYjs(b, dirtyElements)),
+          );
           syncLexicalUpdateToYjsV2__EXPERIMENTAL(
-            b, provider, prevEditorState, editorState, textOnly ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
+            b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
           );
         }, b);
         // After the write, so that a caret can name the character just typed.
@@ -357,6 +379,21 @@ function forgetCollabNodes(xmlText: Y.XmlText): void {
       if (op.insert instanceof Y.XmlText) forgetCollabNodes(op.insert);
     }
   }
+}
+
+/** Whether the selection has an element point right beside a text node (see the V2 `onYjs`). */
+function caretBesideText(editor: LexicalEditor): boolean {
+  return editor.getEditorState().read(() => {
+    const selection = $getSelection();
+    if (!$isRangeSelection(selection)) return false;
+    return [selection.anchor, selection.focus].some((point) => {
+      if (point.type !== 'element') return false;
+      const element = point.getNode();
+      if (!$isElementNode(element)) return false;
+      const beside = point.offset === element.getChildrenSize() ? element.getChildAtIndex(point.offset - 1) : element.getChildAtIndex(point.offset);
+      return $isTextNode(beside);
+    });
+  });
 }
 
 /** Empty the editor without telling Yjs (the doc, not the editor, is the truth). */

@@ -1,6 +1,7 @@
 import type { BindingV2 } from '@lexical/yjs';
 import { $getSelection, $isElementNode, $isRangeSelection, $isTextNode, type PointType } from 'lexical';
 import * as Y from 'yjs';
+import { $alignTextRuns, locateInRun, runText } from './alignTextRuns';
 
 /**
  * The local selection as Yjs relative positions: where the caret is in terms
@@ -62,6 +63,17 @@ export function sameKeptSelection(a: KeptSelection | null, b: KeptSelection | nu
  */
 function relativePosition(binding: BindingV2, point: PointType, assoc: number): Y.RelativePosition | null {
   const node = point.getNode();
+  if (point.type === 'text' && $isTextNode(node)) {
+    const parent = node.getParent();
+    const run = parent === null ? undefined : $alignTextRuns(binding, parent)?.find((r) => r.nodes.includes(node));
+    if (run !== undefined) {
+      // The run may span several XmlTexts (see AlignedRun): name the one the
+      // caret is in, on the side it sticks to.
+      const before = run.nodes.slice(0, run.nodes.indexOf(node));
+      const at = locateInRun(run.texts, runText(before).length + point.offset, assoc < 0 ? 'left' : 'right');
+      return Y.createRelativePositionFromTypeIndex(at.text, at.offset, assoc);
+    }
+  }
   const type = binding.mapping.getSharedType(node);
   if (type === undefined) return null;
   if (point.type === 'text') {

@@ -1,7 +1,8 @@
 import type { BindingV2 } from '@lexical/yjs';
-import { $getNodeByKey, $getRoot, $getSelection, $isRangeSelection, $isTextNode, RootNode, TextNode, type EditorState, type LexicalNode, type NodeKey } from 'lexical';
+import { $getNodeByKey, $getRoot, $getSelection, $isElementNode, $isRangeSelection, $isTextNode, RootNode, TextNode, type EditorState, type LexicalNode, type NodeKey } from 'lexical';
 import { simpleDiffStringWithCursor } from 'lib0/diff';
-import * as Y from 'yjs';
+import type * as Y from 'yjs';
+import { $alignTextRuns, locateInRun, runText, segmentsOf, type AlignedRun, type Segment } from './alignTextRuns';
 
 /**
  * The keystroke fast path of the V2 binding: writes an update that only
@@ -53,74 +54,104 @@ export function $syncTextEditsToYjs(
     if (key === 'root' ? !sameRoot(prevEditorState._nodeMap.get('root'), $getRoot()) : written) return false;
   }
 
-  const runs = new Map<Y.XmlText, Run>();
+  const runs = new Map<AlignedRun, TextNode>();
+  const aligned = new Map<NodeKey, AlignedRun[] | null>();
   for (const key of dirtyLeaves) {
     const node = $getNodeByKey(key);
     const before = prevEditorState._nodeMap.get(key);
     if (!$isTextNode(node) || node.getType() !== 'text' || !(before instanceof TextNode) || !onlyTextDiffers(before, node)) return false;
-    const yText = binding.mapping.getSharedType(node);
-    if (!(yText instanceof Y.XmlText) || yText._item?.deleted !== false) return false;
-    if (runs.has(yText)) continue;
-    const run = mappedRun(binding, yText, node, dirtyLeaves);
-    if (run === null) return false;
-    runs.set(yText, run);
+    const parent = node.getParent();
+    if (parent === null) return false;
+    if (!aligned.has(parent.getKey())) aligned.set(parent.getKey(), $alignTextRuns(binding, parent));
+    const run = aligned.get(parent.getKey())?.find((r) => r.nodes.includes(node));
+    // One changed node per run: its place in the run's text is then known.
+    if (run === undefined || runs.has(run) || run.texts.some((t) => t._item?.deleted !== false)) return false;
+    runs.set(run, node);
+  }
+
+  const edits: Array<{ run: AlignedRun; node: TextNode; segments: NonNullable<ReturnType<typeof segmentsOf>>; start: number; stored: string }> = [];
+  for (const [run, node] of runs) {
+    const segments = segmentsOf(run.texts);
+    if (segments === null) return false;
+    const before = segments.map((segment) => segment.insert).join('');
+    const now = runText(run.nodes);
+    const index = run.nodes.indexOf(node);
+    const start = runText(run.nodes.slice(0, index)).length;
+    const after = now.length - start - node.getTextContentSize();
+    // Yjs and Lexical must agree on everything in the run but this node.
+    if (before.length - after < start || before.slice(0, start) !== now.slice(0, start) || before.slice(before.length - after) !== now.slice(now.length - after)) return false;
+    edits.push({ run, node, segments, start, stored: before.slice(start, before.length - after) });
   }
 
   const selection = $getSelection();
   const caret = $isRangeSelection(selection) && selection.isCollapsed() ? selection.anchor : null;
-  for (const [yText, { nodes, segments }] of runs) {
-    let offset = 0;
-    nodes.forEach((node, i) => {
-      const { insert: stored, attributes } = segments[i] as Segment;
-      const text = node.getTextContent();
-      if (text !== stored) {
-        const cursor = caret !== null && caret.key === node.getKey() ? caret.offset : text.length;
-        const { index, remove, insert } = diffAtCaret(stored, text, cursor);
-        if (remove > 0) yText.delete(offset + index, remove);
-        // Explicit attributes: text typed at a segment's start must not take
-        // the previous segment's (or no) formatting.
-        if (insert.length > 0) yText.insert(offset + index, insert, attributes ?? {});
+  for (const { run, node, segments, start, stored } of edits) {
+    const text = node.getTextContent();
+    if (text !== stored) {
+      const cursor = caret !== null && caret.key === node.getKey() ? caret.offset : text.length;
+      const { index, remove, insert } = diffAtCaret(stored, text, cursor);
+      const at = start + index;
+      // Typed text takes the formatting of the character it follows in this
+      // node (or, at the node's start, the one it precedes): explicit, so text
+      // typed at a segment's start does not take the previous segment's.
+      const from = index > 0 ? at - 1 : at;
+      const attributes = segmentAt(segments, from)?.attributes ?? segmentAt(segments, at - 1)?.attributes ?? {};
+      if (remove > 0) deleteInRun(run.texts, at, remove);
+      if (insert.length > 0) {
+        const { text: yText, offset } = locateInRun(run.texts, at, index > 0 ? 'left' : 'right');
+        yText.insert(offset, insert, attributes);
       }
-      offset += text.length;
-    });
-    binding.mapping.set(yText, nodes);
+    }
+    // The mapping can name one XmlText per node: a run the binding sees as
+    // several (see AlignedRun) keeps the mapping @lexical/yjs made.
+    if (run.texts.length === 1) binding.mapping.set(run.texts[0] as Y.XmlText, run.nodes);
   }
   return true;
 }
 
-interface Segment {
-  insert: string;
-  attributes?: Record<string, unknown>;
+/** The segment holding character `index` of a run, if any. */
+function segmentAt<T extends Segment & { offset: number; text: Y.XmlText }>(segments: readonly T[], index: number): T | undefined {
+  if (index < 0) return undefined;
+  let rest = index;
+  for (const segment of segments) {
+    if (rest < segment.insert.length) return segment;
+    rest -= segment.insert.length;
+  }
+  return undefined;
 }
 
-interface Run {
-  nodes: TextNode[];
-  segments: Segment[];
+/** Deletes `count` characters of a run from `index` on, across its XmlTexts. */
+function deleteInRun(texts: readonly Y.XmlText[], index: number, count: number): void {
+  let offset = 0;
+  for (const text of texts) {
+    const length = text.length;
+    const from = Math.max(index, offset);
+    const to = Math.min(index + count, offset + length);
+    if (to > from) text.delete(from - offset, to - from);
+    offset += length;
+  }
 }
 
 /**
- * The run of sibling text nodes around `node`, if `yText` is mapped to exactly
- * it and holds one string segment per node, every unchanged node's segment
- * equal to its text (so segment offsets in Yjs are the nodes' offsets); else null.
+ * Whether what Lexical shows in the dirty elements is what Yjs holds, text
+ * run by text run (several XmlTexts side by side count as one run, see
+ * {@link AlignedRun}), with every other child in place. Then rendering a
+ * peer's change restructured nothing and there is nothing to write back —
+ * in particular not Lexical's merge of two such XmlTexts' text nodes, which
+ * @lexical/yjs would write as a copy on every peer.
  */
-function mappedRun(binding: BindingV2, yText: Y.XmlText, node: TextNode, dirtyLeaves: ReadonlySet<NodeKey>): Run | null {
-  let first: TextNode = node;
-  for (let prev = first.getPreviousSibling(); $isTextNode(prev); prev = prev.getPreviousSibling()) first = prev;
-  const nodes: TextNode[] = [];
-  for (let next: LexicalNode | null = first; $isTextNode(next); next = next.getNextSibling()) nodes.push(next);
-  const mapped = binding.mapping.get(yText);
-  if (!Array.isArray(mapped) || mapped.length !== nodes.length) return null;
-  const segments = yText.toDelta() as Segment[];
-  if (segments.length !== nodes.length) return null;
-  for (let i = 0; i < nodes.length; i++) {
-    const current = nodes[i] as TextNode;
-    const segment = segments[i] as Segment;
-    if (mapped[i]?.getKey() !== current.getKey() || typeof segment.insert !== 'string') return null;
-    // An unchanged node's segment must hold its text, or the offsets of the
-    // changed ones would be off.
-    if (!dirtyLeaves.has(current.getKey()) && segment.insert !== current.getTextContent()) return null;
+export function $lexicalMatchesYjs(binding: BindingV2, dirtyElements: ReadonlyMap<NodeKey, boolean>): boolean {
+  for (const key of dirtyElements.keys()) {
+    const element = $getNodeByKey(key);
+    if (!$isElementNode(element) || !element.isAttached()) return false;
+    const runs = $alignTextRuns(binding, element);
+    if (runs === null) return false;
+    for (const run of runs) {
+      const segments = segmentsOf(run.texts);
+      if (segments === null || segments.map((segment) => segment.insert).join('') !== runText(run.nodes)) return false;
+    }
   }
-  return { nodes, segments };
+  return true;
 }
 
 /**
