@@ -5,7 +5,8 @@
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
  * `npm test`). Options: `--only=1,2,3,4,5,6,7,8` runs a subset.
  *
- * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md).
+ * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
+ * --only runs: only-<scenarios>.json/.md).
  * Timings never fail the run; correctness checks do (exit code 1).
  *
  * Needs `npm run build` first (scenario 7 weighs dist/, scenario 8 runs build/server/). Builds the
@@ -86,6 +87,20 @@ function fail(what) {
   failures.push(what);
   console.error(`CORRECTNESS FAILURE: ${what}`);
 }
+/** Bytes of JS heap in use after a full garbage collection (DevTools protocol). */
+async function heapUsed(page) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+    return usedSize;
+  } finally {
+    await cdp.detach();
+  }
+}
+const fmtMB = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const editsIn = (windows) => windows[windows.length - 1][1];
+
 function target(scenario, name, value, limit, unit = 'ms', note = '') {
   const met = value !== null && value !== undefined && Number.isFinite(value) ? value <= limit : false;
   results.targets.push({ scenario, name, value, limit, unit, met, note });
@@ -129,6 +144,7 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
   for (const variant of ['plain', 'app']) {
     log(`\n[1] ${variant === 'app' ? 'Weft editor + binding + IndexedDB' : 'plain Lexical (no collaboration)'}`);
     await page.evaluate((v) => window.weftBench.mount(v), variant);
+    const heapBefore = await heapUsed(page);
     let at = 0;
     const perCheckpoint = [];
     let buildMs = 0;
@@ -169,7 +185,11 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
     if ('error' in check) fail(`[1] ${variant}: ${check.error}`);
     else if (check.text !== paper.endContent) fail(`[1] ${variant}: the replayed text differs from the trace's end content`);
     else log(`  replayed text equals the trace's end content (${check.text.length} chars, ${check.paragraphs} paragraphs)`);
-    out.variants[variant] = { checkpoints: perCheckpoint, buildMs };
+    // The whole trace went through the editor (and, for Weft, the binding, its
+    // undo manager and IndexedDB): the heap after it, collected, against before.
+    const heapAfter = await heapUsed(page);
+    log(`  JS heap after collection: ${fmtMB(heapBefore)} before the replay, ${fmtMB(heapAfter)} after ${editsIn(windows)} edits`);
+    out.variants[variant] = { checkpoints: perCheckpoint, buildMs, heapBefore, heapAfter };
     if (variant === 'app') break; // keep it mounted for scenarios 2 and 6
     await page.evaluate(() => window.weftBench.unmountActive());
   }
@@ -199,9 +219,14 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
   out.ratios = app.map((row, i) => ({
     label: row.label,
     appVsPlain: ratio(row.handler.median, plain[i]?.handler.median ?? null),
+    appVsPlainP99: ratio(row.handler.p99, plain[i]?.handler.p99 ?? null),
     appVsRawYjs: ratio(row.handler.median, out.variants.rawYjs.checkpoints[i]?.handler.median ?? null),
   }));
-  for (const r of out.ratios) log(`  ratio ${r.label}: app/plain Lexical ${fmt(r.appVsPlain)}x, app/raw Yjs ${fmt(r.appVsRawYjs, 0)}x (handler medians)`);
+  for (const r of out.ratios) {
+    log(`  ratio ${r.label}: app/plain Lexical ${fmt(r.appVsPlain)}x median, ${fmt(r.appVsPlainP99)}x p99, app/raw Yjs ${fmt(r.appVsRawYjs, 0)}x (handler medians)`);
+    target(1, `handler median vs plain Lexical, ${r.label}`, r.appVsPlain, 1.1, 'x');
+    target(1, `handler p99 vs plain Lexical, ${r.label}`, r.appVsPlainP99, 1.1, 'x');
+  }
   results.scenarios.keystrokes = out;
 
   // --- Scenario 6 (part 1) and 2 --------------------------------------------------------------
@@ -370,7 +395,9 @@ function markdown() {
         );
       }
     });
-    lines.push('', 'Ratios of handler medians: ' + k.ratios.map((x) => `${x.label}: ${fmt(x.appVsPlain)}x plain Lexical, ${fmt(x.appVsRawYjs, 0)}x raw Yjs`).join('; '));
+    lines.push('', 'Ratios of handlers: ' + k.ratios.map((x) => `${x.label}: ${fmt(x.appVsPlain)}x plain Lexical (median), ${fmt(x.appVsPlainP99)}x (p99), ${fmt(x.appVsRawYjs, 0)}x raw Yjs`).join('; '));
+    const heap = (v) => (k.variants[v]?.heapAfter ? `${fmtMB(k.variants[v].heapBefore)} → ${fmtMB(k.variants[v].heapAfter)}` : '–');
+    lines.push('', `JS heap after collection, before and after replaying the trace's ${k.windows[k.windows.length - 1][1]} edits through the editor (undo history capped at 500 steps): Weft ${heap('app')}; plain Lexical ${heap('plain')}.`);
     const split = (v) =>
       k.variants[v].checkpoints
         .map((c) => `${c.label}: typing in a paragraph median ${fmt(c.handlerText.median)} / p99 ${fmt(c.handlerText.p99)}, Enter and joining Backspace (n ${c.handlerStructural.n}) max ${fmt(c.handlerStructural.max)}`)
@@ -661,7 +688,8 @@ async function main() {
   results.machine.loadAverageAtEnd = loadavg();
   results.failures = failures;
   results.seconds = (performance.now() - t0) / 1000;
-  const base = QUICK ? 'quick' : 'latest';
+  // A partial run (--only) is written beside the full one, never over it.
+  const base = QUICK ? 'quick' : ONLY ? `only-${[...ONLY].sort().join('')}` : 'latest';
   if (ONLY === null || !QUICK) {
     writeFileSync(join(RESULTS, `${base}.json`), JSON.stringify(results, null, 2) + '\n');
     writeFileSync(join(RESULTS, `${base}.md`), markdown());
