@@ -159,3 +159,16 @@ const checkAwarenessUpdate = (
   }
   return encoding.toUint8Array(encoder);
 };
+
+/**
+ * The Yjs update a y-webrtc / loopback sync message carries (sync step 2 =
+ * the initial sync, or an incremental update), or null for any other message.
+ * Call only on a message {@link checkPeerMessage} accepted.
+ */
+export function readSyncUpdate(message: Uint8Array): { readonly kind: 'sync' | 'update'; readonly update: Uint8Array } | null {
+  const decoder = decoding.createDecoder(message);
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return null;
+  const syncType = decoding.readVarUint(decoder);
+  if (syncType !== SYNC_STEP_2 && syncType !== SYNC_UPDATE) return null;
+  return { kind: syncType === SYNC_STEP_2 ? 'sync' : 'update', update: decoding.readVarUint8Array(decoder) };
+}

@@ -62,6 +62,27 @@ export const MAX_PENDING_DELETES = 512;
 /** Where an update comes from: an initial sync (whole note) or an incremental update. */
 export type UpdateKind = 'sync' | 'update';
 
+/**
+ * Most accepted updates remembered as not yet integrated per doc (waiting for
+ * dependencies, or checked by a transport that applies them later). Beyond it
+ * the oldest is forgotten: bounded memory over a complete guarantee for a
+ * peer that floods.
+ */
+export const MAX_REMEMBERED_UPDATES = 64;
+
+/** Options of {@link checkNoteUpdate}. */
+export interface CheckOptions {
+  /** An initial sync (whole note) or an incremental update (default). */
+  readonly kind?: UpdateKind;
+  /**
+   * The caller applies the update later, not right after the check (y-webrtc
+   * applies on a later tick). The firewall then checks the next updates
+   * together with this one until it is integrated, so an update that depends
+   * on it is placed through it, not waved through as "missing a dependency".
+   */
+  readonly appliedLater?: boolean;
+}
+
 /** Verdict of {@link checkNoteUpdate}. */
 export type FirewallVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -395,7 +416,8 @@ function rangesOf(update: Uint8Array): Map<number, [number, number]> {
  * apply the update right away (before checking another one for the same doc):
  * the verdict remembers accepted updates that wait for dependencies.
  */
-export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, kind: UpdateKind = 'update'): FirewallVerdict {
+export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, options: CheckOptions = {}): FirewallVerdict {
+  const kind = options.kind ?? 'update';
   const limit = kind === 'sync' ? MAX_SYNC_UPDATE_BYTES : MAX_UPDATE_BYTES;
   if (update.byteLength > limit) return { ok: false, reason: `update of ${update.byteLength} bytes` };
   try {
@@ -407,7 +429,9 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, kind: UpdateKind
     if (docPending) parts.push(Y.convertUpdateFormatV2ToV1(docPending.update));
     const combined = parts.length > 0 ? Y.mergeUpdates([...parts, update]) : update;
     const pendingIds = checkDecoded(doc, combined, kind);
-    if (pendingIds.length > 0) {
+    if (options.appliedLater) {
+      waiting.push({ update, reaches: [...rangesOf(update)].map(([client, [, to]]) => [client, to]) });
+    } else if (pendingIds.length > 0) {
       // Remember this update if some of the waiting structs are its own.
       const ranges = rangesOf(update);
       const own = pendingIds.some((id) => {
@@ -416,6 +440,7 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, kind: UpdateKind
       });
       if (own) waiting.push({ update, reaches: [...ranges].map(([client, [, to]]) => [client, to]) });
     }
+    if (waiting.length > MAX_REMEMBERED_UPDATES) waiting.splice(0, waiting.length - MAX_REMEMBERED_UPDATES);
     if (waiting.length > 0) unresolved.set(doc, waiting);
     else unresolved.delete(doc);
     return { ok: true };
@@ -430,7 +455,7 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, kind: UpdateKind
  * accepts it: all or nothing. Returns the verdict.
  */
 export function applyCheckedUpdate(doc: Y.Doc, update: Uint8Array, origin: unknown, kind: UpdateKind = 'update'): FirewallVerdict {
-  const verdict = checkNoteUpdate(doc, update, kind);
+  const verdict = checkNoteUpdate(doc, update, { kind });
   if (verdict.ok) Y.applyUpdate(doc, update, origin);
   return verdict;
 }

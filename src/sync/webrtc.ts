@@ -8,7 +8,8 @@
  * - ICE: `peerOpts.config.iceServers` from the deploy configuration (default
  *   none: LAN and loopback peers still connect).
  * - Data channels: through chunkedWrtc.ts (large messages framed, every
- *   received message checked by peerMessage.ts, misbehaving peers dropped and
+ *   received message checked by peerMessage.ts and every update by the schema
+ *   firewall, updateFirewall.ts; misbehaving peers dropped and
  *   their signaling ignored for {@link BLOCK_DURATION_MS}); large messages
  *   deflated between Weft peers (compression.ts); no update is sent back to
  *   the peer it came from (EchoFilter.ts).
@@ -32,7 +33,8 @@ import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
 import { AwarenessOwnership } from './awarenessOwnership';
 import { EchoFilter } from './EchoFilter';
-import { MESSAGE_AWARENESS, checkPeerMessage } from './peerMessage';
+import { MESSAGE_AWARENESS, checkPeerMessage, readSyncUpdate } from './peerMessage';
+import { checkNoteUpdate } from './updateFirewall';
 import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
 import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './syncConfig';
 
@@ -54,6 +56,11 @@ export interface WebrtcTransportOptions {
   signaling?: string[];
   /** WebRTC implementation; default the browser's. */
   wrtc?: WrtcImplementation;
+  /**
+   * Check every received update with the note schema firewall (default true).
+   * Off only for tests whose docs are not notes.
+   */
+  firewall?: boolean;
   /** The provider class (tests load a second y-webrtc instance to simulate a second browser). */
   WebrtcProvider?: typeof WebrtcProvider;
 }
@@ -205,6 +212,11 @@ class WebrtcTransport implements Transport {
           filter: (message, channel) => {
             const checked = checkPeerMessage(message, this.doc.clientID, (clientId) => ownership.claim(channel, clientId));
             if (!checked.ok) return null;
+            // The schema firewall (updateFirewall.ts): a rejected update is a
+            // strike, like a malformed message; it never reaches the doc.
+            // y-webrtc applies on a later tick, hence appliedLater.
+            const sync = readSyncUpdate(checked.message);
+            if (sync && this.options.firewall !== false && !checkNoteUpdate(this.doc, sync.update, { kind: sync.kind, appliedLater: true }).ok) return null;
             this.noteAwarenessClients(checked.message, channel);
             let echo = echoes.get(channel);
             if (!echo) echoes.set(channel, (echo = new EchoFilter()));

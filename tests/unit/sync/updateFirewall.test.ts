@@ -71,7 +71,7 @@ describe('updateFirewall', () => {
   it('accepts everything the editor writes, as an update and as a sync', () => {
     const update = richUpdate();
     expect(checkNoteUpdate(seeded(), update)).toEqual({ ok: true });
-    expect(checkNoteUpdate(seeded(), update, 'sync')).toEqual({ ok: true });
+    expect(checkNoteUpdate(seeded(), update, { kind: 'sync' })).toEqual({ ok: true });
   });
 
   it.each([['x y'], ['iframe'], ['form'], ['input'], ['script'], [42]])('rejects a heading with __tag %j', (tag) => {
@@ -115,14 +115,14 @@ describe('updateFirewall', () => {
   it('bounds new client ids per update, more for a sync', () => {
     expect(checkNoteUpdate(seeded(), manyClients(seeded(), MAX_NEW_CLIENTS_PER_UPDATE)).ok).toBe(true);
     expect(expectRejected(seeded(), manyClients(seeded(), MAX_NEW_CLIENTS_PER_UPDATE + 1))).toMatch(/client ids/);
-    expect(checkNoteUpdate(seeded(), manyClients(seeded(), 200), 'sync').ok).toBe(true);
+    expect(checkNoteUpdate(seeded(), manyClients(seeded(), 200), { kind: 'sync' }).ok).toBe(true);
   });
 
   it('bounds update size outside the initial sync', () => {
     const doc = seeded();
     const big = hostileEdit(doc, (root) => root.insert(0, [block('paragraph', {}, 'x'.repeat(MAX_UPDATE_BYTES))]));
     expectRejected(doc, big);
-    expect(checkNoteUpdate(doc, big, 'sync').ok).toBe(true);
+    expect(checkNoteUpdate(doc, big, { kind: 'sync' }).ok).toBe(true);
   });
 
   it('bounds structs waiting for dependencies, and checks them in full once the dependency arrives', () => {
@@ -162,5 +162,20 @@ describe('updateFirewall', () => {
     const doc2 = seeded();
     expect(checkNoteUpdate(doc2, dependent).ok).toBe(true);
     expect(checkNoteUpdate(doc2, withheld).ok).toBe(false);
+  });
+
+  it('checks an update against earlier ones accepted but not applied yet (appliedLater)', () => {
+    const doc = seeded();
+    const scratch = seeded();
+    const sv0 = Y.encodeStateVector(scratch);
+    scratch.get('root-v2', Y.XmlElement).insert(1, [new Y.XmlElement('list')]);
+    const first = Y.encodeStateAsUpdate(scratch, sv0);
+    const sv1 = Y.encodeStateVector(scratch);
+    const text = new Y.XmlText();
+    text.insert(0, 'misplaced');
+    (scratch.get('root-v2', Y.XmlElement).get(1) as Y.XmlElement).insert(0, [text]);
+    const second = Y.encodeStateAsUpdate(scratch, sv1);
+    expect(checkNoteUpdate(doc, first, { appliedLater: true }).ok).toBe(true);
+    expect(checkNoteUpdate(doc, second, { appliedLater: true })).toMatchObject({ ok: false, reason: expect.stringMatching(/text directly inside list/) });
   });
 });
