@@ -196,7 +196,9 @@ class Placer {
   private typeNodeAt(id: Y.ID): { node: Node } | { item: Y.Item } | 'missing' | 'gc' {
     const live = findDocStruct(this.doc, id);
     if (live) {
-      if (live instanceof Y.GC || live.parent === null) return 'gc';
+      // A deleted type is garbage-collected down to ContentDeleted: Yjs then
+      // garbage-collects what is inserted into it too (a concurrent delete).
+      if (live instanceof Y.GC || live.parent === null || live.content instanceof Y.ContentDeleted) return 'gc';
       if (!(live.content instanceof Y.ContentType)) return reject('parent is not a shared type');
       return { node: liveNode(this.doc, live.content.type) };
     }
@@ -204,6 +206,7 @@ class Placer {
     if (!own) return 'missing';
     if (own instanceof Y.GC) return 'gc';
     if (!(own instanceof Y.Item)) return 'missing';
+    if (own.content instanceof Y.ContentDeleted) return 'gc';
     if (!(own.content instanceof Y.ContentType) || own.id.clock !== id.clock) return reject('parent is not a shared type');
     return { item: own };
   }
@@ -412,7 +415,8 @@ function rangesOf(update: Uint8Array): Map<number, [number, number]> {
 
 /**
  * Decides whether `update` (Yjs v1 encoding) may be applied to `doc`, a
- * note's document. Never throws, never changes the doc. When it returns ok,
+ * note's document. Never throws, never changes the doc's content (it may drop
+ * structs waiting for dependencies that turned out to be bad). When it returns ok,
  * apply the update right away (before checking another one for the same doc):
  * the verdict remembers accepted updates that wait for dependencies.
  */
@@ -427,8 +431,24 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, options: CheckOp
     const parts = waiting.map((entry) => entry.update);
     const docPending = doc.store.pendingStructs;
     if (docPending) parts.push(Y.convertUpdateFormatV2ToV1(docPending.update));
-    const combined = parts.length > 0 ? Y.mergeUpdates([...parts, update]) : update;
-    const pendingIds = checkDecoded(doc, combined, kind);
+    let pendingIds: Y.ID[];
+    if (parts.length === 0) {
+      pendingIds = checkDecoded(doc, update, kind);
+    } else {
+      try {
+        pendingIds = checkDecoded(doc, Y.mergeUpdates([...parts, update]), kind);
+      } catch (error) {
+        if (!(error instanceof Rejection)) throw error;
+        // Something waiting is bad once placed through this update. This
+        // update alone may be fine (a hostile peer can park content that
+        // depends on an honest peer's next edit): then what waits is dropped
+        // — honest structs among it come again with the next sync — and
+        // this update is accepted, so waiting content never blocks valid edits.
+        pendingIds = checkDecoded(doc, update, kind);
+        waiting = [];
+        doc.store.pendingStructs = null;
+      }
+    }
     if (options.appliedLater) {
       waiting.push({ update, reaches: [...rangesOf(update)].map(([client, [, to]]) => [client, to]) });
     } else if (pendingIds.length > 0) {

@@ -7,9 +7,23 @@
 import * as Y from 'yjs';
 import { NOTE_ROOT_NAME } from '../../../src/sync/noteSchema';
 
+let nextClientId: (() => number) | null = null;
+
+/** Makes the client ids of the helpers' scratch docs come from `source` (seeded tests); null = Yjs's random ids. */
+export function setClientIdSource(source: (() => number) | null): void {
+  nextClientId = source;
+}
+
+/** A scratch doc (its client id from the seeded source when one is set). */
+export function scratchDoc(): Y.Doc {
+  const doc = new Y.Doc();
+  if (nextClientId) doc.clientID = nextClientId();
+  return doc;
+}
+
 /** The update that `mutate` makes on a copy of `base` (with a fresh client id unless given). */
 export function hostileEdit(base: Y.Doc, mutate: (root: Y.XmlElement, doc: Y.Doc) => void, clientID?: number): Uint8Array {
-  const scratch = new Y.Doc();
+  const scratch = scratchDoc();
   if (clientID !== undefined) scratch.clientID = clientID;
   Y.applyUpdate(scratch, Y.encodeStateAsUpdate(base));
   const before = Y.encodeStateVector(scratch);
@@ -60,7 +74,7 @@ export const nestedQuotes = (base: Y.Doc, depth: number): Uint8Array =>
 /** One update carrying a one-character insert from each of `clients` new client ids. */
 export function manyClients(base: Y.Doc, clients: number, firstId = 1_000_000): Uint8Array {
   const updates: Uint8Array[] = [];
-  const scratch = new Y.Doc();
+  const scratch = scratchDoc();
   Y.applyUpdate(scratch, Y.encodeStateAsUpdate(base));
   for (let i = 0; i < clients; i++) {
     scratch.clientID = firstId + i;
@@ -78,13 +92,13 @@ export function manyClients(base: Y.Doc, clients: number, firstId = 1_000_000): 
  * a block the receiver never gets. Returns [the withheld dependency, the dependent update].
  */
 export function missingDependency(base: Y.Doc, count: number, mutateDependent?: (root: Y.XmlElement, last: Y.XmlElement) => void): [Uint8Array, Uint8Array] {
-  const scratch = new Y.Doc();
+  const scratch = scratchDoc();
   Y.applyUpdate(scratch, Y.encodeStateAsUpdate(base));
   const root = scratch.get(NOTE_ROOT_NAME, Y.XmlElement);
   const sv0 = Y.encodeStateVector(scratch);
   root.insert(root.length, [block('paragraph', {}, 'withheld')]);
   const withheld = Y.encodeStateAsUpdate(scratch, sv0);
-  const other = new Y.Doc();
+  const other = scratchDoc();
   Y.applyUpdate(other, Y.encodeStateAsUpdate(scratch));
   const sv1 = Y.encodeStateVector(other);
   const otherRoot = other.get(NOTE_ROOT_NAME, Y.XmlElement);
