@@ -110,7 +110,7 @@ const reject = (reason: string): never => {
 const liveNodes = new WeakMap<Y.AbstractType<unknown>, Node>();
 
 /** Updates accepted with unresolved items, per doc, with the clock each of their clients reaches. */
-const unresolved = new WeakMap<Y.Doc, Array<{ update: Uint8Array; reaches: Array<[number, number]> }>>();
+const unresolved = new WeakMap<Y.Doc, Array<{ update: Uint8Array; reaches: Array<[number, number]>; inFlight: boolean }>>();
 
 const stateOf = (doc: Y.Doc, client: number): number => Y.getState(doc.store, client);
 
@@ -450,13 +450,16 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, options: CheckOp
         // depends on an honest peer's next edit): then what waits is dropped
         // — honest structs among it come again with the next sync — and
         // this update is accepted, so waiting content never blocks valid edits.
-        pendingIds = checkDecoded(doc, update, kind);
-        waiting = [];
+        // Updates a transport accepted but has not applied yet are not
+        // dropped: they will be applied, so this one is checked with them.
+        waiting = waiting.filter((entry) => entry.inFlight);
+        const inFlight = waiting.map((entry) => entry.update);
+        pendingIds = checkDecoded(doc, inFlight.length > 0 ? Y.mergeUpdates([...inFlight, update]) : update, kind);
         doc.store.pendingStructs = null;
       }
     }
     if (options.appliedLater) {
-      waiting.push({ update, reaches: [...rangesOf(update)].map(([client, [, to]]) => [client, to]) });
+      waiting.push({ update, reaches: [...rangesOf(update)].map(([client, [, to]]) => [client, to]), inFlight: true });
     } else if (pendingIds.length > 0) {
       // Remember this update if some of the waiting structs are its own.
       const ranges = rangesOf(update);
@@ -464,7 +467,7 @@ export function checkNoteUpdate(doc: Y.Doc, update: Uint8Array, options: CheckOp
         const range = ranges.get(id.client);
         return range !== undefined && id.clock >= range[0] && id.clock < range[1];
       });
-      if (own) waiting.push({ update, reaches: [...ranges].map(([client, [, to]]) => [client, to]) });
+      if (own) waiting.push({ update, reaches: [...ranges].map(([client, [, to]]) => [client, to]), inFlight: false });
     }
     if (waiting.length > MAX_REMEMBERED_UPDATES) waiting.splice(0, waiting.length - MAX_REMEMBERED_UPDATES);
     if (waiting.length > 0) unresolved.set(doc, waiting);

@@ -157,11 +157,13 @@ describe('updateFirewall', () => {
     (attacker.get('root-v2', Y.XmlElement).get(1) as Y.XmlElement).insert(0, [text]);
     const dependent = Y.encodeStateAsUpdate(attacker, sv1);
     expect(applyCheckedUpdate(doc, dependent, 'test').ok).toBe(true); // waits, cannot be placed yet
-    expectRejected(doc, withheld);
-    // Checked but not applied yet (the data-channel path applies later): same outcome.
-    const doc2 = seeded();
-    expect(checkNoteUpdate(doc2, dependent).ok).toBe(true);
-    expect(checkNoteUpdate(doc2, withheld).ok).toBe(false);
+    // The dependency is fine on its own: it is accepted, and what waited (now
+    // known to be bad) is dropped instead of integrating with it.
+    expect(applyCheckedUpdate(doc, withheld, 'test').ok).toBe(true);
+    expect(doc.store.pendingStructs).toBeNull();
+    const placed = doc.get('root-v2', Y.XmlElement).get(1) as Y.XmlElement;
+    expect(placed.nodeName).toBe('list');
+    expect(placed.length).toBe(0);
   });
 
   it('checks an update against earlier ones accepted but not applied yet (appliedLater)', () => {
