@@ -33,6 +33,7 @@ import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
 import { AwarenessOwnership } from './awarenessOwnership';
 import { EchoFilter } from './EchoFilter';
+import { TokenBucket } from './TokenBucket';
 import { MESSAGE_AWARENESS, checkPeerMessage, readSyncUpdate } from './peerMessage';
 import { checkNoteUpdate } from './updateFirewall';
 import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
@@ -40,6 +41,16 @@ import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './sy
 
 /** Transaction origin of presence removed because the connection that carried it closed. */
 export const ORIGIN_PEER_GONE = 'weft:peer-gone';
+
+/**
+ * Presence messages per connection: a burst of {@link AWARENESS_BURST}, then
+ * {@link AWARENESS_PER_SECOND} a second (token bucket). A connection carries
+ * its peer's caret moves and those it relays for the rest of the room; the
+ * excess is dropped (no strike: a busy honest room can reach it briefly).
+ */
+export const AWARENESS_PER_SECOND = 60;
+/** See {@link AWARENESS_PER_SECOND}. */
+export const AWARENESS_BURST = 120;
 
 /** How long a peer dropped for misbehaviour is ignored on signaling. */
 export const BLOCK_DURATION_MS = 60_000;
@@ -207,11 +218,17 @@ class WebrtcTransport implements Transport {
     const ownership = new AwarenessOwnership<RTCDataChannel>((channel) => channel.readyState === 'open');
     // y-webrtc sends every update it applies back to the peer it came from as well (EchoFilter.ts).
     const echoes = new WeakMap<RTCDataChannel, EchoFilter>();
+    const presenceRates = new WeakMap<RTCDataChannel, TokenBucket>();
     const wrtc = baseWrtc
       ? createChunkedWrtc(baseWrtc, {
           filter: (message, channel) => {
             const checked = checkPeerMessage(message, this.doc.clientID, (clientId) => ownership.claim(channel, clientId));
             if (!checked.ok) return null;
+            if (checked.message[0] === MESSAGE_AWARENESS) {
+              let rate = presenceRates.get(channel);
+              if (!rate) presenceRates.set(channel, (rate = new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now())));
+              if (!rate.take(Date.now())) return undefined;
+            }
             // The schema firewall (updateFirewall.ts): a rejected update is a
             // strike, like a malformed message; it never reaches the doc.
             // y-webrtc applies on a later tick, hence appliedLater.
