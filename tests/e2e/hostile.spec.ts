@@ -10,6 +10,11 @@
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import * as Y from 'yjs';
+import { applySeed } from '../../src/doc/seed';
+import { encodeMessage } from '../../src/sync/chunking';
+import { block, hostileEdit } from '../unit/sync/hostileUpdates';
+import { flushed } from './helpers/app';
 import { editorOf, expectConnected, launchPeer, newNote, peopleOf, shareLinkOf, syncStatusOf } from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -181,4 +186,66 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
   expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
   expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
   expect(new URL(alice.page.url()).hash).toMatch(/^#\/note\//);
+});
+
+/** A y-webrtc sync message carrying Yjs `update` (sync type 2), framed as Weft's data channels expect. */
+const updateFrames = (update: Uint8Array): number[][] => {
+  const message = new Uint8Array([0, 2, ...varUint(update.byteLength), ...update]);
+  return encodeMessage(message, Math.floor(Math.random() * 2 ** 31)).map((frame) => [...frame]);
+};
+
+test('hostile Yjs updates are rejected whole: nothing forbidden renders, the note stays editable and keeps what is typed', async ({
+  launchProfile,
+  tempDir,
+}) => {
+  test.setTimeout(150_000);
+  const alice = await launchPeer(launchProfile, tempDir, 'alice');
+  const mallory = await launchPeer(launchProfile, tempDir, 'mallory');
+  await alice.context.addInitScript(WATCH_VICTIM);
+  await mallory.context.addInitScript(CAPTURE_CHANNELS);
+  const events = watch(alice.context, alice.page);
+
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await alice.page.keyboard.type('Precious line');
+  const link = await shareLinkOf(alice.page);
+  await mallory.page.goto(link);
+  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  await expect(editorOf(mallory.page)).toContainText('Precious line');
+  await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
+
+  // Built against the seed only (inserted before the seed paragraph), so every peer can place them.
+  const base = new Y.Doc();
+  applySeed(base);
+  const atStart = (make: () => Y.XmlElement) => hostileEdit(base, (root) => root.insert(0, [make()]));
+  const attacks: Array<[string, Uint8Array]> = [
+    ['a heading whose tag is not a tag name', atStart(() => block('heading', { __tag: 'x y' }, 'HOSTILE-1'))],
+    ['a link whose URL is not a string', atStart(() => { const p = new Y.XmlElement('paragraph'); p.insert(0, [block('link', { __url: 42 }, 'HOSTILE-2')]); return p; })],
+    ['an iframe heading', atStart(() => block('heading', { __tag: 'iframe' }, 'HOSTILE-3'))],
+  ];
+  // Three rejected updates are three strikes: Mallory is dropped after the last.
+  for (const [, update] of attacks) {
+    await mallory.page.evaluate(
+      (frames) => { for (const f of frames) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(f); },
+      updateFrames(update),
+    );
+  }
+  const victimEditor = editorOf(alice.page);
+  await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
+  await expect(victimEditor).not.toContainText('HOSTILE');
+  await expect(victimEditor.locator('iframe, form, input, script, [contenteditable] [contenteditable]')).toHaveCount(0);
+
+  // Alice's note stays editable, and what she types survives a reload.
+  await victimEditor.click();
+  await alice.page.keyboard.press('Control+End');
+  await alice.page.keyboard.type(' typed after the attack');
+  await expect(victimEditor).toContainText('Precious line typed after the attack');
+  await flushed(alice.page);
+  await alice.page.reload();
+  await expect(editorOf(alice.page)).toContainText('Precious line typed after the attack', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(alice.page)).not.toContainText('HOSTILE');
+
+  const longTasks = await alice.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
+  expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
 });
