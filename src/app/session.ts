@@ -322,28 +322,28 @@ export class NoteSession {
     const awareness = new Awareness(doc);
     // Mutable on purpose: the binding reads name/colour on every focus change.
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
+    const collab: DocBinding = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
-    // The editor is bound once storage has loaded and the stored note has been
-    // checked against the schema (repairNoteDoc.ts): content outside it must
-    // never reach the editor, not even for the first render. Until then the
-    // editor is read-only, so nothing typed is discarded by the binding.
-    let collab: DocBinding | null = null;
-    const wasEditable = editor.isEditable();
-    editor.setEditable(false);
-    const bindEditor = () => {
+    let quarantined = false;
+    // Once storage has loaded, the stored note is checked against the schema
+    // and repaired (repairNoteDoc.ts; peers' updates are checked before they
+    // are applied, updateFirewall.ts, but notes stored before that existed
+    // may hold anything). Until then the render allow-list keeps whatever it
+    // holds harmless on screen. A note too deep to repair is unbound: never
+    // edited here, never synced.
+    const repairStored = () => {
       const report = repairNoteDoc(doc, ORIGIN_REPAIR);
       if (report.fixes > 0 || report.pendingDropped || report.unrepairable) {
         console.warn('Repaired a note outside the schema', noteId, report.reasons);
         if (report.fixes > 0) app.alert(`repaired:${noteId}`, NOTE_REPAIRED_MESSAGE);
       }
       if (report.unrepairable) {
-        // Quarantined: stored as it is, never rendered (see repairNoteDoc.ts).
+        quarantined = true;
+        collab.dispose();
+        editor.setEditable(false);
         app.alert(`repaired:${noteId}`, NOTE_QUARANTINED_MESSAGE);
-        return;
       }
-      collab = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
-      editor.setEditable(wasEditable);
     };
     const disposers: Array<() => void> = [];
     let transport: Transport | null = null;
@@ -431,7 +431,7 @@ export class NoteSession {
       intervalMs: app.versionIntervalMs,
       isFromElsewhere: (origin) =>
         origin !== null &&
-        origin !== collab?.origin &&
+        origin !== collab.origin &&
         origin !== ORIGIN_REPAIR &&
         origin !== persisted.origin &&
         origin !== ORIGIN_STORAGE &&
@@ -506,18 +506,18 @@ export class NoteSession {
     persisted.whenLoaded.then(
       () => {
         if (disposed) return;
-        bindEditor();
+        repairStored();
         checkStoredCopy();
         setState({ phase: 'ready' });
-        startSync();
+        if (!quarantined) startSync();
       },
       (error: unknown) => {
         if (disposed) return;
-        bindEditor();
+        repairStored();
         app.alert('storage', storageErrorMessage(asStorageError(error)));
         // The note stays editable in memory; the alert says it is not being saved.
         setState({ phase: 'ready' });
-        startSync();
+        if (!quarantined) startSync();
       },
     );
 
@@ -532,8 +532,7 @@ export class NoteSession {
       if (this.editor === editor) this.editor = null;
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
-      collab?.dispose();
-      if (!collab) editor.setEditable(wasEditable);
+      if (!quarantined) collab.dispose();
       awareness.destroy();
       // Let pending writes land before the doc goes away.
       void persisted

@@ -7,7 +7,7 @@ import { createHeadlessEditor } from '@lexical/headless';
 import { $getRoot, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { NOTE_REPAIRED_MESSAGE } from '../../../src/app/messages';
+import { NOTE_QUARANTINED_MESSAGE, NOTE_REPAIRED_MESSAGE } from '../../../src/app/messages';
 import { WeftApp, noteDocName, type NoteSession } from '../../../src/app/session';
 import { applySeed } from '../../../src/doc/seed';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
@@ -92,6 +92,35 @@ describe('hostile content through the app', () => {
     expect(text(third.editor)).toContain('typed after');
     expect([...first.errors, ...again.errors, ...third.errors]).toEqual([]);
   });
+
+  it('a stored note with 2,000 nested quotes is flattened on open; one with 20,000 is quarantined', async () => {
+    const store = new MemoryStore();
+    const app = await startApp(new LoopbackNetwork(), store);
+    const repairable = app.index.create();
+    const quarantined = app.index.create();
+    for (const id of [repairable, quarantined]) {
+      const m = await mount(app, id);
+      typeAtEnd(m.editor, 'valid text');
+      await app.flush();
+      m.unmount();
+    }
+    await poisonStored(store, repairable, (doc) => nestedQuotes(doc, 2000));
+    await poisonStored(store, quarantined, (doc) => nestedQuotes(doc, 20_000));
+
+    const a = await mount(app, repairable);
+    expect(app.alerts.get().find((x) => x.key === `repaired:${repairable}`)?.message).toBe(NOTE_REPAIRED_MESSAGE);
+    expect(text(a.editor)).toContain('valid text');
+    expect(text(a.editor)).toContain('deep');
+    typeAtEnd(a.editor, ' typed after');
+    await app.flush();
+    a.unmount();
+    const again = await mount(app, repairable);
+    expect(text(again.editor)).toContain('typed after');
+
+    const b = await mount(app, quarantined);
+    expect(app.alerts.get().find((x) => x.key === `repaired:${quarantined}`)?.message).toBe(NOTE_QUARANTINED_MESSAGE);
+    expect(b.editor.isEditable()).toBe(false);
+  }, 60_000);
 
   it('a peer’s hostile updates are rejected by the loopback transport before they reach the note', async () => {
     const network = new LoopbackNetwork();
