@@ -3,7 +3,7 @@
 /**
  * `npm run bench` — Weft's benchmarks on real editing traces, each next to its baselines measured
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
- * `npm test`). Options: `--only=1,2,3,4,5,6,7,8` runs a subset.
+ * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9` runs a subset (9: the schema firewall's cost, on vs off).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -617,13 +617,43 @@ async function peerScenarios(browser, baseUrl, paper) {
 }
 
 let stopRequested = null;
+/**
+ * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
+ * a full-note sync of the automerge-paper note into a fresh peer, and keystrokes into a peer
+ * holding it. Reported, never a target.
+ */
+async function firewallScenario(browser, baseUrl, paper) {
+  log('\n[9] schema firewall: cost per received update, on vs off');
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`${baseUrl}/index.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  const r = await page.evaluate(([text, reps, keys]) => window.weftBench.firewallCost(text, reps, keys), [paper.endContent, QUICK ? 2 : 7, QUICK ? 20 : 300]);
+  await page.close();
+  const s = {
+    paragraphs: r.paragraphs,
+    stateBytes: r.stateBytes,
+    syncOff: summarize(r.syncOffMs),
+    syncOn: summarize(r.syncOnMs),
+    keyOff: summarize(r.keyOffMs),
+    keyOn: summarize(r.keyOnMs),
+  };
+  s.syncRatio = s.syncOn.median / s.syncOff.median;
+  s.keyRatio = s.keyOn.median / s.keyOff.median;
+  log(
+    `  full-note sync (${s.paragraphs} paragraphs, ${fmt(s.stateBytes / 1024, 0)} KiB): off median ${fmt(s.syncOff.median)} ms, on ${fmt(s.syncOn.median)} ms — ×${fmt(s.syncRatio, 2)}\n` +
+      `  keystroke into that note: off median ${fmt(s.keyOff.median, 3)} ms (p99 ${fmt(s.keyOff.p99, 3)}), on ${fmt(s.keyOn.median, 3)} ms (p99 ${fmt(s.keyOn.p99, 3)}) — ×${fmt(s.keyRatio, 2)}`,
+  );
+  results.scenarios.firewall = s;
+}
+
 async function main() {
   const t0 = performance.now();
   mkdirSync(RESULTS, { recursive: true });
   log(`Weft bench${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Chromium ${CHROME_PATH}`);
   log(ATTRIBUTION);
 
-  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5);
+  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9);
   let browser = null;
   let server = null;
   try {
@@ -642,6 +672,7 @@ async function main() {
       if (runs(1) || runs(2) || runs(6)) await keystrokeScenarios(browser, baseUrl, paper);
       if (runs(4)) await mergeScenario(browser, baseUrl);
       if (runs(3) || runs(5)) await peerScenarios(browser, baseUrl, paper);
+      if (runs(9)) await firewallScenario(browser, baseUrl, paper);
     }
     if (runs(8)) {
       log('\n[8] signaling server under load');

@@ -39,6 +39,7 @@ import type { DocStore, PersistedDoc } from '../../src/storage/DocStore';
 import { IndexedDbStore, UPDATES_STORE, CUSTOM_STORE } from '../../src/storage/indexeddb';
 import { MemoryStore } from '../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../src/sync/loopback';
+import { checkNoteUpdate } from '../../src/sync/updateFirewall';
 
 export type Op = [pos: number, del: number, ch: string];
 
@@ -953,6 +954,79 @@ async function mergeScenario(
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side: a full-note
+ * sync (sync step 2 of a note holding `text`, one paragraph per line, into a fresh peer) and
+ * keystrokes (one-character updates into a peer that holds that note). "off" = Y.applyUpdate
+ * alone, "on" = the check, then the same apply.
+ */
+function firewallCost(text: string, syncReps: number, keystrokes: number): { syncOffMs: number[]; syncOnMs: number[]; keyOffMs: number[]; keyOnMs: number[]; paragraphs: number; stateBytes: number } {
+  const source = new Y.Doc();
+  applySeed(source);
+  const editor = createHeadlessEditor({ nodes: [...EDITOR_NODES], onError: (e) => { throw e; } });
+  const binding = bindEditorToDoc(editor, source);
+  const lines = text.split('\n');
+  editor.update(
+    () => {
+      const root = $getRoot();
+      for (const line of lines) root.append($createParagraphNode().append($createTextNode(line)));
+    },
+    { discrete: true },
+  );
+  const state = Y.encodeStateAsUpdate(source);
+  const fresh = () => {
+    const d = new Y.Doc();
+    applySeed(d);
+    return d;
+  };
+  const syncOffMs: number[] = [];
+  const syncOnMs: number[] = [];
+  for (let r = 0; r < syncReps; r++) {
+    const off = fresh();
+    let t = now();
+    Y.applyUpdate(off, state, ORIGIN_REMOTE);
+    syncOffMs.push(now() - t);
+    const on = fresh();
+    t = now();
+    if (!checkNoteUpdate(on, state, { kind: 'sync' }).ok) throw new Error('the firewall rejected the paper note');
+    Y.applyUpdate(on, state, ORIGIN_REMOTE);
+    syncOnMs.push(now() - t);
+  }
+  const receiverOff = fresh();
+  const receiverOn = fresh();
+  Y.applyUpdate(receiverOff, state);
+  Y.applyUpdate(receiverOn, state);
+  const keyOffMs: number[] = [];
+  const keyOnMs: number[] = [];
+  const updates: Uint8Array[] = [];
+  const onUpdate = (u: Uint8Array) => updates.push(u);
+  source.on('update', onUpdate);
+  for (let k = 0; k < keystrokes; k++) {
+    updates.length = 0;
+    editor.update(
+      () => {
+        const paragraphs = $getRoot().getChildren();
+        const paragraph = paragraphs[(k * 7919) % paragraphs.length];
+        const target = $isElementNode(paragraph) ? paragraph.getFirstDescendant() : null;
+        if ($isTextNode(target)) target.setTextContent(`${target.getTextContent()}x`);
+      },
+      { discrete: true },
+    );
+    if (updates.length === 0) continue;
+    const u = updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates);
+    let t = now();
+    Y.applyUpdate(receiverOff, u, ORIGIN_REMOTE);
+    keyOffMs.push(now() - t);
+    t = now();
+    if (!checkNoteUpdate(receiverOn, u).ok) throw new Error('the firewall rejected a keystroke');
+    Y.applyUpdate(receiverOn, u, ORIGIN_REMOTE);
+    keyOnMs.push(now() - t);
+  }
+  source.off('update', onUpdate);
+  binding.dispose();
+  return { syncOffMs, syncOnMs, keyOffMs, keyOnMs, paragraphs: lines.length, stateBytes: state.byteLength };
+}
+
 /** The app's backup file of every note (scenario 5 imports it into a real peer: a note with the whole trace's history). */
 async function backupText(): Promise<string> {
   const a = await ensureApp();
@@ -962,6 +1036,7 @@ async function backupText(): Promise<string> {
 
 const api = {
   backupText,
+  firewallCost,
   fetchOps,
   mount,
   applyOps,

@@ -7,7 +7,9 @@
 import * as Y from 'yjs';
 import { encodeBackup, parseBackup, type BackupNote } from '../doc/backup';
 import { NotesIndex } from '../doc/notesIndex';
-import { ORIGIN_IMPORT } from '../doc/origins';
+import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
+import { repairNoteDoc } from '../sync/repairNoteDoc';
+import { applyCheckedUpdate } from '../sync/updateFirewall';
 import type { DocStore, StorageError } from '../storage/DocStore';
 
 /** What backup and restore need from the app. */
@@ -75,8 +77,15 @@ export async function restoreBackup(ctx: BackupContext, text: string): Promise<R
   const { backup } = parsed;
   try {
     for (const note of backup.notes) {
-      await withStoredDoc(ctx.store, ctx.docName(note.id), (doc) => Y.applyUpdate(doc, note.state, ORIGIN_IMPORT));
-      for (const doc of ctx.liveDocs(note.id)) Y.applyUpdate(doc, note.state, ORIGIN_IMPORT);
+      // A backup is as untrusted as a peer (it may come from anywhere): the
+      // stored copy is repaired to the note schema right away, and open
+      // editors only get the state when the firewall accepts it whole (else
+      // they get the repaired copy the next time the note is opened).
+      await withStoredDoc(ctx.store, ctx.docName(note.id), (doc) => {
+        Y.applyUpdate(doc, note.state, ORIGIN_IMPORT);
+        repairNoteDoc(doc, ORIGIN_REPAIR);
+      });
+      for (const doc of ctx.liveDocs(note.id)) applyCheckedUpdate(doc, note.state, ORIGIN_IMPORT, 'sync');
     }
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);

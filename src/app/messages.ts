@@ -30,3 +30,15 @@ export const NOTE_STORAGE_CLEARED_MESSAGE =
 
 /** Shown in place of {@link NOTE_STORAGE_CLEARED_MESSAGE} once a peer sent the note back. */
 export const NOTE_RESTORED_FROM_PEER_MESSAGE = 'This note was restored from a connected peer.';
+
+/**
+ * A note opened with content this version of Weft does not allow (sent by a
+ * peer running a buggy or hostile version before the firewall existed, or
+ * imported): it was repaired on open.
+ */
+export const NOTE_REPAIRED_MESSAGE =
+  'This note contained formatting Weft does not allow (probably from another device with a different version). It has been repaired: all of its text is kept, but some formatting may have been simplified.';
+
+/** A stored note whose content is nested too deeply to repair safely: it is kept as stored but not opened. */
+export const NOTE_QUARANTINED_MESSAGE =
+  'This note contains content nested too deeply to open safely (probably sent by a faulty or hostile device). It has been kept as it is on this device but is not shown. Other notes are not affected.';

@@ -13,7 +13,8 @@ import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
 import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
-import { bindEditorToDoc } from '../editor/collab/bindEditorToDoc';
+import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
+import { repairNoteDoc } from '../sync/repairNoteDoc';
 import { $leadingText } from '../editor/leadingText';
 import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
@@ -21,11 +22,11 @@ import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { formatShareLink } from '../sync/shareLink';
 import { colorForClient, readPeers, samePeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
+import { NOTE_QUARANTINED_MESSAGE, NOTE_REPAIRED_MESSAGE, NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
 import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
-import { ORIGIN_IMPORT, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
 import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
 import { noteHtmlDocument } from '../editor/exportHtml';
 import { readNoteState, replaceEditorContent, type VersionContent } from '../editor/versionContent';
@@ -321,9 +322,29 @@ export class NoteSession {
     const awareness = new Awareness(doc);
     // Mutable on purpose: the binding reads name/colour on every focus change.
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
-    const collab = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
+    const collab: DocBinding = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
+    let quarantined = false;
+    // Once storage has loaded, the stored note is checked against the schema
+    // and repaired (repairNoteDoc.ts; peers' updates are checked before they
+    // are applied, updateFirewall.ts, but notes stored before that existed
+    // may hold anything). Until then the render allow-list keeps whatever it
+    // holds harmless on screen. A note too deep to repair is unbound: never
+    // edited here, never synced.
+    const repairStored = () => {
+      const report = repairNoteDoc(doc, ORIGIN_REPAIR);
+      if (report.fixes > 0 || report.pendingDropped || report.unrepairable) {
+        console.warn('Repaired a note outside the schema', noteId, report.reasons);
+        if (report.fixes > 0) app.alert(`repaired:${noteId}`, NOTE_REPAIRED_MESSAGE);
+      }
+      if (report.unrepairable) {
+        quarantined = true;
+        collab.dispose();
+        editor.setEditable(false);
+        app.alert(`repaired:${noteId}`, NOTE_QUARANTINED_MESSAGE);
+      }
+    };
     const disposers: Array<() => void> = [];
     let transport: Transport | null = null;
     let disposed = false;
@@ -411,6 +432,7 @@ export class NoteSession {
       isFromElsewhere: (origin) =>
         origin !== null &&
         origin !== collab.origin &&
+        origin !== ORIGIN_REPAIR &&
         origin !== persisted.origin &&
         origin !== ORIGIN_STORAGE &&
         origin !== ORIGIN_SEED &&
@@ -484,16 +506,18 @@ export class NoteSession {
     persisted.whenLoaded.then(
       () => {
         if (disposed) return;
+        repairStored();
         checkStoredCopy();
         setState({ phase: 'ready' });
-        startSync();
+        if (!quarantined) startSync();
       },
       (error: unknown) => {
         if (disposed) return;
+        repairStored();
         app.alert('storage', storageErrorMessage(asStorageError(error)));
         // The note stays editable in memory; the alert says it is not being saved.
         setState({ phase: 'ready' });
-        startSync();
+        if (!quarantined) startSync();
       },
     );
 
@@ -508,7 +532,7 @@ export class NoteSession {
       if (this.editor === editor) this.editor = null;
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
-      collab.dispose();
+      if (!quarantined) collab.dispose();
       awareness.destroy();
       // Let pending writes land before the doc goes away.
       void persisted

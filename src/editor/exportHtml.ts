@@ -1,5 +1,6 @@
 import { $generateHtmlFromNodes } from '@lexical/html';
 import type { LexicalEditor } from 'lexical';
+import { keepAllowedElements } from './renderAllowList';
 
 /**
  * A style sheet for the exported file, inline because the file stands alone.
@@ -20,10 +21,16 @@ export function escapeHtml(text: string): string {
 /**
  * The editor's content as a standalone HTML document titled `title`. Uses
  * Lexical's own export (each node's `exportDOM`), so links go through the
- * same safety rules as on screen: an unsafe URL has no `href`. Needs a DOM.
+ * same safety rules as on screen: an unsafe URL has no `href`, a heading tag
+ * from the document is mapped to h1–h6, and any element outside the render
+ * allow-list is reduced to its text. Needs a DOM.
  */
 export function noteHtmlDocument(editor: LexicalEditor, title: string): string {
-  const body = editor.read(() => $generateHtmlFromNodes(editor, null));
+  // Built from the same allow-list as the editor's rendering (renderAllowList.ts).
+  const template = document.createElement('template');
+  template.innerHTML = editor.read(() => $generateHtmlFromNodes(editor, null));
+  keepAllowedElements(template.content);
+  const body = template.innerHTML;
   return [
     '<!doctype html>',
     '<html>',

@@ -4,11 +4,15 @@ import { ListItemNode, ListNode } from '@lexical/list';
 import { HeadingNode, QuoteNode } from '@lexical/rich-text';
 import type { Klass, LexicalNode } from 'lexical';
 import { installLinkSafety } from './linkSafety';
+import { installRenderAllowList } from './renderAllowList';
 
 // Links render safely whichever way they entered the document (UI, paste,
 // markdown, JSON, a peer's Yjs update). Done here because every editor —
 // the app's, a headless one for export, a test's — must load this list.
 installLinkSafety();
+// Likewise, element names that come from the document (heading and list tags)
+// are mapped through the render allow-list.
+installRenderAllowList();
 
 /**
  * Every node type a note may contain. The Yjs document stores nodes by their

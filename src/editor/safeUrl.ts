@@ -26,7 +26,9 @@ const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F-\u009F]/;
  * The result is the URL parser's own serialization, so what lands in the DOM
  * is exactly what was checked (no second, different parse by the browser).
  */
-export function safeLinkHref(url: string): string | null {
+export function safeLinkHref(url: unknown): string | null {
+  // A peer's document may hold any value where a URL belongs.
+  if (typeof url !== 'string') return null;
   const trimmed = url.trim();
   if (trimmed === '' || CONTROL_CHARACTERS.test(trimmed)) return null;
   let parsed: URL;
@@ -45,7 +47,7 @@ export function safeLinkHref(url: string): string | null {
 }
 
 /** True when {@link safeLinkHref} accepts the URL. */
-export function isSafeLinkUrl(url: string): boolean {
+export function isSafeLinkUrl(url: unknown): boolean {
   return safeLinkHref(url) !== null;
 }
 

@@ -20,7 +20,8 @@ import {
   type SerializedLexicalNode,
 } from 'lexical';
 import * as Y from 'yjs';
-import { ORIGIN_IMPORT } from '../doc/origins';
+import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
+import { repairNoteDoc } from '../sync/repairNoteDoc';
 import { bindEditorToDoc } from './collab/bindEditorToDoc';
 import { EDITOR_NODES } from './nodes';
 
@@ -47,6 +48,9 @@ export function readNoteState(state: Uint8Array): VersionContent {
   });
   try {
     Y.applyUpdate(doc, state, ORIGIN_IMPORT);
+    // A version stored before the firewall may hold content outside the note
+    // schema (a bad heading tag made restoring fail with Lexical error #75).
+    repairNoteDoc(doc, ORIGIN_REPAIR);
     const binding = bindEditorToDoc(editor, doc, { onSyncError: (error) => errors.push(error) });
     try {
       for (let i = 0; i < SETTLE_ROUNDS; i++) editor.read(() => undefined);

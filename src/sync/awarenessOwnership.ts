@@ -20,23 +20,43 @@
  * joins later, if it learns that id first. It cannot take over or remove a
  * user we already know, nor our own state (peerMessage.ts strips that).
  */
+/**
+ * Most client ids one connection may speak for: its own and those it relays
+ * (about one per connection of a full room, MAX_WEBRTC_CONNECTIONS = 20).
+ */
+export const MAX_CLIENTS_PER_CONNECTION = 24;
+
 export class AwarenessOwnership<Channel extends object> {
   private readonly owners = new Map<number, Channel>();
+  private readonly owned = new Map<Channel, number>();
 
-  constructor(private readonly isOpen: (channel: Channel) => boolean) {}
+  /**
+   * `maxPerChannel`: most client ids one connection may own (default
+   * {@link MAX_CLIENTS_PER_CONNECTION}); beyond it new ids from that
+   * connection are refused, so one peer cannot fill everyone's presence list.
+   */
+  constructor(
+    private readonly isOpen: (channel: Channel) => boolean,
+    private readonly maxPerChannel: number = MAX_CLIENTS_PER_CONNECTION,
+  ) {}
 
-  /** True when `channel` may set the state of `clientId` (claiming it if nobody owns it). */
+  /** True when `channel` may set the state of `clientId` (claiming it if nobody owns it and it has room). */
   claim(channel: Channel, clientId: number): boolean {
     const owner = this.owners.get(clientId);
     if (owner === channel) return true;
     if (owner !== undefined && this.isOpen(owner)) return false;
+    const count = this.owned.get(channel) ?? 0;
+    if (count >= this.maxPerChannel) return false;
+    if (owner !== undefined) this.owned.set(owner, (this.owned.get(owner) ?? 1) - 1);
     this.owners.set(clientId, channel);
+    this.owned.set(channel, count + 1);
     return true;
   }
 
   /** Forgets every id `channel` owned (call when it closes). */
   release(channel: Channel): void {
     for (const [clientId, owner] of this.owners) if (owner === channel) this.owners.delete(clientId);
+    this.owned.delete(channel);
   }
 
   /** Client ids currently owned (tests). */

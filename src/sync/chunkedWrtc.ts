@@ -73,10 +73,11 @@ const DEFAULT_LOW_THRESHOLD = 64 * 1024;
 export interface ChunkedWrtcOptions {
   /**
    * Checks (and may rewrite) a whole received message before it is
-   * dispatched. Return null to drop it; that counts as a strike. `channel`
+   * dispatched. Return null to drop it; that counts as a strike; undefined
+   * drops it without a strike (e.g. over a rate limit). `channel`
    * identifies the sending peer (the same object as in `onViolation`).
    */
-  filter?: (message: Uint8Array, channel: RTCDataChannel) => Uint8Array | null;
+  filter?: (message: Uint8Array, channel: RTCDataChannel) => Uint8Array | null | undefined;
   /**
    * Asked before each message is sent on `channel`; true means it is not
    * needed there and is dropped (e.g. an echo of what the peer just sent).
@@ -394,7 +395,7 @@ class ChunkedDataChannel {
 
   /** Checks a whole received message and hands it to simple-peer. */
   private deliver(received: Uint8Array): void {
-    let message: Uint8Array | null = received;
+    let message: Uint8Array | null | undefined = received;
     if (this.options.filter) {
       try {
         message = this.options.filter(message, this as unknown as RTCDataChannel);
@@ -402,6 +403,7 @@ class ChunkedDataChannel {
         message = null;
       }
     }
+    if (message === undefined) return;
     if (message === null) {
       this.strike('invalid message');
       return;

@@ -21,12 +21,19 @@ import type { Awareness } from 'y-protocols/awareness';
 import { ORIGIN_REMOTE } from '../doc/origins';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
-import { MESSAGE_AWARENESS, MESSAGE_SYNC } from './peerMessage';
+import { MESSAGE_AWARENESS, MESSAGE_SYNC, readSyncUpdate } from './peerMessage';
+import { checkNoteUpdate } from './updateFirewall';
 
 /** Options of a {@link LoopbackNetwork}. */
 export interface LoopbackOptions {
   /** Deliver queued messages right after each send (default true); otherwise only on `flush()`. */
   autoFlush?: boolean;
+  /**
+   * Check every received update with the note schema firewall
+   * (updateFirewall.ts) before applying it, as the WebRTC transport does
+   * (default true). Off for tests whose docs are not notes.
+   */
+  firewall?: boolean;
 }
 
 interface QueuedMessage {
@@ -44,12 +51,16 @@ export class LoopbackNetwork {
   private readonly groups = new Map<LoopbackTransport, number>();
   private readonly queue: QueuedMessage[] = [];
   private readonly autoFlush: boolean;
+  /** @internal */ readonly firewall: boolean;
   private flushing = false;
+  /** Updates the firewall rejected, with the reason (tests). */
+  readonly rejected: Array<{ readonly reason: string; readonly update: Uint8Array }> = [];
   /** Bytes delivered so far (for tests that check traffic). */
   deliveredBytes = 0;
 
   constructor(options: LoopbackOptions = {}) {
     this.autoFlush = options.autoFlush ?? true;
+    this.firewall = options.firewall ?? true;
   }
 
   /** The factory to hand to the composition root. */
@@ -221,6 +232,14 @@ export class LoopbackTransport implements Transport {
     const decoder = decoding.createDecoder(data);
     const type = decoding.readVarUint(decoder);
     if (type === MESSAGE_SYNC) {
+      if (this.network.firewall) {
+        const sync = readSyncUpdate(data);
+        const verdict = sync ? checkNoteUpdate(this.doc, sync.update, { kind: sync.kind }) : { ok: true as const };
+        if (!verdict.ok) {
+          this.network.rejected.push({ reason: verdict.reason, update: sync?.update ?? data });
+          return;
+        }
+      }
       const reply = encoding.createEncoder();
       encoding.writeVarUint(reply, MESSAGE_SYNC);
       syncProtocol.readSyncMessage(decoder, reply, this.doc, ORIGIN_REMOTE);

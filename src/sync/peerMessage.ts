@@ -35,14 +35,20 @@ export const MESSAGE_BC_PEER_ID = 4;
 export const SYNC_STEP_1 = 0;
 export const SYNC_STEP_2 = 1;
 export const SYNC_UPDATE = 2;
-/** Most client states one awareness message may carry. */
-export const MAX_AWARENESS_CLIENTS = 256;
 /**
- * Largest JSON of one awareness state, in bytes. Real states (name, colour,
- * cursor positions) are a few hundred bytes; y-webrtc re-broadcasts remote
- * states to every peer, so a huge one would be amplified.
+ * Most client states one awareness message may carry. A peer sends its own
+ * state and relays those of the peers it is connected to (y-webrtc relays
+ * every awareness change), so up to about one per connection of a full room
+ * (MAX_WEBRTC_CONNECTIONS = 20) — not the hundreds a hostile peer could invent.
  */
-export const MAX_AWARENESS_STATE_BYTES = 16 * 1024;
+export const MAX_AWARENESS_CLIENTS = 32;
+/**
+ * Largest JSON of one awareness state, in bytes. Real states (a display name of at
+ * most 40 characters, colour, two cursor positions) are about 300 bytes;
+ * y-webrtc re-broadcasts remote states to every peer, so a huge one would be
+ * amplified.
+ */
+export const MAX_AWARENESS_STATE_BYTES = 2 * 1024;
 
 /**
  * Result of {@link checkPeerMessage}. `message` is what to hand to y-webrtc:
@@ -159,3 +165,16 @@ const checkAwarenessUpdate = (
   }
   return encoding.toUint8Array(encoder);
 };
+
+/**
+ * The Yjs update a y-webrtc / loopback sync message carries (sync step 2 =
+ * the initial sync, or an incremental update), or null for any other message.
+ * Call only on a message {@link checkPeerMessage} accepted.
+ */
+export function readSyncUpdate(message: Uint8Array): { readonly kind: 'sync' | 'update'; readonly update: Uint8Array } | null {
+  const decoder = decoding.createDecoder(message);
+  if (decoding.readVarUint(decoder) !== MESSAGE_SYNC) return null;
+  const syncType = decoding.readVarUint(decoder);
+  if (syncType !== SYNC_STEP_2 && syncType !== SYNC_UPDATE) return null;
+  return { kind: syncType === SYNC_STEP_2 ? 'sync' : 'update', update: decoding.readVarUint8Array(decoder) };
+}

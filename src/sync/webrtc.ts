@@ -8,7 +8,8 @@
  * - ICE: `peerOpts.config.iceServers` from the deploy configuration (default
  *   none: LAN and loopback peers still connect).
  * - Data channels: through chunkedWrtc.ts (large messages framed, every
- *   received message checked by peerMessage.ts, misbehaving peers dropped and
+ *   received message checked by peerMessage.ts and every update by the schema
+ *   firewall, updateFirewall.ts; misbehaving peers dropped and
  *   their signaling ignored for {@link BLOCK_DURATION_MS}); large messages
  *   deflated between Weft peers (compression.ts); no update is sent back to
  *   the peer it came from (EchoFilter.ts).
@@ -32,12 +33,24 @@ import { deriveRoomName, roomPassword } from './keys';
 import { createChunkedWrtc, type WrtcImplementation } from './chunkedWrtc';
 import { AwarenessOwnership } from './awarenessOwnership';
 import { EchoFilter } from './EchoFilter';
-import { MESSAGE_AWARENESS, checkPeerMessage } from './peerMessage';
+import { TokenBucket } from './TokenBucket';
+import { MESSAGE_AWARENESS, checkPeerMessage, readSyncUpdate } from './peerMessage';
+import { checkNoteUpdate } from './updateFirewall';
 import { guardSignalingSocket, registerGuardedRoom } from './signalingGuard';
 import { DEFAULT_SYNC_CONFIG, resolveSignalingUrls, type SyncConfig } from './syncConfig';
 
 /** Transaction origin of presence removed because the connection that carried it closed. */
 export const ORIGIN_PEER_GONE = 'weft:peer-gone';
+
+/**
+ * Presence messages per connection: a burst of {@link AWARENESS_BURST}, then
+ * {@link AWARENESS_PER_SECOND} a second (token bucket). A connection carries
+ * its peer's caret moves and those it relays for the rest of the room; the
+ * excess is dropped (no strike: a busy honest room can reach it briefly).
+ */
+export const AWARENESS_PER_SECOND = 60;
+/** See {@link AWARENESS_PER_SECOND}. */
+export const AWARENESS_BURST = 120;
 
 /** How long a peer dropped for misbehaviour is ignored on signaling. */
 export const BLOCK_DURATION_MS = 60_000;
@@ -54,6 +67,11 @@ export interface WebrtcTransportOptions {
   signaling?: string[];
   /** WebRTC implementation; default the browser's. */
   wrtc?: WrtcImplementation;
+  /**
+   * Check every received update with the note schema firewall (default true).
+   * Off only for tests whose docs are not notes.
+   */
+  firewall?: boolean;
   /** The provider class (tests load a second y-webrtc instance to simulate a second browser). */
   WebrtcProvider?: typeof WebrtcProvider;
 }
@@ -200,11 +218,22 @@ class WebrtcTransport implements Transport {
     const ownership = new AwarenessOwnership<RTCDataChannel>((channel) => channel.readyState === 'open');
     // y-webrtc sends every update it applies back to the peer it came from as well (EchoFilter.ts).
     const echoes = new WeakMap<RTCDataChannel, EchoFilter>();
+    const presenceRates = new WeakMap<RTCDataChannel, TokenBucket>();
     const wrtc = baseWrtc
       ? createChunkedWrtc(baseWrtc, {
           filter: (message, channel) => {
             const checked = checkPeerMessage(message, this.doc.clientID, (clientId) => ownership.claim(channel, clientId));
             if (!checked.ok) return null;
+            if (checked.message[0] === MESSAGE_AWARENESS) {
+              let rate = presenceRates.get(channel);
+              if (!rate) presenceRates.set(channel, (rate = new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now())));
+              if (!rate.take(Date.now())) return undefined;
+            }
+            // The schema firewall (updateFirewall.ts): a rejected update is a
+            // strike, like a malformed message; it never reaches the doc.
+            // y-webrtc applies on a later tick, hence appliedLater.
+            const sync = readSyncUpdate(checked.message);
+            if (sync && this.options.firewall !== false && !checkNoteUpdate(this.doc, sync.update, { kind: sync.kind, appliedLater: true }).ok) return null;
             this.noteAwarenessClients(checked.message, channel);
             let echo = echoes.get(channel);
             if (!echo) echoes.set(channel, (echo = new EchoFilter()));

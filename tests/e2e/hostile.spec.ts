@@ -10,6 +10,11 @@
  */
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import * as Y from 'yjs';
+import { applySeed } from '../../src/doc/seed';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, encodeMessage } from '../../src/sync/chunking';
+import { block, hostileEdit, manyClients, missingDependency, nestedQuotes } from '../unit/sync/hostileUpdates';
+import { flushed } from './helpers/app';
 import { editorOf, expectConnected, launchPeer, newNote, peopleOf, shareLinkOf, syncStatusOf } from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -181,4 +186,173 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
   expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
   expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
   expect(new URL(alice.page.url()).hash).toMatch(/^#\/note\//);
+});
+
+/** A y-webrtc sync message carrying Yjs `update` (sync type 2), framed as Weft's data channels expect. */
+const updateFrames = (update: Uint8Array): number[][] => {
+  const message = new Uint8Array([0, 2, ...varUint(update.byteLength), ...update]);
+  return encodeMessage(message, Math.floor(Math.random() * 2 ** 31)).map((frame) => [...frame]);
+};
+
+test('hostile Yjs updates are rejected whole: nothing forbidden renders, the note stays editable and keeps what is typed', async ({
+  launchProfile,
+  tempDir,
+}) => {
+  test.setTimeout(150_000);
+  const alice = await launchPeer(launchProfile, tempDir, 'alice');
+  const mallory = await launchPeer(launchProfile, tempDir, 'mallory');
+  await alice.context.addInitScript(WATCH_VICTIM);
+  await mallory.context.addInitScript(CAPTURE_CHANNELS);
+  const events = watch(alice.context, alice.page);
+
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await alice.page.keyboard.type('Precious line');
+  const link = await shareLinkOf(alice.page);
+  await mallory.page.goto(link);
+  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  await expect(editorOf(mallory.page)).toContainText('Precious line');
+  await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
+
+  // Built against the seed only (inserted before the seed paragraph), so every peer can place them.
+  const base = new Y.Doc();
+  applySeed(base);
+  const atStart = (make: () => Y.XmlElement) => hostileEdit(base, (root) => root.insert(0, [make()]));
+  const attacks: Array<[string, Uint8Array]> = [
+    ['a heading whose tag is not a tag name', atStart(() => block('heading', { __tag: 'x y' }, 'HOSTILE-1'))],
+    ['a link whose URL is not a string', atStart(() => { const p = new Y.XmlElement('paragraph'); p.insert(0, [block('link', { __url: 42 }, 'HOSTILE-2')]); return p; })],
+    ['an iframe heading', atStart(() => block('heading', { __tag: 'iframe' }, 'HOSTILE-3'))],
+  ];
+  // Three rejected updates are three strikes: Mallory is dropped after the last.
+  for (const [, update] of attacks) {
+    await mallory.page.evaluate(
+      (frames) => { for (const f of frames) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(f); },
+      updateFrames(update),
+    );
+  }
+  const victimEditor = editorOf(alice.page);
+  await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
+  await expect(victimEditor).not.toContainText('HOSTILE');
+  await expect(victimEditor.locator('iframe, form, input, script, [contenteditable] [contenteditable]')).toHaveCount(0);
+
+  // Alice's note stays editable, and what she types survives a reload.
+  await victimEditor.click();
+  await alice.page.keyboard.press('Control+End');
+  await alice.page.keyboard.type(' typed after the attack');
+  await expect(victimEditor).toContainText('Precious line typed after the attack');
+  await flushed(alice.page);
+  await alice.page.reload();
+  await expect(editorOf(alice.page)).toContainText('Precious line typed after the attack', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(alice.page)).not.toContainText('HOSTILE');
+
+  const longTasks = await alice.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
+  expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
+});
+
+test('deep nesting, many client ids, missing dependencies and oversize presence are refused; the note keeps working', async ({
+  launchProfile,
+  tempDir,
+}) => {
+  test.setTimeout(180_000);
+  const alice = await launchPeer(launchProfile, tempDir, 'alice');
+  await alice.context.addInitScript(WATCH_VICTIM);
+  const events = watch(alice.context, alice.page);
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await alice.page.keyboard.type('Precious line');
+  const link = await shareLinkOf(alice.page);
+  const victimEditor = editorOf(alice.page);
+
+  /** A fresh Mallory (a new peer id: a dropped one is ignored for a minute) sends `messages` raw. */
+  const attack = async (name: string, messages: number[][], more?: (mallory: { page: Page }) => Promise<void>) => {
+    const mallory = await launchPeer(launchProfile, tempDir, name);
+    await mallory.context.addInitScript(CAPTURE_CHANNELS);
+    await mallory.page.goto(link);
+    await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+    await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
+    await mallory.page.evaluate(
+      (frames) => { for (const f of frames) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(f); },
+      messages,
+    );
+    await more?.(mallory);
+    // Three strikes: dropped.
+    await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
+    await mallory.context.close();
+  };
+
+  const base = new Y.Doc();
+  applySeed(base);
+  const [, dependent] = missingDependency(base, 600);
+  await attack('mallory-1', [
+    ...updateFrames(nestedQuotes(base, 20_000)),
+    ...updateFrames(manyClients(base, 200)),
+    ...updateFrames(dependent),
+  ]);
+  await expect(victimEditor).not.toContainText('deep');
+  await expect(victimEditor.locator('blockquote blockquote')).toHaveCount(0);
+
+  // 20 presence messages of 32 invented clients each (the issue's flood had 256 each), then three
+  // of 3.75 MiB (three strikes). One connection speaks for at most 24 clients.
+  const manyStates = (m: number): number[] => {
+    const entries: number[] = [];
+    for (let i = 0; i < 32; i++) entries.push(...varUint(556_000_000 + m * 100 + i), ...varUint(1), ...varBytes(utf8(JSON.stringify({ name: 'ghost', color: '#123456' }))));
+    return [1, ...varBytes([...varUint(32), ...entries])];
+  };
+  const invented = Array.from({ length: 20 }, (_, m) => manyStates(m));
+  const ghosts = () => alice.page.evaluate(() => (document.body.innerText.match(/ghost/g) ?? []).length);
+  await attack('mallory-2', invented, async (mallory) => {
+    // The 3.75 MiB states are built and framed in Mallory's page (too big to pass in as numbers).
+    await mallory.page.evaluate(
+      ({ frameBytes, header }) => {
+        const varUint = (n: number): number[] => {
+          const out: number[] = [];
+          while (n > 0x7f) {
+            out.push(0x80 | (n & 0x7f));
+            n = Math.floor(n / 128);
+          }
+          out.push(n);
+          return out;
+        };
+        const json = new TextEncoder().encode(JSON.stringify({ name: 'x'.repeat(3.75 * 1024 * 1024) }));
+        const inner = [...varUint(1), ...varUint(555_000_001), ...varUint(1), ...varUint(json.byteLength)];
+        const message = new Uint8Array(2 + 5 + inner.length + json.byteLength);
+        const innerLength = inner.length + json.byteLength;
+        const prefix = [1, ...varUint(innerLength)];
+        message.set(prefix, 0);
+        message.set(inner, prefix.length);
+        message.set(json, prefix.length + inner.length);
+        const bytes = message.subarray(0, prefix.length + innerLength);
+        const payload = frameBytes - header;
+        const count = Math.ceil(bytes.byteLength / payload);
+        for (let copy = 0; copy < 3; copy++) {
+          for (let index = 0; index < count; index++) {
+            const slice = bytes.subarray(index * payload, (index + 1) * payload);
+            const frame = new Uint8Array(header + slice.byteLength);
+            const view = new DataView(frame.buffer);
+            view.setUint8(0, 0xf1);
+            view.setUint32(1, 1000 + copy);
+            view.setUint32(5, index);
+            view.setUint32(9, count);
+            frame.set(slice, header);
+            (window as unknown as { __hostile: { sendRaw(b: Uint8Array): number } }).__hostile.sendRaw(frame);
+          }
+        }
+      },
+      { frameBytes: MAX_FRAME_BYTES, header: FRAME_HEADER_BYTES },
+    );
+  });
+  expect(await ghosts()).toBeLessThanOrEqual(24);
+
+  // Alice's note stays editable, and what she types survives a reload.
+  await victimEditor.click();
+  await alice.page.keyboard.press('Control+End');
+  await alice.page.keyboard.type(' typed after the attacks');
+  await expect(victimEditor).toContainText('Precious line typed after the attacks');
+  await flushed(alice.page);
+  await alice.page.reload();
+  await expect(editorOf(alice.page)).toContainText('Precious line typed after the attacks', { timeout: CONNECT_TIMEOUT_MS });
+  const longTasks = await alice.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
+  expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
 });
