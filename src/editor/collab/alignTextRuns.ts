@@ -88,3 +88,27 @@ export function locateInRun(texts: readonly Y.XmlText[], index: number, prefer: 
   const last = texts[texts.length - 1] as Y.XmlText;
   return { text: last, offset: last.length };
 }
+
+/**
+ * The aligned run holding `node`. The common case — the run is one XmlText
+ * with no XmlText beside it — comes from the mapping without listing the
+ * block's children; otherwise the block is aligned ({@link $alignTextRuns}).
+ */
+export function $runOf(binding: BindingV2, node: TextNode): AlignedRun | null {
+  const mapped = binding.mapping.getSharedType(node);
+  const item = mapped instanceof Y.XmlText ? mapped._item : null;
+  if (item !== null && !item.deleted && !isXmlText(item.prev) && !isXmlText(item.next)) {
+    const nodes: TextNode[] = [];
+    let first: TextNode = node;
+    for (let prev = first.getPreviousSibling(); $isTextNode(prev); prev = prev.getPreviousSibling()) first = prev;
+    for (let next: LexicalNode | null = first; $isTextNode(next); next = next.getNextSibling()) nodes.push(next);
+    const keys = binding.mapping.get(mapped as Y.XmlText);
+    if (Array.isArray(keys) && keys.length === nodes.length && keys.every((n, i) => n.getKey() === nodes[i]?.getKey())) {
+      return { nodes, texts: [mapped as Y.XmlText] };
+    }
+  }
+  const parent = node.getParent();
+  return parent === null ? null : ($alignTextRuns(binding, parent)?.find((run) => run.nodes.includes(node)) ?? null);
+}
+
+const isXmlText = (item: Y.Item | null): boolean => item !== null && item.content instanceof Y.ContentType && item.content.type instanceof Y.XmlText;

@@ -1,7 +1,7 @@
 import type { BindingV2 } from '@lexical/yjs';
 import { $getSelection, $isElementNode, $isRangeSelection, $isTextNode, type PointType } from 'lexical';
 import * as Y from 'yjs';
-import { $alignTextRuns, locateInRun, runText } from './alignTextRuns';
+import { $runOf, locateInRun, runText } from './alignTextRuns';
 
 /**
  * The local selection as Yjs relative positions: where the caret is in terms
@@ -64,9 +64,8 @@ export function sameKeptSelection(a: KeptSelection | null, b: KeptSelection | nu
 function relativePosition(binding: BindingV2, point: PointType, assoc: number): Y.RelativePosition | null {
   const node = point.getNode();
   if (point.type === 'text' && $isTextNode(node)) {
-    const parent = node.getParent();
-    const run = parent === null ? undefined : $alignTextRuns(binding, parent)?.find((r) => r.nodes.includes(node));
-    if (run !== undefined) {
+    const run = $runOf(binding, node);
+    if (run !== null) {
       // The run may span several XmlTexts (see AlignedRun): name the one the
       // caret is in, on the side it sticks to.
       const before = run.nodes.slice(0, run.nodes.indexOf(node));

@@ -2,7 +2,7 @@ import type { BindingV2 } from '@lexical/yjs';
 import { $getNodeByKey, $getRoot, $getSelection, $isElementNode, $isRangeSelection, $isTextNode, RootNode, TextNode, type EditorState, type LexicalNode, type NodeKey } from 'lexical';
 import { simpleDiffStringWithCursor } from 'lib0/diff';
 import type * as Y from 'yjs';
-import { $alignTextRuns, locateInRun, runText, segmentsOf, type AlignedRun, type Segment } from './alignTextRuns';
+import { $alignTextRuns, $runOf, locateInRun, runText, segmentsOf, type AlignedRun, type Segment } from './alignTextRuns';
 
 /**
  * The keystroke fast path of the V2 binding: writes an update that only
@@ -55,17 +55,14 @@ export function $syncTextEditsToYjs(
   }
 
   const runs = new Map<AlignedRun, TextNode>();
-  const aligned = new Map<NodeKey, AlignedRun[] | null>();
   for (const key of dirtyLeaves) {
     const node = $getNodeByKey(key);
     const before = prevEditorState._nodeMap.get(key);
     if (!$isTextNode(node) || node.getType() !== 'text' || !(before instanceof TextNode) || !onlyTextDiffers(before, node)) return false;
-    const parent = node.getParent();
-    if (parent === null) return false;
-    if (!aligned.has(parent.getKey())) aligned.set(parent.getKey(), $alignTextRuns(binding, parent));
-    const run = aligned.get(parent.getKey())?.find((r) => r.nodes.includes(node));
+    const run = $runOf(binding, node);
     // One changed node per run: its place in the run's text is then known.
-    if (run === undefined || runs.has(run) || run.texts.some((t) => t._item?.deleted !== false)) return false;
+    if (run === null || run.texts.some((t) => t._item?.deleted !== false)) return false;
+    for (const seen of runs.keys()) if (seen.texts[0] === run.texts[0]) return false;
     runs.set(run, node);
   }
 
