@@ -7,9 +7,9 @@ import { CHANNEL_PROTOCOL, COMPRESSED_MARKER, isHello } from '../../../src/sync/
 import type { FakeDataChannel, FakePeerConnection} from './fakeWrtc';
 import { FAKE_MAX_MESSAGE_BYTES, fakeWrtc } from './fakeWrtc';
 import { pasteUpdate } from './pasteUpdate';
-import { randomBytes, testSeed } from './prng';
+import { randomBytes, seedFor } from '../../prng';
 
-const SEED = testSeed(4242);
+const SEED = seedFor('chunkedWrtc data');
 
 interface PeerLike {
   on(event: string, listener: (...args: never[]) => void): void;

@@ -44,9 +44,9 @@ import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_UPDATE } from '../../../src/sync/
 import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
 import type { Transport, TransportFactory } from '../../../src/sync/Transport';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
-import { mulberry32, randomBytes, testSeed } from './prng';
+import { mulberry32, randomBytes, seedFor } from '../../prng';
 
-const SEED = testSeed(20260501);
+const SEED = seedFor('hostilePeer');
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
 /** The budget the issue sets: no hostile message may freeze the tab this long. */
 const MAX_BLOCK_MS = 1000;
@@ -112,7 +112,6 @@ beforeAll(async () => {
   server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
   const { port } = await server.listen();
   signalingUrl = `ws://127.0.0.1:${port}/signal`;
-  console.log(`hostilePeer seed ${SEED} (WEFT_SEED=${SEED} reproduces)`);
 });
 
 afterEach(async () => {
