@@ -240,7 +240,7 @@ test('a well-formed link with a wrong secret pairs with nobody and leaves no not
   // …in a room nobody with the right key is in: the topic is derived from id and secret.
   const bobTopics = topicsOf(server.frames).filter((t) => !aliceTopics.includes(t));
   expect(bobTopics.length).toBeGreaterThan(0);
-  expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/);
+  await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/);
   // Bob leaves without ever syncing or writing: the entry is gone.
   await bob.page.goto(`${server.url}/`);
   await expect(notesNavOf(bob.page).getByRole('link')).toHaveCount(0);
