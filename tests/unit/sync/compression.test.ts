@@ -103,7 +103,10 @@ describe('compression of large peer messages', () => {
           // A real compressed message; kind 2 then lies about its length or damages its body.
           const declared = kind === 1 ? original.byteLength : [0, original.byteLength - 1, original.byteLength + 1, limit + 1][Math.floor(next() * 4)]!;
           bytes = framed(declared, deflateRawSync(original));
-          if (kind === 2 && next() < 0.5) bytes[5 + Math.floor(next() * (bytes.byteLength - 5))] ^= 1 + Math.floor(next() * 255);
+          if (kind === 2 && next() < 0.5) {
+            const pos = 5 + Math.floor(next() * (bytes.byteLength - 5));
+            bytes[pos] = bytes[pos]! ^ (1 + Math.floor(next() * 255));
+          }
         }
         let result: Awaited<ReturnType<typeof decompressMessage>> | undefined;
         try {
