@@ -9,16 +9,10 @@ import type { BrowserContext, Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, WEBRTC_PERMISSIONS } from './fixtures';
-import { alerts, editor, flushed, newNote } from './helpers/app';
+import { alerts, editor, flushed, newNote, typeAtEnd } from './helpers/app';
 
 const noteIdOf = (hash: string) => hash.replace(/^#\/note\//, '');
 const noteDbName = (hash: string) => `weft:note:${noteIdOf(hash)}`;
-
-async function typeAtEnd(page: Page, text: string): Promise<void> {
-  await editor(page).click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type(text);
-}
 
 /** Leaves the app (to a same-origin page that is not the app), so no tab has the note open. */
 async function leaveApp(page: Page): Promise<void> {

@@ -10,6 +10,7 @@
  */
 import type { BrowserContext, Page, Request } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { typeAtEnd } from './helpers/app';
 import { startCapturingServer, type CapturingServer } from './helpers/hostileServer';
 import { editorOf, expectConnected, launchPeer, newNote, notesNavOf, shareLinkOf } from './helpers/peers';
 
@@ -99,9 +100,7 @@ test('a full session leaks no secret, note id, title or text to requests, Refere
   await expect(editorOf(bob.page)).toContainText(typedA, { timeout: CONNECT_TIMEOUT_MS });
   // The secret left the address bar once the link was opened.
   expect(bob.page.url()).not.toContain(secret);
-  await editorOf(bob.page).click();
-  await bob.page.keyboard.press('Control+End');
-  await bob.page.keyboard.type(` ${typedB}`);
+  await typeAtEnd(bob.page, ` ${typedB}`);
   await expect(editorOf(alice.page)).toContainText(typedB, { timeout: CONNECT_TIMEOUT_MS });
   await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
   // A link clicked in the note must not carry the fragment either (Referer): links render with noreferrer.

@@ -45,8 +45,11 @@ import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
 import type { Transport, TransportFactory } from '../../../src/sync/Transport';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
 import { mulberry32, randomBytes, seedFor } from '../../prng';
+import { waitFor as waitForState } from '../waitFor';
 
 const SEED = seedFor('hostilePeer');
+/** Waits on state (tests/unit/waitFor.ts), 25 s by default; a timeout names the seed. */
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 25_000): Promise<void> => waitForState(`${what} (seed ${SEED})`, condition, timeoutMs);
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
 /** The budget the issue sets: no hostile message may freeze the tab this long. */
 const MAX_BLOCK_MS = 1000;
@@ -190,15 +193,6 @@ const stockBrowser = async (name: string): Promise<Browser> => {
   };
   open.push(browser);
   return browser;
-};
-
-/** Waits (polling state, never a fixed sleep) until `condition` holds. */
-const waitFor = async (what: string, condition: () => boolean, timeoutMs = 25_000): Promise<void> => {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what} (seed ${SEED})`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 };
 
 const text = (doc: Y.Doc): string => doc.getText('t').toString();
