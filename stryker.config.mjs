@@ -28,6 +28,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  // Not copied into the sandbox: outputs of other runs (an e2e run may be writing them meanwhile).
+  ignorePatterns: ['dist', 'build', 'test-results', 'playwright-report', 'reports', 'bench/results'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
