@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist', 'build', 'node_modules', 'test-results', 'playwright-report', 'bench/results'] },
+  { ignores: ['dist', 'build', 'node_modules', 'test-results', 'playwright-report', 'bench/results', '.stryker-tmp', 'reports'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +13,38 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Type-aware rules over every TypeScript file (src, server, tests, bench): a promise nobody
+    // awaits is a check that never runs (a web-first `expect` without `await`) or an error
+    // nobody sees. Types come from the nearest tsconfig (projectService).
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    // A focused test (`.only`) silently skips the rest of the suite; Playwright's forbidOnly only
+    // catches it when CI is set, Vitest never.
+    files: ['tests/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='only'][object.name=/^(test|it|describe|suite)$/]",
+          message: 'No focused tests: remove .only before committing.',
+        },
+        {
+          selector: "MemberExpression[property.name='only'][object.type='MemberExpression'][object.property.name=/^(describe|each|skip|concurrent|serial|parallel)$/]",
+          message: 'No focused tests: remove .only before committing.',
+        },
+      ],
     },
   },
   {

@@ -689,6 +689,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     provider._storeUpdate = this.storeUpdate;
     this.doc.on('update', this.storeUpdate);
     // y-indexeddb closes at once when the doc is destroyed; we first let pending writes land.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- removes y-indexeddb's listener, adds none
     this.doc.off('destroy', provider.destroy);
     this.doc.on('destroy', this.onDocDestroy);
     provider._db.catch(() => undefined);

@@ -14,40 +14,51 @@
  * prints what it measured (the age of the oldest lost character at the kill). On this machine
  * it stays well below the promise — see the report line "crash window".
  *
- * Runs: `CRASH_RUNS` (default 3 in `npm test`) crashes per test run, seeds derived from one base
- * seed that is printed with every failure. For many runs and to replay one:
+ * Every run checks the promise: the kill is scheduled from the moment the first keystroke is on
+ * screen, at least {@link CRASH_WINDOW_MS} + {@link KILL_MARGIN_MS} later, so at least one
+ * character is always old enough to have to survive (an oracle counter fails the test when a run
+ * checked nothing).
+ *
+ * Runs: `CRASH_RUNS` (default 10 in `npm test`) crashes per test run, each with a fresh seed
+ * (printed, and named in every failure; tests/prng.ts). For many runs and to replay one:
  *
  *   CRASH_RUNS=100 npx playwright test tests/e2e/faults-crash.spec.ts
- *   CRASH_SEED=123456 CRASH_RUNS=1 npx playwright test tests/e2e/faults-crash.spec.ts
+ *   WEFT_SEED=123456 npx playwright test tests/e2e/faults-crash.spec.ts
  */
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { alerts, editor, flushed, newNote } from './helpers/app';
-import { crashSeed, launchKillable, prng } from './helpers/crash';
+import { launchKillable } from './helpers/crash';
+import { mulberry32, seedsFor } from '../prng';
+import { oracleCounter } from '../oracle';
 
 /** Edits on screen for longer than this before a crash survive it (see the module comment). */
 const CRASH_WINDOW_MS = 200;
 /** Crashes per run; see the module comment. */
-const CRASH_RUNS = Number(process.env.CRASH_RUNS ?? '3');
+const CRASH_RUNS = Number(process.env.CRASH_RUNS ?? '10');
 /** Characters typed per crash at most (the kill usually comes first). */
 const MAX_TYPED = 250;
-/** The kill comes this long (ms) after typing starts, uniformly at random. */
-const KILL_DELAY_MIN_MS = 20;
+/** At least this long (ms) beyond the window passes between the first keystroke on screen and the kill. */
+const KILL_MARGIN_MS = 20;
+/** The kill comes this long (ms) after the first keystroke is on screen, uniformly at random. */
+const KILL_DELAY_MIN_MS = CRASH_WINDOW_MS + KILL_MARGIN_MS;
 const KILL_DELAY_MAX_MS = 1500;
 
 test.describe('crash while typing', () => {
   test.describe.configure({ timeout: 30_000 + CRASH_RUNS * 20_000 });
 
   test(`SIGKILL at a random moment: every edit older than ${CRASH_WINDOW_MS} ms survives`, async ({ tempDir, baseURL }) => {
-    const baseSeed = crashSeed();
-    test.info().annotations.push({ type: 'seed', description: String(baseSeed) });
+    const seeds = seedsFor('crash while typing', { pinned: [], fresh: CRASH_RUNS });
+    test.info().annotations.push({ type: 'seeds', description: seeds.join(', ') });
+    const hits = oracleCounter('crash while typing', ['window-checked', 'prefix-checked', 'opens-without-alert']);
     let worstLostAgeMs = -Infinity;
     const contexts: Array<{ close(): Promise<void> }> = [];
+    let seed = seeds[0]!;
     try {
-      for (let run = 0; run < CRASH_RUNS; run++) {
-        const seed = (baseSeed + run) >>> 0;
-        const random = prng(seed);
-        const label = `run ${run}, seed ${seed} (replay: CRASH_SEED=${seed} CRASH_RUNS=1)`;
+      for (const [run, runSeed] of seeds.entries()) {
+        seed = runSeed;
+        const random = mulberry32(seed);
+        const label = `run ${run}, seed ${seed} (replay: WEFT_SEED=${seed})`;
         const profile = join(tempDir, `profile-${run}`);
         const text = Array.from({ length: MAX_TYPED }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)]).join('');
         const killDelayMs = KILL_DELAY_MIN_MS + random() * (KILL_DELAY_MAX_MS - KILL_DELAY_MIN_MS);
@@ -61,13 +72,11 @@ test.describe('crash while typing', () => {
         await page.keyboard.press('Enter');
         await flushed(page);
 
-        // Type until the kill; record when each key was acknowledged by the page (on screen).
+        // Type until the kill; record when each key was acknowledged by the page (on screen). The
+        // kill is timed from the first acknowledged key, so that key is always past the window.
         const typedAt: number[] = [];
         let killAt = Infinity;
-        const killed = new Promise<void>((resolve) => setTimeout(resolve, killDelayMs)).then(() => {
-          killAt = performance.now();
-          return first.kill();
-        });
+        let killed: Promise<void> | undefined;
         for (const ch of text) {
           if (killAt !== Infinity) break;
           try {
@@ -76,9 +85,15 @@ test.describe('crash while typing', () => {
             break; // the browser died under the keystroke
           }
           typedAt.push(performance.now());
+          killed ??= new Promise<void>((resolve) => setTimeout(resolve, killDelayMs)).then(() => {
+            killAt = performance.now();
+            return first.kill();
+          });
         }
+        if (killed === undefined) throw new Error(`${label}: the first keystroke failed before any kill`);
         await killed;
         const mustSurvive = typedAt.filter((at) => at <= killAt - CRASH_WINDOW_MS).length;
+        expect(mustSurvive, `${label}: no keystroke was ${CRASH_WINDOW_MS} ms old at the kill`).toBeGreaterThan(0);
 
         const second = await launchKillable(profile, { baseURL });
         contexts.push(second.context);
@@ -87,22 +102,27 @@ test.describe('crash while typing', () => {
         await expect(editor(page), label).toContainText(`Crash ${run}`);
         const recovered = (await editor(page).locator('p').nth(1).textContent()) ?? '';
         expect(text.startsWith(recovered), `${label}: recovered text is not a prefix of the typed text: ${recovered}`).toBe(true);
+        hits.hit('prefix-checked');
         expect(recovered.length, `${label}: ${typedAt.length} typed, kill after ${killDelayMs.toFixed(0)} ms`).toBeGreaterThanOrEqual(
           mustSurvive,
         );
+        hits.hit('window-checked');
         const firstLostAt = typedAt[recovered.length];
         if (firstLostAt !== undefined) worstLostAgeMs = Math.max(worstLostAgeMs, killAt - firstLostAt);
         await expect(alerts(page), label).toHaveCount(0);
+        hits.hit('opens-without-alert');
         await second.context.close();
       }
     } catch (error) {
-      console.log(`crash test failed; base seed ${baseSeed} (replay with CRASH_SEED=${baseSeed})`);
+      console.log(`crash test failed at seed ${seed} (replay with WEFT_SEED=${seed})`);
       throw error;
     } finally {
       await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
     }
+    // Every run checks all three promises; a run that checked nothing would fail here.
+    hits.assertAtLeast({ 'window-checked': seeds.length, 'prefix-checked': seeds.length, 'opens-without-alert': seeds.length });
     const measured = worstLostAgeMs === -Infinity ? 'no keystroke was lost' : `${worstLostAgeMs.toFixed(0)} ms`;
-    console.log(`crash window: ${CRASH_RUNS} crashes, oldest lost keystroke at the kill: ${measured} (promise: ${CRASH_WINDOW_MS} ms)`);
+    console.log(`crash window: ${seeds.length} crashes, oldest lost keystroke at the kill: ${measured} (promise: ${CRASH_WINDOW_MS} ms)`);
     test.info().annotations.push({ type: 'crash window', description: measured });
   });
 });

@@ -6,16 +6,10 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { join } from 'node:path';
 import { expect, test, WEBRTC_PERMISSIONS } from './fixtures';
-import { editor } from './helpers/app';
+import { editor, typeAtEnd } from './helpers/app';
 import { DIST_DIR, pickFreePort } from './helpers/server';
 
 const syncStatus = (page: Page) => page.getByRole('status', { name: 'Sync status' });
-
-async function typeAtEnd(page: Page, text: string): Promise<void> {
-  await editor(page).click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type(text);
-}
 
 test('signaling server killed and restarted: connected peers keep syncing, then everyone finds each other again', async ({
   launchProfile,

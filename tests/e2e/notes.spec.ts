@@ -4,7 +4,7 @@
  * reloads, browser restarts and going offline.
  */
 import { expect, test } from './fixtures';
-import { editor, flushed, newNote, notesNav } from './helpers/app';
+import { editor, flushed, newNote, notesNav, typeAtEnd } from './helpers/app';
 import { waitForServiceWorkerControl } from './helpers/serviceWorker';
 
 test('typed text is there exactly once after a reload', async ({ page }) => {
@@ -60,9 +60,7 @@ test('notes list: titles, rename, search, order by last edit, delete with undo',
   // Editing Alpha moves it to the top.
   await notesNav(page).getByRole('link', { name: 'Alpha note' }).click();
   await expect(editor(page)).toContainText('about mountains');
-  await editor(page).click();
-  await page.keyboard.press('Control+End');
-  await page.keyboard.type(' and lakes');
+  await typeAtEnd(page, ' and lakes');
   await expect(links).toHaveText(['Alpha note', 'Beta note']);
 
   // Search filters by title and by text.
@@ -142,9 +140,7 @@ test('a second tab on the same note shows the first tab’s edits', async ({ pag
   // Live, both ways, without reloading.
   await page.keyboard.type(' and more');
   await expect(editor(second)).toContainText('From tab one and more');
-  await editor(second).click();
-  await second.keyboard.press('Control+End');
-  await second.keyboard.type(' plus tab two');
+  await typeAtEnd(second, ' plus tab two');
   await expect(editor(page)).toContainText('and more plus tab two');
 });
 

@@ -21,6 +21,13 @@ export async function newNote(page: Page): Promise<string> {
   return new URL(page.url()).hash;
 }
 
+/** Clicks into the note, moves the caret to its very end and types `text` there. */
+export async function typeAtEnd(page: Page, text: string): Promise<void> {
+  await editor(page).click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
+
 /** Resolves once everything typed so far (and version saves under way) is in IndexedDB: the app's own flush, not a sleep. */
 export async function flushed(page: Page): Promise<void> {
   await page.evaluate(() => (window as unknown as { weft: { flush(): Promise<void> } }).weft.flush());

@@ -1,12 +1,11 @@
 /**
  * Crashing a browser for fault tests: a Chromium on a persistent profile whose *browser process*
- * the test can SIGKILL (no shutdown, no unload handlers, no flushing), plus a seeded PRNG so a
- * random crash can be replayed from its printed seed.
+ * the test can SIGKILL (no shutdown, no unload handlers, no flushing). Random crashes draw their
+ * seeds from tests/prng.ts (printed; WEFT_SEED replays one).
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { chromium, type BrowserContext, type BrowserContextOptions } from '@playwright/test';
 import { LAUNCH_OPTIONS } from '../../../scripts/chromium.mjs';
-import { mulberry32 } from '../../prng';
 
 /** A persistent-profile Chromium that can be killed like a crash. */
 export interface KillableBrowser {
@@ -61,13 +60,4 @@ export async function launchKillable(userDataDir: string, options: BrowserContex
       await closed;
     },
   };
-}
-
-/** The seeded PRNG the crash runs draw from. */
-export const prng = mulberry32;
-
-/** The seed for this run: `CRASH_SEED` when replaying, else a fresh one. */
-export function crashSeed(): number {
-  const fromEnv = process.env.CRASH_SEED;
-  return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) >>> 0 : Math.floor(Math.random() * 2 ** 32);
 }

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WeftApp, noteDocName, type NoteSession, type NoteState } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
+import { typeAtEnd } from '../editor/typeAtEnd';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
@@ -99,18 +100,6 @@ async function mount(device: Device, noteId: string): Promise<Mount> {
   cleanups.push(unmount);
   await whenState(session, (s) => s.phase === 'ready');
   return { editor, session, errors, unmount };
-}
-
-/** Types `text` at the end of the last paragraph, as a caret at the end would. */
-function typeAtEnd(editor: LexicalEditor, text: string): void {
-  editor.update(
-    () => {
-      const last = $getRoot().getLastChild();
-      if (last === null) throw new Error('no block to type into');
-      last.selectEnd().insertText(text);
-    },
-    { discrete: true },
-  );
 }
 
 /** Types `text` at the very start of the first paragraph. */

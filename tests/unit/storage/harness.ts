@@ -185,12 +185,3 @@ export function nextError(persisted: PersistedDoc, kind: StorageErrorKind, ms = 
     });
   });
 }
-
-/** Polls `condition` on real time (fake-indexeddb works on real tasks) until true or `ms` passed. */
-export async function waitFor(condition: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

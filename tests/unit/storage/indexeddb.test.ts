@@ -17,7 +17,8 @@ import {
   type IndexedDbPersistedDoc,
 } from '../../../src/storage/indexeddb';
 import { COMPACT_ABOVE_ROWS } from '../../../src/storage/updateLog';
-import { CORRUPT_ROW, freshPrefix, indexedDbHarness, nextError, rawOpen, waitFor } from './harness';
+import { CORRUPT_ROW, freshPrefix, indexedDbHarness, nextError, rawOpen } from './harness';
+import { waitFor } from '../waitFor';
 
 const newStore = () => indexedDbHarness.make();
 const rows = (store: IndexedDbStore, name: string) => indexedDbHarness.rows(store, name);
@@ -138,7 +139,7 @@ describe('IndexedDbStore', () => {
     const persisted = store.open('n', doc);
     await persisted.whenLoaded;
     for (let i = 0; i < 520; i++) doc.getText('t').insert(i, 'y');
-    await waitFor(async () => (await rows(store, 'n')) < 10, 5_000);
+    await waitFor('compaction to fewer than 10 rows', async () => (await rows(store, 'n')) < 10);
     await persisted.destroy();
     expect(await textAfterReopen(store, 'n')).toBe('y'.repeat(520));
   });
@@ -230,7 +231,7 @@ describe('IndexedDbStore', () => {
     const held = await rawOpen(store.databaseName('n')); // ignores versionchange
     await expect(store.remove('n')).rejects.toMatchObject({ kind: 'blocked' });
     held.close();
-    await waitFor(async () => !(await indexedDB.databases()).some((d) => d.name === store.databaseName('n')));
+    await waitFor('the database to be deleted', async () => !(await indexedDB.databases()).some((d) => d.name === store.databaseName('n')));
   });
 
   it('indexedDB.open throwing (sandboxed frame) is "unavailable"', async () => {
@@ -257,7 +258,7 @@ describe('IndexedDbStore', () => {
     persisted.onError((e) => errors.push(e));
     const heal = indexedDbHarness.injectQuota(store);
     for (let i = 0; i < 5; i++) doc.getText('t').insert(0, 'z');
-    await waitFor(() => errors.length > 0);
+    await waitFor('a storage error', () => errors.length > 0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     heal();
     expect(errors.map((e) => e.kind)).toEqual(['quota']);

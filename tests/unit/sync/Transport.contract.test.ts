@@ -11,10 +11,10 @@ import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
 import type { SyncRoom, Transport, TransportFactory } from '../../../src/sync/Transport';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
-import { randomBytes, testSeed } from './prng';
+import { randomBytes, seedFor } from '../../prng';
 
 const ROOM: SyncRoom = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
-const SEED = testSeed(99);
+const SEED = seedFor('transport contract data');
 
 interface Harness {
   /** A factory whose transports can reach each other. */

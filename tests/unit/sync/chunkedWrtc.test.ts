@@ -7,9 +7,10 @@ import { CHANNEL_PROTOCOL, COMPRESSED_MARKER, isHello } from '../../../src/sync/
 import type { FakeDataChannel, FakePeerConnection} from './fakeWrtc';
 import { FAKE_MAX_MESSAGE_BYTES, fakeWrtc } from './fakeWrtc';
 import { pasteUpdate } from './pasteUpdate';
-import { randomBytes, testSeed } from './prng';
+import { randomBytes, seedFor } from '../../prng';
+import { waitFor } from '../waitFor';
 
-const SEED = testSeed(4242);
+const SEED = seedFor('chunkedWrtc data');
 
 interface PeerLike {
   on(event: string, listener: (...args: never[]) => void): void;
@@ -191,10 +192,6 @@ describe('compression of large messages, negotiated per channel (compression.ts)
     peer.on('data', ((data: Uint8Array) => got.push(new Uint8Array(data))) as never);
     return got;
   };
-  const until = async (check: () => boolean): Promise<void> => {
-    for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(check()).toBe(true);
-  };
   /** A pair whose inner channels record what they send. */
   const recordedPair = async (a: unknown, b: unknown) => {
     const pair = await connectPair(a, b);
@@ -208,7 +205,7 @@ describe('compression of large messages, negotiated per channel (compression.ts)
     const [fromA, fromB] = [collect(b), collect(a)];
     // The answerer's hello has reached the offerer once B's first message arrives after it.
     b.send(Uint8Array.of(0, 1));
-    await until(() => fromB.length === 1);
+    await waitFor('fromB.length === 1', () => fromB.length === 1);
     for (const [sender, received] of [[a, fromA], [b, fromB]] as const) {
       const before = sentBytes(sender);
       // A large message, then small ones at once: they wait behind its compression.
@@ -216,7 +213,7 @@ describe('compression of large messages, negotiated per channel (compression.ts)
       sender.send(Uint8Array.of(0, 2));
       sender.send(Uint8Array.of(0, 3));
       const start = received.length;
-      await until(() => received.length === start + 3);
+      await waitFor('received.length === start + 3', () => received.length === start + 3);
       expect(sameBytes(received[start]!, paste)).toBe(true);
       expect(received.slice(start + 1)).toEqual([Uint8Array.of(0, 2), Uint8Array.of(0, 3)]);
       expect(sentBytes(sender) - before).toBeLessThan(paste.byteLength / 2);
@@ -230,10 +227,10 @@ describe('compression of large messages, negotiated per channel (compression.ts)
     const [a, b] = await recordedPair(createChunkedWrtc(fakeWrtc), createChunkedWrtc(fakeWrtc, { compression: false, onViolation: (_c, r) => violations.push(r) }));
     const [fromA, fromB] = [collect(b), collect(a)];
     b.send(Uint8Array.of(0, 1));
-    await until(() => fromB.length === 1);
+    await waitFor('fromB.length === 1', () => fromB.length === 1);
     a.send(paste);
     b.send(paste);
-    await until(() => fromA.length === 1 && fromB.length === 2);
+    await waitFor('fromA.length === 1 && fromB.length === 2', () => fromA.length === 1 && fromB.length === 2);
     expect(sameBytes(fromA[0]!, paste) && sameBytes(fromB[1]!, paste)).toBe(true);
     expect(sentBytes(a)).toBeGreaterThan(paste.byteLength);
     expect(sentBytes(b)).toBeGreaterThan(paste.byteLength);
@@ -249,7 +246,7 @@ describe('compression of large messages, negotiated per channel (compression.ts)
     expect(innerChannel(a).protocol).toBe('');
     const fromB = collect(a);
     b.send(paste);
-    await until(() => fromB.length === 1);
+    await waitFor('fromB.length === 1', () => fromB.length === 1);
     expect(sameBytes(fromB[0]!, paste)).toBe(true);
     expect(sentBytes(b)).toBeGreaterThan(paste.byteLength);
     expect(isHello(firstSent(b)!)).toBe(false);
@@ -268,9 +265,9 @@ describe('compression of large messages, negotiated per channel (compression.ts)
     new DataView(lying.buffer).setUint32(1, 1000);
     innerChannel(a).inject(lying);
     innerChannel(a).inject(Uint8Array.of(0, 9)); // behind it: never delivered
-    await until(() => violations.length === 1);
+    await waitFor('violations.length === 1', () => violations.length === 1);
     expect(violations).toEqual(['compression: corrupt']);
-    await until(() => a.destroyed);
+    await waitFor('a.destroyed', () => a.destroyed);
     expect(fromB).toEqual([]);
     b.destroy();
   });

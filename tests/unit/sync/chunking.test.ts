@@ -13,12 +13,14 @@ import {
   encodeMessage,
   type FrameResult,
 } from '../../../src/sync/chunking';
-import { mulberry32, randomBytes, testSeed } from './prng';
+import { mulberry32, randomBytes, seedFor, seedsFor } from '../../prng';
+import { oracleCounter } from '../../oracle';
 
 /** Byte equality without vitest's element-by-element diffing (slow for megabytes). */
 const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
-const SEED = testSeed(20240501);
+/** The seed of the bulk test data (the garbage fuzz has its own seeds). */
+const SEED = seedFor('chunking data');
 
 /** Feeds frames and returns the messages that came out; fails on any error. */
 const reassemble = (frames: Uint8Array[], reassembler = new Reassembler()): Uint8Array[] => {
@@ -151,15 +153,33 @@ describe('Reassembler rejects bad frames without throwing', () => {
     expect(r.inFlight).toBe(0);
   });
 
-  it('survives seeded garbage frames', () => {
-    const next = mulberry32(SEED);
-    const r = new Reassembler();
-    for (let i = 0; i < 5000; i++) {
-      const bytes = randomBytes(Math.floor(next() * 64), SEED + i);
-      if (next() < 0.7 && bytes.length > 0) bytes[0] = FRAME_MARKER;
-      expect(() => r.push(bytes)).not.toThrow();
-      expect(r.inFlight).toBeLessThanOrEqual(2);
+  const garbageSeeds = seedsFor('chunking garbage fuzz', { pinned: [20240501], fresh: 1 });
+
+  it('survives seeded garbage frames, never holding more than 2 messages in flight', () => {
+    const hits = oracleCounter('chunking garbage fuzz', ['never-throws', 'in-flight-at-limit', 'rejected', 'message']);
+    for (const seed of garbageSeeds) {
+      const next = mulberry32(seed);
+      const r = new Reassembler();
+      for (let i = 0; i < 5000; i++) {
+        let bytes: Uint8Array;
+        if (next() < 0.5) {
+          bytes = randomBytes(Math.floor(next() * 64), seed + i);
+          if (next() < 0.7 && bytes.length > 0) bytes[0] = FRAME_MARKER;
+        } else {
+          // A plausible frame: small ids, indexes and counts, so messages start, continue and collide.
+          const count = 1 + Math.floor(next() * 3);
+          bytes = frame(Math.floor(next() * 4), Math.floor(next() * (count + 1)), count, randomBytes(Math.floor(next() * 40), seed + i));
+        }
+        let result!: FrameResult;
+        expect(() => { result = r.push(bytes); }, `seed ${seed}, frame ${i}`).not.toThrow();
+        hits.hit('never-throws');
+        if (result.kind === 'error') hits.hit('rejected');
+        if (result.kind === 'message') hits.hit('message');
+        expect(r.inFlight, `seed ${seed}, frame ${i}`).toBeLessThanOrEqual(2);
+        if (r.inFlight === 2) hits.hit('in-flight-at-limit');
+      }
     }
+    hits.assertAtLeast({ 'in-flight-at-limit': 100 * garbageSeeds.length, rejected: 500 * garbageSeeds.length, message: 50 * garbageSeeds.length });
   });
 
   it('bounds in-flight messages and message size', () => {

@@ -13,9 +13,11 @@ import {
 } from '../../../src/sync/compression';
 import { MAX_MESSAGE_BYTES } from '../../../src/sync/chunking';
 import { pasteUpdate } from './pasteUpdate';
-import { mulberry32, randomBytes, testSeed } from './prng';
+import { mulberry32, randomBytes, seedFor, seedsFor } from '../../prng';
+import { oracleCounter } from '../../oracle';
 
-const SEED = testSeed(7331);
+/** The seed of the bulk test data (the fuzz below has its own seeds). */
+const SEED = seedFor('compression data');
 
 /** `[marker][uint32 length][body]`, as a (possibly lying) peer would send it. */
 const framed = (declared: number, body: Uint8Array): Uint8Array => {
@@ -82,13 +84,52 @@ describe('compression of large peer messages', () => {
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 1024 * 1024);
   });
 
-  it('never throws on garbage after the marker (seed printed on failure)', async () => {
-    const next = mulberry32(SEED);
-    for (let i = 0; i < 200; i++) {
-      const bytes = randomBytes(1 + Math.floor(next() * 300), SEED + i);
-      bytes[0] = COMPRESSED_MARKER;
-      const result = await decompressMessage(bytes, 1024 * 1024);
-      if (result.ok) expect(result.data.byteLength, `seed ${SEED}, case ${i}`).toBeLessThanOrEqual(1024 * 1024);
+  const fuzzSeeds = seedsFor('compression fuzz', { pinned: [7331], fresh: 1 });
+
+  it('never throws on garbage after the marker, and what it accepts is the declared length within the limit (seed printed)', async () => {
+    const limit = 64 * 1024;
+    const hits = oracleCounter('compression fuzz', ['never-throws', 'accepted-within-limit', 'intact-round-trips', 'rejected']);
+    for (const seed of fuzzSeeds) {
+      const next = mulberry32(seed);
+      for (let i = 0; i < 200; i++) {
+        const at = `seed ${seed}, case ${i}`;
+        const original = randomBytes(1 + Math.floor(next() * 2000), seed + i).map((x) => 97 + (x % 4)); // compressible
+        const kind = Math.floor(next() * 3);
+        let bytes: Uint8Array;
+        if (kind === 0) {
+          bytes = randomBytes(1 + Math.floor(next() * 300), seed + i); // garbage
+          bytes[0] = COMPRESSED_MARKER;
+        } else {
+          // A real compressed message; kind 2 then lies about its length or damages its body.
+          const declared = kind === 1 ? original.byteLength : [0, original.byteLength - 1, original.byteLength + 1, limit + 1][Math.floor(next() * 4)]!;
+          bytes = framed(declared, deflateRawSync(original));
+          if (kind === 2 && next() < 0.5) {
+            const pos = 5 + Math.floor(next() * (bytes.byteLength - 5));
+            bytes[pos] = bytes[pos]! ^ (1 + Math.floor(next() * 255));
+          }
+        }
+        let result: Awaited<ReturnType<typeof decompressMessage>> | undefined;
+        try {
+          result = await decompressMessage(bytes, limit);
+        } catch (error) {
+          expect.fail(`${at}: threw ${String(error)}`);
+        }
+        hits.hit('never-throws');
+        if (!result.ok) {
+          expect(kind, `${at}: an intact message was refused (${result.error})`).not.toBe(1);
+          hits.hit('rejected');
+          continue;
+        }
+        const declared = new DataView(bytes.buffer, bytes.byteOffset).getUint32(1);
+        expect(result.data.byteLength, at).toBe(declared);
+        expect(result.data.byteLength, at).toBeLessThanOrEqual(limit);
+        hits.hit('accepted-within-limit');
+        if (kind === 1) {
+          expect(Buffer.from(result.data).equals(Buffer.from(original)), at).toBe(true);
+          hits.hit('intact-round-trips');
+        }
+      }
     }
+    hits.assertAtLeast({ 'accepted-within-limit': 40 * fuzzSeeds.length, 'intact-round-trips': 40 * fuzzSeeds.length, rejected: 40 * fuzzSeeds.length });
   });
 });

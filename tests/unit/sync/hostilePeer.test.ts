@@ -44,9 +44,12 @@ import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_UPDATE } from '../../../src/sync/
 import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
 import type { Transport, TransportFactory } from '../../../src/sync/Transport';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
-import { mulberry32, randomBytes, testSeed } from './prng';
+import { mulberry32, randomBytes, seedFor } from '../../prng';
+import { waitFor as waitForState } from '../waitFor';
 
-const SEED = testSeed(20260501);
+const SEED = seedFor('hostilePeer');
+/** Waits on state (tests/unit/waitFor.ts), 25 s by default; a timeout names the seed. */
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 25_000): Promise<void> => waitForState(`${what} (seed ${SEED})`, condition, timeoutMs);
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
 /** The budget the issue sets: no hostile message may freeze the tab this long. */
 const MAX_BLOCK_MS = 1000;
@@ -122,7 +125,6 @@ beforeAll(async () => {
   server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
   const { port } = await server.listen();
   signalingUrl = `ws://127.0.0.1:${port}/signal`;
-  console.log(`hostilePeer seed ${SEED} (WEFT_SEED=${SEED} reproduces)`);
 });
 
 afterEach(async () => {
@@ -203,15 +205,6 @@ const stockBrowser = async (name: string): Promise<Browser> => {
   };
   open.push(browser);
   return browser;
-};
-
-/** Waits (polling state, never a fixed sleep) until `condition` holds. */
-const waitFor = async (what: string, condition: () => boolean, timeoutMs = 25_000): Promise<void> => {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what} (seed ${SEED})`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 };
 
 const text = (doc: Y.Doc): string => doc.getText('t').toString();

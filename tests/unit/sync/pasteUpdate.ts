@@ -1,5 +1,5 @@
 import * as Y from 'yjs';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../../prng';
 
 /** A Yjs update like a large paste: `lines` paragraphs of seeded prose. */
 export function pasteUpdate(lines: number, seed: number): Uint8Array {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import * as encoding from 'lib0/encoding';
 import * as decoding from 'lib0/decoding';
@@ -12,9 +12,9 @@ import {
   MESSAGE_SYNC,
   checkPeerMessage,
 } from '../../../src/sync/peerMessage';
-import { mulberry32, randomBytes, testSeed } from './prng';
+import { mulberry32, randomBytes, seedsFor } from '../../prng';
+import { oracleCounter } from '../../oracle';
 
-const SEED = testSeed(777);
 const LOCAL = 42;
 
 const message = (write: (encoder: encoding.Encoder) => void): Uint8Array => {
@@ -87,19 +87,86 @@ describe('checkPeerMessage', () => {
     expect([...awareness.getStates().keys()].sort()).toEqual([7, awareness.clientID].sort());
   });
 
-  it('never throws on seeded random input, and what it accepts applies without throwing', () => {
-    const next = mulberry32(SEED);
-    for (let i = 0; i < 3000; i++) {
-      const bytes = randomBytes(1 + Math.floor(next() * 40), SEED + i);
-      bytes[0] = [0, 1, 3, 4, 9][Math.floor(next() * 5)]!;
-      if (bytes[0] === 0 && bytes.length > 1) bytes[1] = Math.floor(next() * 3);
-      const result = checkPeerMessage(bytes, LOCAL);
-      if (result.ok && bytes[0] === MESSAGE_SYNC) {
-        const target = new Y.Doc();
-        const decoder = decoding.createDecoder(result.message);
-        decoding.readVarUint(decoder);
-        expect(() => syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), target, 'x'), `seed ${SEED}, i ${i}`).not.toThrow();
-      }
+  /** A y-webrtc message a peer could send, built from a randomly edited doc: valid as built. */
+  const validMessage = (next: () => number): Uint8Array => {
+    const source = new Y.Doc();
+    const text = source.getText('t');
+    for (let i = Math.floor(next() * 4); i >= 0; i--) text.insert(Math.floor(next() * (text.length + 1)), 'abc xyz'.slice(0, 1 + Math.floor(next() * 7)));
+    if (text.length > 2 && next() < 0.5) text.delete(Math.floor(next() * (text.length - 1)), 1);
+    switch (Math.floor(next() * 5)) {
+      case 0: return message((e) => { encoding.writeVarUint(e, MESSAGE_SYNC); syncProtocol.writeSyncStep1(e, source); });
+      case 1: return message((e) => { encoding.writeVarUint(e, MESSAGE_SYNC); syncProtocol.writeSyncStep2(e, source); });
+      case 2: return message((e) => { encoding.writeVarUint(e, MESSAGE_SYNC); syncProtocol.writeUpdate(e, Y.encodeStateAsUpdate(source)); });
+      case 3: return Uint8Array.of(MESSAGE_QUERY_AWARENESS);
+      default: return awarenessMessage(Array.from({ length: 1 + Math.floor(next() * 3) }, (_, k): [number, number, string] =>
+        [Math.floor(next() * 1000), 1 + k, next() < 0.2 ? 'null' : JSON.stringify({ name: `n${k}`, x: Math.floor(next() * 99) })]));
     }
+  };
+
+  /** `bytes` damaged at random: a byte changed, cut short, extended, or left as is. */
+  const damaged = (bytes: Uint8Array, next: () => number): Uint8Array => {
+    const out = Uint8Array.from(bytes);
+    switch (Math.floor(next() * 4)) {
+      case 0: out[Math.floor(next() * out.length)] = Math.floor(next() * 256); return out;
+      case 1: return out.slice(0, Math.floor(next() * out.length));
+      case 2: return Uint8Array.from([...out, Math.floor(next() * 256)]);
+      default: return out;
+    }
+  };
+
+  const fuzzSeeds = seedsFor('peerMessage fuzz', { pinned: [777], fresh: 1 });
+
+  it('never throws on seeded random input, and what it accepts applies without throwing', () => {
+    const hits = oracleCounter('peerMessage fuzz', ['never-throws', 'valid-accepted', 'accepted-sync-applies', 'accepted-awareness-applies', 'rejected', 'yjs-logged-error']);
+    // Yjs catches what goes wrong while integrating an update and logs it instead of throwing.
+    // Counted, not failed: checkPeerMessage promises complete decoding, not a sound update
+    // (a damaged update that decodes can still reference structs that do not exist).
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => hits.hit('yjs-logged-error'));
+    try {
+      for (const seed of fuzzSeeds) {
+        const next = mulberry32(seed);
+        for (let i = 0; i < 1500; i++) {
+          const at = `seed ${seed}, case ${i}`;
+          const kind = Math.floor(next() * 3);
+          let bytes: Uint8Array;
+          if (kind === 0) {
+            // Random bytes behind a plausible type (and sync type): almost always rejected.
+            bytes = randomBytes(1 + Math.floor(next() * 40), seed + i);
+            bytes[0] = [0, 1, 3, 4, 9][Math.floor(next() * 5)]!;
+            if (bytes[0] === 0 && bytes.length > 1) bytes[1] = Math.floor(next() * 3);
+          } else {
+            bytes = validMessage(next);
+            if (kind === 2) bytes = damaged(bytes, next);
+          }
+          let result!: ReturnType<typeof checkPeerMessage>;
+          expect(() => { result = checkPeerMessage(bytes, LOCAL); }, at).not.toThrow();
+          hits.hit('never-throws');
+          if (kind === 1) {
+            expect(result.ok, `${at}: a valid message was rejected`).toBe(true);
+            hits.hit('valid-accepted');
+          }
+          if (!result.ok) {
+            hits.hit('rejected');
+            continue;
+          }
+          const decoder = decoding.createDecoder(result.message);
+          const type = decoding.readVarUint(decoder);
+          if (type === MESSAGE_SYNC) {
+            const target = new Y.Doc();
+            target.getText('t').insert(0, 'local');
+            expect(() => syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), target, 'x'), at).not.toThrow();
+            hits.hit('accepted-sync-applies');
+          } else if (type === MESSAGE_AWARENESS) {
+            const awareness = new awarenessProtocol.Awareness(new Y.Doc());
+            expect(() => awarenessProtocol.applyAwarenessUpdate(awareness, decoding.readVarUint8Array(decoder), 'x'), at).not.toThrow();
+            awareness.destroy();
+            hits.hit('accepted-awareness-applies');
+          }
+        }
+      }
+    } finally {
+      logged.mockRestore();
+    }
+    hits.assertAtLeast({ 'yjs-logged-error': 0, 'valid-accepted': 200 * fuzzSeeds.length, 'accepted-sync-applies': 200 * fuzzSeeds.length, 'accepted-awareness-applies': 50 * fuzzSeeds.length, rejected: 200 * fuzzSeeds.length });
   });
 });

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The unit tests of the pure modules StrykerJS mutates (stryker.config.mjs):
+ * only these run against each mutant, so `npm run mutate` stays within reach
+ * on a small machine. Integration suites (real y-webrtc, the editor binding)
+ * also exercise these modules, but each of them runs for seconds per mutant.
+ * Same settings as vitest.config.ts otherwise.
+ */
+export default defineConfig({
+  test: {
+    include: [
+      'tests/unit/doc/*.test.ts',
+      'tests/unit/sync/{chunking,compression,peerMessage,peerMessage.edges,shareLink,keys,EchoFilter,presence,presence.edges,syncConfig,signalingGuard}.test.ts',
+      'tests/unit/server/{signalingProtocol,TopicRegistry,TokenBucket}.test.ts',
+    ],
+    environment: 'node',
+    testTimeout: 30_000,
+  },
+});
