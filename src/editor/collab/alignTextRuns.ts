@@ -1,5 +1,5 @@
 import type { BindingV2 } from '@lexical/yjs';
-import { $isTextNode, type ElementNode, type LexicalNode, type TextNode } from 'lexical';
+import { $isRootNode, $isTextNode, type ElementNode, type LexicalNode, type TextNode } from 'lexical';
 import * as Y from 'yjs';
 
 /** One attributed string of an XmlText, as `toDelta()` gives it. */
@@ -33,7 +33,8 @@ export interface AlignedRun {
  * strings.
  */
 export function $alignTextRuns(binding: BindingV2, element: ElementNode): AlignedRun[] | null {
-  const shared = binding.mapping.getSharedType(element);
+  // The root is the binding's own shared type (a full rebuild does not map it).
+  const shared = $isRootNode(element) ? binding.root : binding.mapping.getSharedType(element);
   if (!(shared instanceof Y.XmlElement) || shared._item?.deleted === true) return null;
   const yChildren = shared.toArray();
   const runs: AlignedRun[] = [];

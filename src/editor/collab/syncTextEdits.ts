@@ -140,7 +140,9 @@ function deleteInRun(texts: readonly Y.XmlText[], index: number, count: number):
 export function $lexicalMatchesYjs(binding: BindingV2, dirtyElements: ReadonlyMap<NodeKey, boolean>): boolean {
   for (const key of dirtyElements.keys()) {
     const element = $getNodeByKey(key);
-    if (!$isElementNode(element) || !element.isAttached()) return false;
+    // A removed element is checked through its parent, which its removal made dirty.
+    if (element === null || (element.isAttached() === false && $isElementNode(element))) continue;
+    if (!$isElementNode(element)) return false;
     const runs = $alignTextRuns(binding, element);
     if (runs === null) return false;
     for (const run of runs) {
