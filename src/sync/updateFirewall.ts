@@ -402,7 +402,12 @@ function checkDecoded(doc: Y.Doc, update: Uint8Array, kind: UpdateKind): Y.ID[] 
     const state = stateOf(doc, client);
     const last = byClient.get(client)?.at(-1);
     const reach = last ? last.id.clock + last.length : 0;
-    for (const d of deletes) if (d.clock + d.len > Math.max(state, reach)) pendingDeletes++;
+    for (const d of deletes) {
+      // Yjs throws halfway through applying an empty range (its encoder of
+      // what stays pending refuses a length of 0): refuse it whole here.
+      if (!(d.len > 0) || d.clock < 0 || !Number.isSafeInteger(d.clock + d.len)) reject(`a malformed deletion (${d.clock}+${d.len})`);
+      if (d.clock + d.len > Math.max(state, reach)) pendingDeletes++;
+    }
   }
   if (pendingDeletes > MAX_PENDING_DELETES) reject(`${pendingDeletes} deletions of unknown structs`);
   return waiting;

@@ -183,11 +183,21 @@ export function bindEditorToDoc(
     binding = b;
     const root = b.root;
     sharedRoot = root;
+    // True while the editor is rebuilt from the doc (every node replaced).
+    let rebuilding = false;
+    const rebuild = (): void => {
+      rebuilding = true;
+      try {
+        syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider);
+      } finally {
+        rebuilding = false;
+      }
+    };
     const resync = (): void => {
       // Drop the selection first: the rebuild replaces every node, and Lexical
       // rejects an update that leaves the selection on removed nodes.
       editor.update(() => $setSelection(null), { discrete: true, tag: SKIP_COLLAB_TAG });
-      syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider);
+      rebuild();
     };
     const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
       if (tr.origin === b) return;
@@ -200,7 +210,7 @@ export function bindEditorToDoc(
       // scenario 2). Never while the user has a caret here: a rebuild drops it.
       const error = catchUpdateErrors(editor, () =>
         isBlankAndUnselected(editor)
-          ? syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider)
+          ? rebuild()
           : syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
       );
       // A caret that was in an empty block when a peer's first words arrived
@@ -251,7 +261,7 @@ export function bindEditorToDoc(
           const nothingElse = editorState.read(
             () =>
               $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes) ||
-              (rendered && $lexicalMatchesYjs(b, dirtyElements)),
+              (rendered && $lexicalMatchesYjs(b, dirtyElements, rebuilding)),
           );
           syncLexicalUpdateToYjsV2__EXPERIMENTAL(
             b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
@@ -268,7 +278,7 @@ export function bindEditorToDoc(
     if (root.length > 0) {
       // Only when there is something to render: on an empty root this helper
       // would append a paragraph to Yjs, i.e. bootstrap (see the contract).
-      syncYjsStateToLexicalV2__EXPERIMENTAL(b, provider);
+      rebuild();
     } else {
       clearEditorSkipCollab(editor);
     }

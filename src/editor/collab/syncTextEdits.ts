@@ -132,17 +132,19 @@ function deleteInRun(texts: readonly Y.XmlText[], index: number, count: number):
 /**
  * Whether what Lexical shows in the dirty elements is what Yjs holds, text
  * run by text run (several XmlTexts side by side count as one run, see
- * {@link AlignedRun}), with every other child in place. Then rendering a
+ * {@link AlignedRun}), with every other child in place (`rebuilt`: the update
+ * rebuilt the editor from the doc). Then rendering a
  * peer's change restructured nothing and there is nothing to write back —
  * in particular not Lexical's merge of two such XmlTexts' text nodes, which
  * @lexical/yjs would write as a copy on every peer.
  */
-export function $lexicalMatchesYjs(binding: BindingV2, dirtyElements: ReadonlyMap<NodeKey, boolean>): boolean {
+export function $lexicalMatchesYjs(binding: BindingV2, dirtyElements: ReadonlyMap<NodeKey, boolean>, rebuilt: boolean): boolean {
   for (const key of dirtyElements.keys()) {
     const element = $getNodeByKey(key);
-    // A removed element is checked through its parent, which its removal made dirty.
-    if (element === null || (element.isAttached() === false && $isElementNode(element))) continue;
-    if (!$isElementNode(element)) return false;
+    // After a rebuild from the doc every old node is gone by design, and the
+    // new ones are checked; otherwise a removed element is a restructure.
+    if (rebuilt && (element === null || !element.isAttached())) continue;
+    if (!$isElementNode(element) || !element.isAttached()) return false;
     const runs = $alignTextRuns(binding, element);
     if (runs === null) return false;
     for (const run of runs) {
