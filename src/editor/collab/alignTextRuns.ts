@@ -57,15 +57,13 @@ export function $alignTextRuns(binding: BindingV2, element: ElementNode): Aligne
   return runs;
 }
 
-/** The segments of a run's XmlTexts, in order, with the XmlText each is in and its offset there. */
-export function segmentsOf(texts: readonly Y.XmlText[]): Array<Segment & { text: Y.XmlText; offset: number }> | null {
-  const all: Array<Segment & { text: Y.XmlText; offset: number }> = [];
+/** The segments of a run's XmlTexts, in order; null if one is not a string. */
+export function segmentsOf(texts: readonly Y.XmlText[]): Segment[] | null {
+  const all: Segment[] = [];
   for (const text of texts) {
-    let offset = 0;
     for (const segment of text.toDelta() as Segment[]) {
       if (typeof segment.insert !== 'string') return null;
-      all.push({ ...segment, text, offset });
-      offset += segment.insert.length;
+      all.push(segment);
     }
   }
   return all;

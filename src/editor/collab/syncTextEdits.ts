@@ -66,7 +66,7 @@ export function $syncTextEditsToYjs(
     runs.set(run, node);
   }
 
-  const edits: Array<{ run: AlignedRun; node: TextNode; segments: NonNullable<ReturnType<typeof segmentsOf>>; start: number; stored: string }> = [];
+  const edits: Array<{ run: AlignedRun; node: TextNode; segments: Segment[]; start: number; stored: string }> = [];
   for (const [run, node] of runs) {
     const segments = segmentsOf(run.texts);
     if (segments === null) return false;
@@ -107,7 +107,7 @@ export function $syncTextEditsToYjs(
 }
 
 /** The segment holding character `index` of a run, if any. */
-function segmentAt<T extends Segment & { offset: number; text: Y.XmlText }>(segments: readonly T[], index: number): T | undefined {
+function segmentAt(segments: readonly Segment[], index: number): Segment | undefined {
   if (index < 0) return undefined;
   let rest = index;
   for (const segment of segments) {
