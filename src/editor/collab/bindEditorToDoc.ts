@@ -42,6 +42,7 @@ import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
+import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
 
 /** Who the local user is, as shown on other peers' cursors. */
@@ -263,6 +264,9 @@ export function bindEditorToDoc(
               $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes) ||
               (rendered && $lexicalMatchesYjs(b, dirtyElements, rebuilding)),
           );
+          // Blocks keep their own Y elements through removals, moves and
+          // additions around them (the library pairs blocks by type alone).
+          if (!nothingElse) editorState.read(() => $alignBlocks(b, dirtyElements));
           syncLexicalUpdateToYjsV2__EXPERIMENTAL(
             b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
           );

@@ -49,11 +49,9 @@ import { block, headingWithTag, setClientIdSource, hostileEdit, linkWithUrl, man
 import { mulberry32, seedsFor } from '../../prng';
 
 const CASES = Number(process.env.FIREWALL_CASES ?? 1000);
-// Pinned, not fresh: fresh seeds fail about 3 runs in 4 with "honest text gone
-// without a local deletion" (an honest word missing from the victim's editor
-// after hostile and honest rounds interleave), also with the binding as it was
-// before issue 13 — open, see the README's known limits. WEFT_SEED runs another.
-const SEED = seedsFor('firewall fuzz', { pinned: [20261207], fresh: 0 })[0] as number;
+// Seed 3 (fresh in its day) found the library's structural diff rewriting an
+// honest block into another (see src/editor/collab/alignBlocks.ts).
+const SEEDS = seedsFor('firewall fuzz', { pinned: [3], fresh: 1 });
 /** Every how many cases the reload oracle runs (it replays the whole stored log). */
 const RELOAD_EVERY = 10;
 /** Cases per pair of fresh peer and victim (keeps notes, and so the cost of a case, bounded). */
@@ -75,8 +73,6 @@ const hits = new Map<Check, number>(CHECKS.map((c) => [c, 0]));
 const ran = (check: Check) => hits.set(check, (hits.get(check) ?? 0) + 1);
 const kinds = new Map<string, number>();
 const timings: number[] = [];
-/** Honest words the victim's own editor write-back deleted (reported, see lastValidTextIntact). */
-let ownWriteBackLosses = 0;
 
 type Expect = 'accept' | 'reject' | 'either';
 interface Case {
@@ -286,18 +282,13 @@ class Victim {
   readonly stored: Uint8Array[] = [];
   readonly errors: Error[] = [];
   private own: Uint8Array[] = [];
-  /** Updates of this victim's own that deleted something. */
-  ownDeletes = 0;
   private readonly dispose: () => void;
 
   constructor(clientID: number) {
     this.doc.clientID = clientID;
     this.doc.on('update', (u: Uint8Array, origin: unknown) => {
       this.stored.push(u);
-      if (origin !== ORIGIN_REMOTE) {
-        this.own.push(u);
-        if (Y.decodeUpdate(u).ds.clients.size > 0) this.ownDeletes++;
-      }
+      if (origin !== ORIGIN_REMOTE) this.own.push(u);
     });
     applySeed(this.doc);
     this.root.contentEditable = 'true';
@@ -357,16 +348,15 @@ const percentile = (values: number[], p: number): number => {
 afterAll(() => {
   const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
   console.log(
-    `firewall fuzz: seed ${SEED}, ${CASES} cases; case kinds ${JSON.stringify(Object.fromEntries(kinds))}\n` +
+    `firewall fuzz: seeds ${SEEDS.join(', ')}, ${CASES} cases each; case kinds ${JSON.stringify(Object.fromEntries(kinds))}\n` +
       `oracle checks run: ${JSON.stringify(Object.fromEntries(hits))}\n` +
-      `honest words deleted by the victim's own editor write-back (not a firewall matter): ${ownWriteBackLosses}\n` +
       `firewall time per update: max ${fmt(Math.max(...timings))}, p99 ${fmt(percentile(timings, 99))}, median ${fmt(percentile(timings, 50))} over ${timings.length} updates`,
   );
 });
 
 describe('schema firewall fuzz', () => {
-  it(`survives ${CASES} random honest and hostile updates (seed ${SEED}; replay with WEFT_SEED)`, () => {
-    const random = mulberry32(SEED);
+  it.each(SEEDS)(`survives ${CASES} random honest and hostile updates (seed %i; replay with WEFT_SEED)`, (seed) => {
+    const random = mulberry32(seed);
     let peer = new HonestPeer(random);
     // Client ids decide the order of concurrent inserts: seeded too, for replayable runs.
     setClientIdSource(() => 1000 + Math.floor(random() * 2 ** 30));
@@ -472,13 +462,8 @@ describe('schema firewall fuzz', () => {
           for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVector(peer.doc))) {
             if (client !== victim.doc.clientID) expect(victimState.get(client) ?? 0, 'honest edit not integrated').toBeGreaterThanOrEqual(clock);
           }
-          // …and shows, unless the victim's own editor deleted it while
-          // normalizing a concurrent change (the binding's business, not the
-          // firewall's: counted and printed, see the report line).
-          if (!victim.text().includes(peer.lastWord)) {
-            expect(victim.ownDeletes, 'honest text gone without a local deletion').toBeGreaterThan(0);
-            ownWriteBackLosses++;
-          }
+          // …and shows in the victim's editor, whole.
+          expect(victim.text(), 'the last honest word is not in the editor whole').toContain(peer.lastWord);
           ran('lastValidTextIntact');
         }
         const forbidden = Array.from(victim.root.querySelectorAll('*'))
@@ -495,7 +480,7 @@ describe('schema firewall fuzz', () => {
         ran('noEditorErrors');
       }
     } catch (error) {
-      throw new Error(`firewall fuzz failed at case ${index} (${caseName}; this round: ${round.join(' ')}); replay with WEFT_SEED=${SEED}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`firewall fuzz failed at case ${index} (${caseName}; this round: ${round.join(' ')}); replay with WEFT_SEED=${seed}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     } finally {
       peer.destroy();
       victim.destroy();
