@@ -129,8 +129,9 @@ beforeAll(async () => {
 
 afterEach(async () => {
   for (const browser of open.splice(0)) browser.destroy();
-  // y-webrtc deletes rooms after its key promise settles.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The next test starts from an empty room: a socket of this one still
+  // subscribed would take part in its announcements.
+  await waitFor('every socket of the test gone from the server', () => server.stats().connections === 0);
 });
 
 afterAll(async () => {
@@ -224,7 +225,9 @@ const setup = async (): Promise<{ victim: GuardedBrowser; honest: GuardedBrowser
   const victim = await guardedBrowser('victim', 'Vera');
   // One at a time: two y-webrtc peers announcing at the same instant both
   // offer ("glare"), which y-webrtc resolves badly (see report); not our subject here.
-  await waitFor('victim on signaling', () => victim.transport.status === 'connecting');
+  // The victim's subscription has reached the server (its transport says
+  // 'connecting' as soon as its socket opens, before it has subscribed).
+  await waitFor('victim on signaling', () => victim.transport.status === 'connecting' && server.stats().subscriptions === 1);
   const honest = await guardedBrowser('honest', 'Hugo');
   victim.doc.getText('t').insert(0, 'precious note text. ');
   await waitFor('victim and honest peer to connect', () => victim.transport.peerCount === 1 && honest.transport.peerCount === 1);
