@@ -254,8 +254,7 @@ export function bindEditorToDoc(
         writeTags.delete(HISTORIC_TAG);
         doc.transact(() => {
           // Typing inside a paragraph takes the O(paragraph) path; the
-          // library's diff (O(blocks) per update) only runs for structure. The
-          // library call then only syncs the selection.
+          // library's diff (O(blocks) per update) only runs for structure.
           // After rendering a peer's change, nothing needs writing back when
           // Lexical shows what Yjs holds (see $lexicalMatchesYjs).
           const rendered = tags.has(COLLABORATION_TAG) || tags.has(HISTORIC_TAG);
@@ -267,9 +266,13 @@ export function bindEditorToDoc(
           // Blocks keep their own Y elements through removals, moves and
           // additions around them (the library pairs blocks by type alone).
           if (!nothingElse) editorState.read(() => $alignBlocks(b, dirtyElements));
-          syncLexicalUpdateToYjsV2__EXPERIMENTAL(
-            b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
-          );
+          // With nothing else to write, the library call would only publish
+          // its own caret positions, which the keeper replaces anyway.
+          if (!nothingElse || normalizedNodes.size > 0) {
+            syncLexicalUpdateToYjsV2__EXPERIMENTAL(
+              b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
+            );
+          }
         }, b);
         // After the write, so that a caret can name the character just typed.
         selection.keep(editorState.read(() => $keepSelection(b)));
@@ -339,6 +342,7 @@ export function bindEditorToDoc(
     dispose() {
       if (disposed) return;
       disposed = true;
+      selection.dispose();
       unregisterPresence();
       painter?.dispose();
       unregisterCommands();
@@ -514,20 +518,36 @@ const NULL_AWARENESS: ProviderAwareness = {
  */
 class SelectionKeeper {
   current: KeptSelection | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly awareness: Awareness | undefined) {}
 
-  /** Records the selection after an update and tells peers if it moved. */
+  /**
+   * Records the selection after an update; peers hear of it in a task of its
+   * own. Publishing inside the keystroke made every key pay for encoding the
+   * awareness update and for every transport's broadcast of it (bench README,
+   * scenario 1); typing fast now sends one caret update per task, not per key.
+   */
   keep(next: KeptSelection | null): void {
     if (sameKeptSelection(this.current, next)) return;
     this.current = next;
-    const state = this.awareness?.getLocalState();
-    if (this.awareness && state) this.awareness.setLocalState({ ...state, ...this.positions() });
+    if (this.awareness !== undefined && this.timer === null) this.timer = setTimeout(this.publish, 0);
   }
 
   positions(): { anchorPos: Y.RelativePosition | null; focusPos: Y.RelativePosition | null } {
     return { anchorPos: this.current?.anchor ?? null, focusPos: this.current?.focus ?? null };
   }
+
+  dispose(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private readonly publish = (): void => {
+    this.timer = null;
+    const state = this.awareness?.getLocalState();
+    if (this.awareness && state) this.awareness.setLocalState({ ...state, ...this.positions() });
+  };
 }
 
 /**
@@ -559,7 +579,12 @@ function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeep
     getStates: () => (real !== undefined && drawable ? real.getStates() : NO_STATES),
     on: (type, cb) => base.on(type, cb),
     off: (type, cb) => base.off(type, cb),
-    setLocalState: (state) => base.setLocalState(kept === null || state === null ? state : { ...state, ...kept.positions() }),
+    setLocalState: (state) => {
+      if (kept === null || state === null) base.setLocalState(state);
+      // @lexical/yjs writes its own positions after every update; the keeper
+      // publishes ours, so only a change of anything else goes out here.
+      else if (!samePresence(base.getLocalState(), state)) base.setLocalState({ ...state, ...kept.positions() });
+    },
     setLocalStateField: (field, value) => {
       if (kept === null || (field !== 'anchorPos' && field !== 'focusPos')) base.setLocalStateField(field, value);
     },
@@ -571,6 +596,16 @@ function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeep
     on: () => {},
     off: () => {},
   };
+}
+
+/** Whether two local states agree on everything but the selection's positions. */
+function samePresence(a: UserState | null, b: UserState): boolean {
+  if (a === null) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (key !== 'anchorPos' && key !== 'focusPos' && a[key as keyof UserState] !== b[key as keyof UserState]) return false;
+  }
+  return true;
 }
 
 /** The local state of an editor without presence: only its kept selection matters. */

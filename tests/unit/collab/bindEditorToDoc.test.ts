@@ -27,6 +27,7 @@ import { applySeed, seedUpdate } from '../../../src/doc/seed';
 import { MAX_UNDO_STEPS, bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
 import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
 import { createTestEditor, flush } from './harness';
+import { waitFor } from '../waitFor';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -195,7 +196,7 @@ describe('dispose', () => {
 });
 
 describe('presence', () => {
-  it('publishes the user and the local selection in awareness, and withdraws the caret on dispose', () => {
+  it('publishes the user and the local selection in awareness, once per task of typing, and withdraws the caret on dispose', async () => {
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     cleanups.push(() => awareness.destroy());
@@ -204,10 +205,19 @@ describe('presence', () => {
     applySeed(doc);
     flush(editor);
     expect(awareness.getLocalState()).toMatchObject({ name: 'Ada', color: '#c00', anchorPos: null });
-    typeAtEnd(editor, 'hi');
+    let updates = 0;
+    const count = () => updates++;
+    awareness.on('update', count);
+    cleanups.push(() => awareness.off('update', count));
+    typeAtEnd(editor, 'h');
+    typeAtEnd(editor, 'i');
+    // Not inside the keystrokes: in a task after them, once for both.
+    expect(updates).toBe(0);
+    await waitFor('the caret published', () => (awareness.getLocalState() as { anchorPos: unknown }).anchorPos != null);
+    expect(updates).toBe(1);
     const state = awareness.getLocalState() as { anchorPos: unknown; focusPos: unknown };
-    expect(state.anchorPos).not.toBeNull();
     expect(state.focusPos).not.toBeNull();
+    typeAtEnd(editor, '!');
     handle.dispose();
     expect(awareness.getLocalState()).toMatchObject({ name: 'Ada', anchorPos: null, focusPos: null, focusing: false });
   });
