@@ -22,7 +22,16 @@ import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { formatShareLink } from '../sync/shareLink';
 import { colorForClient, readPeers, samePeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import { NOTE_QUARANTINED_MESSAGE, NOTE_REPAIRED_MESSAGE, NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
+import {
+  NOTE_DISPLAY_FAILED_MESSAGE,
+  NOTE_QUARANTINED_MESSAGE,
+  NOTE_REDRAWN_MESSAGE,
+  NOTE_REPAIRED_MESSAGE,
+  NOTE_RESTORED_FROM_PEER_MESSAGE,
+  NOTE_STORAGE_CLEARED_MESSAGE,
+  storageErrorMessage,
+} from './messages';
+import { noteText } from '../doc/noteText';
 import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
@@ -41,6 +50,14 @@ export const INDEX_DOC_NAME = 'index';
 export const noteDocName = (noteId: string) => `note:${noteId}`;
 /** How long typing may go on before the notes list (title, search text, order) is refreshed. */
 const INDEX_REFRESH_MS = 400;
+/**
+ * At most one "redrawn" alert per note in this long: a peer whose changes keep
+ * tripping the editor must not be able to flood the user with messages (the
+ * alert stays up until dismissed; a dismissed one does not come back sooner).
+ */
+export const REDRAWN_ALERT_INTERVAL_MS = 60_000;
+/** Alert key of a note's display problems: one alert, whichever happened last. */
+export const displayAlertKey = (noteId: string) => `display:${noteId}`;
 
 export type AppAlert = { key: string; message: string };
 
@@ -238,6 +255,11 @@ export type NoteState = {
   peers: readonly PresencePeer[];
   /** The colour other peers see for this user's cursor. */
   selfColor: string;
+  /**
+   * The note's plain text when the editor cannot draw it (shown read-only in
+   * its place, see NoteEditor's `fallbackText`); null while the editor works.
+   */
+  fallbackText: string | null;
 };
 
 /** One mount of one note: owns that mount's Y.Doc, binding and storage attachment. */
@@ -248,9 +270,56 @@ export class NoteSession {
     peerCount: 0,
     peers: [],
     selfColor: 'transparent',
+    fallbackText: null,
   });
   private editor: LexicalEditor | null = null;
   private recorder: VersionRecorder | null = null;
+  private collab: DocBinding | null = null;
+  /** When the last "redrawn" alert was raised (see REDRAWN_ALERT_INTERVAL_MS). */
+  private lastRedrawnAlert = Number.NEGATIVE_INFINITY;
+  /**
+   * What the previous mount's doc held when it was unbound: the next mount
+   * starts from it (a remount after a display error must not wait on, or
+   * miss, writes still on their way to storage), and its text is what a
+   * failed remount shows.
+   */
+  private carried: { state: Uint8Array; text: string } | null = null;
+
+  /**
+   * Reports a display error of the editor. `redrawn`: the view was rebuilt
+   * from the doc (one alert at most per REDRAWN_ALERT_INTERVAL_MS). `failed`:
+   * not even that worked; the note's text is shown read-only instead.
+   * `text` is that text (default: what the last mount held).
+   */
+  displayError = (error: Error, outcome: 'redrawn' | 'failed', text?: string): void => {
+    const key = displayAlertKey(this.noteId);
+    if (outcome === 'failed') {
+      console.error('[weft] the note could not be displayed', error);
+      this.state.set({ ...this.state.get(), fallbackText: text ?? this.carried?.text ?? '' });
+      this.app.alert(key, NOTE_DISPLAY_FAILED_MESSAGE);
+      return;
+    }
+    console.warn('[weft] the note was redrawn after a display error', error);
+    const now = this.app.now();
+    if (now - this.lastRedrawnAlert < REDRAWN_ALERT_INTERVAL_MS) return;
+    this.lastRedrawnAlert = now;
+    this.app.alert(key, NOTE_REDRAWN_MESSAGE);
+  };
+
+  /**
+   * Tries to draw the note in the editor again after a failure. With the
+   * editor still bound, it is rebuilt from the doc; otherwise (the React
+   * boundary unmounted it) the caller remounts it. Returns whether the
+   * editor shows the note again (false: still the read-only text).
+   */
+  retryDisplay = (): boolean => {
+    if (this.collab?.renderFailed === true && !this.collab.rebuildView()) return false;
+    if (this.state.get().fallbackText !== null) {
+      this.state.set({ ...this.state.get(), fallbackText: null });
+      this.app.dismissAlert(displayAlertKey(this.noteId));
+    }
+    return true;
+  };
 
   constructor(
     private readonly app: WeftApp,
@@ -322,9 +391,23 @@ export class NoteSession {
     const awareness = new Awareness(doc);
     // Mutable on purpose: the binding reads name/colour on every focus change.
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
-    const collab: DocBinding = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
+    // A display error the binding recovered from, or could not: see displayError.
+    let showingText = false;
+    const collab: DocBinding = bindEditorToDoc(editor, doc, {
+      awareness,
+      user,
+      cursorsContainer: context.cursorsContainer,
+      onSyncError: (error) => this.displayError(error, 'redrawn'),
+      onRenderFailure: (error) => {
+        showingText = true;
+        this.displayError(error, 'failed', noteText(doc));
+      },
+    });
+    this.collab = collab;
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
+    // Applied as if read from storage: it is (or is about to be) stored.
+    if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
     let quarantined = false;
     // Once storage has loaded, the stored note is checked against the schema
     // and repaired (repairNoteDoc.ts; peers' updates are checked before they
@@ -338,10 +421,17 @@ export class NoteSession {
         console.warn('Repaired a note outside the schema', noteId, report.reasons);
         if (report.fixes > 0) app.alert(`repaired:${noteId}`, NOTE_REPAIRED_MESSAGE);
       }
+      // What the editor could not draw before the repair (2,000 nested quotes
+      // overflow Lexical's recursive rendering) it can now.
+      if (report.fixes > 0 && !report.unrepairable && collab.renderFailed) this.retryDisplay();
       if (report.unrepairable) {
         quarantined = true;
         collab.dispose();
         editor.setEditable(false);
+        // The editor may already have failed to draw it (that is how 20,000
+        // levels end): the quarantine message says what happened instead.
+        app.dismissAlert(displayAlertKey(noteId));
+        if (this.state.get().fallbackText !== null) this.state.set({ ...this.state.get(), fallbackText: null });
         app.alert(`repaired:${noteId}`, NOTE_QUARANTINED_MESSAGE);
       }
     };
@@ -401,14 +491,28 @@ export class NoteSession {
       if (disposed) return;
       // `editor.read` commits pending updates first: right after loading, the
       // stored content may still be queued in Lexical.
-      const { firstLine, text } = editor.read(() => {
-        const root = $getRoot();
-        const first = root.getFirstChild();
-        return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
-      });
+      // The editor shows the doc, unless it could not draw it: then read the doc.
+      const { firstLine, text } = collab.renderFailed
+        ? docLeadingText(doc)
+        : editor.read(() => {
+            const root = $getRoot();
+            const first = root.getFirstChild();
+            return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
+          });
       app.index.updateFromContent(noteId, { firstLine, text, at });
     };
+    // While the editor cannot draw the note, the read-only text in its place follows the doc.
+    let fallbackTimer: ReturnType<typeof setTimeout> | null = null;
+    const refreshFallback = () => {
+      fallbackTimer = null;
+      if (disposed || !collab.renderFailed || this.state.get().fallbackText === null) return;
+      setState({ fallbackText: noteText(doc) });
+    };
+    disposers.push(() => {
+      if (fallbackTimer !== null) clearTimeout(fallbackTimer);
+    });
     const onDocUpdate = () => {
+      if (showingText && collab.renderFailed && fallbackTimer === null) fallbackTimer = setTimeout(refreshFallback, INDEX_REFRESH_MS);
       if (this.state.get().phase !== 'ready') return;
       if (refreshTimer === null) refreshTimer = setTimeout(() => refreshIndex(), INDEX_REFRESH_MS);
     };
@@ -526,10 +630,21 @@ export class NoteSession {
       // Structs under this mount's own client id = the user edited the note here.
       if (doc.store.clients.has(doc.clientID)) app.pendingShares.confirm(noteId);
       untrackView();
+      // Keystrokes Lexical has not committed yet reach the doc (and storage)
+      // before it is unbound; an editor broken enough to throw here has nothing to add.
+      if (!quarantined && !collab.renderFailed) {
+        try {
+          editor.read(() => undefined);
+        } catch (error) {
+          console.warn('[weft] pending edits could not be committed on unmount', error);
+        }
+      }
       // The title of the last keystrokes must reach the list.
       flushRefresh();
       disposed = true;
       if (this.editor === editor) this.editor = null;
+      if (this.collab === collab) this.collab = null;
+      if (!quarantined) this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
       if (!quarantined) collab.dispose();
@@ -541,6 +656,12 @@ export class NoteSession {
         .finally(() => doc.destroy());
     };
   };
+}
+
+/** Title line and search text of a note read from its doc (when the editor cannot show it). */
+function docLeadingText(doc: Y.Doc): { firstLine: string; text: string } {
+  const text = noteText(doc);
+  return { firstLine: text.split('\n', 1)[0] ?? '', text: text.slice(0, MAX_INDEXED_TEXT_CHARS) };
 }
 
 function asStorageError(error: unknown): StorageError {

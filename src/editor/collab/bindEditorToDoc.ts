@@ -254,10 +254,21 @@ export function bindEditorToDoc(
         // The update was discarded: nothing valid to draw (the root stays detached).
         if (failed !== null) return failed;
         if (element !== null) {
-          // Lexical retries a failed reconciliation once on an emptied root and
-          // throws when that fails too: returning means the view was drawn.
-          const retried = catchUpdateErrors(editor, () => setRoot(element));
-          if (retried !== null) console.warn('weft: redrawing the note needed a second pass', retried);
+          try {
+            // Lexical retries a failed reconciliation once on an emptied root and
+            // throws when that fails too: returning means the view was drawn.
+            const retried = catchUpdateErrors(editor, () => setRoot(element));
+            if (retried !== null) console.warn('weft: redrawing the note needed a second pass', retried);
+          } catch (thrown) {
+            // Leave the half-drawn view detached (and emptied): with no DOM,
+            // later commits of this editor cannot fail drawing into it.
+            try {
+              catchUpdateErrors(editor, () => setRoot(null));
+            } catch {
+              // Detaching only empties the root; nothing more to undo.
+            }
+            return asError(thrown);
+          }
           detachedRoot = null;
         }
         return null;
