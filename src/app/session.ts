@@ -38,7 +38,7 @@ import { Signal } from './Signal';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
 import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
 import { noteHtmlDocument } from '../editor/exportHtml';
-import { readNoteState, replaceEditorContent, type VersionContent } from '../editor/versionContent';
+import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
 import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
@@ -275,6 +275,8 @@ export class NoteSession {
   private editor: LexicalEditor | null = null;
   private recorder: VersionRecorder | null = null;
   private collab: DocBinding | null = null;
+  /** The mounted editor's doc (null between mounts). */
+  private doc: Y.Doc | null = null;
   /** When the last "redrawn" alert was raised (see REDRAWN_ALERT_INTERVAL_MS). */
   private lastRedrawnAlert = Number.NEGATIVE_INFINITY;
   /**
@@ -347,11 +349,22 @@ export class NoteSession {
    * and can be undone), after recording the current content as a version.
    */
   async restoreVersion(id: number): Promise<void> {
-    const content = await this.readVersion(id);
-    if (!content) throw new Error('This version is no longer stored on this device.');
+    const state = await this.app.versions.load(id);
+    if (!state) throw new Error('This version is no longer stored on this device.');
     await this.recorder?.recordIfChanged('before-restore');
     if (!this.editor) throw new Error('The note is not open.');
-    replaceEditorContent(this.editor, content.json);
+    const { collab, doc } = this;
+    // Its own undo step, never merged with the typing just before it.
+    collab?.undoManager.stopCapturing();
+    if (collab?.renderFailed === true && doc !== null) {
+      // The editor cannot draw the current note, so its diff is not there to
+      // write the restore: write it in Yjs, then draw the restored note.
+      replaceDocContent(doc, state, collab.origin);
+      this.retryDisplay();
+    } else {
+      replaceEditorContent(this.editor, readNoteState(state).json);
+    }
+    collab?.undoManager.stopCapturing();
   }
 
   /**
@@ -404,6 +417,7 @@ export class NoteSession {
       },
     });
     this.collab = collab;
+    this.doc = doc;
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
     // Applied as if read from storage: it is (or is about to be) stored.
@@ -644,6 +658,7 @@ export class NoteSession {
       disposed = true;
       if (this.editor === editor) this.editor = null;
       if (this.collab === collab) this.collab = null;
+      if (this.doc === doc) this.doc = null;
       if (!quarantined) this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
