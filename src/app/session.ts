@@ -8,7 +8,7 @@
  * StrictMode's mount–unmount–mount and HMR honest.
  */
 import { $convertToMarkdownString } from '@lexical/markdown';
-import { $getRoot, type LexicalEditor } from 'lexical';
+import { $getRoot, createEditor, type LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
@@ -37,7 +37,8 @@ import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
 import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
-import { noteHtmlDocument } from '../editor/exportHtml';
+import { noteHtmlDocument, plainTextHtmlDocument } from '../editor/exportHtml';
+import { EDITOR_NODES } from '../editor/nodes';
 import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
 import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
@@ -330,7 +331,35 @@ export class NoteSession {
 
   /** The open note as a standalone HTML document (for export), or null when no editor is mounted. */
   html(title: string): string | null {
-    return this.editor ? noteHtmlDocument(this.editor, title) : null;
+    return this.exported(
+      (editor) => noteHtmlDocument(editor, title),
+      (text) => plainTextHtmlDocument(title, text),
+    );
+  }
+
+  /**
+   * Exports through the open editor; when it cannot draw the note (or the
+   * editor crashed), through a headless editor rendering the note's doc; when
+   * not even that works, from the doc's plain text.
+   */
+  private exported(fromEditor: (editor: LexicalEditor) => string, fromText: (text: string) => string): string | null {
+    if (this.editor && this.collab?.renderFailed !== true) return fromEditor(this.editor);
+    const state = this.doc ? Y.encodeStateAsUpdate(this.doc) : this.carried?.state;
+    if (!state) return null;
+    try {
+      const editor = createEditor({ namespace: 'weft-export', nodes: [...EDITOR_NODES], onError: (error) => { throw error; } });
+      editor.setEditorState(editor.parseEditorState(readNoteState(state).json));
+      return fromEditor(editor);
+    } catch (error) {
+      console.warn('[weft] exporting the note as plain text', error);
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, state);
+        return fromText(noteText(doc));
+      } finally {
+        doc.destroy();
+      }
+    }
   }
 
   /** This note's stored versions, newest first. */
@@ -387,7 +416,10 @@ export class NoteSession {
 
   /** The open note as Markdown (for export), or null when no editor is mounted. */
   markdown(): string | null {
-    return this.editor?.getEditorState().read(() => $convertToMarkdownString([...MARKDOWN_TRANSFORMERS])) ?? null;
+    return this.exported(
+      (editor) => editor.getEditorState().read(() => $convertToMarkdownString([...MARKDOWN_TRANSFORMERS])),
+      (text) => text,
+    );
   }
 
   /**

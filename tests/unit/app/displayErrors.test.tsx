@@ -212,6 +212,10 @@ describe('display errors, as the user meets them', () => {
     act(() => typeAtEnd(w.bob, ', more from Bob'));
     await waitFor('the read-only text to follow the doc', () => readOnlyText(w.container)?.textContent === 'Before the failure\nHeading from Bob, more from Bob');
     expect(w.alice.alerts.get()).toHaveLength(1);
+    // Exports come from the doc: Markdown through a headless editor; HTML (whose export draws
+    // each node, and drawing an h3 still fails) from the plain text.
+    expect(w.session.markdown()).toBe('Before the failure\n\n### Heading from Bob, more from Bob');
+    expect(w.session.html('t')).toContain('<p>Heading from Bob, more from Bob</p>');
 
     // Still failing: Try again says so and keeps the text.
     const tryAgain = () => w.container.querySelector<HTMLButtonElement>('.weft-editor__plain-actions button');
@@ -289,6 +293,7 @@ describe('display errors, as the user meets them', () => {
     await waitFor('the read-only text', () => readOnlyText(w.container) !== null);
     expect(readOnlyText(w.container)?.textContent).toBe('Before the failure and then');
     expect(w.alice.alerts.get()).toEqual([{ key: `display:${w.session.noteId}`, message: NOTE_DISPLAY_FAILED_MESSAGE }]);
+    expect(w.session.markdown()).toBe('Before the failure and then');
     // The first editor, then one per remount, each failed (React renders each twice).
     expect(new Set(editors).size).toBeGreaterThanOrEqual(1);
     expect(bomb.thrown).toBeGreaterThanOrEqual(MAX_REMOUNTS + 1);
