@@ -691,7 +691,13 @@ export class NoteSession {
       if (this.editor === editor) this.editor = null;
       if (this.collab === collab) this.collab = null;
       if (this.doc === doc) this.doc = null;
-      if (!quarantined) this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
+      if (!quarantined) {
+        this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
+        // The error boundary may have reported its failure before this
+        // cleanup ran (React unmounts effects after the commit): show the latest.
+        const state = this.state.get();
+        if (state.fallbackText !== null) this.state.set({ ...state, fallbackText: this.carried.text });
+      }
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
       if (!quarantined) collab.dispose();
