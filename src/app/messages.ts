@@ -42,3 +42,20 @@ export const NOTE_REPAIRED_MESSAGE =
 /** A stored note whose content is nested too deeply to repair safely: it is kept as stored but not opened. */
 export const NOTE_QUARANTINED_MESSAGE =
   'This note contains content nested too deeply to open safely (probably sent by a faulty or hostile device). It has been kept as it is on this device but is not shown. Other notes are not affected.';
+
+/**
+ * A change to the open note could not be drawn by the editor (a display
+ * error, e.g. a peer's change the editor trips over): the editor was rebuilt
+ * from the note's document, which holds everything typed. The rebuild drops
+ * the caret, so say so.
+ */
+export const NOTE_REDRAWN_MESSAGE =
+  'Part of this note could not be displayed, so the note was redrawn from its saved content. Nothing you typed was lost; your cursor may have moved.';
+
+/**
+ * Not even a rebuild could draw the note: its text is shown read-only instead.
+ * The document itself is not affected (it stays saved and, while the note is
+ * open, keeps receiving peers' changes).
+ */
+export const NOTE_DISPLAY_FAILED_MESSAGE =
+  'This note cannot be displayed for editing right now, so its text is shown read-only. Its saved content is not affected. Try again, or export it.';

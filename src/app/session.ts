@@ -8,7 +8,7 @@
  * StrictMode's mount–unmount–mount and HMR honest.
  */
 import { $convertToMarkdownString } from '@lexical/markdown';
-import { $getRoot, type LexicalEditor } from 'lexical';
+import { $getRoot, createEditor, type LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
@@ -22,14 +22,24 @@ import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { formatShareLink } from '../sync/shareLink';
 import { colorForClient, readPeers, samePeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import { NOTE_QUARANTINED_MESSAGE, NOTE_REPAIRED_MESSAGE, NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE, storageErrorMessage } from './messages';
+import {
+  NOTE_DISPLAY_FAILED_MESSAGE,
+  NOTE_QUARANTINED_MESSAGE,
+  NOTE_REDRAWN_MESSAGE,
+  NOTE_REPAIRED_MESSAGE,
+  NOTE_RESTORED_FROM_PEER_MESSAGE,
+  NOTE_STORAGE_CLEARED_MESSAGE,
+  storageErrorMessage,
+} from './messages';
+import { noteText } from '../doc/noteText';
 import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
 import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
-import { noteHtmlDocument } from '../editor/exportHtml';
-import { readNoteState, replaceEditorContent, type VersionContent } from '../editor/versionContent';
+import { noteHtmlDocument, plainTextHtmlDocument } from '../editor/exportHtml';
+import { EDITOR_NODES } from '../editor/nodes';
+import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
 import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
@@ -41,6 +51,14 @@ export const INDEX_DOC_NAME = 'index';
 export const noteDocName = (noteId: string) => `note:${noteId}`;
 /** How long typing may go on before the notes list (title, search text, order) is refreshed. */
 const INDEX_REFRESH_MS = 400;
+/**
+ * At most one "redrawn" alert per note in this long: a peer whose changes keep
+ * tripping the editor must not be able to flood the user with messages (the
+ * alert stays up until dismissed; a dismissed one does not come back sooner).
+ */
+export const REDRAWN_ALERT_INTERVAL_MS = 60_000;
+/** Alert key of a note's display problems: one alert, whichever happened last. */
+export const displayAlertKey = (noteId: string) => `display:${noteId}`;
 
 export type AppAlert = { key: string; message: string };
 
@@ -238,6 +256,11 @@ export type NoteState = {
   peers: readonly PresencePeer[];
   /** The colour other peers see for this user's cursor. */
   selfColor: string;
+  /**
+   * The note's plain text when the editor cannot draw it (shown read-only in
+   * its place, see NoteEditor's `fallbackText`); null while the editor works.
+   */
+  fallbackText: string | null;
 };
 
 /** One mount of one note: owns that mount's Y.Doc, binding and storage attachment. */
@@ -248,9 +271,58 @@ export class NoteSession {
     peerCount: 0,
     peers: [],
     selfColor: 'transparent',
+    fallbackText: null,
   });
   private editor: LexicalEditor | null = null;
   private recorder: VersionRecorder | null = null;
+  private collab: DocBinding | null = null;
+  /** The mounted editor's doc (null between mounts). */
+  private doc: Y.Doc | null = null;
+  /** When the last "redrawn" alert was raised (see REDRAWN_ALERT_INTERVAL_MS). */
+  private lastRedrawnAlert = Number.NEGATIVE_INFINITY;
+  /**
+   * What the previous mount's doc held when it was unbound: the next mount
+   * starts from it (a remount after a display error must not wait on, or
+   * miss, writes still on their way to storage), and its text is what a
+   * failed remount shows.
+   */
+  private carried: { state: Uint8Array; text: string } | null = null;
+
+  /**
+   * Reports a display error of the editor. `redrawn`: the view was rebuilt
+   * from the doc (one alert at most per REDRAWN_ALERT_INTERVAL_MS). `failed`:
+   * not even that worked; the note's text is shown read-only instead.
+   * `text` is that text (default: what the last mount held).
+   */
+  displayError = (error: Error, outcome: 'redrawn' | 'failed', text?: string): void => {
+    const key = displayAlertKey(this.noteId);
+    if (outcome === 'failed') {
+      console.error('[weft] the note could not be displayed', error);
+      this.state.set({ ...this.state.get(), fallbackText: text ?? this.carried?.text ?? '' });
+      this.app.alert(key, NOTE_DISPLAY_FAILED_MESSAGE);
+      return;
+    }
+    console.warn('[weft] the note was redrawn after a display error', error);
+    const now = this.app.now();
+    if (now - this.lastRedrawnAlert < REDRAWN_ALERT_INTERVAL_MS) return;
+    this.lastRedrawnAlert = now;
+    this.app.alert(key, NOTE_REDRAWN_MESSAGE);
+  };
+
+  /**
+   * Tries to draw the note in the editor again after a failure. With the
+   * editor still bound, it is rebuilt from the doc; otherwise (the React
+   * boundary unmounted it) the caller remounts it. Returns whether the
+   * editor shows the note again (false: still the read-only text).
+   */
+  retryDisplay = (): boolean => {
+    if (this.collab?.renderFailed === true && !this.collab.rebuildView()) return false;
+    if (this.state.get().fallbackText !== null) {
+      this.state.set({ ...this.state.get(), fallbackText: null });
+      this.app.dismissAlert(displayAlertKey(this.noteId));
+    }
+    return true;
+  };
 
   constructor(
     private readonly app: WeftApp,
@@ -259,7 +331,35 @@ export class NoteSession {
 
   /** The open note as a standalone HTML document (for export), or null when no editor is mounted. */
   html(title: string): string | null {
-    return this.editor ? noteHtmlDocument(this.editor, title) : null;
+    return this.exported(
+      (editor) => noteHtmlDocument(editor, title),
+      (text) => plainTextHtmlDocument(title, text),
+    );
+  }
+
+  /**
+   * Exports through the open editor; when it cannot draw the note (or the
+   * editor crashed), through a headless editor rendering the note's doc; when
+   * not even that works, from the doc's plain text.
+   */
+  private exported(fromEditor: (editor: LexicalEditor) => string, fromText: (text: string) => string): string | null {
+    if (this.editor && this.collab?.renderFailed !== true) return fromEditor(this.editor);
+    const state = this.doc ? Y.encodeStateAsUpdate(this.doc) : this.carried?.state;
+    if (!state) return null;
+    try {
+      const editor = createEditor({ namespace: 'weft-export', nodes: [...EDITOR_NODES], onError: (error) => { throw error; } });
+      editor.setEditorState(editor.parseEditorState(readNoteState(state).json));
+      return fromEditor(editor);
+    } catch (error) {
+      console.warn('[weft] exporting the note as plain text', error);
+      const doc = new Y.Doc();
+      try {
+        Y.applyUpdate(doc, state);
+        return fromText(noteText(doc));
+      } finally {
+        doc.destroy();
+      }
+    }
   }
 
   /** This note's stored versions, newest first. */
@@ -278,11 +378,22 @@ export class NoteSession {
    * and can be undone), after recording the current content as a version.
    */
   async restoreVersion(id: number): Promise<void> {
-    const content = await this.readVersion(id);
-    if (!content) throw new Error('This version is no longer stored on this device.');
+    const state = await this.app.versions.load(id);
+    if (!state) throw new Error('This version is no longer stored on this device.');
     await this.recorder?.recordIfChanged('before-restore');
     if (!this.editor) throw new Error('The note is not open.');
-    replaceEditorContent(this.editor, content.json);
+    const { collab, doc } = this;
+    // Its own undo step, never merged with the typing just before it.
+    collab?.undoManager.stopCapturing();
+    if (collab?.renderFailed === true && doc !== null) {
+      // The editor cannot draw the current note, so its diff is not there to
+      // write the restore: write it in Yjs, then draw the restored note.
+      replaceDocContent(doc, state, collab.origin);
+      this.retryDisplay();
+    } else {
+      replaceEditorContent(this.editor, readNoteState(state).json);
+    }
+    collab?.undoManager.stopCapturing();
   }
 
   /**
@@ -305,7 +416,10 @@ export class NoteSession {
 
   /** The open note as Markdown (for export), or null when no editor is mounted. */
   markdown(): string | null {
-    return this.editor?.getEditorState().read(() => $convertToMarkdownString([...MARKDOWN_TRANSFORMERS])) ?? null;
+    return this.exported(
+      (editor) => editor.getEditorState().read(() => $convertToMarkdownString([...MARKDOWN_TRANSFORMERS])),
+      (text) => text,
+    );
   }
 
   /**
@@ -322,9 +436,24 @@ export class NoteSession {
     const awareness = new Awareness(doc);
     // Mutable on purpose: the binding reads name/colour on every focus change.
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
-    const collab: DocBinding = bindEditorToDoc(editor, doc, { awareness, user, cursorsContainer: context.cursorsContainer });
+    // A display error the binding recovered from, or could not: see displayError.
+    let showingText = false;
+    const collab: DocBinding = bindEditorToDoc(editor, doc, {
+      awareness,
+      user,
+      cursorsContainer: context.cursorsContainer,
+      onSyncError: (error) => this.displayError(error, 'redrawn'),
+      onRenderFailure: (error) => {
+        showingText = true;
+        this.displayError(error, 'failed', noteText(doc));
+      },
+    });
+    this.collab = collab;
+    this.doc = doc;
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
+    // Applied as if read from storage: it is (or is about to be) stored.
+    if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
     let quarantined = false;
     // Once storage has loaded, the stored note is checked against the schema
     // and repaired (repairNoteDoc.ts; peers' updates are checked before they
@@ -338,10 +467,17 @@ export class NoteSession {
         console.warn('Repaired a note outside the schema', noteId, report.reasons);
         if (report.fixes > 0) app.alert(`repaired:${noteId}`, NOTE_REPAIRED_MESSAGE);
       }
+      // What the editor could not draw before the repair (2,000 nested quotes
+      // overflow Lexical's recursive rendering) it can now.
+      if (report.fixes > 0 && !report.unrepairable && collab.renderFailed) this.retryDisplay();
       if (report.unrepairable) {
         quarantined = true;
         collab.dispose();
         editor.setEditable(false);
+        // The editor may already have failed to draw it (that is how 20,000
+        // levels end): the quarantine message says what happened instead.
+        app.dismissAlert(displayAlertKey(noteId));
+        if (this.state.get().fallbackText !== null) this.state.set({ ...this.state.get(), fallbackText: null });
         app.alert(`repaired:${noteId}`, NOTE_QUARANTINED_MESSAGE);
       }
     };
@@ -401,14 +537,28 @@ export class NoteSession {
       if (disposed) return;
       // `editor.read` commits pending updates first: right after loading, the
       // stored content may still be queued in Lexical.
-      const { firstLine, text } = editor.read(() => {
-        const root = $getRoot();
-        const first = root.getFirstChild();
-        return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
-      });
+      // The editor shows the doc, unless it could not draw it: then read the doc.
+      const { firstLine, text } = collab.renderFailed
+        ? docLeadingText(doc)
+        : editor.read(() => {
+            const root = $getRoot();
+            const first = root.getFirstChild();
+            return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
+          });
       app.index.updateFromContent(noteId, { firstLine, text, at });
     };
+    // While the editor cannot draw the note, the read-only text in its place follows the doc.
+    let fallbackTimer: ReturnType<typeof setTimeout> | null = null;
+    const refreshFallback = () => {
+      fallbackTimer = null;
+      if (disposed || !collab.renderFailed || this.state.get().fallbackText === null) return;
+      setState({ fallbackText: noteText(doc) });
+    };
+    disposers.push(() => {
+      if (fallbackTimer !== null) clearTimeout(fallbackTimer);
+    });
     const onDocUpdate = () => {
+      if (showingText && collab.renderFailed && fallbackTimer === null) fallbackTimer = setTimeout(refreshFallback, INDEX_REFRESH_MS);
       if (this.state.get().phase !== 'ready') return;
       if (refreshTimer === null) refreshTimer = setTimeout(() => refreshIndex(), INDEX_REFRESH_MS);
     };
@@ -526,10 +676,28 @@ export class NoteSession {
       // Structs under this mount's own client id = the user edited the note here.
       if (doc.store.clients.has(doc.clientID)) app.pendingShares.confirm(noteId);
       untrackView();
+      // Keystrokes Lexical has not committed yet reach the doc (and storage)
+      // before it is unbound; an editor broken enough to throw here has nothing to add.
+      if (!quarantined && !collab.renderFailed) {
+        try {
+          editor.read(() => undefined);
+        } catch (error) {
+          console.warn('[weft] pending edits could not be committed on unmount', error);
+        }
+      }
       // The title of the last keystrokes must reach the list.
       flushRefresh();
       disposed = true;
       if (this.editor === editor) this.editor = null;
+      if (this.collab === collab) this.collab = null;
+      if (this.doc === doc) this.doc = null;
+      if (!quarantined) {
+        this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
+        // The error boundary may have reported its failure before this
+        // cleanup ran (React unmounts effects after the commit): show the latest.
+        const state = this.state.get();
+        if (state.fallbackText !== null) this.state.set({ ...state, fallbackText: this.carried.text });
+      }
       for (const dispose of disposers.splice(0)) dispose();
       transport?.destroy();
       if (!quarantined) collab.dispose();
@@ -541,6 +709,12 @@ export class NoteSession {
         .finally(() => doc.destroy());
     };
   };
+}
+
+/** Title line and search text of a note read from its doc (when the editor cannot show it). */
+function docLeadingText(doc: Y.Doc): { firstLine: string; text: string } {
+  const text = noteText(doc);
+  return { firstLine: text.split('\n', 1)[0] ?? '', text: text.slice(0, MAX_INDEXED_TEXT_CHARS) };
 }
 
 function asStorageError(error: unknown): StorageError {

@@ -8,7 +8,8 @@ import { MarkdownShortcutPlugin } from '@lexical/react/LexicalMarkdownShortcutPl
 import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
 import type { LexicalEditor } from 'lexical';
 import { type ReactNode, useRef } from 'react';
-import { EditorErrorBoundary } from './EditorErrorBoundary';
+import { EditorErrorBoundary, type DisplayErrorOutcome } from './EditorErrorBoundary';
+import { PlainTextNote } from './PlainTextNote';
 import './editor.css';
 import { MARKDOWN_TRANSFORMERS } from './markdown';
 import { EDITOR_NODES } from './nodes';
@@ -39,6 +40,19 @@ export type NoteEditorProps = {
    * `useLexicalComposerContext`), e.g. presence UI.
    */
   children?: ReactNode;
+  /**
+   * The note's plain text while the editor cannot draw it: shown read-only in
+   * its place (the editor stays mounted, hidden, while `bind`'s binding lives).
+   * Null or absent while the editor works.
+   */
+  fallbackText?: string | null;
+  /** "Try again" under the fallback text: show the note in the editor again. */
+  onRetry?: () => void;
+  /**
+   * A render error the editor's error boundary caught: `redrawn` when it
+   * remounted the editor, `failed` when it shows `fallbackText` instead.
+   */
+  onDisplayError?: (error: Error, outcome: DisplayErrorOutcome) => void;
 };
 
 /** Shared by every note: the namespace only scopes Lexical's clipboard format. */
@@ -71,34 +85,57 @@ const INITIAL_CONFIG: InitialConfigType = {
  * `bind` connects it to the note's document. Remount it per note
  * (`key={noteId}`).
  */
-export function NoteEditor({ bind, children }: NoteEditorProps) {
+export function NoteEditor({ bind, children, fallbackText = null, onRetry, onDisplayError }: NoteEditorProps) {
   const cursorsContainerRef = useRef<HTMLDivElement>(null);
+  const showingText = fallbackText !== null;
   return (
-    <EditorErrorBoundary>
-      <div className="weft-editor">
-        <LexicalComposer initialConfig={INITIAL_CONFIG}>
-          <ToolbarPlugin />
-          <div className="weft-editor__surface">
-            <RichTextPlugin
-              contentEditable={
-                <ContentEditable
-                  className="weft-editor__content"
-                  role="textbox"
-                  aria-label="Note"
-                  aria-multiline="true"
-                  spellCheck
-                  aria-placeholder="Start writing…"
-                  placeholder={
-                    <div className="weft-editor__placeholder" aria-hidden="true">
-                      Start writing…
-                    </div>
-                  }
+    <EditorErrorBoundary
+      // Without a listener nobody tells the user: the boundary's own alert then stays.
+      {...(onDisplayError
+        ? {
+            onError: onDisplayError,
+            fallback: (retry: () => void) => (
+              <div className="weft-editor">
+                <PlainTextNote
+                  text={fallbackText ?? ''}
+                  onRetry={() => {
+                    onRetry?.();
+                    retry();
+                  }}
                 />
-              }
-              ErrorBoundary={LexicalErrorBoundary}
-            />
-            {/* Remote carets and selections are positioned inside this layer. */}
-            <div ref={cursorsContainerRef} className="weft-editor__cursors" aria-hidden="true" />
+              </div>
+            ),
+          }
+        : {})}
+    >
+      <div className="weft-editor">
+        {showingText && <PlainTextNote text={fallbackText} onRetry={() => onRetry?.()} />}
+        <LexicalComposer initialConfig={INITIAL_CONFIG}>
+          {/* Hidden, not unmounted, while the text is shown: the binding keeps the note open. */}
+          <div className="weft-editor__view" hidden={showingText}>
+            <ToolbarPlugin />
+            <div className="weft-editor__surface">
+              <RichTextPlugin
+                contentEditable={
+                  <ContentEditable
+                    className="weft-editor__content"
+                    role="textbox"
+                    aria-label="Note"
+                    aria-multiline="true"
+                    spellCheck
+                    aria-placeholder="Start writing…"
+                    placeholder={
+                      <div className="weft-editor__placeholder" aria-hidden="true">
+                        Start writing…
+                      </div>
+                    }
+                  />
+                }
+                ErrorBoundary={LexicalErrorBoundary}
+              />
+              {/* Remote carets and selections are positioned inside this layer. */}
+              <div ref={cursorsContainerRef} className="weft-editor__cursors" aria-hidden="true" />
+            </div>
           </div>
           <ListPlugin />
           <CheckListPlugin />

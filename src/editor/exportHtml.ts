@@ -30,7 +30,22 @@ export function noteHtmlDocument(editor: LexicalEditor, title: string): string {
   const template = document.createElement('template');
   template.innerHTML = editor.read(() => $generateHtmlFromNodes(editor, null));
   keepAllowedElements(template.content);
-  const body = template.innerHTML;
+  return htmlShell(title, template.innerHTML);
+}
+
+/**
+ * A note's plain text (one line per block) as the same standalone document:
+ * the export when not even a headless editor can render the note.
+ */
+export function plainTextHtmlDocument(title: string, text: string): string {
+  const body = text
+    .split('\n')
+    .map((line) => `<p>${escapeHtml(line)}</p>`)
+    .join('');
+  return htmlShell(title, body);
+}
+
+function htmlShell(title: string, body: string): string {
   return [
     '<!doctype html>',
     '<html>',

@@ -20,6 +20,7 @@ import {
   type SerializedLexicalNode,
 } from 'lexical';
 import * as Y from 'yjs';
+import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../doc/noteRoot';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
 import { repairNoteDoc } from '../sync/repairNoteDoc';
 import { bindEditorToDoc } from './collab/bindEditorToDoc';
@@ -63,6 +64,33 @@ export function readNoteState(state: Uint8Array): VersionContent {
     }
   } finally {
     doc.destroy();
+  }
+}
+
+/**
+ * Replaces the content of a note's `doc` by that of the version `state`,
+ * straight in Yjs, as one transaction with `origin`: for when the editor
+ * cannot draw the note (then its own diff is not available). Pass the
+ * binding's origin and the restore is one local, undoable edit, like
+ * {@link replaceEditorContent}; the editor does not render a change with its
+ * own origin, so rebuild it afterwards. Unlike the editor's diff, blocks are
+ * replaced whole: a peer's concurrent edit inside one is lost with it.
+ */
+export function replaceDocContent(doc: Y.Doc, state: Uint8Array, origin: unknown): void {
+  const version = new Y.Doc();
+  try {
+    Y.applyUpdate(version, state, ORIGIN_IMPORT);
+    repairNoteDoc(version, ORIGIN_REPAIR);
+    const blocks = version.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement).toArray();
+    const root = doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement);
+    doc.transact(() => {
+      root.delete(0, root.length);
+      // Copies (clone) of the version's types: a type belongs to one doc.
+      const copies = blocks.map((block) => (block as Y.XmlElement | Y.XmlText).clone());
+      root.insert(0, copies.length > 0 ? copies : [new Y.XmlElement('paragraph')]);
+    }, origin);
+  } finally {
+    version.destroy();
   }
 }
 

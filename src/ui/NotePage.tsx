@@ -6,6 +6,7 @@ import { downloadFile } from './downloadFile';
 import { HistoryDialog } from './HistoryDialog';
 import { Presence } from './Presence';
 import { ShareDialog } from './ShareDialog';
+import { useSignal } from './useSignal';
 
 type Props = {
   app: WeftApp;
@@ -21,6 +22,7 @@ export function NotePage({ app, note, onDelete }: Props) {
   const [session] = useState(() => app.openNote(note.id));
   const [shareLink, setShareLink] = useState<string | null>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const { fallbackText } = useSignal(session.state);
 
   const exportMarkdown = () => {
     const markdown = session.markdown();
@@ -68,7 +70,12 @@ export function NotePage({ app, note, onDelete }: Props) {
         </div>
       </div>
       <Presence app={app} session={session} />
-      <NoteEditor bind={session.bind} />
+      <NoteEditor
+        bind={session.bind}
+        fallbackText={fallbackText}
+        onRetry={session.retryDisplay}
+        onDisplayError={session.displayError}
+      />
       {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} />}
       {historyOpen && <HistoryDialog session={session} now={app.now} onClose={() => setHistoryOpen(false)} />}
     </article>

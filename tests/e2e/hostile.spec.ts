@@ -8,13 +8,15 @@
  * Alice (the victim) runs the normal app. Her page is watched for page errors, console errors,
  * dialogs, popups, navigations and long tasks (the tab never blocks for a second or more).
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import * as Y from 'yjs';
 import { applySeed } from '../../src/doc/seed';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, encodeMessage } from '../../src/sync/chunking';
 import { block, hostileEdit, manyClients, missingDependency, nestedQuotes } from '../unit/sync/hostileUpdates';
-import { flushed } from './helpers/app';
+import { alerts, flushed } from './helpers/app';
 import { editorOf, expectConnected, launchPeer, newNote, peopleOf, shareLinkOf, syncStatusOf } from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -188,6 +190,19 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
   expect(new URL(alice.page.url()).hash).toMatch(/^#\/note\//);
 });
 
+/** An update inserting, before the seed paragraph, a heading whose `__tag` is `tag`. */
+const headingTagged = (base: Y.Doc, tag: string, text: string): Uint8Array =>
+  hostileEdit(base, (root) => root.insert(0, [block('heading', { __tag: tag }, text)]));
+
+/** Clicks "Export HTML" and returns the downloaded file's text. */
+async function exportedHtml(page: Page, dir: string): Promise<string> {
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export HTML' }).click();
+  const file = join(dir, `export-${Date.now()}.html`);
+  await (await downloading).saveAs(file);
+  return readFile(file, 'utf8');
+}
+
 /** A y-webrtc sync message carrying Yjs `update` (sync type 2), framed as Weft's data channels expect. */
 const updateFrames = (update: Uint8Array): number[][] => {
   const message = new Uint8Array([0, 2, ...varUint(update.byteLength), ...update]);
@@ -234,6 +249,7 @@ test('hostile Yjs updates are rejected whole: nothing forbidden renders, the not
   await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
   await expect(victimEditor).not.toContainText('HOSTILE');
   await expect(victimEditor.locator('iframe, form, input, script, [contenteditable] [contenteditable]')).toHaveCount(0);
+  expect(await exportedHtml(alice.page, tempDir)).not.toMatch(/<(iframe|form|input|script)\b|HOSTILE/i);
 
   // Alice's note stays editable, and what she types survives a reload.
   await victimEditor.click();
@@ -291,6 +307,25 @@ test('deep nesting, many client ids, missing dependencies and oversize presence 
   ]);
   await expect(victimEditor).not.toContainText('deep');
   await expect(victimEditor.locator('blockquote blockquote')).toHaveCount(0);
+  // 2,000 levels (they blanked the headless editor) are refused the same way; so are headings
+  // whose tag would make a form, an input or a script (each a strike: a fresh Mallory per three).
+  await attack('mallory-3', [
+    ...updateFrames(nestedQuotes(base, 2_000)),
+    ...updateFrames(headingTagged(base, 'form', 'HOSTILE-FORM')),
+    ...updateFrames(headingTagged(base, 'input', 'HOSTILE-INPUT')),
+  ]);
+  await attack('mallory-4', [
+    ...updateFrames(headingTagged(base, 'script', 'HOSTILE-SCRIPT')),
+    ...updateFrames(headingTagged(base, 'iframe', 'HOSTILE-IFRAME')),
+    ...updateFrames(nestedQuotes(base, 65)),
+  ]);
+  await expect(victimEditor).not.toContainText('deep');
+  await expect(victimEditor).not.toContainText('HOSTILE');
+  await expect(victimEditor.locator('blockquote, iframe, form, input, script')).toHaveCount(0);
+  // Nor does any of it reach the HTML export.
+  const html = await exportedHtml(alice.page, tempDir);
+  expect(html).toContain('Precious line');
+  expect(html).not.toMatch(/<(iframe|form|input|script|blockquote)\b|HOSTILE|deep/i);
 
   // 20 presence messages of 32 invented clients each (the issue's flood had 256 each), then three
   // of 3.75 MiB (three strikes). One connection speaks for at most 24 clients.
@@ -355,4 +390,96 @@ test('deep nesting, many client ids, missing dependencies and oversize presence 
   const longTasks = await alice.page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
   expect(Math.max(0, ...longTasks), `long tasks: ${longTasks.join(', ')}`).toBeLessThan(1000);
   expect(events, 'dialogs, popups, navigations, errors on the victim').toEqual([]);
+});
+
+/**
+ * Makes the victim's editor fail to draw level-3 headings while `window.__failH3 > 0` (each
+ * failure counts one down), through the page's own editor (Lexical keeps it on its root
+ * element, as the tests above use): the firewall lets no peer send content that fails to
+ * render, so the failure is injected on the victim's side and triggered by a peer's ordinary
+ * change. Lasts until the page reloads.
+ */
+async function failDrawingH3(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    type Klass = { prototype: { createDOM(this: { __tag: string }, ...args: unknown[]): HTMLElement } };
+    const root = document.querySelector('[contenteditable="true"]') as unknown as { __lexicalEditor: { _nodes: Map<string, { klass: Klass }> } };
+    const heading = root.__lexicalEditor._nodes.get('heading')?.klass;
+    if (!heading) throw new Error('no heading node');
+    const createDOM = heading.prototype.createDOM;
+    const w = window as unknown as { __failH3: number };
+    w.__failH3 = 0;
+    heading.prototype.createDOM = function (this: { __tag: string }, ...args: unknown[]) {
+      if (w.__failH3 > 0 && this.__tag === 'h3') {
+        w.__failH3--;
+        throw new Error('injected: drawing an h3 failed');
+      }
+      return createDOM.apply(this, args);
+    };
+  });
+}
+const setFailures = (page: Page, n: number) => page.evaluate((count) => ((window as unknown as { __failH3: number }).__failH3 = count), n);
+
+test('a peer’s change the victim’s editor fails to draw: redrawn, or shown read-only, with one alert; nothing typed is lost', async ({
+  launchProfile,
+  tempDir,
+}) => {
+  test.setTimeout(150_000);
+  const alice = await launchPeer(launchProfile, tempDir, 'alice');
+  const bob = await launchPeer(launchProfile, tempDir, 'bob');
+  const pageErrors: string[] = [];
+  alice.page.on('pageerror', (error) => pageErrors.push(error.message));
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await alice.page.keyboard.type('Precious line');
+  const link = await shareLinkOf(alice.page);
+  await bob.page.goto(link);
+  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  await expect(editorOf(bob.page)).toContainText('Precious line', { timeout: CONNECT_TIMEOUT_MS });
+  await failDrawingH3(alice.page);
+  const victim = editorOf(alice.page);
+  const bobTypes = async (text: string) => {
+    await editorOf(bob.page).click();
+    await bob.page.keyboard.press('Control+End');
+    await bob.page.keyboard.type(text);
+  };
+
+  // 1. It fails once: Alice's editor is redrawn from the document, she is told once, keeps editing.
+  await setFailures(alice.page, 1);
+  await bobTypes('\n### Bob heading');
+  await expect(victim.getByRole('heading', { level: 3, name: 'Bob heading' })).toBeVisible({ timeout: CONNECT_TIMEOUT_MS });
+  await expect(alerts(alice.page)).toHaveCount(1);
+  await expect(alerts(alice.page)).toContainText('redrawn from its saved content. Nothing you typed was lost');
+  await expect.poll(() => alice.page.evaluate(() => (window as unknown as { __failH3: number }).__failH3)).toBe(0);
+  await victim.click();
+  await alice.page.keyboard.press('Control+End');
+  await alice.page.keyboard.type(' typed after');
+  await expect(editorOf(bob.page)).toContainText('Bob heading typed after', { timeout: CONNECT_TIMEOUT_MS });
+
+  // 2. It keeps failing: her note is shown read-only (following Bob's typing) with one alert.
+  await setFailures(alice.page, 1_000_000);
+  await bobTypes('\n### Second heading');
+  await expect(victim).toHaveAttribute('aria-readonly', 'true', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(victim).toContainText('Second heading', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(victim).toContainText('Precious line');
+  await expect(alerts(alice.page)).toHaveCount(1);
+  await expect(alerts(alice.page)).toContainText('shown read-only');
+  await bobTypes(', more from Bob');
+  await expect(victim).toContainText('Second heading, more from Bob', { timeout: CONNECT_TIMEOUT_MS });
+
+  // 3. The cause gone, Try again brings back her editor with everything; what she types stays.
+  await setFailures(alice.page, 0);
+  await alice.page.getByRole('button', { name: 'Try again' }).click();
+  await expect(victim).not.toHaveAttribute('aria-readonly', 'true');
+  await expect(victim.getByRole('heading', { level: 3, name: 'Second heading, more from Bob' })).toBeVisible();
+  await expect(alerts(alice.page)).toHaveCount(0);
+  await victim.click();
+  await alice.page.keyboard.press('Control+End');
+  await alice.page.keyboard.type(' and mine');
+  await expect(editorOf(bob.page)).toContainText('more from Bob and mine', { timeout: CONNECT_TIMEOUT_MS });
+  await flushed(alice.page);
+  await alice.page.reload();
+  await expect(editorOf(alice.page)).toContainText('Precious line');
+  await expect(editorOf(alice.page)).toContainText('Bob heading typed after');
+  await expect(editorOf(alice.page)).toContainText('Second heading, more from Bob and mine');
+  expect(pageErrors, 'uncaught errors on the victim').toEqual([]);
 });

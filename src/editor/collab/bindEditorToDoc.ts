@@ -78,11 +78,19 @@ export interface BindEditorToDocOptions {
    */
   bindingVersion?: NoteBindingVersion;
   /**
-   * Called when rendering a remote change failed inside Lexical and the
-   * editor was rebuilt from the doc instead (nothing is lost: the doc is the
-   * truth). Defaults to console.warn.
+   * Called when rendering a remote change failed (an error Lexical reported
+   * from the update or from drawing it, or one thrown by the binding itself)
+   * and the editor was rebuilt from the doc instead (nothing is lost: the doc
+   * is the truth). Defaults to console.warn.
    */
   onSyncError?: (error: Error) => void;
+  /**
+   * Called when even the rebuild from the doc failed. The editor is then made
+   * read-only and stops rendering the doc (it would only show a stale view):
+   * the caller shows the doc's text some other way and may call
+   * {@link DocBinding.rebuildView} to try again. Defaults to console.error.
+   */
+  onRenderFailure?: (error: Error) => void;
 }
 
 /** What {@link bindEditorToDoc} returns. */
@@ -101,6 +109,15 @@ export interface DocBinding {
   origin: object;
   /** The @lexical/yjs binding object, for advanced uses (cursor helpers). */
   binding: Binding | BindingV2;
+  /**
+   * Rebuilds the editor from the doc, on a freshly emptied view (what the
+   * binding does by itself after a failed render). Returns false when that
+   * failed too: the editor is then read-only and not rendering the doc (see
+   * `onRenderFailure`); true re-enables it.
+   */
+  rebuildView(): boolean;
+  /** Whether the last rebuild failed (the editor is read-only and stale). */
+  readonly renderFailed: boolean;
   /** Stops syncing in both directions, removes remote cursors, destroys the undo manager. */
   dispose(): void;
 }
@@ -152,10 +169,17 @@ export function bindEditorToDoc(
   // One docMap per binding: it only matters for nested editors, which notes do not have.
   const docMap = new Map<string, Y.Doc>([[doc.guid, doc]]);
   const onSyncError = options.onSyncError ?? ((error: Error) => console.warn('weft: editor resynced from the document after a sync error', error));
+  const onRenderFailure =
+    options.onRenderFailure ?? ((error: Error) => console.error('weft: the editor could not be rebuilt from the document', error));
 
   let binding: Binding | BindingV2;
   let sharedRoot: Y.XmlText | Y.XmlElement;
   let unregisterSync: () => void;
+  // Set when a rebuild from the doc failed: the editor no longer matches the
+  // doc, so it neither renders remote changes nor writes anything back until
+  // a rebuild succeeds (a diff of a stale view would overwrite the doc).
+  let renderFailed = false;
+  let rebuildView: () => boolean = () => true;
   if (version === 'v1') {
     const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
     binding = b;
@@ -186,6 +210,10 @@ export function bindEditorToDoc(
     sharedRoot = root;
     // True while the editor is rebuilt from the doc (every node replaced).
     let rebuilding = false;
+    // True while the view is detached and re-attached (Lexical's own commits, not edits).
+    let resettingView = false;
+    // The editor's root element while a failed rebuild left it detached.
+    let detachedRoot: HTMLElement | null = null;
     const rebuild = (): void => {
       rebuilding = true;
       try {
@@ -194,54 +222,168 @@ export function bindEditorToDoc(
         rebuilding = false;
       }
     };
-    const resync = (): void => {
-      // Drop the selection first: the rebuild replaces every node, and Lexical
-      // rejects an update that leaves the selection on removed nodes.
-      editor.update(() => $setSelection(null), { discrete: true, tag: SKIP_COLLAB_TAG });
-      rebuild();
-    };
-    const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
-      if (tr.origin === b) return;
-      // Content arriving in an editor that shows nothing yet and has no
-      // selection — the stored note loading right after the binding was made
-      // (the seed's empty paragraph is all it has), or a first sync from a
-      // peer — is built from the doc in one pass, as for content that was
-      // there before the binding: on a 1,200-paragraph note that took about
-      // half the time of applying the load as incremental events (bench
-      // scenario 2). Never while the user has a caret here: a rebuild drops it.
-      const error = catchUpdateErrors(editor, () =>
-        isBlankAndUnselected(editor)
-          ? rebuild()
-          : syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
-      );
-      // A caret that was in an empty block when a peer's first words arrived
-      // there is an element point beside their text: put it in the text, so
-      // that the next keystroke goes into that run at the caret instead of
-      // making a node Lexical merges into it (written back by @lexical/yjs
-      // with the caret-blind diff: the keystroke landed after the peer's word).
-      if (error === null && caretBesideText(editor)) {
-        editor.update(() => {
-          const selection = $getSelection();
-          if ($isRangeSelection(selection)) $normalizeSelection__EXPERIMENTAL(selection);
-        }, { discrete: true });
+    const setRoot = (element: HTMLElement | null): void => {
+      resettingView = true;
+      try {
+        editor.setRootElement(element);
+      } finally {
+        resettingView = false;
       }
-      // V2 calls syncCursorPositions itself (inside the update, where it draws
-      // nothing: see CursorPainter); the carets are redrawn in the next frame.
-      syncCursors(b, provider);
-      if (error !== null) {
-        // The incremental V2 sync can trip over its own node mapping (seen in
-        // the convergence fuzzer: "Lexical node does not exist in active
-        // editor state" from $spliceChildren). Lexical then drops the whole
-        // update and this editor silently stops matching the doc. The doc is
-        // fine, so rebuild the editor from it.
+    };
+    /** The full rebuild; returns what failed, or null. Never throws. */
+    const rebuildFromDoc = (): Error | null => {
+      try {
+        // Local edits Lexical has not committed yet (it commits in a
+        // microtask) reach Yjs first; the rebuild below would replace them.
+        const pending = catchUpdateErrors(editor, () => commitPending(editor));
+        if (pending !== null) console.warn('weft: a pending local edit failed before a rebuild', pending);
+        const element = rootElementOf(editor) ?? detachedRoot;
+        const failed = catchUpdateErrors(editor, () => {
+          // A failed reconciliation leaves the DOM and Lexical's key-to-DOM
+          // map half-updated (and a second failure makes Lexical give up and
+          // throw). Detaching empties both, so the rebuild is drawn afresh
+          // into an empty root when it is attached again.
+          if (element !== null) {
+            detachedRoot = element;
+            setRoot(null);
+          }
+          // Drop the selection first: the rebuild replaces every node, and Lexical
+          // rejects an update that leaves the selection on removed nodes.
+          editor.update(() => $setSelection(null), { discrete: true, tag: SKIP_COLLAB_TAG });
+          rebuild();
+        });
+        // The update was discarded: nothing valid to draw (the root stays detached).
+        if (failed !== null) return failed;
+        if (element !== null) {
+          try {
+            // Lexical retries a failed reconciliation once on an emptied root and
+            // throws when that fails too: returning means the view was drawn.
+            const retried = catchUpdateErrors(editor, () => setRoot(element));
+            if (retried !== null) console.warn('weft: redrawing the note needed a second pass', retried);
+          } catch (thrown) {
+            // Leave the half-drawn view detached (and emptied): with no DOM,
+            // later commits of this editor cannot fail drawing into it.
+            try {
+              catchUpdateErrors(editor, () => setRoot(null));
+            } catch {
+              // Detaching only empties the root; nothing more to undo.
+            }
+            return asError(thrown);
+          }
+          detachedRoot = null;
+        }
+        return null;
+      } catch (thrown) {
+        return asError(thrown);
+      }
+    };
+    const recover = (error: Error): void => {
+      const failed = rebuildFromDoc();
+      if (failed === null) {
         onSyncError(error);
-        resync();
+        return;
+      }
+      renderFailed = true;
+      editor.setEditable(false);
+      onRenderFailure(failed);
+    };
+    rebuildView = () => {
+      const failed = rebuildFromDoc();
+      if (failed !== null) {
+        if (!renderFailed) editor.setEditable(false);
+        renderFailed = true;
+        onRenderFailure(failed);
+        return false;
+      }
+      if (renderFailed) editor.setEditable(true);
+      renderFailed = false;
+      return true;
+    };
+    // Errors Lexical reports while a queued remote sync is pending (see
+    // watchQueuedSync) are checked once the update that queued it is over.
+    const internals = editor as unknown as { _onError: (error: Error) => void };
+    const reportError = internals._onError;
+    let queuedSyncError: Error | null = null;
+    let watchingQueuedSync = false;
+    const trapError = (error: Error): void => {
+      if (watchingQueuedSync) queuedSyncError ??= error;
+      reportError.call(editor, error);
+    };
+    internals._onError = trapError;
+    const watchQueuedSync = (): void => {
+      if (watchingQueuedSync) return;
+      watchingQueuedSync = true;
+      queueMicrotask(() => {
+        watchingQueuedSync = false;
+        const error = queuedSyncError;
+        queuedSyncError = null;
+        if (error !== null && !renderFailed && !disposedSync) recover(error);
+      });
+    };
+    let disposedSync = false;
+    const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
+      if (tr.origin === b || renderFailed) return;
+      // Every failure here is caught: an exception escaping an observer
+      // propagates out of Y.applyUpdate to whoever applied the change (storage
+      // loading, a transport) after the doc already holds it, and the editor
+      // is left silently stale.
+      let error: Error | null = null;
+      try {
+        if (isUpdating(editor)) {
+          // Applied from inside a Lexical update (undo and redo commands run
+          // the Yjs undo manager in one): the sync below is queued into that
+          // update and its errors reach onError after this returns.
+          watchQueuedSync();
+        } else if (hasPendingUpdate(editor)) {
+          // A failed update discards Lexical's whole pending state, local
+          // keystrokes not yet committed included: commit those first.
+          error = catchUpdateErrors(editor, () => commitPending(editor));
+        }
+        // Content arriving in an editor that shows nothing yet and has no
+        // selection — the stored note loading right after the binding was made
+        // (the seed's empty paragraph is all it has), or a first sync from a
+        // peer — is built from the doc in one pass, as for content that was
+        // there before the binding: on a 1,200-paragraph note that took about
+        // half the time of applying the load as incremental events (bench
+        // scenario 2). Never while the user has a caret here: a rebuild drops it.
+        error ??= catchUpdateErrors(editor, () =>
+          isBlankAndUnselected(editor)
+            ? rebuild()
+            : syncYjsChangesToLexicalV2__EXPERIMENTAL(b, provider, events, tr, tr.origin instanceof Y.UndoManager),
+        );
+        // A caret that was in an empty block when a peer's first words arrived
+        // there is an element point beside their text: put it in the text, so
+        // that the next keystroke goes into that run at the caret instead of
+        // making a node Lexical merges into it (written back by @lexical/yjs
+        // with the caret-blind diff: the keystroke landed after the peer's word).
+        if (error === null && caretBesideText(editor)) {
+          error = catchUpdateErrors(editor, () =>
+            editor.update(() => {
+              const selection = $getSelection();
+              if ($isRangeSelection(selection)) $normalizeSelection__EXPERIMENTAL(selection);
+            }, { discrete: true }),
+          );
+        }
+        // V2 calls syncCursorPositions itself (inside the update, where it draws
+        // nothing: see CursorPainter); the carets are redrawn in the next frame.
+        syncCursors(b, provider);
+      } catch (thrown) {
+        error = asError(thrown);
+      }
+      if (error !== null) {
+        // The update failed or its drawing did (seen in the convergence
+        // fuzzer: the incremental V2 sync tripping over its own node mapping,
+        // "Lexical node does not exist in active editor state" from
+        // $spliceChildren). Lexical then drops the whole update and this
+        // editor silently stops matching the doc. The doc is fine (the
+        // firewall keeps it within the schema), so rebuild the editor from it.
+        recover(error);
       }
     };
     root.observeDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
     const off = editor.registerUpdateListener(
       ({ prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags }) => {
-        if (tags.has(SKIP_COLLAB_TAG)) return;
+        if (tags.has(SKIP_COLLAB_TAG) || resettingView || renderFailed) return;
         // V2 only writes back *text* normalization after rendering a remote
         // change. But Lexical also restructures while applying it (removing a
         // ListNode whose last item went away, etc.), and then the editor shows
@@ -279,13 +421,21 @@ export function bindEditorToDoc(
       },
     );
     unregisterSync = () => {
+      disposedSync = true;
+      if (internals._onError === trapError) internals._onError = reportError;
       root.unobserveDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
       off();
     };
     if (root.length > 0) {
       // Only when there is something to render: on an empty root this helper
       // would append a paragraph to Yjs, i.e. bootstrap (see the contract).
-      rebuild();
+      let error: Error | null;
+      try {
+        error = catchUpdateErrors(editor, rebuild);
+      } catch (thrown) {
+        error = asError(thrown);
+      }
+      if (error !== null) recover(error);
     } else {
       clearEditorSkipCollab(editor);
     }
@@ -339,6 +489,10 @@ export function bindEditorToDoc(
     undoManager,
     origin: binding,
     binding,
+    rebuildView: () => !disposed && rebuildView(),
+    get renderFailed() {
+      return renderFailed;
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
@@ -450,6 +604,29 @@ function catchUpdateErrors(editor: LexicalEditor, fn: () => void): Error | null 
   }
   return caught;
 }
+
+/** Whether a Lexical update of this editor is running (a nested `update` is queued into it). */
+function isUpdating(editor: LexicalEditor): boolean {
+  return (editor as unknown as { _updating: boolean })._updating;
+}
+
+/** The editor's root element; null for headless editors (whose getRootElement throws). */
+function rootElementOf(editor: LexicalEditor): HTMLElement | null {
+  if ((editor as unknown as { _headless?: boolean })._headless === true) return null;
+  return editor.getRootElement();
+}
+
+/** Whether Lexical holds an update it has not committed yet (it commits in a microtask). */
+function hasPendingUpdate(editor: LexicalEditor): boolean {
+  return (editor as unknown as { _pendingEditorState: unknown })._pendingEditorState !== null;
+}
+
+/** Commits pending updates now (`read` does that first); the update listener then writes them to Yjs. */
+function commitPending(editor: LexicalEditor): void {
+  editor.read(() => undefined);
+}
+
+const asError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
 /**
  * How many undo steps an editor keeps. Each step holds the text it deleted
