@@ -278,7 +278,8 @@ export class LoopbackTransport implements Transport {
   private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     // Full mesh: every peer hears each change from its author, so updates
     // that came from a peer are not sent on.
-    if (origin === ORIGIN_REMOTE) return;
+    // Nobody to tell: encode nothing (a peer that links later gets the state in its greeting).
+    if (origin === ORIGIN_REMOTE || this.links.size === 0) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
     syncProtocol.writeUpdate(encoder, update);
@@ -290,7 +291,7 @@ export class LoopbackTransport implements Transport {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    if (origin === this || origin === AWARENESS_LEAVE) return;
+    if (origin === this || origin === AWARENESS_LEAVE || this.links.size === 0) return;
     const own = [...added, ...updated, ...removed].filter((id) => id === this.awareness.clientID);
     if (own.length === 0) return;
     const message = this.awarenessMessage(own);
