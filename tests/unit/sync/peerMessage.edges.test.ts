@@ -20,11 +20,8 @@ import {
 
 const LOCAL = 42;
 
-const message = (write: (encoder: encoding.Encoder) => void): Uint8Array => {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-};
+/** The bytes `write` encodes (lib0's own helper, one copy for both peer-message suites). */
+const message = encoding.encode;
 
 /** An awareness message whose entries carry raw JSON bytes. */
 const awareness = (entries: [number, number, Uint8Array][], trailing: number[] = []): Uint8Array =>
