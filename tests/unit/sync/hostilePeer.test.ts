@@ -42,6 +42,7 @@ import { silentLogger } from '../../../server/logger.js';
 import { FRAME_HEADER_BYTES, FRAME_MARKER, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, encodeMessage } from '../../../src/sync/chunking';
 import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_UPDATE } from '../../../src/sync/peerMessage';
 import { awarenessMessage } from './awarenessMessage';
+import { oracleCounter } from '../../oracle';
 import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
 import type { Transport, TransportFactory } from '../../../src/sync/Transport';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
@@ -346,6 +347,8 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
     const before = text(victim.doc);
     const meter = measure(victim);
     const valid = syncMessage((e) => syncProtocol.writeUpdate(e, Y.encodeStateAsUpdate(attacker.doc)));
+    const hits = oracleCounter('hostile stream', ['random', 'truncated', 'mutated']);
+    const KINDS = ['random', 'truncated', 'mutated'] as const;
     let sent = 0;
     while (attack.readyState === 'open' && sent < 50) {
       const kind = Math.floor(next() * 3);
@@ -359,6 +362,7 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
       } catch {
         break; // closed under us
       }
+      hits.hit(KINDS[kind]!);
       sent++;
     }
     await waitFor('attacker to be dropped', () => attack.readyState === 'closed');
@@ -368,6 +372,8 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
     // Some mutated updates are valid Yjs (a CRDT accepts them), but nothing may
     // remove or corrupt what was there.
     expect(text(victim.doc).includes(before) || text(victim.doc) === before, `seed ${SEED}: ${JSON.stringify(text(victim.doc))}`).toBe(true);
+    // The stream's promise: the victim met every kind of input before it dropped the attacker.
+    hits.assertAtLeast();
     const now = text(victim.doc);
     honest.doc.getText('t').insert(0, 'after ');
     await waitFor('honest edit to arrive', () => text(victim.doc) === `after ${now}`);
