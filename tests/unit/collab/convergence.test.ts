@@ -54,7 +54,7 @@ function envInt(name: string, fallback: number): number {
 const VERSION = (process.env.CONVERGENCE_BINDING ?? NOTE_BINDING) as NoteBindingVersion;
 const SEED_COUNT = envInt('CONVERGENCE_SEEDS', 1000);
 /** Pins where every fuzz's stretch of seeds starts (each fuzz at its own offset, as before seedsFor). */
-const PINNED_FIRST = process.env.CONVERGENCE_FIRST === undefined || process.env.CONVERGENCE_FIRST === '' ? undefined : envInt('CONVERGENCE_FIRST', 0);
+const PINNED_FIRST = process.env.CONVERGENCE_FIRST ? envInt('CONVERGENCE_FIRST', 0) : undefined;
 const ONE_SEED = process.env.CONVERGENCE_SEED;
 /** WEFT_SEED (tests/prng.ts) replays one seed in every fuzz of the run, each in its own mode. */
 const REPLAYING = replaySeed() !== undefined;
