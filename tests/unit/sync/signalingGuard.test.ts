@@ -55,6 +55,8 @@ describe('parseSignalingFrame', () => {
     ['{"type":"publish","topic":1,"data":"x"}', null],
     ['{"type":"publish","topic":"t"}', null],
     ['{"type":"subscribe","topics":["t"]}', null],
+    // Only a publish carries a payload for y-webrtc, whatever else a frame holds.
+    ['{"type":"subscribe","topic":"t","data":"x"}', null],
     ['{"type":"pong"}', { type: 'pong' }],
     ['{"type":"publish","topic":"t","data":"x"}', { type: 'publish', topic: 't', data: 'x' }],
   ])('%s', (raw, expected) => {
@@ -241,6 +243,8 @@ describe('guardSignalingSocket, an open room', () => {
     const keysSeen: Array<CryptoKey | null> = [];
     const { socket, forwarded } = socketRecording(() => keysSeen.push(open.key));
     const dispose = registerGuardedRoom('topic-open', { key: Promise.resolve(key), context: context(), openRoom: () => open });
+    guardSignalingSocket(socket);
+    // A second guard would receive the decrypted hand-over and drop it (its data is no longer a string).
     guardSignalingSocket(socket);
     const payload = { type: 'announce', from: PEER };
     socket.onmessage!({ data: JSON.stringify({ type: 'publish', topic: 'topic-open', data: await encryptJson(payload, key) }) } as MessageEvent);
