@@ -75,6 +75,8 @@ describe('sanitizeDisplayName, character by character', () => {
     expect(sanitizeDisplayName('Ann \u0000 Lee')).toBe('Ann Lee');
     expect(sanitizeDisplayName('Ann\u2003\u2003Lee')).toBe('Ann Lee');
     expect(sanitizeDisplayName('Ann\ufeffLee')).toBe('Ann Lee');
+    // Leading white space does not count toward the cut.
+    expect(sanitizeDisplayName(`  \u0000 ${'x'.repeat(MAX_DISPLAY_NAME_LENGTH + 5)}`)).toBe('x'.repeat(MAX_DISPLAY_NAME_LENGTH));
     // The cut at MAX_DISPLAY_NAME_LENGTH lands after a space: it is trimmed.
     expect(sanitizeDisplayName(`${'x'.repeat(MAX_DISPLAY_NAME_LENGTH - 1)} tail`)).toBe('x'.repeat(MAX_DISPLAY_NAME_LENGTH - 1));
   });
@@ -116,6 +118,8 @@ describe('readPeers, client ids', () => {
     const awareness = new awarenessProtocol.Awareness(new Y.Doc());
     const states = awareness.getStates() as Map<number, unknown>;
     for (const id of [2 ** 53, 1.5, 100, 20, 3]) states.set(id, { name: `c${id}` });
+    // A null state (typeof 'object') is skipped like any other non-object, not read.
+    states.set(50, null);
     expect(readPeers(awareness).map((p) => p.clientId)).toEqual([3, 20, 100]);
     awareness.destroy();
   });
