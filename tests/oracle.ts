@@ -13,8 +13,8 @@
  * check below its floor — so a generator that stops reaching a branch is caught.
  */
 export interface OracleCounter<K extends string> {
-  /** Records that `check` ran once (call it where the check's `expect` runs). */
-  hit(check: K): void;
+  /** Records that `check` ran (once, or `times` for counts kept elsewhere); call it where the check's `expect` runs. */
+  hit(check: K, times?: number): void;
   /** The counts so far. */
   readonly counts: Readonly<Record<K, number>>;
   /** Prints the counts; throws when a check ran fewer times than its floor (default 1). */
@@ -25,9 +25,9 @@ export function oracleCounter<const K extends string>(name: string, checks: read
   const counts = Object.fromEntries(checks.map((check) => [check, 0])) as Record<K, number>;
   return {
     counts,
-    hit(check) {
+    hit(check, times = 1) {
       if (!(check in counts)) throw new Error(`oracle ${name}: unknown check ${check}`);
-      counts[check]++;
+      counts[check] += times;
     },
     assertAtLeast(floors = {}) {
       console.log(`oracle ${name}: ${checks.map((check) => `${check}=${counts[check]}`).join(' ')}`);

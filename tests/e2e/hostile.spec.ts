@@ -10,57 +10,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import * as Y from 'yjs';
 import { applySeed } from '../../src/doc/seed';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, encodeMessage } from '../../src/sync/chunking';
 import { block, hostileEdit, manyClients, missingDependency, nestedQuotes } from '../unit/sync/hostileUpdates';
 import { alerts, flushed } from './helpers/app';
+import { CONNECT_TIMEOUT_MS, joinAsMallory, openVictim, sendRaw } from './helpers/hostilePeers';
 import { editorOf, expectConnected, launchPeer, newNote, peopleOf, shareLinkOf, syncStatusOf } from './helpers/peers';
-
-const CONNECT_TIMEOUT_MS = 30_000;
-
-/** Captures the app's data channels (first send) and keeps the native send for raw bytes. */
-const CAPTURE_CHANNELS = `(() => {
-  const channels = new Set();
-  const nativeSend = RTCDataChannel.prototype.send;
-  RTCDataChannel.prototype.send = function (data) {
-    channels.add(this);
-    return nativeSend.call(this, data);
-  };
-  window.__hostile = {
-    open: () => [...channels].filter((c) => c.readyState === 'open'),
-    sendRaw: (bytes) => {
-      let sent = 0;
-      for (const c of [...channels]) if (c.readyState === 'open') { nativeSend.call(c, new Uint8Array(bytes)); sent++; }
-      return sent;
-    },
-  };
-})();`;
-
-/** Watches the victim: side effects an attack might cause, and long tasks. */
-const WATCH_VICTIM = `(() => {
-  window.__longTasks = [];
-  try {
-    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__longTasks.push(e.duration); })
-      .observe({ type: 'longtask', buffered: true });
-  } catch {}
-})();`;
-
-function watch(context: BrowserContext, page: Page) {
-  const events: string[] = [];
-  page.on('pageerror', (error) => events.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') events.push(`console: ${message.text()}`);
-  });
-  page.on('dialog', (dialog) => {
-    events.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  context.on('page', (opened) => events.push(`popup: ${opened.url()}`));
-  return events;
-}
 
 /** lib0 varuint. */
 const varUint = (n: number): number[] => {
@@ -84,25 +42,14 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
   tempDir,
 }) => {
   test.setTimeout(150_000);
-  const alice = await launchPeer(launchProfile, tempDir, 'alice');
-  const mallory = await launchPeer(launchProfile, tempDir, 'mallory');
-  await alice.context.addInitScript(WATCH_VICTIM);
-  await mallory.context.addInitScript(CAPTURE_CHANNELS);
-  const events = watch(alice.context, alice.page);
-
-  await alice.page.goto('/');
-  await newNote(alice.page);
-  await alice.page.keyboard.type('Precious first line\nPrecious second line');
-  const link = await shareLinkOf(alice.page);
-  await mallory.page.goto(link);
-  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  const { alice, events, link } = await openVictim(launchProfile, tempDir, 'Precious first line\nPrecious second line');
+  const mallory = await joinAsMallory(launchProfile, tempDir, 'mallory', link, alice.page);
   await expectConnected(mallory.page, 1, CONNECT_TIMEOUT_MS);
   await expect(editorOf(mallory.page)).toContainText('Precious second line');
   // From here on, the victim's page must not navigate anywhere.
   alice.page.on('framenavigated', (frame) => {
     if (frame === alice.page.mainFrame()) events.push(`navigated: ${frame.url()}`);
   });
-  await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
 
   // 1. Hostile content through a plain Yjs update: Mallory's editor state is replaced directly
   //    (no link form, no paste sanitizing), her binding turns it into a Yjs update for Alice.
@@ -152,10 +99,7 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
   // 2. Presence spoofing, sent raw: an HTML name and a bogus colour under a fresh id (taking
   //    over known ids and 1 MB names are covered at the byte level in hostilePeer.test.ts).
   const spoofId = 987_654_321;
-  await mallory.page.evaluate(
-    (messages) => { for (const m of messages) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(m); },
-    [awarenessMessage(spoofId, 1, { name: '<img src=x onerror="window.__pwned=7">Eve', color: 'red;x:url(javascript:1)' })],
-  );
+  await sendRaw(mallory.page, [awarenessMessage(spoofId, 1, { name: '<img src=x onerror="window.__pwned=7">Eve', color: 'red;x:url(javascript:1)' })]);
   const people = peopleOf(alice.page);
   // Literal text, cut to MAX_DISPLAY_NAME_LENGTH (40) code points.
   await expect(people).toContainText('<img src=x onerror="window.__pwned=7">Ev', { timeout: CONNECT_TIMEOUT_MS });
@@ -169,10 +113,7 @@ test('a hostile peer cannot run script, spoof people, freeze or corrupt the vict
     [99, 1, 2, 3],
     [0, 2, 0x80, 0x80, 0x80, 0x80, 0x08, 1, 2, 3],
   ];
-  await mallory.page.evaluate(
-    (messages) => { for (const m of messages) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(m); },
-    garbage,
-  );
+  await sendRaw(mallory.page, garbage);
   // Dropped: Alice is no longer connected to Mallory.
   await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
   await expect(victimEditor).toHaveText(before);
@@ -214,20 +155,9 @@ test('hostile Yjs updates are rejected whole: nothing forbidden renders, the not
   tempDir,
 }) => {
   test.setTimeout(150_000);
-  const alice = await launchPeer(launchProfile, tempDir, 'alice');
-  const mallory = await launchPeer(launchProfile, tempDir, 'mallory');
-  await alice.context.addInitScript(WATCH_VICTIM);
-  await mallory.context.addInitScript(CAPTURE_CHANNELS);
-  const events = watch(alice.context, alice.page);
-
-  await alice.page.goto('/');
-  await newNote(alice.page);
-  await alice.page.keyboard.type('Precious line');
-  const link = await shareLinkOf(alice.page);
-  await mallory.page.goto(link);
-  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  const { alice, events, link } = await openVictim(launchProfile, tempDir, 'Precious line');
+  const mallory = await joinAsMallory(launchProfile, tempDir, 'mallory', link, alice.page);
   await expect(editorOf(mallory.page)).toContainText('Precious line');
-  await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
 
   // Built against the seed only (inserted before the seed paragraph), so every peer can place them.
   const base = new Y.Doc();
@@ -239,12 +169,7 @@ test('hostile Yjs updates are rejected whole: nothing forbidden renders, the not
     ['an iframe heading', atStart(() => block('heading', { __tag: 'iframe' }, 'HOSTILE-3'))],
   ];
   // Three rejected updates are three strikes: Mallory is dropped after the last.
-  for (const [, update] of attacks) {
-    await mallory.page.evaluate(
-      (frames) => { for (const f of frames) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(f); },
-      updateFrames(update),
-    );
-  }
+  for (const [, update] of attacks) await sendRaw(mallory.page, updateFrames(update));
   const victimEditor = editorOf(alice.page);
   await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
   await expect(victimEditor).not.toContainText('HOSTILE');
@@ -271,26 +196,13 @@ test('deep nesting, many client ids, missing dependencies and oversize presence 
   tempDir,
 }) => {
   test.setTimeout(180_000);
-  const alice = await launchPeer(launchProfile, tempDir, 'alice');
-  await alice.context.addInitScript(WATCH_VICTIM);
-  const events = watch(alice.context, alice.page);
-  await alice.page.goto('/');
-  await newNote(alice.page);
-  await alice.page.keyboard.type('Precious line');
-  const link = await shareLinkOf(alice.page);
+  const { alice, events, link } = await openVictim(launchProfile, tempDir, 'Precious line');
   const victimEditor = editorOf(alice.page);
 
   /** A fresh Mallory (a new peer id: a dropped one is ignored for a minute) sends `messages` raw. */
   const attack = async (name: string, messages: number[][], more?: (mallory: { page: Page }) => Promise<void>) => {
-    const mallory = await launchPeer(launchProfile, tempDir, name);
-    await mallory.context.addInitScript(CAPTURE_CHANNELS);
-    await mallory.page.goto(link);
-    await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
-    await expect.poll(() => mallory.page.evaluate(() => (window as unknown as { __hostile: { open(): unknown[] } }).__hostile.open().length)).toBeGreaterThan(0);
-    await mallory.page.evaluate(
-      (frames) => { for (const f of frames) (window as unknown as { __hostile: { sendRaw(b: number[]): number } }).__hostile.sendRaw(f); },
-      messages,
-    );
+    const mallory = await joinAsMallory(launchProfile, tempDir, name, link, alice.page);
+    await sendRaw(mallory.page, messages);
     await more?.(mallory);
     // Three strikes: dropped.
     await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });

@@ -53,6 +53,17 @@ describe('oracleCounter', () => {
     hits.hit('rare');
     expect(() => hits.assertAtLeast({ rare: 2 })).not.toThrow();
   });
+
+  it('adds counts kept elsewhere, and refuses a check it was not told of', () => {
+    vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const hits = oracleCounter('demo', ['a', 'b']);
+    hits.hit('a', 40);
+    hits.hit('a');
+    hits.hit('b', 0);
+    expect(hits.counts).toEqual({ a: 41, b: 0 });
+    expect(() => hits.assertAtLeast({ a: 41, b: 0 })).not.toThrow();
+    expect(() => hits.hit('c' as 'a')).toThrow('oracle demo: unknown check c');
+  });
 });
 
 describe('waitFor', () => {

@@ -12,6 +12,7 @@ import { noteText } from '../../../src/doc/noteText';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
+import { replaceLines } from '../editor/replaceLines';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -37,14 +38,7 @@ async function write(app: WeftApp, noteId: string, lines: string[]): Promise<voi
   const editor = createTestEditor();
   const dispose = session.bind(editor);
   await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
-  editor.update(
-    () => {
-      const root = $getRoot();
-      root.clear();
-      for (const line of lines) root.append($createParagraphNode().append($createTextNode(line)));
-    },
-    { discrete: true },
-  );
+  replaceLines(editor, lines);
   await app.flush();
   dispose();
 }

@@ -15,6 +15,7 @@ import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
 import { headingWithTag, nestedQuotes } from '../sync/hostileUpdates';
+import { typeAtEnd } from '../editor/typeAtEnd';
 
 // (Mallory's own editor overflows on her 5,000 nested quotes and says so on the console: expected.)
 import { MapPreferences } from './mapPreferences';
@@ -55,8 +56,6 @@ async function mount(app: WeftApp, noteId: string): Promise<{ editor: LexicalEdi
 }
 
 const text = (editor: LexicalEditor) => editor.read(() => $getRoot().getTextContent());
-const typeAtEnd = (editor: LexicalEditor, t: string) =>
-  editor.update(() => $getRoot().getLastChildOrThrow().selectEnd().insertText(t), { discrete: true });
 
 /** Writes `make(doc)` into the stored note as if it had been received before the firewall existed. */
 async function poisonStored(store: MemoryStore, noteId: string, make: (doc: Y.Doc) => Uint8Array): Promise<void> {

@@ -3,7 +3,7 @@
  * MemoryVersionStore and loopback transports, headless editors bound with
  * NoteSession.bind (as NotePage does in the browser).
  */
-import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
+import { $createParagraphNode, $getRoot, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WeftApp, type NoteSession } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
@@ -11,6 +11,7 @@ import { MemoryStore } from '../../../src/storage/memory';
 import { MemoryVersionStore } from '../../../src/storage/memoryVersions';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
+import { replaceLines } from '../editor/replaceLines';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -56,16 +57,6 @@ async function mount(app: WeftApp, noteId: string): Promise<Mount> {
   return { session, editor, unmount };
 }
 
-function type(editor: LexicalEditor, lines: string[]): void {
-  editor.update(
-    () => {
-      const root = $getRoot();
-      root.clear();
-      for (const line of lines) root.append($createParagraphNode().append($createTextNode(line)));
-    },
-    { discrete: true },
-  );
-}
 
 const text = (editor: LexicalEditor) => {
   flush(editor);
@@ -77,7 +68,7 @@ describe('version history', () => {
     const { app, versions } = await device(new LoopbackNetwork());
     const id = app.index.create();
     const first = await mount(app, id);
-    type(first.editor, ['Shopping list', 'milk, eggs and bread']);
+    replaceLines(first.editor, ['Shopping list', 'milk, eggs and bread']);
     first.unmount();
     // The empty note on first open was not worth a version.
     expect(await versions.list(id)).toEqual([]);
@@ -98,11 +89,11 @@ describe('version history', () => {
     const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 15 });
     const id = app.index.create();
     const { editor } = await mount(app, id);
-    type(editor, ['draft one']);
+    replaceLines(editor, ['draft one']);
     await vi.waitFor(async () => expect((await versions.list(id)).map((v) => v.reason)).toEqual(['periodic']));
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await versions.list(id)).toHaveLength(1);
-    type(editor, ['draft two']);
+    replaceLines(editor, ['draft two']);
     await vi.waitFor(async () => expect((await versions.list(id))[0]?.preview).toBe('draft two'));
   });
 
@@ -114,7 +105,7 @@ describe('version history', () => {
     b.app.index.addShared(id, a.app.index.get(id)!.secret);
     const onA = await mount(a.app, id);
     const onB = await mount(b.app, id);
-    type(onA.editor, ['Meeting notes', 'Decisions we must not lose']);
+    replaceLines(onA.editor, ['Meeting notes', 'Decisions we must not lose']);
     await vi.waitFor(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
 
     // The vandal (or an accident) on the other device.
@@ -137,7 +128,7 @@ describe('version history', () => {
     const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 10 });
     const id = app.index.create();
     const { editor, unmount } = await mount(app, id);
-    type(editor, ['soon gone']);
+    replaceLines(editor, ['soon gone']);
     await vi.waitFor(async () => expect(await versions.list(id)).toHaveLength(1));
     unmount();
     app.index.remove(id);

@@ -7,8 +7,6 @@ import {
   $createParagraphNode,
   $createTextNode,
   $getRoot,
-  $getSelection,
-  $isRangeSelection,
   $isTextNode,
   CAN_REDO_COMMAND,
   CAN_UNDO_COMMAND,
@@ -27,6 +25,7 @@ import { applySeed, seedUpdate } from '../../../src/doc/seed';
 import { MAX_UNDO_STEPS, bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
 import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
 import { createTestEditor, flush } from './harness';
+import { typeAtEnd } from '../editor/typeAtEnd';
 import { waitFor } from '../waitFor';
 
 const cleanups: Array<() => void> = [];
@@ -37,15 +36,6 @@ afterEach(() => {
 function text(editor: LexicalEditor): string {
   flush(editor);
   return editor.getEditorState().read(() => $getRoot().getTextContent());
-}
-
-function typeAtEnd(editor: LexicalEditor, s: string): void {
-  editor.update(() => {
-    $getRoot().selectEnd();
-    const sel = $getSelection();
-    if ($isRangeSelection(sel)) sel.insertText(s);
-  }, { discrete: true });
-  flush(editor);
 }
 
 function bound(doc: Y.Doc, version: NoteBindingVersion = NOTE_BINDING, errors: Error[] = []): { editor: LexicalEditor; handle: DocBinding } {

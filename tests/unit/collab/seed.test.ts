@@ -3,7 +3,7 @@
  * writes, it renders as exactly one empty paragraph, the binding adds no
  * paragraph of its own, and offline peers that each seed merge to one.
  */
-import { $getRoot, $getSelection, $isRangeSelection, $isElementNode, $createRangeSelection, $setSelection } from 'lexical';
+import { $getRoot, $isElementNode, $createRangeSelection, $setSelection } from 'lexical';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
@@ -12,6 +12,7 @@ import { SEED_CLIENT_ID, SEED_LAYOUT, applySeed, seedUpdate } from '../../../src
 import { createSeedUpdate } from '../../../src/editor/collab/createSeedUpdate';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { createPeer, createTestEditor, flush, stateOf, type Peer } from './harness';
+import { typeAtEnd } from '../editor/typeAtEnd';
 
 function blocks(peer: Peer): Array<{ type: string; children: unknown[] }> {
   return stateOf(peer.editor).root.children as unknown as Array<{ type: string; children: unknown[] }>;
@@ -19,15 +20,6 @@ function blocks(peer: Peer): Array<{ type: string; children: unknown[] }> {
 
 function rootLength(doc: Y.Doc): number {
   return NOTE_BINDING === 'v2' ? doc.get(NOTE_ROOT_NAMES.v2, Y.XmlElement).length : doc.get(NOTE_ROOT_NAMES.v1, Y.XmlText).toDelta().length;
-}
-
-function typeAtEnd(peer: Peer, text: string): void {
-  peer.editor.update(() => {
-    $getRoot().selectEnd();
-    const sel = $getSelection();
-    if ($isRangeSelection(sel)) sel.insertText(text);
-  }, { discrete: true });
-  flush(peer.editor);
 }
 
 function sync(a: Y.Doc, b: Y.Doc): void {
@@ -95,7 +87,7 @@ describe('frozen seed', () => {
     const p = peer('a');
     applySeed(p.doc);
     flush(p.editor);
-    typeAtEnd(p, 'hello');
+    typeAtEnd(p.editor, 'hello');
     expect(blocks(p)).toHaveLength(1);
     expect(rootLength(p.doc)).toBe(1);
     expect(p.editor.getEditorState().read(() => $getRoot().getTextContent())).toBe('hello');
@@ -104,7 +96,7 @@ describe('frozen seed', () => {
   it('is idempotent: applying it again changes nothing and emits no update', () => {
     const p = peer('a');
     applySeed(p.doc);
-    typeAtEnd(p, 'x');
+    typeAtEnd(p.editor, 'x');
     const updates: Uint8Array[] = [];
     p.doc.on('update', (u: Uint8Array) => updates.push(u));
     applySeed(p.doc);
@@ -117,7 +109,7 @@ describe('frozen seed', () => {
     const [a, b, c] = [peer('a'), peer('b'), peer('c')];
     for (const [p, text] of [[a, 'one'], [b, 'two'], [c, 'three']] as const) {
       applySeed(p.doc);
-      typeAtEnd(p, text);
+      typeAtEnd(p.editor, text);
     }
     sync(a.doc, b.doc);
     sync(b.doc, c.doc);
@@ -144,7 +136,7 @@ describe('frozen seed', () => {
   it('select-all + delete keeps the one paragraph (Lexical empties it rather than removing it)', () => {
     const p = peer('a');
     applySeed(p.doc);
-    typeAtEnd(p, 'hello');
+    typeAtEnd(p.editor, 'hello');
     p.editor.update(() => {
       const first = $getRoot().getFirstDescendant();
       const last = $getRoot().getLastDescendant();

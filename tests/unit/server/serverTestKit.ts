@@ -175,21 +175,11 @@ export async function expectRelay(a: TestClient, b: TestClient, topic: string): 
   }
 }
 
-/** Most polls `waitUntil` makes before giving up (× POLL_MS ≈ 10 s). */
-const MAX_POLLS = 1000;
-const POLL_MS = 10;
-
 /**
- * Waits until `predicate()` holds — for server-side state (stats) that has no event a
- * client can observe. Bounded: throws after MAX_POLLS polls.
+ * How long a test waits for server-side state (stats) that has no event a client can observe
+ * (through tests/unit/waitFor.ts, the one poller of the unit tests).
  */
-export async function waitUntil(predicate: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < MAX_POLLS; i++) {
-    if (predicate()) return;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
+export const SERVER_STATE_TIMEOUT_MS = 10_000;
 
 /** A plain HTTP response. */
 export interface RawResponse {

@@ -1,7 +1,8 @@
 /** The signaling endpoint speaking y-webrtc's protocol to well-behaved clients. */
 import { createConnection } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClient, cleanup, expectRelay, openPair, startServer, waitUntil } from './serverTestKit.js';
+import { TestClient, cleanup, expectRelay, openPair, startServer, SERVER_STATE_TIMEOUT_MS } from './serverTestKit.js';
+import { waitFor } from '../waitFor.js';
 
 afterEach(cleanup);
 
@@ -58,7 +59,7 @@ describe('signaling', () => {
     for (const x of [a, b, c, d]) x.ws.close();
     await Promise.all([a, b, c, d].map((x) => x.closed));
     // The server may see the close just after the clients do.
-    await waitUntil(() => server.stats().connections === 0, 'the server has seen every close');
+    await waitFor('the server has seen every close', () => server.stats().connections === 0, SERVER_STATE_TIMEOUT_MS);
     expect(server.stats()).toMatchObject({ connections: 0, topics: 0, subscriptions: 0 });
   });
 

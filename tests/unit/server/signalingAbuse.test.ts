@@ -13,7 +13,8 @@ import {
   MAX_TOPICS_PER_CONNECTION,
   RATE_LIMIT_BURST,
 } from '../../../server/signalingLimits.js';
-import { TestClient, cleanup, expectRelay, openPair, startServer, waitUntil, type CloseInfo } from './serverTestKit.js';
+import { TestClient, cleanup, expectRelay, openPair, startServer, SERVER_STATE_TIMEOUT_MS, type CloseInfo } from './serverTestKit.js';
+import { waitFor } from '../waitFor.js';
 
 afterEach(cleanup);
 
@@ -112,7 +113,7 @@ describe('signaling abuse', () => {
     const [a, b] = await openPair(wsUrl, 'room');
     await throwGarbage(wsUrl);
     await expectRelay(a, b, 'room');
-    await waitUntil(() => server.stats().connections === 2, 'the garbage connections are gone');
+    await waitFor('the garbage connections are gone', () => server.stats().connections === 2, SERVER_STATE_TIMEOUT_MS);
     expect(server.stats().closed).toMatchObject({ 'frame too large': 1, 'invalid utf-8': 1, 'too many fragments': 1 });
     expect(logs.join('\n')).not.toContain(SECRET);
   });
@@ -140,7 +141,7 @@ describe('signaling abuse', () => {
     for (let i = 0; i < 10_000; i++) c.send({ type: 'subscribe', topics: [`${SECRET}-${i}`] });
     expect(await c.closed).toEqual({ code: 1008, reason: 'rate limit exceeded' });
     expect(server.stats().refusedTopics['too many topics']).toBeLessThanOrEqual(RATE_LIMIT_BURST - MAX_TOPICS_PER_CONNECTION);
-    await waitUntil(() => server.stats().connections === 0, 'the flooder is gone');
+    await waitFor('the flooder is gone', () => server.stats().connections === 0, SERVER_STATE_TIMEOUT_MS);
     expect(server.stats()).toMatchObject({ topics: 0, subscriptions: 0 });
   });
 
@@ -174,7 +175,7 @@ describe('signaling abuse', () => {
 
     // Memory comes back when the hogs leave.
     for (const c of [...clients, a, b, late]) c.ws.close();
-    await waitUntil(() => server.stats().connections === 0, 'all hogs are gone');
+    await waitFor('all hogs are gone', () => server.stats().connections === 0, SERVER_STATE_TIMEOUT_MS);
     expect(server.stats()).toMatchObject({ topics: 0, subscriptions: 0 });
   });
 
@@ -191,7 +192,7 @@ describe('signaling abuse', () => {
     await expectRelay(a, b, 'room');
     // A place frees up: the victim may ask again.
     b.ws.close();
-    await waitUntil(() => server.stats().connections === 3, 'b is gone');
+    await waitFor('b is gone', () => server.stats().connections === 3, SERVER_STATE_TIMEOUT_MS);
     expect(await victim.trySubscribe(['room'])).toEqual([]);
     await expectRelay(a, victim, 'room');
   });
@@ -337,7 +338,7 @@ describe('signaling abuse', () => {
     const silent = await TestClient.open(wsUrl, { autoPong: false });
     expect((await silent.closed).code).toBe(1006);
     for (const hog of hogs) hog.ws.close();
-    await waitUntil(() => server.stats().connections === 2, 'only the original pair is left');
+    await waitFor('only the original pair is left', () => server.stats().connections === 2, SERVER_STATE_TIMEOUT_MS);
 
     await expectRelay(a, b, `${SECRET}-room`);
     const [c, d] = await openPair(wsUrl, 'fresh');

@@ -41,6 +41,8 @@ import { createWeftServer, type WeftServer } from '../../../server/createServer.
 import { silentLogger } from '../../../server/logger.js';
 import { FRAME_HEADER_BYTES, FRAME_MARKER, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, encodeMessage } from '../../../src/sync/chunking';
 import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_UPDATE } from '../../../src/sync/peerMessage';
+import { awarenessMessage } from './awarenessMessage';
+import { oracleCounter } from '../../oracle';
 import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
 import type { Transport, TransportFactory } from '../../../src/sync/Transport';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
@@ -348,6 +350,8 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
     const before = text(victim.doc);
     const meter = measure(victim);
     const valid = syncMessage((e) => syncProtocol.writeUpdate(e, Y.encodeStateAsUpdate(attacker.doc)));
+    const hits = oracleCounter('hostile stream', ['random', 'truncated', 'mutated']);
+    const KINDS = ['random', 'truncated', 'mutated'] as const;
     let sent = 0;
     while (attack.readyState === 'open' && sent < 50) {
       const kind = Math.floor(next() * 3);
@@ -361,6 +365,7 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
       } catch {
         break; // closed under us
       }
+      hits.hit(KINDS[kind]!);
       sent++;
     }
     await waitFor('attacker to be dropped', () => attack.readyState === 'closed');
@@ -370,6 +375,8 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
     // Some mutated updates are valid Yjs (a CRDT accepts them), but nothing may
     // remove or corrupt what was there.
     expect(text(victim.doc).includes(before) || text(victim.doc) === before, `seed ${SEED}: ${JSON.stringify(text(victim.doc))}`).toBe(true);
+    // The stream's promise: the victim met every kind of input before it dropped the attacker.
+    hits.assertAtLeast();
     const now = text(victim.doc);
     honest.doc.getText('t').insert(0, 'after ');
     await waitFor('honest edit to arrive', () => text(victim.doc) === `after ${now}`);
@@ -462,19 +469,9 @@ describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard
 });
 
 describe('presence spoofing through the real awareness path', () => {
-  const awarenessMessage = (entries: [number, number, unknown][]): Uint8Array => {
-    const inner = encoding.createEncoder();
-    encoding.writeVarUint(inner, entries.length);
-    for (const [clientId, clock, state] of entries) {
-      encoding.writeVarUint(inner, clientId);
-      encoding.writeVarUint(inner, clock);
-      encoding.writeVarString(inner, JSON.stringify(state));
-    }
-    const outer = encoding.createEncoder();
-    encoding.writeVarUint(outer, MESSAGE_AWARENESS);
-    encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner));
-    return encoding.toUint8Array(outer);
-  };
+  /** An awareness message of `states` (any JSON value) under the client ids and clocks given. */
+  const stateMessage = (entries: [number, number, unknown][]): Uint8Array =>
+    awarenessMessage(entries.map(([clientId, clock, state]) => [clientId, clock, JSON.stringify(state)]));
 
   /** A client id nobody else uses, so the attacker's connection owns it. */
   const MARKER_ID = 987_654_321;
@@ -485,8 +482,8 @@ describe('presence spoofing through the real awareness path', () => {
     const { victim, attacker, attack } = await setup();
     const meter = measure(victim);
     // Over 256 KiB: it has to travel framed, as a Weft peer would send it.
-    for (const frame of encodeMessage(awarenessMessage([[MARKER_ID, 1000, { name: 'x'.repeat(1024 * 1024) }]]), 1)) attack.send(frame);
-    attack.send(awarenessMessage([[MARKER_ID, 1001, { name: '<img src=x onerror=alert(1)>Eve', color: 'red;background:url(x)' }]]));
+    for (const frame of encodeMessage(stateMessage([[MARKER_ID, 1000, { name: 'x'.repeat(1024 * 1024) }]]), 1)) attack.send(frame);
+    attack.send(stateMessage([[MARKER_ID, 1001, { name: '<img src=x onerror=alert(1)>Eve', color: 'red;background:url(x)' }]]));
     await waitFor('html name to arrive', () => nameOf(victim, MARKER_ID) === '<img src=x onerror=alert(1)>Eve');
     expect(meter.stop().maxLag).toBeLessThan(MAX_BLOCK_MS);
     void attacker;
@@ -503,14 +500,14 @@ describe('presence spoofing through the real awareness path', () => {
     const honestId = honest.doc.clientID;
     expect(nameOf(victim, honestId)).toBe('Hugo');
     // A far-future clock would win against every honest update for good.
-    attack.send(awarenessMessage([[honestId, 2 ** 30, { name: 'Hugo (fake)', color: '#000000' }]]));
-    attack.send(awarenessMessage([[victim.doc.clientID, 2 ** 30, { name: 'Vera (fake)' }]]));
+    attack.send(stateMessage([[honestId, 2 ** 30, { name: 'Hugo (fake)', color: '#000000' }]]));
+    attack.send(stateMessage([[victim.doc.clientID, 2 ** 30, { name: 'Vera (fake)' }]]));
     // A removal (null state) of the honest user.
-    attack.send(awarenessMessage([[honestId, 2 ** 30 + 1, null]]));
+    attack.send(stateMessage([[honestId, 2 ** 30 + 1, null]]));
     // Ordered channel: once this marker arrives, everything above was handled.
     // (A fresh id: the attacker's real id may already be owned by the honest
     // peer's connection, which relays the attacker's state too.)
-    attack.send(awarenessMessage([[MARKER_ID, 1, { name: 'marker' }]]));
+    attack.send(stateMessage([[MARKER_ID, 1, { name: 'marker' }]]));
     await waitFor('marker', () => nameOf(victim, MARKER_ID) === 'marker');
     expect(nameOf(victim, honestId)).toBe('Hugo');
     expect(nameOf(victim, victim.doc.clientID)).toBe('Vera');
@@ -522,7 +519,7 @@ describe('presence spoofing through the real awareness path', () => {
   it('a peer can introduce new client ids (it may host several) but not take over known ones', async () => {
     const { victim, honest, attack } = await setup();
     const fake = 123456789;
-    attack.send(awarenessMessage([[fake, 1, { name: 'Sock puppet' }], [honest.doc.clientID, 2 ** 20, { name: 'Hugo (fake)' }]]));
+    attack.send(stateMessage([[fake, 1, { name: 'Sock puppet' }], [honest.doc.clientID, 2 ** 20, { name: 'Hugo (fake)' }]]));
     await waitFor('puppet to appear', () => nameOf(victim, fake) === 'Sock puppet');
     expect(nameOf(victim, honest.doc.clientID)).toBe('Hugo');
     expect(attack.readyState).toBe('open'); // relayed foreign states are normal in y-webrtc: no strike

@@ -9,7 +9,6 @@ import * as encoding from 'lib0/encoding';
 import {
   MAX_AWARENESS_CLIENTS,
   MAX_AWARENESS_STATE_BYTES,
-  MESSAGE_AWARENESS,
   MESSAGE_BC_PEER_ID,
   MESSAGE_SYNC,
   SYNC_STEP_1,
@@ -17,32 +16,13 @@ import {
   SYNC_UPDATE,
   checkPeerMessage,
 } from '../../../src/sync/peerMessage';
+import { awarenessMessage } from './awarenessMessage';
 
 const LOCAL = 42;
 
-const message = (write: (encoder: encoding.Encoder) => void): Uint8Array => {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-};
+/** The bytes `write` encodes. */
+const message = encoding.encode;
 
-/** An awareness message whose entries carry raw JSON bytes. */
-const awareness = (entries: [number, number, Uint8Array][], trailing: number[] = []): Uint8Array =>
-  message((e) => {
-    encoding.writeVarUint(e, MESSAGE_AWARENESS);
-    encoding.writeVarUint8Array(
-      e,
-      message((inner) => {
-        encoding.writeVarUint(inner, entries.length);
-        for (const [id, clock, json] of entries) {
-          encoding.writeVarUint(inner, id);
-          encoding.writeVarUint(inner, clock);
-          encoding.writeVarUint8Array(inner, json);
-        }
-        for (const byte of trailing) encoding.writeUint8(inner, byte);
-      }),
-    );
-  });
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
 const sync = (syncType: number, payload: Uint8Array): Uint8Array =>
@@ -69,12 +49,12 @@ describe('checkPeerMessage refusals say why', () => {
     ['a BroadcastChannel peer-id message', Uint8Array.of(MESSAGE_BC_PEER_ID, 1, 3, 0x61, 0x62, 0x63), 'BroadcastChannel peer-id message on a data channel'],
     ['an unknown sync type', sync(7, new Uint8Array(0)), 'unknown sync message type 7'],
     ['a sync message with trailing bytes', Uint8Array.from([...sync(SYNC_UPDATE, update), 0]), 'trailing bytes'],
-    ['an awareness message with trailing bytes', Uint8Array.from([...awareness([[7, 1, json({})]]), 0]), 'trailing bytes'],
-    ['an awareness update with trailing bytes inside', awareness([[7, 1, json({})]], [0]), 'trailing bytes in awareness update'],
-    ['an awareness state that is an array', awareness([[7, 1, json([1])]]), 'awareness state is not an object'],
-    ['an awareness state that is a number', awareness([[7, 1, json(3)]]), 'awareness state is not an object'],
-    ['too many awareness clients', awareness(Array.from({ length: MAX_AWARENESS_CLIENTS + 1 }, (_, i): [number, number, Uint8Array] => [i + 100, 1, json({})])), `awareness update with ${MAX_AWARENESS_CLIENTS + 1} clients`],
-    ['an awareness state one byte too big', awareness([[7, 1, new Uint8Array(MAX_AWARENESS_STATE_BYTES + 1).fill(0x20)]]), `awareness state of ${MAX_AWARENESS_STATE_BYTES + 1} bytes`],
+    ['an awareness message with trailing bytes', Uint8Array.from([...awarenessMessage([[7, 1, json({})]]), 0]), 'trailing bytes'],
+    ['an awareness update with trailing bytes inside', awarenessMessage([[7, 1, json({})]], [0]), 'trailing bytes in awareness update'],
+    ['an awareness state that is an array', awarenessMessage([[7, 1, json([1])]]), 'awareness state is not an object'],
+    ['an awareness state that is a number', awarenessMessage([[7, 1, json(3)]]), 'awareness state is not an object'],
+    ['too many awareness clients', awarenessMessage(Array.from({ length: MAX_AWARENESS_CLIENTS + 1 }, (_, i): [number, number, Uint8Array] => [i + 100, 1, json({})])), `awareness update with ${MAX_AWARENESS_CLIENTS + 1} clients`],
+    ['an awareness state one byte too big', awarenessMessage([[7, 1, new Uint8Array(MAX_AWARENESS_STATE_BYTES + 1).fill(0x20)]]), `awareness state of ${MAX_AWARENESS_STATE_BYTES + 1} bytes`],
   ])('%s', (_name, bytes, error) => {
     expect(errorOf(bytes)).toBe(error);
   });
@@ -84,7 +64,7 @@ describe('checkPeerMessage refusals say why', () => {
   });
 
   it('refuses awareness state that is not valid UTF-8 (a lone continuation byte)', () => {
-    expect(errorOf(awareness([[7, 1, Uint8Array.of(0x22, 0x80, 0x22)]]))).toMatch(/^undecodable: /);
+    expect(errorOf(awarenessMessage([[7, 1, Uint8Array.of(0x22, 0x80, 0x22)]]))).toMatch(/^undecodable: /);
   });
 
   it('checks the payload against its sync type: a state vector is not an update, nor the other way round', () => {
@@ -100,20 +80,20 @@ describe('checkPeerMessage refusals say why', () => {
 
 describe('checkPeerMessage limits hold at exactly the limit', () => {
   it(`accepts ${MAX_AWARENESS_CLIENTS} awareness clients and a state of ${MAX_AWARENESS_STATE_BYTES} bytes`, () => {
-    const many = awareness(Array.from({ length: MAX_AWARENESS_CLIENTS }, (_, i): [number, number, Uint8Array] => [i + 100, 1, json({})]));
+    const many = awarenessMessage(Array.from({ length: MAX_AWARENESS_CLIENTS }, (_, i): [number, number, Uint8Array] => [i + 100, 1, json({})]));
     expect(errorOf(many)).toBe('ok');
     const state = new Uint8Array(MAX_AWARENESS_STATE_BYTES).fill(0x20);
     state.set(json({}), 0);
-    expect(errorOf(awareness([[7, 1, state]]))).toBe('ok');
+    expect(errorOf(awarenessMessage([[7, 1, state]]))).toBe('ok');
   });
 
   it('passes a message it keeps whole as the very same bytes, and one it rewrites as new bytes', () => {
-    const whole = awareness([[7, 1, json({ name: 'Ann' })]]);
+    const whole = awarenessMessage([[7, 1, json({ name: 'Ann' })]]);
     const kept = checkPeerMessage(whole, LOCAL);
     expect(kept.ok && kept.message).toBe(whole);
-    const rewritten = checkPeerMessage(awareness([[LOCAL, 1, json({})], [7, 1, json({})]]), LOCAL);
-    expect(rewritten.ok && rewritten.message).toEqual(awareness([[7, 1, json({})]]));
-    const refused = checkPeerMessage(awareness([[7, 1, json({})], [8, 1, json({})]]), LOCAL, (id) => id !== 8);
-    expect(refused.ok && refused.message).toEqual(awareness([[7, 1, json({})]]));
+    const rewritten = checkPeerMessage(awarenessMessage([[LOCAL, 1, json({})], [7, 1, json({})]]), LOCAL);
+    expect(rewritten.ok && rewritten.message).toEqual(awarenessMessage([[7, 1, json({})]]));
+    const refused = checkPeerMessage(awarenessMessage([[7, 1, json({})], [8, 1, json({})]]), LOCAL, (id) => id !== 8);
+    expect(refused.ok && refused.message).toEqual(awarenessMessage([[7, 1, json({})]]));
   });
 });

@@ -12,32 +12,15 @@ import {
   MESSAGE_SYNC,
   checkPeerMessage,
 } from '../../../src/sync/peerMessage';
+import { awarenessMessage } from './awarenessMessage';
 import { mulberry32, randomBytes, seedsFor } from '../../prng';
 import { oracleCounter } from '../../oracle';
 
 const LOCAL = 42;
 
-const message = (write: (encoder: encoding.Encoder) => void): Uint8Array => {
-  const encoder = encoding.createEncoder();
-  write(encoder);
-  return encoding.toUint8Array(encoder);
-};
+/** The bytes `write` encodes. */
+const message = encoding.encode;
 
-const awarenessMessage = (entries: [number, number, string][]): Uint8Array =>
-  message((e) => {
-    encoding.writeVarUint(e, MESSAGE_AWARENESS);
-    encoding.writeVarUint8Array(
-      e,
-      message((inner) => {
-        encoding.writeVarUint(inner, entries.length);
-        for (const [id, clock, json] of entries) {
-          encoding.writeVarUint(inner, id);
-          encoding.writeVarUint(inner, clock);
-          encoding.writeVarString(inner, json);
-        }
-      }),
-    );
-  });
 
 describe('checkPeerMessage', () => {
   const doc = new Y.Doc();

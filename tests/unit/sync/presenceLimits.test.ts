@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import * as encoding from 'lib0/encoding';
 import { AwarenessOwnership, MAX_CLIENTS_PER_CONNECTION } from '../../../src/sync/awarenessOwnership';
-import { MAX_AWARENESS_CLIENTS, MAX_AWARENESS_STATE_BYTES, MESSAGE_AWARENESS, checkPeerMessage } from '../../../src/sync/peerMessage';
+import { MAX_AWARENESS_CLIENTS, MAX_AWARENESS_STATE_BYTES, checkPeerMessage } from '../../../src/sync/peerMessage';
+import { awarenessMessage } from './awarenessMessage';
 import { TokenBucket } from '../../../src/sync/TokenBucket';
 
-const awarenessMessage = (entries: Array<[number, number, string]>): Uint8Array => {
-  const inner = encoding.createEncoder();
-  encoding.writeVarUint(inner, entries.length);
-  for (const [client, clock, json] of entries) {
-    encoding.writeVarUint(inner, client);
-    encoding.writeVarUint(inner, clock);
-    encoding.writeVarString(inner, json);
-  }
-  const outer = encoding.createEncoder();
-  encoding.writeVarUint(outer, MESSAGE_AWARENESS);
-  encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner));
-  return encoding.toUint8Array(outer);
-};
 
 describe('presence limits', () => {
   it('a presence message carries a room’s worth of states, each well under 4 KiB', () => {

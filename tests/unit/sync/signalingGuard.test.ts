@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import {
+  MAX_CANDIDATE_CHARS,
+  MAX_PEER_ID_LENGTH,
+  MAX_SDP_CHARS,
   MAX_SIGNALING_FRAME_CHARS,
   checkSignalPayload,
   decryptSignalPayload,
@@ -52,6 +55,8 @@ describe('parseSignalingFrame', () => {
     ['{"type":"publish","topic":1,"data":"x"}', null],
     ['{"type":"publish","topic":"t"}', null],
     ['{"type":"subscribe","topics":["t"]}', null],
+    // Only a publish carries a payload for y-webrtc, whatever else a frame holds.
+    ['{"type":"subscribe","topic":"t","data":"x"}', null],
     ['{"type":"pong"}', { type: 'pong' }],
     ['{"type":"publish","topic":"t","data":"x"}', { type: 'publish', topic: 't', data: 'x' }],
   ])('%s', (raw, expected) => {
@@ -142,5 +147,165 @@ describe('guardSignalingSocket', () => {
     dispose();
     expect(forwarded).toEqual([frames[2], frames[6], frames[7]]);
     expect(unhandled).toEqual([]);
+  });
+});
+
+describe('signaling guard limits, at their edges', () => {
+  const offer = { type: 'signal', from: PEER, token: 1, signal: { type: 'offer', sdp: 'v=0' } };
+  const candidate = (value: unknown) => ({ ...offer, signal: { type: 'candidate', candidate: value } });
+
+  it('accepts a frame of exactly MAX_SIGNALING_FRAME_CHARS', () => {
+    const frame = (length: number): string => {
+      const head = '{"type":"pong","x":"';
+      return `${head}${'a'.repeat(length - head.length - 2)}"}`;
+    };
+    expect(frame(MAX_SIGNALING_FRAME_CHARS)).toHaveLength(MAX_SIGNALING_FRAME_CHARS);
+    expect(parseSignalingFrame(frame(MAX_SIGNALING_FRAME_CHARS))).toEqual({ type: 'pong' });
+    expect(parseSignalingFrame(frame(MAX_SIGNALING_FRAME_CHARS + 1))).toBeNull();
+  });
+
+  it('takes peer ids of 1 to MAX_PEER_ID_LENGTH characters, as sender and as recipient', () => {
+    const longest = 'p'.repeat(MAX_PEER_ID_LENGTH);
+    expect(checkSignalPayload({ type: 'announce', from: longest, to: longest }, context())).toBeNull();
+    expect(checkSignalPayload({ type: 'announce', from: `${longest}p` }, context())).toBe('bad sender id');
+    expect(checkSignalPayload({ type: 'announce', from: '' }, context())).toBe('bad sender id');
+    expect(checkSignalPayload({ type: 'announce', from: PEER, to: '' }, context())).toBe('bad recipient id');
+    expect(checkSignalPayload({ type: 'announce', from: PEER, to: `${longest}p` }, context())).toBe('bad recipient id');
+  });
+
+  it('asks the room whether the sender is blocked, by its id', () => {
+    const asked: string[] = [];
+    const isBlocked = (id: string): boolean => (asked.push(id), false);
+    expect(checkSignalPayload({ type: 'announce', from: PEER }, context({ isBlocked }))).toBeNull();
+    expect(asked).toEqual([PEER]);
+  });
+
+  it('refuses glare tokens that are not finite numbers, and signals that are not objects', () => {
+    for (const token of [Number.NaN, Infinity, '1', null]) expect(checkSignalPayload({ ...offer, token }, context()), String(token)).toBe('bad glare token');
+    expect(checkSignalPayload({ ...offer, token: 0 }, context())).toBeNull();
+    for (const signal of [null, [], 'offer']) expect(checkSignalPayload({ ...offer, signal }, context())).toBe('missing signal');
+  });
+
+  it('takes SDP up to MAX_SDP_CHARS, for offers and answers', () => {
+    const sdp = 'v'.repeat(MAX_SDP_CHARS);
+    expect(checkSignalPayload({ ...offer, signal: { type: 'offer', sdp } }, context())).toBeNull();
+    expect(checkSignalPayload({ ...offer, signal: { type: 'offer', sdp: `${sdp}v` } }, context())).toBe('bad sdp');
+    expect(checkSignalPayload({ ...offer, signal: { type: 'answer', sdp: `${sdp}v` } }, context({ hasConnection: () => true }))).toBe('bad sdp');
+    expect(checkSignalPayload({ ...offer, signal: { type: 'answer', sdp: 5 } }, context({ hasConnection: () => true }))).toBe('bad sdp');
+  });
+
+  it('counts connections against the cap only for offers from peers it has no connection with', () => {
+    expect(checkSignalPayload(offer, context({ connectionCount: 19 }))).toBeNull();
+    expect(checkSignalPayload(offer, context({ connectionCount: 20 }))).toBe('too many connections');
+    expect(checkSignalPayload(offer, context({ connectionCount: 21 }))).toBe('too many connections');
+    // A renegotiating peer already holds a connection: its offer is not a new one.
+    expect(checkSignalPayload(offer, context({ connectionCount: 20, hasConnection: (id) => id === PEER }))).toBeNull();
+    const connected: string[] = [];
+    checkSignalPayload({ ...offer, signal: { type: 'answer', sdp: 'v=0' } }, context({ hasConnection: (id) => (connected.push(id), true) }));
+    expect(connected).toEqual([PEER]);
+  });
+
+  it('takes candidates with a string line up to MAX_CANDIDATE_CHARS and an sdpMid or an integer sdpMLineIndex', () => {
+    const line = 'c'.repeat(MAX_CANDIDATE_CHARS);
+    expect(checkSignalPayload(candidate({ candidate: line, sdpMid: '0' }), context())).toBeNull();
+    expect(checkSignalPayload(candidate({ candidate: 'c', sdpMLineIndex: 0 }), context())).toBeNull();
+    expect(checkSignalPayload(candidate({ candidate: 'c', sdpMid: null, sdpMLineIndex: 2 }), context())).toBeNull();
+    for (const bad of [
+      { candidate: `${line}c`, sdpMid: '0' },
+      { candidate: 5, sdpMid: '0' },
+      { candidate: 'c', sdpMLineIndex: 1.5 },
+      { candidate: 'c', sdpMLineIndex: '0' },
+      { candidate: 'c', sdpMid: 0 },
+      null,
+      ['c'],
+    ]) {
+      expect(checkSignalPayload(candidate(bad), context()), JSON.stringify(bad)).toBe('bad candidate');
+    }
+  });
+});
+
+describe('guardSignalingSocket, an open room', () => {
+  const socketRecording = (onEvent: (data: string) => void = () => undefined) => {
+    const forwarded: string[] = [];
+    const socket = {
+      onmessage(event: MessageEvent) {
+        forwarded.push(event.data as string);
+        onEvent(event.data as string);
+      },
+    } as unknown as WebSocket;
+    return { socket, forwarded };
+  };
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+
+  it("hands a checked frame to y-webrtc decrypted, with the open room's key set aside for that call only", async () => {
+    const key = await deriveKey('secret', 'topic-open');
+    const open = { key: key as CryptoKey | null };
+    const keysSeen: Array<CryptoKey | null> = [];
+    const { socket, forwarded } = socketRecording(() => keysSeen.push(open.key));
+    const dispose = registerGuardedRoom('topic-open', { key: Promise.resolve(key), context: context(), openRoom: () => open });
+    guardSignalingSocket(socket);
+    // A second guard would receive the decrypted hand-over and drop it (its data is no longer a string).
+    guardSignalingSocket(socket);
+    const payload = { type: 'announce', from: PEER };
+    socket.onmessage!({ data: JSON.stringify({ type: 'publish', topic: 'topic-open', data: await encryptJson(payload, key) }) } as MessageEvent);
+    await settle();
+    dispose();
+    expect(forwarded.map((data) => JSON.parse(data) as unknown)).toEqual([{ type: 'publish', topic: 'topic-open', data: payload }]);
+    expect(keysSeen).toEqual([null]);
+    expect(open.key).toBe(key);
+  });
+
+  it('forwards the frame as it came when y-webrtc has no open room for the topic', async () => {
+    const key = await deriveKey('secret', 'topic-closed');
+    const { socket, forwarded } = socketRecording();
+    const dispose = registerGuardedRoom('topic-closed', { key: Promise.resolve(key), context: context(), openRoom: () => null });
+    guardSignalingSocket(socket);
+    const frame = JSON.stringify({ type: 'publish', topic: 'topic-closed', data: await encryptJson({ type: 'announce', from: PEER }, key) });
+    socket.onmessage!({ data: frame } as MessageEvent);
+    await settle();
+    dispose();
+    expect(forwarded).toEqual([frame]);
+  });
+
+  it('drops frames for a room without a key, and for a room whose disposer ran', async () => {
+    const key = await deriveKey('secret', 'topic-k');
+    const { socket, forwarded } = socketRecording();
+    const disposeKeyless = registerGuardedRoom('topic-none', { key: Promise.resolve(null), context: context() });
+    const dispose = registerGuardedRoom('topic-k', { key: Promise.resolve(key), context: context() });
+    guardSignalingSocket(socket);
+    const announce = await encryptJson({ type: 'announce', from: PEER }, key);
+    socket.onmessage!({ data: JSON.stringify({ type: 'publish', topic: 'topic-none', data: announce }) } as MessageEvent);
+    dispose();
+    socket.onmessage!({ data: JSON.stringify({ type: 'publish', topic: 'topic-k', data: announce }) } as MessageEvent);
+    await settle();
+    disposeKeyless();
+    expect(forwarded).toEqual([]);
+  });
+
+  it("a disposer removes only its own registration, not a newer room's of the same topic", async () => {
+    const key = await deriveKey('secret', 'topic-re');
+    const { socket, forwarded } = socketRecording();
+    const disposeOld = registerGuardedRoom('topic-re', { key: Promise.resolve(key), context: context() });
+    const disposeNew = registerGuardedRoom('topic-re', { key: Promise.resolve(key), context: context() });
+    disposeOld();
+    guardSignalingSocket(socket);
+    const frame = JSON.stringify({ type: 'publish', topic: 'topic-re', data: await encryptJson({ type: 'announce', from: PEER }, key) });
+    socket.onmessage!({ data: frame } as MessageEvent);
+    await settle();
+    disposeNew();
+    expect(forwarded).toEqual([frame]);
+  });
+
+  it('leaves a socket without a message handler alone, and guards it once one is set', async () => {
+    const socket = { onmessage: null } as unknown as WebSocket;
+    guardSignalingSocket(socket);
+    expect(socket.onmessage).toBeNull();
+    const forwarded: string[] = [];
+    socket.onmessage = (event: MessageEvent) => void forwarded.push(event.data as string);
+    guardSignalingSocket(socket);
+    socket.onmessage({ data: 'garbage{' } as MessageEvent);
+    socket.onmessage({ data: '{"type":"pong"}' } as MessageEvent);
+    await settle();
+    expect(forwarded).toEqual(['{"type":"pong"}']);
   });
 });

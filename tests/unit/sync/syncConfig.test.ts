@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DEFAULT_SYNC_CONFIG,
+  MAX_CONFIG_STRING_LENGTH,
   MAX_ICE_SERVERS,
+  MAX_SIGNALING_URLS,
+  MAX_URLS_PER_ICE_SERVER,
+  SIGNALING_PATH,
+  SYNC_CONFIG_PATH,
   SYNC_CONFIG_STORAGE_KEY,
+  SYNC_CONFIG_TIMEOUT_MS,
+  cachedSyncConfig,
   loadSyncConfig,
   parseSyncConfig,
   resolveSignalingUrls,
@@ -86,5 +93,150 @@ describe('loadSyncConfig', () => {
       new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
     expect(await loadSyncConfig({ fetch: hanging, storage, timeoutMs: 10 })).toEqual(DEFAULT_SYNC_CONFIG);
     expect(await loadSyncConfig({ fetch: hanging, storage: null, timeoutMs: 10 })).toEqual(DEFAULT_SYNC_CONFIG);
+  });
+});
+
+describe('parseSyncConfig bounds (each limit and pattern checked at its edge)', () => {
+  it('accepts stun:, stuns:, turn:, turns: only, as a whole URL without white space', () => {
+    const urls = ['stun:a', 'stuns:b', 'turn:c', 'turns:d', 'xstun:e', 'stun:f g', 'stun:', 'stunx:h', ' stun:i'];
+    const config = parseSyncConfig({ iceServers: urls.map((url) => ({ urls: url })) });
+    expect(config.iceServers).toEqual([{ urls: ['stun:a'] }, { urls: ['stuns:b'] }, { urls: ['turn:c'] }, { urls: ['turns:d'] }]);
+  });
+
+  it('keeps at most MAX_URLS_PER_ICE_SERVER urls per entry, counting only valid ones', () => {
+    const urls = ['http://bad', ...Array.from({ length: MAX_URLS_PER_ICE_SERVER + 2 }, (_, i) => `stun:s${i}`)];
+    expect(parseSyncConfig({ iceServers: [{ urls }] }).iceServers).toEqual([{ urls: urls.slice(1, 1 + MAX_URLS_PER_ICE_SERVER) }]);
+  });
+
+  it('accepts strings up to MAX_CONFIG_STRING_LENGTH, refuses longer and empty ones', () => {
+    const url = (length: number): string => `stun:${'a'.repeat(length - 5)}`;
+    const longest = url(MAX_CONFIG_STRING_LENGTH);
+    expect(parseSyncConfig({ iceServers: [{ urls: [longest, url(MAX_CONFIG_STRING_LENGTH + 1)] }] }).iceServers).toEqual([{ urls: [longest] }]);
+    const user = 'u'.repeat(MAX_CONFIG_STRING_LENGTH);
+    expect(parseSyncConfig({ iceServers: [{ urls: 'turn:t', username: user, credential: 'p' }] }).iceServers).toEqual([
+      { urls: ['turn:t'], username: user, credential: 'p' },
+    ]);
+    const halfBad: Array<[string, string]> = [
+      [`${user}u`, 'p'],
+      ['u', `${user}p`],
+      ['', 'p'],
+      ['u', ''],
+    ];
+    for (const [username, credential] of halfBad) {
+      expect(parseSyncConfig({ iceServers: [{ urls: 'turn:t', username, credential }] }).iceServers, `${username.length}/${credential.length}`).toEqual([]);
+    }
+    const ws = `wss://h/${'s'.repeat(MAX_CONFIG_STRING_LENGTH - 8)}`;
+    expect(parseSyncConfig({ signaling: [ws, `${ws}s`, ''] }).signaling).toEqual([ws]);
+  });
+
+  it('drops an entry with only a credential, or a credential that is not a string', () => {
+    const config = parseSyncConfig({
+      iceServers: [
+        { urls: 'turn:a', credential: 'p' },
+        { urls: 'turn:b', username: 'u', credential: 5 },
+        { urls: 'turn:c', username: 5, credential: 'p' },
+        { urls: 'stun:d', username: undefined, credential: undefined },
+      ],
+    });
+    expect(config.iceServers).toEqual([{ urls: ['stun:d'] }]);
+  });
+
+  it('keeps the first MAX_SIGNALING_URLS distinct signaling URLs, normalized, duplicates removed before the cap', () => {
+    const signaling = ['WSS://A/signal', 'wss://a/signal', 'ws://b', 'ws://c', 'ws://d', 'ws://e'];
+    expect(parseSyncConfig({ signaling }).signaling).toEqual(['wss://a/signal', 'ws://b/', 'ws://c/', 'ws://d/']);
+    expect(MAX_SIGNALING_URLS).toBe(4);
+  });
+
+  it('keeps only valid ICE servers toward the cap: invalid ones do not use it up', () => {
+    const iceServers = [{ urls: 'http://bad' }, ...Array.from({ length: MAX_ICE_SERVERS }, (_, i) => ({ urls: `stun:s${i}` }))];
+    expect(parseSyncConfig({ iceServers }).iceServers).toHaveLength(MAX_ICE_SERVERS);
+  });
+});
+
+describe('resolveSignalingUrls edges', () => {
+  it('adds no same-origin URL without a host or for other protocols, and drops duplicate extras', () => {
+    const config = { iceServers: [], signaling: ['wss://x/signal', 'wss://x/signal'] };
+    expect(resolveSignalingUrls({ protocol: 'http:', host: '' }, config)).toEqual(['wss://x/signal']);
+    expect(resolveSignalingUrls({ protocol: 'ftp:', host: 'h' }, config)).toEqual(['wss://x/signal']);
+    expect(resolveSignalingUrls({ protocol: 'https:', host: 'h:8443' }, DEFAULT_SYNC_CONFIG)).toEqual([`wss://h:8443${SIGNALING_PATH}`]);
+  });
+});
+
+describe('loadSyncConfig environment', () => {
+  const ok = (body: unknown): Response => ({ ok: true, status: 200, json: async () => body }) as unknown as Response;
+
+  it(`asks ${SYNC_CONFIG_PATH} (or the given url) past the HTTP cache, with an abort signal`, async () => {
+    const asked: Array<[string, RequestCache, boolean]> = [];
+    const fetch: SyncConfigEnvironment['fetch'] = async (url, init) => {
+      asked.push([url, init.cache, init.signal.aborted]);
+      return ok({});
+    };
+    await loadSyncConfig({ fetch, storage: null });
+    await loadSyncConfig({ fetch, storage: null, url: '/elsewhere.json' });
+    expect(asked).toEqual([
+      [SYNC_CONFIG_PATH, 'no-store', false],
+      ['/elsewhere.json', 'no-store', false],
+    ]);
+  });
+
+  it(`waits ${SYNC_CONFIG_TIMEOUT_MS} ms by default before giving up, and clears its timer when answered`, async () => {
+    vi.useFakeTimers();
+    try {
+      let signal: AbortSignal | undefined;
+      const hanging: SyncConfigEnvironment['fetch'] = (_url, init) => {
+        signal = init.signal;
+        return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+      };
+      const pending = loadSyncConfig({ fetch: hanging, storage: null });
+      await vi.advanceTimersByTimeAsync(SYNC_CONFIG_TIMEOUT_MS - 1);
+      expect(signal?.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(signal?.aborted).toBe(true);
+      expect(await pending).toEqual(DEFAULT_SYNC_CONFIG);
+      await loadSyncConfig({ fetch: async () => ok({}), storage: null });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('returns the fetched value when caching it throws, and ignores an empty cached string', async () => {
+    const throwing = { getItem: () => '', setItem: () => { throw new DOMException('full', 'QuotaExceededError'); } };
+    expect((await loadSyncConfig({ fetch: async () => ok({ iceServers: [{ urls: 'stun:fresh' }] }), storage: throwing })).iceServers).toEqual([{ urls: ['stun:fresh'] }]);
+    expect(await loadSyncConfig({ fetch: async () => { throw new TypeError('offline'); }, storage: throwing })).toEqual(DEFAULT_SYNC_CONFIG);
+  });
+});
+
+describe('cachedSyncConfig', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('reads the last fetched configuration synchronously, or the default', () => {
+    const storage = memoryStorage();
+    expect(cachedSyncConfig({ storage })).toEqual(DEFAULT_SYNC_CONFIG);
+    storage.setItem(SYNC_CONFIG_STORAGE_KEY, JSON.stringify({ iceServers: [{ urls: 'turn:t', username: 'u', credential: 'p' }], signaling: ['wss://s'] }));
+    expect(cachedSyncConfig({ storage })).toEqual({ iceServers: [{ urls: ['turn:t'], username: 'u', credential: 'p' }], signaling: ['wss://s/'] });
+    storage.setItem(SYNC_CONFIG_STORAGE_KEY, '{corrupt');
+    expect(cachedSyncConfig({ storage })).toEqual(DEFAULT_SYNC_CONFIG);
+    expect(cachedSyncConfig({ storage: null })).toEqual(DEFAULT_SYNC_CONFIG);
+  });
+
+  it("uses the browser's localStorage by default, and the default when reading it throws", () => {
+    const storage = memoryStorage();
+    storage.setItem(SYNC_CONFIG_STORAGE_KEY, JSON.stringify({ iceServers: [{ urls: 'stun:from-local-storage' }] }));
+    vi.stubGlobal('localStorage', storage);
+    expect(cachedSyncConfig().iceServers).toEqual([{ urls: ['stun:from-local-storage'] }]);
+    vi.stubGlobal('localStorage', { getItem: () => { throw new DOMException('blocked', 'SecurityError'); } });
+    expect(cachedSyncConfig()).toEqual(DEFAULT_SYNC_CONFIG);
+  });
+
+  it('fetches through the global fetch by default', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('localStorage', memoryStorage());
+    vi.stubGlobal('fetch', async (url: string) => {
+      asked.push(url);
+      return { ok: true, status: 200, json: async () => ({ signaling: ['wss://global'] }) } as unknown as Response;
+    });
+    expect((await loadSyncConfig()).signaling).toEqual(['wss://global/']);
+    expect(asked).toEqual([SYNC_CONFIG_PATH]);
   });
 });
