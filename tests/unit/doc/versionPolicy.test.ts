@@ -15,7 +15,10 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const NOW = 1_000 * DAY;
 
-/** Versions at the given ages (ms before NOW), newest first, ids in save order. */
+/**
+ * Versions at the given ages (ms before NOW), newest first, ids in save order; all caused by
+ * others (`fromElsewhere`), so no own-version rule protects them and thinning shows plainly.
+ */
 function versionsAt(ages: number[]): VersionMeta[] {
   return [...ages]
     .sort((a, b) => a - b)
@@ -27,6 +30,8 @@ function versionsAt(ages: number[]): VersionMeta[] {
       preview: '',
       reason: 'periodic' as const,
       size: 1,
+      pinned: false,
+      fromElsewhere: true,
     }));
 }
 
@@ -48,7 +53,7 @@ describe('versionsToPrune', () => {
   });
 
   it('never keeps more than the maximum and always keeps the newest', () => {
-    const list = versionsAt(Array.from({ length: 80 }, (_, i) => i * 30_000));
+    const list = versionsAt(Array.from({ length: 150 }, (_, i) => i * 20_000));
     const drop = new Set(versionsToPrune(list, NOW));
     expect(list.length - drop.size).toBe(MAX_VERSIONS_PER_NOTE);
     expect(drop.has(list[0]!.id)).toBe(false);
