@@ -123,7 +123,9 @@ export function retentionRanks(newestFirst: readonly VersionMeta[], now: number)
     const ownPicks = new Map<number, VersionMeta>();
     for (const version of newestFirst) {
       const window = Math.floor(version.at / span);
-      if (window < first || window > Math.floor(now / span)) continue;
+      // Newest first: everything after this one is older still.
+      if (window < first) break;
+      if (window > Math.floor(now / span)) continue;
       if (!picks.has(window)) picks.set(window, version);
       if (!version.fromElsewhere && !ownPicks.has(window)) ownPicks.set(window, version);
     }
@@ -154,7 +156,7 @@ export function versionsToPrune(
   const rankOf = (version: VersionMeta): Rank => ranks.get(version.id) ?? Rank.Ordinary;
   const kept: VersionMeta[] = [];
   const drop: number[] = [];
-  const seenWindows = new Set<string>();
+  const seenWindows = new Set<number>();
   for (const version of newestFirst) {
     const age = Math.max(0, now - version.at);
     const tierIndex = RETENTION_TIERS.findIndex((t) => age < t.maxAge);
@@ -163,7 +165,8 @@ export function versionsToPrune(
       kept.push(version);
       continue;
     }
-    const window = `${tierIndex}:${Math.floor(version.at / tier.spacing)}`;
+    // One number per (tier, window): windows are far below 2^53 / tiers.
+    const window = Math.floor(version.at / tier.spacing) * RETENTION_TIERS.length + tierIndex;
     // A protected version keeps its window's place, so no unprotected one is kept beside it.
     if (seenWindows.has(window) && rankOf(version) === Rank.Ordinary) {
       drop.push(version.id);
