@@ -64,6 +64,32 @@ describe('watchLargeRemovals, content kept after deletion (gc off)', () => {
   });
 });
 
+describe('watchLargeRemovals, deletions next to each other that Yjs cannot merge (gc off)', () => {
+  it('two runs deleted earlier, adjacent in clock but in different texts, both stay out of the state before', () => {
+    const { doc, peer, removals, fromPeer, toPeer } = setup(false);
+    const a = doc.getText('a');
+    const b = doc.getText('b');
+    // Consecutive clocks of one client, in two parents: Yjs keeps them as separate structs.
+    a.insert(0, 'AAAA');
+    b.insert(0, 'BBBB');
+    a.insert(4, 'keep a, which is long enough');
+    b.insert(4, 'keep b, which is long enough');
+    a.delete(0, 4);
+    b.delete(0, 4);
+    toPeer();
+    peer.transact(() => {
+      peer.getText('a').delete(0, peer.getText('a').length);
+      peer.getText('b').delete(0, peer.getText('b').length);
+    });
+    fromPeer();
+    expect(removals).toHaveLength(1);
+    const before = new Y.Doc();
+    Y.applyUpdate(before, removals[0]!.before);
+    expect(before.getText('a').toString()).toBe('keep a, which is long enough');
+    expect(before.getText('b').toString()).toBe('keep b, which is long enough');
+  });
+});
+
 describe('the size threshold', () => {
   it(`a peer removing exactly ${LARGE_REMOVAL_MIN_CHARS} characters (most of the note) counts; one fewer does not`, () => {
     for (const [removed, counts] of [[LARGE_REMOVAL_MIN_CHARS, true], [LARGE_REMOVAL_MIN_CHARS - 1, false]] as const) {
