@@ -142,6 +142,26 @@ describe('retention against churn', () => {
     expect([...onlyFuture.values()]).toEqual([Rank.Kept, Rank.Ordinary]);
   });
 
+  it('the current hour and day have their picks too (seen when a wrong clock put a newer version in the future)', () => {
+    const now = NOW + 12 * HOUR + 30 * MIN;
+    const future = v(now + 2 * DAY, { fromElsewhere: true });
+    const thisHour = v(NOW + 12 * HOUR + 20 * MIN, { fromElsewhere: true });
+    const thisHourOlder = v(NOW + 12 * HOUR + 10 * MIN, { fromElsewhere: true });
+    const ranks = retentionRanks(newestFirst([future, thisHour, thisHourOlder]), now);
+    expect([ranks.get(future.id), ranks.get(thisHour.id), ranks.get(thisHourOlder.id)]).toEqual([Rank.Kept, Rank.Window, Rank.Ordinary]);
+  });
+
+  it('a version exactly an hour old is thinned with the day’s tier, not kept with the hour’s', () => {
+    const now = NOW + 10 * MIN;
+    const newest = v(now, { fromElsewhere: true });
+    const hourOld = v(now - HOUR, { fromElsewhere: true }); // 23:10, the newest of its hour: a window pick
+    const sameQuarter = v(now - HOUR - 5 * MIN, { fromElsewhere: true }); // 23:05, same quarter hour
+    const drop = versionsToPrune(newestFirst([newest, hourOld, sameQuarter]), now);
+    expect(drop).toEqual([sameQuarter.id]);
+    // A minute younger, both are in the hour's tier, where every version stays.
+    expect(versionsToPrune(newestFirst([newest, hourOld, sameQuarter]), now - MIN)).toEqual([]);
+  });
+
   it('the byte bound drops the least protected first, oldest first, and never pinned, newest or newest own', () => {
     const MiB = 1024 * 1024;
     const pinned = v(NOW - 300 * DAY, { pinned: true, size: 30 * MiB, fromElsewhere: true });
