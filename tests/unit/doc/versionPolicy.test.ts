@@ -92,6 +92,18 @@ describe('versionPreview / shouldRecord', () => {
     expect(/[\ud800-\udbff]…$/.test(long)).toBe(false);
   });
 
+  it('caps at exactly the maximum, and drops only a high surrogate left alone at the cut', () => {
+    const cut = MAX_PREVIEW_CHARS - 1;
+    expect(versionPreview('a'.repeat(MAX_PREVIEW_CHARS))).toBe('a'.repeat(MAX_PREVIEW_CHARS));
+    expect(versionPreview('x'.repeat(200))).toBe(`${'x'.repeat(cut)}…`);
+    // Characters above the surrogates stay, as ordinary ones do.
+    expect(versionPreview('\uff58'.repeat(200))).toBe(`${'\uff58'.repeat(cut)}…`);
+    // A pair split by the cut: its high half (the lowest and the highest there are) goes.
+    for (const pair of ['\ud800\udc00', '\udbff\udfff']) {
+      expect(versionPreview(`${'x'.repeat(cut - 1)}${pair}${'y'.repeat(10)}`)).toBe(`${'x'.repeat(cut - 1)}…`);
+    }
+  });
+
   it('records only changes, and no empty first version', () => {
     expect(shouldRecord({ changed: false, hasVersions: true, text: 'x' })).toBe(false);
     expect(shouldRecord({ changed: true, hasVersions: false, text: '  ' })).toBe(false);
