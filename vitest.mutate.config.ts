@@ -16,5 +16,8 @@ export default defineConfig({
     ],
     environment: 'node',
     testTimeout: 30_000,
+    // The retention property test replays 1,000 churn sequences in `npm test`; against each
+    // mutant, 50 of them (tests/unit/doc/versionRetention.test.ts).
+    env: { WEFT_CHURN_SEQUENCES: '50' },
   },
 });

@@ -36,7 +36,7 @@ import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
-import { VERSION_INTERVAL_MS } from '../doc/versionPolicy';
+import { MAX_PINNED_PER_NOTE, VERSION_INTERVAL_MS, canPin } from '../doc/versionPolicy';
 import { noteHtmlDocument, plainTextHtmlDocument } from '../editor/exportHtml';
 import { EDITOR_NODES } from '../editor/nodes';
 import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
@@ -371,6 +371,21 @@ export class NoteSession {
   async readVersion(id: number): Promise<VersionContent | null> {
     const state = await this.app.versions.load(id);
     return state ? readNoteState(state) : null;
+  }
+
+  /**
+   * Pins version `id` (never pruned) or unpins it; resolves with its updated
+   * metadata. Rejects with a message for the user when the note already has
+   * {@link MAX_PINNED_PER_NOTE} pinned versions, or the version is gone.
+   */
+  async pinVersion(id: number, pinned: boolean): Promise<VersionMeta> {
+    const list = pinned ? await this.listVersions() : [];
+    if (pinned && !list.find((v) => v.id === id)?.pinned && !canPin(list)) {
+      throw new Error(`A note keeps at most ${MAX_PINNED_PER_NOTE} pinned versions. Unpin one to pin this one.`);
+    }
+    const meta = await this.app.versions.setPinned(id, pinned);
+    if (!meta) throw new Error('This version is no longer stored on this device.');
+    return meta;
   }
 
   /**

@@ -1,13 +1,19 @@
 /**
  * Records versions of one open note, following src/doc/versionPolicy.ts:
  * on open (if changed), every interval while edited (if changed), on demand
- * (before a restore), and just before a change from elsewhere removes a large
- * share of the text (src/doc/removalGuard.ts). Saves run one at a time, each
- * followed by pruning.
+ * (before a restore), and just before changes from elsewhere remove a large
+ * share of the note's own text (src/doc/removalGuard.ts). Saves run one at a
+ * time, each followed by pruning.
+ *
+ * Each version says whether it holds anything of this device's
+ * (`fromElsewhere`): the recorder counts local changes (every origin that is
+ * not from elsewhere; what storage loaded at open counts as local) and marks a
+ * version as from elsewhere when no local change happened since the newest own
+ * version. Retention protects the own ones from churn.
  */
 import * as Y from 'yjs';
 import { noteText } from '../doc/noteText';
-import { watchLargeRemovals } from '../doc/removalGuard';
+import { watchLargeRemovals, type RemovalWatch } from '../doc/removalGuard';
 import { shouldRecord, versionPreview, versionsToPrune } from '../doc/versionPolicy';
 import type { VersionMeta, VersionReason, VersionStore } from '../storage/VersionStore';
 
@@ -33,6 +39,13 @@ export class VersionRecorder {
   private disposed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly disposers: Array<() => void> = [];
+  private guard: RemovalWatch | null = null;
+  /** Local changes seen so far; 1 at start: what storage loaded is the user's until a version says otherwise. */
+  private localChanges = 0;
+  /** `localChanges` as of the newest own version (one holding this device's edits). */
+  private ownThrough = 0;
+  /** `localChanges` when the guard's open churn started (its state is from then). */
+  private localAtChurn = 0;
 
   constructor(private readonly options: VersionRecorderOptions) {}
 
@@ -44,9 +57,11 @@ export class VersionRecorder {
   start(): void {
     if (this.started || this.disposed) return;
     this.started = true;
-    const { doc, versions, noteId } = this.options;
-    const onUpdate = () => {
+    const { doc, versions, noteId, isFromElsewhere } = this.options;
+    this.localChanges = 1;
+    const onUpdate = (_update: Uint8Array, origin: unknown) => {
       this.dirty = true;
+      if (!isFromElsewhere(origin)) this.localChanges++;
     };
     doc.on('update', onUpdate);
     this.disposers.push(() => doc.off('update', onUpdate));
@@ -56,12 +71,19 @@ export class VersionRecorder {
       void this.recordIfChanged('periodic').catch(() => undefined);
     }, this.options.intervalMs);
     this.disposers.push(() => clearInterval(timer));
-    this.disposers.push(
-      watchLargeRemovals(doc, {
-        watch: this.options.isFromElsewhere,
-        onLargeRemoval: ({ before }) => void this.recordState('before-remote-removal', before).catch(() => undefined),
-      }),
-    );
+    const guard = watchLargeRemovals(doc, {
+      watch: isFromElsewhere,
+      onChurnStart: () => {
+        this.localAtChurn = this.localChanges;
+      },
+      onLargeRemoval: ({ before }) =>
+        void this.recordState('before-remote-removal', before, this.localAtChurn).catch(() => undefined),
+    });
+    this.guard = guard;
+    this.disposers.push(() => {
+      guard.dispose();
+      this.guard = null;
+    });
     this.enqueue(async () => {
       const newest = (await versions.list(noteId))[0];
       if (newest) {
@@ -82,13 +104,20 @@ export class VersionRecorder {
       if (this.disposed) return null;
       const { doc } = this.options;
       const snapshot = Y.snapshot(doc);
+      const local = this.localChanges;
       const changed = this.last === null || !Y.equalSnapshots(this.last, snapshot);
       // Unchanged notes are never recorded: skip walking the whole text for them.
-      if (!changed) return null;
+      // (Unchanged, the newest version already holds all there is.)
+      if (!changed) {
+        this.ownThrough = Math.max(this.ownThrough, local);
+        return null;
+      }
       const text = noteText(doc);
       if (!shouldRecord({ changed, hasVersions: this.hasVersions, text })) return null;
-      const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text);
+      const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text, local);
       this.last = snapshot;
+      // What this version holds is no longer at risk: removals count from here.
+      this.guard?.checkpoint();
       return meta;
     });
   }
@@ -104,24 +133,36 @@ export class VersionRecorder {
     for (const dispose of this.disposers.splice(0)) dispose();
   }
 
-  /** Records a state that is not the doc's current one (the doc before a removal). */
-  private recordState(reason: VersionReason, state: Uint8Array): Promise<VersionMeta> {
+  /**
+   * Records a state that is not the doc's current one (the doc before a
+   * removal), taken when `localChanges` was `local`.
+   */
+  private recordState(reason: VersionReason, state: Uint8Array, local: number): Promise<VersionMeta> {
     return this.enqueue(async () => {
       const before = new Y.Doc();
       try {
         Y.applyUpdate(before, state);
-        return await this.save(reason, state, Y.encodeSnapshot(Y.snapshot(before)), noteText(before));
+        return await this.save(reason, state, Y.encodeSnapshot(Y.snapshot(before)), noteText(before), local);
       } finally {
         before.destroy();
       }
     });
   }
 
-  private async save(reason: VersionReason, state: Uint8Array, snapshot: Uint8Array, text: string): Promise<VersionMeta> {
+  /** Saves a state taken when `localChanges` was `local`, then prunes. */
+  private async save(
+    reason: VersionReason,
+    state: Uint8Array,
+    snapshot: Uint8Array,
+    text: string,
+    local: number,
+  ): Promise<VersionMeta> {
     const { versions, noteId, now } = this.options;
     const at = now();
-    const meta = await versions.save({ noteId, at, state, snapshot, preview: versionPreview(text), reason });
+    const fromElsewhere = local <= this.ownThrough;
+    const meta = await versions.save({ noteId, at, state, snapshot, preview: versionPreview(text), reason, fromElsewhere });
     this.hasVersions = true;
+    if (!fromElsewhere) this.ownThrough = Math.max(this.ownThrough, local);
     await versions.prune(noteId, (list) => versionsToPrune(list, at));
     return meta;
   }

@@ -7,23 +7,43 @@
  * - when a note is opened, if it changed since its newest version;
  * - every {@link VERSION_INTERVAL_MS} while it is being edited, if it changed;
  * - just before the user restores another version;
- * - just before a change from elsewhere (a peer, another tab) removes a large
- *   share of the text ({@link isLargeRemoval}): vandal and accident protection.
+ * - just before changes from elsewhere (a peer, another tab) remove a large
+ *   share of the note's own text, at once or bit by bit
+ *   (src/doc/removalGuard.ts, {@link isLargeRemoval}): vandal and accident protection.
  *
- * Retention keeps recent versions dense and thins older ones
- * ({@link RETENTION_TIERS}), and never more than {@link MAX_VERSIONS_PER_NOTE}.
+ * Retention ({@link versionsToPrune}) is built so that a peer cannot flush the
+ * user's text out of history, however many versions its changes cause: the
+ * versions that hold this device's edits (`fromElsewhere` false) are kept by
+ * rules that versions caused by others can never crowd out, pinned versions are
+ * never pruned, and the whole stays within {@link MAX_VERSIONS_PER_NOTE}
+ * versions and {@link MAX_VERSION_BYTES_PER_NOTE} bytes.
  */
 import type { VersionMeta } from '../storage/VersionStore';
 
 /** How often a note being edited gets a version (only if it changed). */
 export const VERSION_INTERVAL_MS = 5 * 60_000;
-/** Most versions kept per note; the oldest go first. */
-export const MAX_VERSIONS_PER_NOTE = 50;
+/** Most versions kept per note (pinned ones included); the least protected, oldest first, go. */
+export const MAX_VERSIONS_PER_NOTE = 100;
+/**
+ * Most bytes of stored states kept per note. Pruning drops the least protected
+ * versions, oldest first, until the note fits; it never drops pinned versions,
+ * the newest version or the newest own version, so a note whose few such
+ * versions are larger than this keeps just those.
+ */
+export const MAX_VERSION_BYTES_PER_NOTE = 64 * 1024 * 1024;
+/** Most pinned versions per note ({@link canPin}). */
+export const MAX_PINNED_PER_NOTE = 20;
+/** The newest this many own versions (holding this device's edits) are always kept. */
+export const OWN_VERSIONS_KEPT = 10;
+/** Hours back in which at least one version per hour is kept (an own one when the hour has one). */
+export const HOURLY_KEPT_FOR = 24;
+/** Days back in which at least one version per day is kept (an own one when the day has one). */
+export const DAILY_KEPT_FOR = 30;
 /** Longest preview stored with a version (characters). */
 export const MAX_PREVIEW_CHARS = 160;
 /**
- * A change from elsewhere that removes at least this share of the note's
- * text (and at least {@link LARGE_REMOVAL_MIN_CHARS} characters) records the
+ * Changes from elsewhere that remove at least this share of the note's own
+ * text (and at least {@link LARGE_REMOVAL_MIN_CHARS} characters) record the
  * note as it was before.
  */
 export const LARGE_REMOVAL_SHARE = 0.5;
@@ -35,9 +55,10 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 /**
- * Thinning by age: a version younger than `maxAge` keeps at most one version
- * per `spacing` window (0 = keep all). Windows are aligned to the epoch, so a
- * kept version stays kept while it stays in its tier.
+ * Thinning by age of the versions no rule protects: a version younger than
+ * `maxAge` keeps at most one version per `spacing` window (0 = keep all).
+ * Windows are aligned to the epoch, so a kept version stays kept while it
+ * stays in its tier.
  */
 export const RETENTION_TIERS: ReadonlyArray<{ readonly maxAge: number; readonly spacing: number }> = [
   { maxAge: HOUR, spacing: 0 },
@@ -48,36 +69,131 @@ export const RETENTION_TIERS: ReadonlyArray<{ readonly maxAge: number; readonly 
 ];
 
 /**
- * Ids of the versions to delete from `newestFirst` at time `now`: within
- * each tier the newest version of every spacing window is kept; then the
- * oldest beyond `max` go. The newest version is always kept.
+ * How hard a version is held, lowest first: the bounds drop the lowest rank
+ * first, oldest first within a rank.
+ */
+export const Rank = {
+  /** No rule protects it; thinned by {@link RETENTION_TIERS}. */
+  Ordinary: 0,
+  /** The newest version of an hour (last day) or day (last month) that has no own version. */
+  Window: 1,
+  /** An own version: one of the newest {@link OWN_VERSIONS_KEPT}, or the newest own one of its hour or day. */
+  Own: 2,
+  /** Pinned, the newest version, or the newest own version: never pruned. */
+  Kept: 3,
+} as const;
+export type Rank = (typeof Rank)[keyof typeof Rank];
+
+export interface RetentionLimits {
+  readonly maxVersions: number;
+  readonly maxBytes: number;
+}
+
+const DEFAULT_LIMITS: RetentionLimits = { maxVersions: MAX_VERSIONS_PER_NOTE, maxBytes: MAX_VERSION_BYTES_PER_NOTE };
+
+/**
+ * How hard each version of `newestFirst` is held at time `now` (see {@link Rank}).
+ *
+ * Why churn cannot flush the user's text: versions caused by others
+ * (`fromElsewhere`) are never {@link Rank.Own} or above, except as the newest
+ * version; the own ones ({@link OWN_VERSIONS_KEPT} newest + at most
+ * {@link HOURLY_KEPT_FOR} + {@link DAILY_KEPT_FOR} window picks), the window
+ * picks and the pinned ones together are fewer than {@link MAX_VERSIONS_PER_NOTE},
+ * so the count bound only ever drops {@link Rank.Ordinary} versions.
+ */
+export function retentionRanks(newestFirst: readonly VersionMeta[], now: number): Map<number, Rank> {
+  const ranks = new Map<number, Rank>();
+  const raise = (version: VersionMeta | undefined, rank: Rank) => {
+    if (version && (ranks.get(version.id) ?? Rank.Ordinary) < rank) ranks.set(version.id, rank);
+  };
+  for (const version of newestFirst) ranks.set(version.id, version.pinned ? Rank.Kept : Rank.Ordinary);
+  raise(newestFirst[0], Rank.Kept);
+  const own = newestFirst.filter((v) => !v.fromElsewhere);
+  raise(own[0], Rank.Kept);
+  for (const version of own.slice(0, OWN_VERSIONS_KEPT)) raise(version, Rank.Own);
+  // One per hour of the last day and one per day of the last month: the newest
+  // own version of the window, else (a window only others changed) its newest.
+  const windows: Array<{ span: number; count: number }> = [
+    { span: HOUR, count: HOURLY_KEPT_FOR },
+    { span: DAY, count: DAILY_KEPT_FOR },
+  ];
+  for (const { span, count } of windows) {
+    const first = Math.floor(now / span) - count + 1;
+    const picks = new Map<number, VersionMeta>();
+    const ownPicks = new Map<number, VersionMeta>();
+    for (const version of newestFirst) {
+      const window = Math.floor(version.at / span);
+      // Newest first: everything after this one is older still.
+      if (window < first) break;
+      if (window > Math.floor(now / span)) continue;
+      if (!picks.has(window)) picks.set(window, version);
+      if (!version.fromElsewhere && !ownPicks.has(window)) ownPicks.set(window, version);
+    }
+    for (const [window, version] of picks) {
+      const ownPick = ownPicks.get(window);
+      if (ownPick) raise(ownPick, Rank.Own);
+      else raise(version, Rank.Window);
+    }
+  }
+  return ranks;
+}
+
+/**
+ * Ids of the versions to delete from `newestFirst` at time `now`.
+ *
+ * 1. Unprotected versions ({@link Rank.Ordinary}) are thinned by age
+ *    ({@link RETENTION_TIERS}): within each tier the newest of every spacing
+ *    window stays.
+ * 2. While more than `maxVersions` versions or `maxBytes` bytes remain, the
+ *    lowest-ranked go, oldest first; {@link Rank.Kept} versions never go.
  */
 export function versionsToPrune(
   newestFirst: readonly VersionMeta[],
   now: number,
-  max: number = MAX_VERSIONS_PER_NOTE,
+  limits: RetentionLimits = DEFAULT_LIMITS,
 ): number[] {
+  const ranks = retentionRanks(newestFirst, now);
+  const rankOf = (version: VersionMeta): Rank => ranks.get(version.id) ?? Rank.Ordinary;
   const kept: VersionMeta[] = [];
   const drop: number[] = [];
-  const seenWindows = new Set<string>();
-  newestFirst.forEach((version, i) => {
+  const seenWindows = new Set<number>();
+  for (const version of newestFirst) {
     const age = Math.max(0, now - version.at);
     const tierIndex = RETENTION_TIERS.findIndex((t) => age < t.maxAge);
     const tier = RETENTION_TIERS[tierIndex];
-    if (i === 0 || !tier || tier.spacing === 0) {
+    if (!tier || tier.spacing === 0) {
       kept.push(version);
-      return;
+      continue;
     }
-    const window = `${tierIndex}:${Math.floor(version.at / tier.spacing)}`;
-    if (seenWindows.has(window)) {
+    // One number per (tier, window): windows are far below 2^53 / tiers.
+    const window = Math.floor(version.at / tier.spacing) * RETENTION_TIERS.length + tierIndex;
+    // A protected version keeps its window's place, so no unprotected one is kept beside it.
+    if (seenWindows.has(window) && rankOf(version) === Rank.Ordinary) {
       drop.push(version.id);
     } else {
       seenWindows.add(window);
       kept.push(version);
     }
-  });
-  for (const version of kept.slice(Math.max(1, max))) drop.push(version.id);
+  }
+  let count = kept.length;
+  let bytes = kept.reduce((sum, v) => sum + v.size, 0);
+  // Lowest rank first, oldest first within a rank (kept is newest first).
+  const order = kept
+    .map((version, index) => ({ version, index, rank: rankOf(version) }))
+    .filter((c) => c.rank !== Rank.Kept)
+    .sort((a, b) => a.rank - b.rank || b.index - a.index);
+  for (const { version } of order) {
+    if (count <= limits.maxVersions && bytes <= limits.maxBytes) break;
+    drop.push(version.id);
+    count--;
+    bytes -= version.size;
+  }
   return drop;
+}
+
+/** Whether one more version of a note can be pinned, given its versions. */
+export function canPin(versions: readonly VersionMeta[]): boolean {
+  return versions.filter((v) => v.pinned).length < MAX_PINNED_PER_NOTE;
 }
 
 /** True when removing `removedChars` of a text that had `beforeChars` counts as a large removal. */

@@ -35,6 +35,12 @@ export interface NewVersion {
   /** Plain-text preview, already capped by the caller. */
   readonly preview: string;
   readonly reason: VersionReason;
+  /**
+   * True when nothing in this version came from this device since its previous
+   * own version: every change was a peer's or another tab's (see
+   * {@link VersionMeta.fromElsewhere}). Default false.
+   */
+  readonly fromElsewhere?: boolean;
 }
 
 /** What lists return: everything but the (possibly large) state. */
@@ -48,6 +54,15 @@ export interface VersionMeta {
   readonly reason: VersionReason;
   /** Size of the stored state in bytes. */
   readonly size: number;
+  /** Pinned by the user: never pruned. Records stored before pinning existed read as false. */
+  readonly pinned: boolean;
+  /**
+   * Recorded when every change since the previous version holding this
+   * device's edits came from elsewhere (peers, other tabs): such versions hold
+   * no new text of the user's, and retention never lets them push out the
+   * ones that do (src/doc/versionPolicy.ts). Older records read as false.
+   */
+  readonly fromElsewhere: boolean;
 }
 
 /** Chooses, from a note's versions (newest first), the ids to delete. */
@@ -63,8 +78,13 @@ export interface VersionStore {
   load(id: number): Promise<Uint8Array | null>;
   /** Deletes every version of a note (the note was deleted for good). */
   deleteNote(noteId: string): Promise<void>;
-  /** Deletes the versions `rule` picks from the note's list; returns how many were deleted. */
+  /**
+   * Deletes the versions `rule` picks from the note's list, except pinned ones
+   * (also when a version was pinned while the rule ran); returns how many were deleted.
+   */
   prune(noteId: string, rule: PruneRule): Promise<number>;
+  /** Pins or unpins version `id`; resolves with its updated metadata, or null when there is no such version. */
+  setPinned(id: number, pinned: boolean): Promise<VersionMeta | null>;
 }
 
 /** Newest first: by time, then by save order. */

@@ -74,6 +74,9 @@ function toMeta(record: unknown): VersionMeta | null {
     preview: r.preview,
     reason: r.reason,
     size: typeof r.size === 'number' ? r.size : 0,
+    // Absent in records written before pinning and authorship existed.
+    pinned: r.pinned === true,
+    fromElsewhere: r.fromElsewhere === true,
   };
 }
 
@@ -98,6 +101,8 @@ export class IndexedDbVersionStore implements VersionStore {
         preview: version.preview,
         reason: version.reason,
         size: version.state.byteLength,
+        pinned: false,
+        fromElsewhere: version.fromElsewhere === true,
       };
       const id = (await requestResult(tx.objectStore(META_STORE).add(record))) as number;
       tx.objectStore(STATES_STORE).put(version.state, id);
@@ -146,12 +151,38 @@ export class IndexedDbVersionStore implements VersionStore {
     return this.run('Could not prune the note’s versions', async (db) => {
       const tx = db.transaction([META_STORE, STATES_STORE], 'readwrite');
       const done = transactionDone(tx);
-      for (const id of ids) {
-        tx.objectStore(META_STORE).delete(id);
-        tx.objectStore(STATES_STORE).delete(id);
-      }
+      const meta = tx.objectStore(META_STORE);
+      // Read again inside the deleting transaction: a version pinned since the
+      // list was read (another tab, the dialog) must stay.
+      const records = await Promise.all(ids.map((id) => requestResult<unknown>(meta.get(id))));
+      let deleted = 0;
+      records.forEach((record, i) => {
+        const current = toMeta(record);
+        if (!current || current.pinned) return;
+        meta.delete(ids[i]!);
+        tx.objectStore(STATES_STORE).delete(ids[i]!);
+        deleted++;
+      });
       await done;
-      return ids.length;
+      return deleted;
+    });
+  }
+
+  async setPinned(id: number, pinned: boolean): Promise<VersionMeta | null> {
+    return this.run('Could not pin the version', async (db) => {
+      const tx = db.transaction([META_STORE], 'readwrite');
+      const done = transactionDone(tx);
+      const store = tx.objectStore(META_STORE);
+      const record: unknown = await requestResult(store.get(id));
+      const current = toMeta(record);
+      if (!current) {
+        await done;
+        return null;
+      }
+      // Keeps whatever else the record holds (fields a newer app version may have added).
+      store.put({ ...(record as Record<string, unknown>), pinned });
+      await done;
+      return { ...current, pinned };
     });
   }
 

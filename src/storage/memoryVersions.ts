@@ -19,6 +19,8 @@ export class MemoryVersionStore implements VersionStore {
       preview: version.preview,
       reason: version.reason,
       size: version.state.byteLength,
+      pinned: false,
+      fromElsewhere: version.fromElsewhere === true,
     };
     // Copies: callers may reuse their buffers; a store never shares memory with them.
     this.records.set(meta.id, { meta, state: version.state.slice() });
@@ -46,11 +48,24 @@ export class MemoryVersionStore implements VersionStore {
   async prune(noteId: string, rule: PruneRule): Promise<number> {
     const list = await this.list(noteId);
     const own = new Set(list.map((m) => m.id));
+    const ids = rule(list);
+    // Deletes after a turn, like the IndexedDB adapter's separate transaction:
+    // a pin made meanwhile is seen below.
+    await Promise.resolve();
     let deleted = 0;
-    for (const id of rule(list)) {
-      // Only this note's versions, whatever the rule returns.
-      if (own.has(id) && this.records.delete(id)) deleted++;
+    for (const id of ids) {
+      // Only this note's versions, whatever the rule returns, and never a pinned one.
+      if (!own.has(id) || this.records.get(id)?.meta.pinned !== false) continue;
+      if (this.records.delete(id)) deleted++;
     }
     return deleted;
+  }
+
+  async setPinned(id: number, pinned: boolean): Promise<VersionMeta | null> {
+    await Promise.resolve();
+    const record = this.records.get(id);
+    if (!record) return null;
+    record.meta = { ...record.meta, pinned };
+    return record.meta;
   }
 }

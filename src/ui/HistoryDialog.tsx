@@ -18,8 +18,9 @@ const errorText = (error: unknown) => (error instanceof Error ? error.message : 
 
 /**
  * The note's version history: the stored versions (newest first), a
- * read-only preview of the selected one, and "Restore this version", which
- * puts it back as a new edit (synced to peers, undoable) and closes.
+ * read-only preview of the selected one, "Pin this version" / "Unpin this
+ * version" (pinned versions are never pruned), and "Restore this version",
+ * which puts it back as a new edit (synced to peers, undoable) and closes.
  */
 export function HistoryDialog({ session, now, onClose }: Props) {
   const dialog = useModalDialog();
@@ -52,6 +53,19 @@ export function HistoryDialog({ session, now, onClose }: Props) {
     };
   }, [session, selected]);
 
+  const togglePin = async (version: VersionMeta) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const updated = await session.pinVersion(version.id, !version.pinned);
+      setVersions((list) => list?.map((v) => (v.id === updated.id ? updated : v)) ?? list);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const restore = async () => {
     if (selected === null) return;
     setBusy(true);
@@ -66,12 +80,13 @@ export function HistoryDialog({ session, now, onClose }: Props) {
 
   const at = now();
   const shown = preview !== null && preview.id === selected ? preview : null;
+  const selectedVersion = versions?.find((v) => v.id === selected) ?? null;
   return (
     <dialog ref={dialog} className="share-dialog history-dialog" aria-labelledby="history-title" onClose={onClose}>
       <h2 id="history-title">Version history</h2>
       <p className="muted small">
         Versions are kept on this device. Restoring one replaces the note’s content as a new edit: everyone sharing the
-        note gets it, and Undo takes it back.
+        note gets it, and Undo takes it back. Pinned versions are never removed to make room.
       </p>
       {error && (
         <p role="alert" className="alert">
@@ -94,6 +109,12 @@ export function HistoryDialog({ session, now, onClose }: Props) {
                 </time>
                 {' · '}
                 {REASON_LABELS[v.reason]}
+                {v.pinned && (
+                  <>
+                    {' · '}
+                    <strong className="history-pinned">Pinned</strong>
+                  </>
+                )}
               </span>
               <span className="history-preview">{v.preview || '(empty)'}</span>
             </label>
@@ -115,6 +136,11 @@ export function HistoryDialog({ session, now, onClose }: Props) {
         <button type="button" onClick={onClose}>
           Close
         </button>
+        {selectedVersion && (
+          <button type="button" disabled={busy} onClick={() => void togglePin(selectedVersion)}>
+            {selectedVersion.pinned ? 'Unpin this version' : 'Pin this version'}
+          </button>
+        )}
         <button
           type="button"
           className="primary"

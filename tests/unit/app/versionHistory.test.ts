@@ -9,6 +9,7 @@ import { WeftApp, type NoteSession } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
 import { MemoryStore } from '../../../src/storage/memory';
 import { MemoryVersionStore } from '../../../src/storage/memoryVersions';
+import { MAX_PINNED_PER_NOTE } from '../../../src/doc/versionPolicy';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
 import { replaceLines } from '../editor/replaceLines';
@@ -141,5 +142,24 @@ describe('version history', () => {
     const id = app.index.create();
     const { session } = await mount(app, id);
     await expect(session.restoreVersion(12345)).rejects.toThrow(/no longer stored/);
+  });
+
+  it(`pins up to ${MAX_PINNED_PER_NOTE} versions of a note, says so past that, and unpins`, async () => {
+    const { app, versions } = await device(new LoopbackNetwork());
+    const id = app.index.create();
+    const { session } = await mount(app, id);
+    const saved = [];
+    for (let i = 0; i <= MAX_PINNED_PER_NOTE; i++) {
+      saved.push(await versions.save({ noteId: id, at: i, state: new Uint8Array([i]), snapshot: new Uint8Array(), preview: `v${i}`, reason: 'periodic' }));
+    }
+    for (const meta of saved.slice(0, MAX_PINNED_PER_NOTE)) expect(await session.pinVersion(meta.id, true)).toMatchObject({ pinned: true });
+    // Pinning one already pinned changes nothing and is no error.
+    expect(await session.pinVersion(saved[0]!.id, true)).toMatchObject({ pinned: true });
+    const last = saved[MAX_PINNED_PER_NOTE]!;
+    await expect(session.pinVersion(last.id, true)).rejects.toThrow(`A note keeps at most ${MAX_PINNED_PER_NOTE} pinned versions. Unpin one to pin this one.`);
+    expect((await session.listVersions()).find((v) => v.id === last.id)?.pinned).toBe(false);
+    expect(await session.pinVersion(saved[3]!.id, false)).toMatchObject({ pinned: false });
+    expect(await session.pinVersion(last.id, true)).toMatchObject({ pinned: true });
+    await expect(session.pinVersion(987654, false)).rejects.toThrow(/no longer stored/);
   });
 });

@@ -3,7 +3,7 @@
  * history can be): the state it rebuilds must leave earlier deletions deleted. And the size
  * threshold holds at exactly LARGE_REMOVAL_MIN_CHARS. (Written from the mutants StrykerJS found
  * surviving: with GC on, earlier deletions leave no text to bring back, so removalGuard.test.ts
- * cannot tell whether they are kept out.)
+ * cannot tell whether they are kept out.) Removals adding up over many updates: removalGuard.churn.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -46,7 +46,7 @@ describe('watchLargeRemovals, content kept after deletion (gc off)', () => {
     expect(removals[0]!.beforeChars).toBe(expected.length);
   });
 
-  it('keeps out a deletion the same peer made in an earlier update, and counts only the new one', () => {
+  it('a deletion in an earlier update starts the churn: the state handed over is from before it, and both count', () => {
     const { doc, peer, removals, fromPeer, toPeer } = setup(false);
     doc.getText('t').insert(0, 'x'.repeat(10) + 'y'.repeat(40));
     toPeer();
@@ -58,8 +58,35 @@ describe('watchLargeRemovals, content kept after deletion (gc off)', () => {
     expect(removals).toHaveLength(1);
     const before = new Y.Doc();
     Y.applyUpdate(before, removals[0]!.before);
-    expect(text(before)).toBe('y'.repeat(40));
-    expect(removals[0]!.removedChars).toBe(40);
+    expect(text(before)).toBe('x'.repeat(10) + 'y'.repeat(40));
+    expect(removals[0]!.removedChars).toBe(50);
+    expect(removals[0]!.beforeChars).toBe(50);
+  });
+});
+
+describe('watchLargeRemovals, deletions next to each other that Yjs cannot merge (gc off)', () => {
+  it('two runs deleted earlier, adjacent in clock but in different texts, both stay out of the state before', () => {
+    const { doc, peer, removals, fromPeer, toPeer } = setup(false);
+    const a = doc.getText('a');
+    const b = doc.getText('b');
+    // Consecutive clocks of one client, in two parents: Yjs keeps them as separate structs.
+    a.insert(0, 'AAAA');
+    b.insert(0, 'BBBB');
+    a.insert(4, 'keep a, which is long enough');
+    b.insert(4, 'keep b, which is long enough');
+    a.delete(0, 4);
+    b.delete(0, 4);
+    toPeer();
+    peer.transact(() => {
+      peer.getText('a').delete(0, peer.getText('a').length);
+      peer.getText('b').delete(0, peer.getText('b').length);
+    });
+    fromPeer();
+    expect(removals).toHaveLength(1);
+    const before = new Y.Doc();
+    Y.applyUpdate(before, removals[0]!.before);
+    expect(before.getText('a').toString()).toBe('keep a, which is long enough');
+    expect(before.getText('b').toString()).toBe('keep b, which is long enough');
   });
 });
 

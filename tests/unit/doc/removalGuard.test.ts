@@ -80,7 +80,7 @@ describe('watchLargeRemovals', () => {
   });
 
   it('a replacement of most of the text by other text counts too; the disposer stops it', () => {
-    const { doc, peer, removals, dispose, toPeer, fromPeer } = setup();
+    const { doc, peer, removals, dispose: guard, toPeer, fromPeer } = setup();
     write(doc, ['original text that matters a lot']);
     toPeer();
     peer.transact(() => {
@@ -90,7 +90,7 @@ describe('watchLargeRemovals', () => {
     });
     fromPeer();
     expect(removals).toHaveLength(1);
-    dispose();
+    guard.dispose();
     peer.transact(() => {
       const t = peer.getXmlElement('root-v2').get(0) as Y.XmlText;
       t.delete(0, t.length);

@@ -15,7 +15,10 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 const NOW = 1_000 * DAY;
 
-/** Versions at the given ages (ms before NOW), newest first, ids in save order. */
+/**
+ * Versions at the given ages (ms before NOW), newest first, ids in save order; all caused by
+ * others (`fromElsewhere`), so no own-version rule protects them and thinning shows plainly.
+ */
 function versionsAt(ages: number[]): VersionMeta[] {
   return [...ages]
     .sort((a, b) => a - b)
@@ -27,6 +30,8 @@ function versionsAt(ages: number[]): VersionMeta[] {
       preview: '',
       reason: 'periodic' as const,
       size: 1,
+      pinned: false,
+      fromElsewhere: true,
     }));
 }
 
@@ -48,7 +53,7 @@ describe('versionsToPrune', () => {
   });
 
   it('never keeps more than the maximum and always keeps the newest', () => {
-    const list = versionsAt(Array.from({ length: 80 }, (_, i) => i * 30_000));
+    const list = versionsAt(Array.from({ length: 150 }, (_, i) => i * 20_000));
     const drop = new Set(versionsToPrune(list, NOW));
     expect(list.length - drop.size).toBe(MAX_VERSIONS_PER_NOTE);
     expect(drop.has(list[0]!.id)).toBe(false);
@@ -85,6 +90,18 @@ describe('versionPreview / shouldRecord', () => {
     expect(long.length).toBeLessThanOrEqual(MAX_PREVIEW_CHARS);
     expect(long.endsWith('…')).toBe(true);
     expect(/[\ud800-\udbff]…$/.test(long)).toBe(false);
+  });
+
+  it('caps at exactly the maximum, and drops only a high surrogate left alone at the cut', () => {
+    const cut = MAX_PREVIEW_CHARS - 1;
+    expect(versionPreview('a'.repeat(MAX_PREVIEW_CHARS))).toBe('a'.repeat(MAX_PREVIEW_CHARS));
+    expect(versionPreview('x'.repeat(200))).toBe(`${'x'.repeat(cut)}…`);
+    // Characters above the surrogates stay, as ordinary ones do.
+    expect(versionPreview('\uff58'.repeat(200))).toBe(`${'\uff58'.repeat(cut)}…`);
+    // A pair split by the cut: its high half (the lowest and the highest there are) goes.
+    for (const pair of ['\ud800\udc00', '\udbff\udfff']) {
+      expect(versionPreview(`${'x'.repeat(cut - 1)}${pair}${'y'.repeat(10)}`)).toBe(`${'x'.repeat(cut - 1)}…`);
+    }
   });
 
   it('records only changes, and no empty first version', () => {
