@@ -47,6 +47,26 @@ export default tseslint.config(
       ],
     },
   },
+  // Module boundaries (issue 15): the editor knows nothing of networks or storage; the doc
+  // layer is pure Yjs; the server stands alone (it serves the app, it does not share its code).
+  {
+    files: ['src/editor/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)(sync|storage)/', message: 'src/editor/ does not import src/sync/ or src/storage/.' }] }],
+    },
+  },
+  {
+    files: ['src/doc/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!yjs$|lib0(/|$)|\\./)', message: 'src/doc/ imports only Yjs, lib0 and its own modules.' }] }],
+    },
+  },
+  {
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '(^|/)src/', message: 'server/ imports nothing from src/.' }] }],
+    },
+  },
   {
     // React's hook rules only where React lives (Playwright's fixture `use` is not a hook).
     files: ['src/**/*.{ts,tsx}'],

@@ -8,7 +8,7 @@ import * as Y from 'yjs';
 import { encodeBackup, parseBackup, type BackupNote } from '../doc/backup';
 import { NotesIndex } from '../doc/notesIndex';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
-import { repairNoteDoc } from '../sync/repairNoteDoc';
+import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { applyCheckedUpdate } from '../sync/updateFirewall';
 import type { DocStore, StorageError } from '../storage/DocStore';
 

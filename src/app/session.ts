@@ -14,7 +14,7 @@ import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
 import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
 import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
-import { repairNoteDoc } from '../sync/repairNoteDoc';
+import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { $leadingText } from '../editor/leadingText';
 import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';

@@ -13,5 +13,5 @@ export const ORIGIN_REMOTE = 'weft:remote';
 export const ORIGIN_IMPORT = 'weft:import';
 /** Changes to the notes index made by the app itself (create, rename, touch, delete). */
 export const ORIGIN_INDEX = 'weft:index';
-/** Repairs of a note that held content outside the note schema (src/sync/repairNoteDoc.ts). */
+/** Repairs of a note that held content outside the note schema (src/doc/repairNoteDoc.ts). */
 export const ORIGIN_REPAIR = 'weft:repair';

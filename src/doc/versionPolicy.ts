@@ -18,9 +18,20 @@
  * never pruned, and the whole stays within {@link MAX_VERSIONS_PER_NOTE}
  * versions and {@link MAX_VERSION_BYTES_PER_NOTE} bytes.
  */
-import type { VersionMeta } from '../storage/VersionStore';
 
 /** How often a note being edited gets a version (only if it changed). */
+/** What retention reads of a stored version (the store's records have these fields and more). */
+export interface RetainedVersion {
+  /** Store-assigned, increasing in save order. */
+  readonly id: number;
+  readonly at: number;
+  /** Size of the stored state in bytes. */
+  readonly size: number;
+  readonly pinned: boolean;
+  /** Holds no new edits of this device's (see VersionMeta in src/storage/VersionStore.ts). */
+  readonly fromElsewhere: boolean;
+}
+
 export const VERSION_INTERVAL_MS = 5 * 60_000;
 /** Most versions kept per note (pinned ones included); the least protected, oldest first, go. */
 export const MAX_VERSIONS_PER_NOTE = 100;
@@ -101,9 +112,9 @@ const DEFAULT_LIMITS: RetentionLimits = { maxVersions: MAX_VERSIONS_PER_NOTE, ma
  * picks and the pinned ones together are fewer than {@link MAX_VERSIONS_PER_NOTE},
  * so the count bound only ever drops {@link Rank.Ordinary} versions.
  */
-export function retentionRanks(newestFirst: readonly VersionMeta[], now: number): Map<number, Rank> {
+export function retentionRanks(newestFirst: readonly RetainedVersion[], now: number): Map<number, Rank> {
   const ranks = new Map<number, Rank>();
-  const raise = (version: VersionMeta | undefined, rank: Rank) => {
+  const raise = (version: RetainedVersion | undefined, rank: Rank) => {
     if (version && (ranks.get(version.id) ?? Rank.Ordinary) < rank) ranks.set(version.id, rank);
   };
   for (const version of newestFirst) ranks.set(version.id, version.pinned ? Rank.Kept : Rank.Ordinary);
@@ -119,8 +130,8 @@ export function retentionRanks(newestFirst: readonly VersionMeta[], now: number)
   ];
   for (const { span, count } of windows) {
     const first = Math.floor(now / span) - count + 1;
-    const picks = new Map<number, VersionMeta>();
-    const ownPicks = new Map<number, VersionMeta>();
+    const picks = new Map<number, RetainedVersion>();
+    const ownPicks = new Map<number, RetainedVersion>();
     for (const version of newestFirst) {
       const window = Math.floor(version.at / span);
       // Newest first: everything after this one is older still.
@@ -148,13 +159,13 @@ export function retentionRanks(newestFirst: readonly VersionMeta[], now: number)
  *    lowest-ranked go, oldest first; {@link Rank.Kept} versions never go.
  */
 export function versionsToPrune(
-  newestFirst: readonly VersionMeta[],
+  newestFirst: readonly RetainedVersion[],
   now: number,
   limits: RetentionLimits = DEFAULT_LIMITS,
 ): number[] {
   const ranks = retentionRanks(newestFirst, now);
-  const rankOf = (version: VersionMeta): Rank => ranks.get(version.id) ?? Rank.Ordinary;
-  const kept: VersionMeta[] = [];
+  const rankOf = (version: RetainedVersion): Rank => ranks.get(version.id) ?? Rank.Ordinary;
+  const kept: RetainedVersion[] = [];
   const drop: number[] = [];
   const seenWindows = new Set<number>();
   for (const version of newestFirst) {
@@ -192,7 +203,7 @@ export function versionsToPrune(
 }
 
 /** Whether one more version of a note can be pinned, given its versions. */
-export function canPin(versions: readonly VersionMeta[]): boolean {
+export function canPin(versions: readonly RetainedVersion[]): boolean {
   return versions.filter((v) => v.pinned).length < MAX_PINNED_PER_NOTE;
 }
 

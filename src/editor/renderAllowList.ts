@@ -1,7 +1,7 @@
 import { ListNode, type ListType } from '@lexical/list';
 import { HeadingNode, type HeadingTagType } from '@lexical/rich-text';
 import type { EditorConfig, LexicalEditor } from 'lexical';
-import { HEADING_TAGS, LIST_TAGS } from '../sync/noteSchema';
+import { HEADING_TAGS, LIST_TAGS } from '../doc/noteSchema';
 
 /**
  * Every element name the editor may render for a note, and the only ones an

@@ -22,7 +22,7 @@ import {
 import * as Y from 'yjs';
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../doc/noteRoot';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
-import { repairNoteDoc } from '../sync/repairNoteDoc';
+import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { bindEditorToDoc } from './collab/bindEditorToDoc';
 import { EDITOR_NODES } from './nodes';
 

@@ -33,7 +33,7 @@ import {
   checkTextFormat,
   holdsText,
   isElementType,
-} from './noteSchema';
+} from '../doc/noteSchema';
 
 /** Largest incremental update (typing, a paste) accepted outside the initial sync; a large paste is a few hundred KiB. */
 export const MAX_UPDATE_BYTES = 2 * 1024 * 1024;

@@ -36,8 +36,8 @@ import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { RENDER_ALLOWED_TAGS } from '../../../src/editor/renderAllowList';
 import { EDITOR_THEME } from '../../../src/editor/theme';
-import { MAX_NODE_DEPTH, NOTE_ROOT_NAME } from '../../../src/sync/noteSchema';
-import { plainText } from '../../../src/sync/repairNoteDoc';
+import { MAX_NODE_DEPTH, NOTE_ROOT_NAME } from '../../../src/doc/noteSchema';
+import { plainText } from '../../../src/doc/repairNoteDoc';
 import {
   MAX_NEW_CLIENTS_PER_UPDATE,
   MAX_PENDING_STRUCTS,

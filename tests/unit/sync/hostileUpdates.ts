@@ -5,7 +5,7 @@
  * it is edited with plain Yjs calls and the difference encoded.
  */
 import * as Y from 'yjs';
-import { NOTE_ROOT_NAME } from '../../../src/sync/noteSchema';
+import { NOTE_ROOT_NAME } from '../../../src/doc/noteSchema';
 
 let nextClientId: (() => number) | null = null;
 

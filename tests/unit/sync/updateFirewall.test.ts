@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
-import { MAX_NODE_DEPTH } from '../../../src/sync/noteSchema';
+import { MAX_NODE_DEPTH } from '../../../src/doc/noteSchema';
 import { MAX_NEW_CLIENTS_PER_UPDATE, MAX_PENDING_STRUCTS, MAX_UPDATE_BYTES, applyCheckedUpdate, checkNoteUpdate } from '../../../src/sync/updateFirewall';
 import { block, headingWithTag, hostileEdit, linkWithUrl, manyClients, missingDependency, nestedQuotes } from './hostileUpdates';
 

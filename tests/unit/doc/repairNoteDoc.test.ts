@@ -6,10 +6,10 @@ import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { readNoteState } from '../../../src/editor/versionContent';
-import { MAX_NODE_DEPTH } from '../../../src/sync/noteSchema';
-import { plainText, repairNoteDoc } from '../../../src/sync/repairNoteDoc';
+import { MAX_NODE_DEPTH } from '../../../src/doc/noteSchema';
+import { plainText, repairNoteDoc } from '../../../src/doc/repairNoteDoc';
 import { checkNoteUpdate } from '../../../src/sync/updateFirewall';
-import { block, headingWithTag, hostileEdit, linkWithUrl, missingDependency, nestedQuotes } from './hostileUpdates';
+import { block, headingWithTag, hostileEdit, linkWithUrl, missingDependency, nestedQuotes } from '../sync/hostileUpdates';
 
 const seeded = (): Y.Doc => {
   const doc = new Y.Doc();
