@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { applySeed } from '../../src/doc/seed';
 import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, encodeMessage } from '../../src/sync/chunking';
@@ -20,16 +21,8 @@ import { alerts, flushed } from './helpers/app';
 import { CONNECT_TIMEOUT_MS, joinAsMallory, openVictim, sendRaw } from './helpers/hostilePeers';
 import { editorOf, expectConnected, launchPeer, newNote, peopleOf, shareLinkOf, syncStatusOf } from './helpers/peers';
 
-/** lib0 varuint. */
-const varUint = (n: number): number[] => {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push(0x80 | (n & 0x7f));
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-};
+/** lib0 varuint. (The page-side builder below keeps its own copy: it runs in Mallory's page.) */
+const varUint = (n: number): number[] => [...encoding.encode((e) => encoding.writeVarUint(e, n))];
 const varBytes = (bytes: number[]): number[] => [...varUint(bytes.length), ...bytes];
 const utf8 = (text: string): number[] => [...Buffer.from(text, 'utf8')];
 

@@ -11,8 +11,8 @@
  */
 import { createHeadlessEditor } from '@lexical/headless';
 import { useLexicalComposerContext } from '@lexical/react/LexicalComposerContext';
-import { $createHeadingNode, HeadingNode } from '@lexical/rich-text';
-import { $createTextNode, $getRoot, UNDO_COMMAND, type EditorConfig, type LexicalEditor } from 'lexical';
+import { $createHeadingNode } from '@lexical/rich-text';
+import { $createTextNode, $getRoot, UNDO_COMMAND, type LexicalEditor } from 'lexical';
 import { act, useEffect, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -27,6 +27,7 @@ import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
 import { useSignal } from '../../../src/ui/useSignal';
+import { failDrawingH3 } from '../editor/failDrawingH3';
 import { typeAtEnd } from '../editor/typeAtEnd';
 import { waitFor } from '../waitFor';
 import { MapPreferences } from './mapPreferences';
@@ -150,22 +151,6 @@ const editable = (container: HTMLElement) => container.querySelector<HTMLElement
 
 function bobAddsHeading(w: World, text: string): void {
   act(() => w.bob.update(() => $getRoot().append($createHeadingNode('h3').append($createTextNode(text))), { discrete: true }));
-}
-
-/** Captured once: a second spy would otherwise wrap the first. */
-const realCreateDOM = HeadingNode.prototype.createDOM;
-
-/** Makes drawing an h3 throw `times` times (Bob is headless: only Alice draws). */
-function failDrawingH3(times: number): void {
-  let left = times;
-  const createDOM = realCreateDOM;
-  vi.spyOn(HeadingNode.prototype, 'createDOM').mockImplementation(function (this: HeadingNode, config: EditorConfig) {
-    if (left > 0 && this.__tag === 'h3') {
-      left--;
-      throw new Error('injected: drawing an h3 failed');
-    }
-    return createDOM.call(this, config);
-  });
 }
 
 /** Alice types at the end; it must reach Bob. */

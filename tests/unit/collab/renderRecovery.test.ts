@@ -15,7 +15,7 @@
  * editor turns read-only, writes nothing back, and comes back on request.
  */
 import { $createHeadingNode, HeadingNode } from '@lexical/rich-text';
-import { $createTextNode, $getEditor, $getRoot, RootNode, UNDO_COMMAND, createEditor, type EditorConfig, type LexicalEditor, type LexicalNode } from 'lexical';
+import { $createTextNode, $getEditor, $getRoot, RootNode, UNDO_COMMAND, createEditor, type LexicalEditor, type LexicalNode } from 'lexical';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { ORIGIN_REMOTE } from '../../../src/doc/origins';
@@ -24,6 +24,7 @@ import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc, type DocBinding } from '../../../src/editor/collab/bindEditorToDoc';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { EDITOR_THEME } from '../../../src/editor/theme';
+import { failDrawingH3 } from '../editor/failDrawingH3';
 import { typeAtEnd } from '../editor/typeAtEnd';
 import { createTestEditor, flush } from './harness';
 
@@ -105,23 +106,6 @@ function failInsertingH3(victim: Side, times: number): { left: () => number } {
       throw new Error('injected: inserting an h3 failed');
     }
     return splice.call(this, start, deleteCount, nodes);
-  });
-  return { left: () => left };
-}
-
-/** Captured once: a second spy would otherwise wrap the first. */
-const realCreateDOM = HeadingNode.prototype.createDOM;
-
-/** Makes drawing an h3 throw, `times` times (Infinity: always). Only the victim draws. */
-function failDrawingH3(times: number): { left: () => number } {
-  let left = times;
-  const createDOM = realCreateDOM;
-  vi.spyOn(HeadingNode.prototype, 'createDOM').mockImplementation(function (this: HeadingNode, config: EditorConfig) {
-    if (left > 0 && this.__tag === 'h3') {
-      left--;
-      throw new Error('injected: drawing an h3 failed');
-    }
-    return createDOM.call(this, config);
   });
   return { left: () => left };
 }

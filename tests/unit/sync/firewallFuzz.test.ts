@@ -46,6 +46,7 @@ import {
   type UpdateKind,
 } from '../../../src/sync/updateFirewall';
 import { block, headingWithTag, setClientIdSource, hostileEdit, linkWithUrl, manyClients, missingDependency, nestedQuotes } from './hostileUpdates';
+import { oracleCounter } from '../../oracle';
 import { mulberry32, seedsFor } from '../../prng';
 
 const CASES = Number(process.env.FIREWALL_CASES ?? 1000);
@@ -68,9 +69,8 @@ const CHECKS = [
   'pendingBounded',
   'noEditorErrors',
 ] as const;
-type Check = (typeof CHECKS)[number];
-const hits = new Map<Check, number>(CHECKS.map((c) => [c, 0]));
-const ran = (check: Check) => hits.set(check, (hits.get(check) ?? 0) + 1);
+const oracle = oracleCounter('firewall fuzz', CHECKS);
+const ran = (check: (typeof CHECKS)[number]) => oracle.hit(check);
 const kinds = new Map<string, number>();
 const timings: number[] = [];
 
@@ -349,7 +349,7 @@ afterAll(() => {
   const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
   console.log(
     `firewall fuzz: seeds ${SEEDS.join(', ')}, ${CASES} cases each; case kinds ${JSON.stringify(Object.fromEntries(kinds))}\n` +
-      `oracle checks run: ${JSON.stringify(Object.fromEntries(hits))}\n` +
+      `oracle checks run: ${JSON.stringify(oracle.counts)}\n` +
       `firewall time per update: max ${fmt(Math.max(...timings))}, p99 ${fmt(percentile(timings, 99))}, median ${fmt(percentile(timings, 50))} over ${timings.length} updates`,
   );
 });
@@ -486,6 +486,6 @@ describe('schema firewall fuzz', () => {
       victim.destroy();
       setClientIdSource(null);
     }
-    for (const check of CHECKS) expect(hits.get(check), `oracle check ${check} never ran`).toBeGreaterThan(0);
+    oracle.assertAtLeast();
   }, 600_000);
 });
