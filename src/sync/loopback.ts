@@ -18,7 +18,7 @@ import * as decoding from 'lib0/decoding';
 import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Awareness } from 'y-protocols/awareness';
-import { ORIGIN_REMOTE } from '../doc/origins';
+import { ORIGIN_LOOPBACK } from '../doc/origins';
 import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
 import { MESSAGE_AWARENESS, MESSAGE_SYNC, readSyncUpdate } from './peerMessage';
@@ -242,7 +242,7 @@ export class LoopbackTransport implements Transport {
       }
       const reply = encoding.createEncoder();
       encoding.writeVarUint(reply, MESSAGE_SYNC);
-      syncProtocol.readSyncMessage(decoder, reply, this.doc, ORIGIN_REMOTE);
+      syncProtocol.readSyncMessage(decoder, reply, this.doc, ORIGIN_LOOPBACK);
       // Only sync step 1 produces a reply (step 2) beyond the type byte.
       if (encoding.length(reply) > 1) this.network.send(this, from, encoding.toUint8Array(reply));
     } else if (type === MESSAGE_AWARENESS) {
@@ -279,7 +279,7 @@ export class LoopbackTransport implements Transport {
     // Full mesh: every peer hears each change from its author, so updates
     // that came from a peer are not sent on.
     // Nobody to tell: encode nothing (a peer that links later gets the state in its greeting).
-    if (origin === ORIGIN_REMOTE || this.links.size === 0) return;
+    if (origin === ORIGIN_LOOPBACK || this.links.size === 0) return;
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MESSAGE_SYNC);
     syncProtocol.writeUpdate(encoder, update);
