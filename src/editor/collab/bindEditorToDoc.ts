@@ -356,7 +356,11 @@ export function bindEditorToDoc(
         // that the next keystroke goes into that run at the caret instead of
         // making a node Lexical merges into it (written back by @lexical/yjs
         // with the caret-blind diff: the keystroke landed after the peer's word).
-        if (error === null && caretBesideText(editor)) {
+        // A caret restored between blocks (its block was removed by a peer, so
+        // its relative position now names a place in the list or the root) is
+        // put into the block beside it: typing there would put a text node
+        // straight into a ListNode (convergence seed 239841725).
+        if (error === null && caretOutsideText(editor)) {
           error = catchUpdateErrors(editor, () =>
             editor.update(() => {
               const selection = $getSelection();
@@ -553,8 +557,11 @@ function forgetCollabNodes(xmlText: Y.XmlText): void {
   }
 }
 
-/** Whether the selection has an element point right beside a text node (see the V2 `onYjs`). */
-function caretBesideText(editor: LexicalEditor): boolean {
+/**
+ * Whether the selection has an element point right beside a text node or a
+ * block (see the V2 `onYjs`): a point that `$normalizeSelection` moves into text.
+ */
+function caretOutsideText(editor: LexicalEditor): boolean {
   return editor.getEditorState().read(() => {
     const selection = $getSelection();
     if (!$isRangeSelection(selection)) return false;
@@ -563,7 +570,7 @@ function caretBesideText(editor: LexicalEditor): boolean {
       const element = point.getNode();
       if (!$isElementNode(element)) return false;
       const beside = point.offset === element.getChildrenSize() ? element.getChildAtIndex(point.offset - 1) : element.getChildAtIndex(point.offset);
-      return $isTextNode(beside);
+      return $isTextNode(beside) || ($isElementNode(beside) && !beside.isInline());
     });
   });
 }
