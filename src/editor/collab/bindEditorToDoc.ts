@@ -41,6 +41,8 @@ import {
 import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
+import { ORIGIN_RESCUE } from '../../doc/origins';
+import { rescueOrphanedText } from '../../doc/rescueOrphanedText';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
@@ -424,7 +426,19 @@ export function bindEditorToDoc(
         selection.keep(editorState.read(() => $keepSelection(b)));
       },
     );
+    // What this editor's user typed into a block a peer rewrote unseen (see rescueOrphanedText).
+    const rescue = (tr: Y.Transaction): void => {
+      if (renderFailed) return;
+      try {
+        rescueOrphanedText(tr, doc.clientID, ORIGIN_RESCUE);
+      } catch (thrown) {
+        // Never out of the peer's Y.applyUpdate: the doc already holds its change.
+        console.warn('weft: typing a peer rewrote could not be put back', thrown);
+      }
+    };
+    doc.on('afterTransaction', rescue);
     unregisterSync = () => {
+      doc.off('afterTransaction', rescue);
       disposedSync = true;
       if (internals._onError === trapError) internals._onError = reportError;
       root.unobserveDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);

@@ -91,8 +91,10 @@ export function $syncTextEditsToYjs(
       // Typed text takes the formatting of the character it follows in this
       // node (or, at the node's start, the one it precedes): explicit, so text
       // typed at a segment's start does not take the previous segment's.
+      // (A plain segment has no attributes: that is "none", not "look further".)
       const from = index > 0 ? at - 1 : at;
-      const attributes = segmentAt(segments, from)?.attributes ?? segmentAt(segments, at - 1)?.attributes ?? {};
+      const segment = segmentAt(segments, from) ?? segmentAt(segments, at - 1);
+      const attributes = segment?.attributes ?? {};
       if (remove > 0) deleteInRun(run.texts, at, remove);
       if (insert.length > 0) {
         const { text: yText, offset } = locateInRun(run.texts, at, index > 0 ? 'left' : 'right');

@@ -215,8 +215,12 @@ function runSeed(seed: number, options: RunOptions): string | null {
         if (options.log) console.log(`${peer.name}: ${desc}\n${outline(peer.editor)}`);
       }
       if (options.checkEach) {
-        const drifted = peers.find((p) => !showsItsDoc(p, version));
-        if (drifted) throw new Error(`${drifted.name}'s editor stopped matching its doc at step ${s}, after: ${trace.at(-1) ?? 'start'}\n${outline(drifted.editor)}`);
+        for (const p of peers) {
+          const doc = driftFromDoc(p, version);
+          if (doc !== null) {
+            throw new Error(`${p.name}'s editor stopped matching its doc at step ${s}, after: ${trace.at(-1) ?? 'start'}\n--- editor\n${outline(p.editor)}\n--- doc\n${doc}\n--- last ops\n${trace.slice(-8).join('\n')}`);
+          }
+        }
       }
     }
     net.heal();
@@ -282,11 +286,11 @@ function runSeed(seed: number, options: RunOptions): string | null {
   }
 }
 
-/** Whether a peer's editor shows what a fresh editor loaded from its doc shows. */
-function showsItsDoc(peer: Peer, version: NoteBindingVersion): boolean {
+/** What a fresh editor loaded from a peer's doc shows, when the peer's editor shows something else; else null. */
+function driftFromDoc(peer: Peer, version: NoteBindingVersion): string | null {
   const reloaded = reloadFrom(peer.doc, version);
   try {
-    return JSON.stringify(stateOf(peer.editor)) === JSON.stringify(stateOf(reloaded.editor));
+    return JSON.stringify(stateOf(peer.editor)) === JSON.stringify(stateOf(reloaded.editor)) ? null : outline(reloaded.editor);
   } finally {
     reloaded.handle.dispose();
     reloaded.doc.destroy();

@@ -225,6 +225,43 @@ describe('a paragraph of several runs (bold, plain) takes the fast path too', ()
   });
 });
 
+describe('typing at the start of a plain run right after a bold one', () => {
+  it('stays plain in Yjs, as on screen (convergence seed 2404143434)', () => {
+    const a = peer('a');
+    const b = peer('b');
+    link(a, b);
+    // A plain segment with no attributes at all after a bold one: what merges of
+    // peers' edits leave (the binding itself tags the segments it writes).
+    b.doc.transact(() => {
+      const root = b.doc.get('root-v2', Y.XmlElement);
+      root.delete(0, root.length);
+      const paragraphType = new Y.XmlElement('paragraph');
+      const text = new Y.XmlText();
+      paragraphType.insert(0, [text]);
+      root.insert(0, [paragraphType]);
+      text.insert(0, 'bold', { p: { __format: 1 } });
+      text.insert(4, ' plain', { p: null });
+    }, 'another app');
+    flush(a.editor);
+    flush(b.editor);
+    // The caret at the plain run's start with its (no) format, as a click there leaves it.
+    a.editor.update(() => {
+      const plain = paragraph(0).getLastChild();
+      if (!$isTextNode(plain)) throw new Error('no text node');
+      plain.select(0, 0).setFormat(0);
+    }, { discrete: true });
+    const edit = (): void => {
+      const selection = $getSelection();
+      if (!$isRangeSelection(selection)) throw new Error('no caret');
+      selection.insertText('new');
+    };
+    expect(rootListings(a, edit)).toBe(0);
+    expect(a.editor.getEditorState().read(() => paragraph(0).getChildren().map((n) => n.getTextContent()))).toEqual(['bold', 'new plain']);
+    // The typed text carries no bold in the doc: a reload and the peer show it plain too.
+    expectSameEverywhere(a, b);
+  });
+});
+
 describe('everything else takes the full diff, and still agrees', () => {
   it.each([
     ['Enter (a new paragraph)', () => {
