@@ -27,7 +27,7 @@ export const isTransportOrigin = (origin: unknown): boolean => TRANSPORT_ORIGINS
 export const ORIGIN_IMPORT = 'weft:import';
 /** Changes to the notes index made by the app itself (create, rename, touch, delete). */
 export const ORIGIN_INDEX = 'weft:index';
-/** Own keystrokes put back after a peer rewrote the block they were in without having seen them (rescueOrphanedText.ts). */
+/** Own keystrokes put back after a peer rewrote the block they were in without having seen them (src/editor/collab/rescueOrphanedText.ts). */
 export const ORIGIN_RESCUE = 'weft:rescue';
 /** Repairs of a note that held content outside the note schema (src/doc/repairNoteDoc.ts). */
 export const ORIGIN_REPAIR = 'weft:repair';

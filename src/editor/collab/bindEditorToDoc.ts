@@ -42,7 +42,7 @@ import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
 import { ORIGIN_RESCUE } from '../../doc/origins';
-import { rescueOrphanedText } from '../../doc/rescueOrphanedText';
+import { rescueOrphanedText } from './rescueOrphanedText';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
@@ -120,6 +120,19 @@ export interface DocBinding {
   rebuildView(): boolean;
   /** Whether the last rebuild failed (the editor is read-only and stale). */
   readonly renderFailed: boolean;
+  /**
+   * Whoever applies a peer's update to the doc calls this right before, with
+   * the update. It writes keystrokes Lexical has not committed yet (it
+   * commits in a microtask) into the doc: committed after, they would be
+   * diffed against a doc that already holds the peer's change, and the stale
+   * editor state written over it (a heading the peer just made turned back
+   * into the paragraph being typed in). And it keeps the update, whose delete
+   * set says what the peer deleted on purpose: own typing the peer's rewrite
+   * dropped without having seen it is put back (rescueOrphanedText.ts),
+   * typing it deleted is not. Updates applied without this call (storage)
+   * never bring anything back.
+   */
+  beforeRemoteUpdate(update: Uint8Array): void;
   /** Stops syncing in both directions, removes remote cursors, destroys the undo manager. */
   dispose(): void;
 }
@@ -182,6 +195,8 @@ export function bindEditorToDoc(
   // a rebuild succeeds (a diff of a stale view would overwrite the doc).
   let renderFailed = false;
   let rebuildView: () => boolean = () => true;
+  // The peer's update about to be applied (see beforeRemoteUpdate).
+  let incoming: Uint8Array | null = null;
   if (version === 'v1') {
     const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
     binding = b;
@@ -323,6 +338,8 @@ export function bindEditorToDoc(
       });
     };
     let disposedSync = false;
+    // The local selection as it was when a peer's change arrived (see rescue below).
+    let keptBeforeRemote: KeptSelection | null = null;
     const onYjs = (events: Array<Y.YEvent<Y.XmlElement | Y.XmlText>>, tr: Y.Transaction): void => {
       if (tr.origin === b || renderFailed) return;
       // Every failure here is caught: an exception escaping an observer
@@ -340,6 +357,8 @@ export function bindEditorToDoc(
           // A failed update discards Lexical's whole pending state, local
           // keystrokes not yet committed included: commit those first.
           error = catchUpdateErrors(editor, () => commitPending(editor));
+          // Those keystrokes moved the caret: they are the last thing typed.
+          if (!tr.local) keptBeforeRemote = selection.current;
         }
         // Content arriving in an editor that shows nothing yet and has no
         // selection — the stored note loading right after the binding was made
@@ -426,18 +445,35 @@ export function bindEditorToDoc(
         selection.keep(editorState.read(() => $keepSelection(b)));
       },
     );
-    // What this editor's user typed into a block a peer rewrote unseen (see rescueOrphanedText).
+    // What this editor's user typed into a block a peer rewrote unseen (see
+    // rescueOrphanedText), and the caret that followed it: rendering the
+    // peer's change already moved the caret out of the deleted block, so the
+    // selection from before the change is the one put back with the text.
+    const beforeRemote = (tr: Y.Transaction): void => {
+      if (!tr.local) keptBeforeRemote = selection.current;
+    };
     const rescue = (tr: Y.Transaction): void => {
       if (renderFailed) return;
+      const before = tr.local ? null : keptBeforeRemote;
+      const update = tr.local ? null : incoming;
+      if (!tr.local) incoming = null;
+      if (update === null) return;
       try {
-        rescueOrphanedText(tr, doc.clientID, ORIGIN_RESCUE);
+        rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, (relocate) => {
+          if (before === null) return;
+          const anchor = relocate(before.anchor);
+          const focus = relocate(before.focus);
+          if (anchor !== null || focus !== null) selection.keep({ anchor: anchor ?? focus!, focus: focus ?? anchor! });
+        });
       } catch (thrown) {
         // Never out of the peer's Y.applyUpdate: the doc already holds its change.
         console.warn('weft: typing a peer rewrote could not be put back', thrown);
       }
     };
+    doc.on('beforeTransaction', beforeRemote);
     doc.on('afterTransaction', rescue);
     unregisterSync = () => {
+      doc.off('beforeTransaction', beforeRemote);
       doc.off('afterTransaction', rescue);
       disposedSync = true;
       if (internals._onError === trapError) internals._onError = reportError;
@@ -510,6 +546,13 @@ export function bindEditorToDoc(
     rebuildView: () => !disposed && rebuildView(),
     get renderFailed() {
       return renderFailed;
+    },
+    beforeRemoteUpdate(update: Uint8Array) {
+      if (disposed || renderFailed) return;
+      incoming = update;
+      if (isUpdating(editor) || !hasPendingUpdate(editor)) return;
+      const error = catchUpdateErrors(editor, () => commitPending(editor));
+      if (error !== null) console.warn('weft: a pending local edit failed before a peer’s change', error);
     },
     dispose() {
       if (disposed) return;

@@ -225,6 +225,8 @@ export class Network {
 
   private apply(to: number, update: Uint8Array): void {
     const peer = this.peers[to] as Peer;
+    // As a transport does (see DocBinding.beforeRemoteUpdate).
+    peer.handle.beforeRemoteUpdate(update);
     Y.applyUpdate(peer.doc, update, ORIGIN_REMOTE);
     flush(peer.editor);
   }

@@ -3,28 +3,33 @@
  * in it, neither having seen the other's change: the typing must survive,
  * once, where it was typed. Yjs has no move, so the rewrite deletes the block
  * and inserts a copy; the typist puts back what the copy lacks
- * (src/doc/rescueOrphanedText.ts).
+ * (src/editor/collab/rescueOrphanedText.ts).
  */
 import { $insertList, $removeList } from '@lexical/list';
 import { $createHeadingNode } from '@lexical/rich-text';
 import { $setBlocksType } from '@lexical/selection';
-import { $createParagraphNode, $createTextNode, $getRoot, $isElementNode, $isTextNode, type ElementNode, type LexicalNode } from 'lexical';
+import { $createParagraphNode, $createTextNode, $getRoot, $getSelection, $isElementNode, $isRangeSelection, $isTextNode, type ElementNode, type LexicalNode } from 'lexical';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ORIGIN_REMOTE } from '../../../src/doc/origins';
-import { rescueOrphanedText } from '../../../src/doc/rescueOrphanedText';
+import { rescueOrphanedText } from '../../../src/editor/collab/rescueOrphanedText';
 import { seedUpdate } from '../../../src/doc/seed';
 import { createPeer, flush, outline, reloadFrom, stateOf, type Peer } from './harness';
 
 const peers: Peer[] = [];
 afterEach(() => {
+  queues.clear();
   for (const p of peers.splice(0)) {
     p.handle.dispose();
     p.doc.destroy();
   }
 });
 
-/** Peers that hold the same note: `lines` paragraphs. */
+/**
+ * Peers that hold the same note: `lines` paragraphs. From then on each peer's
+ * own changes queue up for every other peer as incremental updates, as a
+ * live transport sends them; {@link send} delivers a queue.
+ */
 function notePeers(names: string[], lines: string[]): Peer[] {
   const made = names.map((name, i) => createPeer(name, { clientID: 100 + i, seed: seedUpdate() }));
   peers.push(...made);
@@ -38,18 +43,40 @@ function notePeers(names: string[], lines: string[]): Peer[] {
     { discrete: true },
   );
   flush(first.editor);
-  for (const other of made.slice(1)) send(first, other);
+  for (const other of made.slice(1)) deliver(other, Y.encodeStateAsUpdate(first.doc, Y.encodeStateVector(other.doc)));
+  for (const from of made) {
+    from.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin === ORIGIN_REMOTE) return;
+      for (const to of made) if (to !== from) queueOf(from, to).push(update);
+    });
+  }
   return made;
 }
 
-/** Everything `from` has that `to` lacks. */
-function send(from: Peer, to: Peer): void {
-  Y.applyUpdate(to.doc, Y.encodeStateAsUpdate(from.doc, Y.encodeStateVector(to.doc)), ORIGIN_REMOTE);
+const queues = new Map<Peer, Map<Peer, Uint8Array[]>>();
+function queueOf(from: Peer, to: Peer): Uint8Array[] {
+  const byPeer = queues.get(from) ?? new Map<Peer, Uint8Array[]>();
+  queues.set(from, byPeer);
+  const queue = byPeer.get(to) ?? [];
+  byPeer.set(to, queue);
+  return queue;
+}
+
+/** Applies a peer's update as a transport does. */
+function deliver(to: Peer, update: Uint8Array): void {
+  to.handle.beforeRemoteUpdate(update);
+  Y.applyUpdate(to.doc, update, ORIGIN_REMOTE);
   flush(to.editor);
 }
 
+/** Everything `from` sent to `to` so far. */
+function send(from: Peer, to: Peer): void {
+  const queue = queueOf(from, to);
+  while (queue.length > 0) deliver(to, queue.shift() as Uint8Array);
+}
+
 function settle(all: Peer[]): void {
-  for (let round = 0; round < 3; round++) for (const a of all) for (const b of all) if (a !== b) send(a, b);
+  for (let round = 0; round < 4; round++) for (const a of all) for (const b of all) if (a !== b) send(a, b);
 }
 
 const blockAt = (i: number): ElementNode => $getRoot().getChildAtIndex(i) as ElementNode;
@@ -79,6 +106,16 @@ function typeInside(p: Peer, i: number, offset: number, text: string): void {
   flush(p.editor);
 }
 
+/** Types at the peer's caret, wherever it is now (the user goes on typing). */
+function typeAtCaret(p: Peer, text: string): void {
+  p.editor.update(() => {
+    const selection = $getSelection();
+    if (!$isRangeSelection(selection)) throw new Error(`${p.name} has no caret`);
+    selection.insertText(text);
+  }, { discrete: true });
+  flush(p.editor);
+}
+
 function expectAgreed(all: Peer[], blocks: string): void {
   const text = (p: Peer) => p.editor.getEditorState().read(() => $getRoot().getChildren().map((b) => `${b.getType()}:${b.getTextContent()}`).join(' | '));
   for (const p of all) expect(text(p), `${p.name}\n${outline(p.editor)}`).toBe(blocks);
@@ -94,6 +131,16 @@ describe('typing into a block a peer rewrites unseen', () => {
     typeAtEnd(b, 0, ' again');
     settle([a, b]);
     expectAgreed([a, b], 'heading:Hello world again | paragraph:Second');
+  });
+
+  it('the typist’s caret stays after what it typed: the next keys follow it', () => {
+    const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
+    a.editor.update(() => $setBlocksType(blockAt(0).selectEnd(), () => $createHeadingNode('h1')), { discrete: true });
+    typeInside(b, 0, 5, ',');
+    send(a, b);
+    typeAtCaret(b, ' dear');
+    settle([a, b]);
+    expectAgreed([a, b], 'heading:Hello, dear world | paragraph:Second');
   });
 
   it('keeps words typed in the middle, and their bold, when the block becomes a list item', () => {
@@ -136,6 +183,36 @@ describe('typing into a block a peer rewrites unseen', () => {
     expectAgreed([a, b, c], 'paragraph:Hello | list:list me now');
   });
 
+  it('keeps a keystroke still pending in the editor when the rewrite arrives (committed before it is applied)', () => {
+    const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
+    a.editor.update(() => $setBlocksType(blockAt(0).selectEnd(), () => $createHeadingNode('h1')), { discrete: true });
+    typeAtEnd(b, 0, ' ag');
+    send(b, a);
+    // Typed, not committed yet (Lexical commits in a microtask): the peer's change lands first.
+    b.editor.update(() => {
+      const selection = $getSelection();
+      if (!$isRangeSelection(selection)) throw new Error('no caret');
+      selection.insertText('ain');
+    });
+    // send() calls beforeRemoteUpdate, as a transport does: the pending keystroke is committed first.
+    send(a, b);
+    typeAtCaret(b, '!');
+    settle([a, b]);
+    expectAgreed([a, b], 'heading:Hello world again! | paragraph:Second');
+  });
+
+  it('puts back only the part the rewriter had not seen yet', () => {
+    const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
+    typeAtEnd(b, 0, ' t');
+    send(b, a);
+    typeAtCaret(b, 'wo');
+    a.editor.update(() => $setBlocksType(blockAt(0).selectEnd(), () => $createHeadingNode('h1')), { discrete: true });
+    send(a, b);
+    typeAtCaret(b, ' three');
+    settle([a, b]);
+    expectAgreed([a, b], 'heading:Hello world two three | paragraph:Second');
+  });
+
   it('a rewrite that had seen the typing is left alone', () => {
     const [a, b] = notePeers(['a', 'b'], ['Seen', 'x']) as [Peer, Peer];
     typeAtEnd(b, 0, ' typed');
@@ -161,6 +238,19 @@ describe('typing into a block a peer rewrites unseen', () => {
     expectAgreed([a, b], 'paragraph:item done');
   });
 
+  it('a peer that saw the typing and replaced the block (a restored version) is not undone', () => {
+    const [a, b] = notePeers(['a', 'b'], ['Version one']) as [Peer, Peer];
+    typeAtEnd(b, 0, ' and more');
+    send(b, a);
+    a.editor.update(() => {
+      const root = $getRoot();
+      root.clear();
+      root.append($createParagraphNode().append($createTextNode('Version two')));
+    }, { discrete: true });
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:Version two');
+  });
+
   it('a block deleted outright stays deleted', () => {
     const [a, b] = notePeers(['a', 'b'], ['keep', 'drop me']) as [Peer, Peer];
     a.editor.update(() => blockAt(1).remove(), { discrete: true });
@@ -174,7 +264,7 @@ describe('typing into a block a peer rewrites unseen', () => {
     const text = doc.get('t', Y.XmlText) as Y.XmlText;
     let rescued = -1;
     doc.on('afterTransaction', (tr: Y.Transaction) => {
-      rescued = rescueOrphanedText(tr, doc.clientID, 'test');
+      rescued = rescueOrphanedText(tr, Y.encodeStateAsUpdate(doc), doc.clientID, 'test');
     });
     text.insert(0, 'abc');
     text.delete(0, 3);
