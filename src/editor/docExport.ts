@@ -4,21 +4,19 @@
  * crashed, and when it could not draw the note.
  *
  * The doc is rendered by a headless editor with the note's nodes and theme
- * (readNoteState: a throwaway editor bound to a copy of the doc, exactly as a
- * note opens; @lexical/yjs has no public one-shot "Yjs → editor state"
+ * (renderNoteState: a throwaway editor bound to a copy of the doc, exactly as
+ * a note opens; @lexical/yjs has no public one-shot "Yjs → editor state"
  * conversion besides a binding), and exported through Lexical's own
  * exporters, so the file is what the editor would have exported. When not
  * even that works, the export holds the doc's plain text.
  */
 import { $convertToMarkdownString } from '@lexical/markdown';
-import { createEditor, type LexicalEditor } from 'lexical';
+import type { LexicalEditor } from 'lexical';
 import * as Y from 'yjs';
 import { noteText } from '../doc/noteText';
 import { noteHtmlDocument, plainTextHtmlDocument } from './exportHtml';
 import { MARKDOWN_TRANSFORMERS } from './markdown';
-import { EDITOR_NODES } from './nodes';
-import { EDITOR_THEME } from './theme';
-import { readNoteState } from './versionContent';
+import { renderNoteState } from './versionContent';
 
 /** The note in `doc` as Markdown. */
 export function docMarkdown(doc: Y.Doc): string {
@@ -40,17 +38,11 @@ export function docHtmlDocument(doc: Y.Doc, title: string): string {
 
 function exported(doc: Y.Doc, fromEditor: (editor: LexicalEditor) => string, fromText: (text: string) => string): string {
   try {
-    // No root element: nothing is drawn, only the editor state is built.
-    const editor = createEditor({
-      namespace: 'weft-export',
-      nodes: [...EDITOR_NODES],
-      theme: EDITOR_THEME,
-      onError: (error) => {
-        throw error;
-      },
+    return renderNoteState(Y.encodeStateAsUpdate(doc), (editor, errors) => {
+      // A partial rendering would drop content: the plain text has all of it.
+      if (errors.length > 0) throw new AggregateError(errors, 'the note could not be rendered');
+      return fromEditor(editor);
     });
-    editor.setEditorState(editor.parseEditorState(readNoteState(Y.encodeStateAsUpdate(doc)).json));
-    return fromEditor(editor);
   } catch (error) {
     console.warn('[weft] exporting the note as plain text', error);
     return fromText(noteText(doc));

@@ -10,7 +10,7 @@ import { $createListItemNode, $createListNode } from '@lexical/list';
 import { $convertToMarkdownString } from '@lexical/markdown';
 import { $createHeadingNode, $createQuoteNode } from '@lexical/rich-text';
 import { $createParagraphNode, $createTextNode, $getRoot, createEditor } from 'lexical';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { WeftApp } from '../../../src/app/session';
 import { applySeed } from '../../../src/doc/seed';
@@ -23,6 +23,7 @@ import { EDITOR_THEME } from '../../../src/editor/theme';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { MapPreferences } from '../app/mapPreferences';
+import { nestedQuotes } from '../sync/hostileUpdates';
 import { typeAtEnd } from './typeAtEnd';
 
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -75,6 +76,17 @@ describe('export from the doc', () => {
     expect(parsed.querySelector('h1')?.textContent).toBe('Plan <for> the week');
     expect([...parsed.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['one', 'two']);
     expect(docMarkdown(doc)).toContain('- one\n- two');
+  });
+
+  it('holds the plain text when the note cannot be rendered (nothing is dropped)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { doc } = writtenNote();
+    // Stored before the firewall: 20,000 nested quotes overflow Lexical's rendering.
+    Y.applyUpdate(doc, nestedQuotes(doc, 20_000));
+    expect(docMarkdown(doc)).toBe('Plan <for> the week\nbold and a link\none\ntwo\nquoted\nlet x = 1;\ndeep');
+    expect(docHtmlDocument(doc, 't')).toContain('<p>Plan &lt;for&gt; the week</p><p>bold and a link</p>');
+    expect(warn).toHaveBeenCalledWith('[weft] exporting the note as plain text', expect.anything());
+    warn.mockRestore();
   });
 
   it('the session exports a note whose editor is unmounted', async () => {
