@@ -23,6 +23,21 @@ function noteDoc(blocks: [string, (string | null)[]][]): Y.Doc {
   return doc;
 }
 
+/** A note doc holding one list with one item per string. */
+function listDoc(items: string[]): Y.Doc {
+  const doc = new Y.Doc();
+  const list = new Y.XmlElement('list');
+  doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement).push([list]);
+  for (const item of items) {
+    const li = new Y.XmlElement('listitem');
+    list.push([li]);
+    const text = new Y.XmlText();
+    li.push([text]);
+    text.insert(0, item);
+  }
+  return doc;
+}
+
 describe('noteText', () => {
   it('is empty for an empty note', () => {
     expect(noteText(new Y.Doc())).toBe('');
@@ -44,17 +59,8 @@ describe('noteText', () => {
   });
 
   it('reads nested blocks (a list of items) and inline elements, and keeps text after the last block', () => {
-    const doc = new Y.Doc();
+    const doc = listDoc(['first', 'second']);
     const root = doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement);
-    const list = new Y.XmlElement('list');
-    root.push([list]);
-    for (const item of ['first', 'second']) {
-      const li = new Y.XmlElement('listitem');
-      list.push([li]);
-      const text = new Y.XmlText();
-      li.push([text]);
-      text.insert(0, item);
-    }
     const link = new Y.XmlElement('link');
     const tail = new Y.XmlText();
     root.push([link]);
@@ -90,17 +96,7 @@ describe('noteLeadingText', () => {
   });
 
   it('takes the first item of a list that opens the note as its title line', () => {
-    const doc = new Y.Doc();
-    const list = new Y.XmlElement('list');
-    doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement).push([list]);
-    for (const item of ['first', 'second']) {
-      const li = new Y.XmlElement('listitem');
-      list.push([li]);
-      const text = new Y.XmlText();
-      li.push([text]);
-      text.insert(0, item);
-    }
-    expect(noteLeadingText(doc, 1000)).toEqual({ firstLine: 'first', text: 'first\nsecond' });
+    expect(noteLeadingText(listDoc(['first', 'second']), 1000)).toEqual({ firstLine: 'first', text: 'first\nsecond' });
   });
 
   it('stops reading once the text holds more than maxChars characters with whitespace collapsed', () => {
