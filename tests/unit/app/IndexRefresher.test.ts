@@ -18,7 +18,6 @@ import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../../../src/doc/notesIndex'
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
 import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
-import { $leadingText } from '../../../src/editor/leadingText';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 
 const T0 = 1_700_000_000_000;
@@ -150,7 +149,7 @@ describe('the title line and search text read from the doc', () => {
       editor.update(() => { $getRoot().clear(); build(); }, { discrete: true });
       const shown = editor.read(() => ({
         firstLine: ($getRoot().getFirstChild()?.getTextContent() ?? '').split('\n', 1)[0] ?? '',
-        text: $leadingText($getRoot(), MAX_INDEXED_TEXT_CHARS),
+        text: $getRoot().getTextContent(),
       }));
       const read = noteLeadingText(doc, MAX_INDEXED_TEXT_CHARS);
       expect(read.firstLine, name).toBe(shown.firstLine);
