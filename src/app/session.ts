@@ -1,7 +1,9 @@
 /**
  * The composition root: the only module that knows every part. It wires a
  * note's Y.Doc to the editor binding, local storage and (for shared notes)
- * peers; everything else talks to the Y.Doc only.
+ * peers; everything else talks to the Y.Doc only. `NoteSession.bind` is a
+ * list of wiring steps, one collaborator (own file, own disposer) per job;
+ * titles, search text and exports are read from the doc, never the editor.
  *
  * Lifecycle rule: constructors have no side effects; `start()` / `bind()` do
  * the work and return (or own) the disposer that undoes it. That keeps React
@@ -15,8 +17,7 @@ import { NotesIndex } from '../doc/notesIndex';
 import { ORIGIN_STORAGE } from '../doc/origins';
 import { applySeed, holdsMoreThanSeed } from '../doc/seed';
 import { MAX_PINNED_PER_NOTE, VERSION_INTERVAL_MS, canPin } from '../doc/versionPolicy';
-import { bindEditorToDoc } from '../editor/collab/bindEditorToDoc';
-import type { DocBinding } from '../editor/collab/bindEditorToDoc';
+import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
 import { docHtmlDocument, docMarkdown } from '../editor/docExport';
 import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
 import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
