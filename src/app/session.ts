@@ -1,56 +1,49 @@
 /**
  * The composition root: the only module that knows every part. It wires a
  * note's Y.Doc to the editor binding, local storage and (for shared notes)
- * peers; everything else talks to the Y.Doc only.
+ * peers; everything else talks to the Y.Doc only. `NoteSession.bind` is a
+ * list of wiring steps, one collaborator (own file, own disposer) per job;
+ * titles, search text and exports are read from the doc, never the editor.
  *
  * Lifecycle rule: constructors have no side effects; `start()` / `bind()` do
  * the work and return (or own) the disposer that undoes it. That keeps React
  * StrictMode's mount–unmount–mount and HMR honest.
  */
-import { $convertToMarkdownString } from '@lexical/markdown';
-import { $getRoot, createEditor, type LexicalEditor } from 'lexical';
+import type { LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
-import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../doc/notesIndex';
-import { applySeed, SEED_CLIENT_ID } from '../doc/seed';
-import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
-import { repairNoteDoc } from '../doc/repairNoteDoc';
-import { $leadingText } from '../editor/leadingText';
-import { MARKDOWN_TRANSFORMERS } from '../editor/markdown';
-import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
-import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
-import { formatShareLink } from '../sync/shareLink';
-import { colorForClient, readPeers, samePeers, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
-import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import {
-  NOTE_DISPLAY_FAILED_MESSAGE,
-  NOTE_QUARANTINED_MESSAGE,
-  NOTE_REDRAWN_MESSAGE,
-  NOTE_REPAIRED_MESSAGE,
-  NOTE_RESTORED_FROM_PEER_MESSAGE,
-  NOTE_STORAGE_CLEARED_MESSAGE,
-  storageErrorMessage,
-} from './messages';
-import { noteText } from '../doc/noteText';
-import { PendingShares } from './PendingShares';
-import type { Preferences } from './Preferences';
-import { Signal } from './Signal';
-import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import { noteLeadingText, noteText } from '../doc/noteText';
+import { NotesIndex } from '../doc/notesIndex';
+import { ORIGIN_STORAGE } from '../doc/origins';
+import { applySeed, holdsMoreThanSeed } from '../doc/seed';
 import { MAX_PINNED_PER_NOTE, VERSION_INTERVAL_MS, canPin } from '../doc/versionPolicy';
-import { noteHtmlDocument, plainTextHtmlDocument } from '../editor/exportHtml';
-import { EDITOR_NODES } from '../editor/nodes';
+import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
+import { docHtmlDocument, docMarkdown } from '../editor/docExport';
 import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
+import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
 import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
+import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
+import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
+import { formatShareLink } from '../sync/shareLink';
+import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
-import { VersionRecorder } from './versionRecorder';
+import { EvictionWatch } from './EvictionWatch';
+import { FallbackTextFeed } from './FallbackTextFeed';
+import { IndexRefresher } from './IndexRefresher';
+import { NOTE_DISPLAY_FAILED_MESSAGE, NOTE_REDRAWN_MESSAGE, storageErrorMessage } from './messages';
+import { NoteVersions } from './NoteVersions';
+import { PendingShares } from './PendingShares';
+import type { Preferences } from './Preferences';
+import { PresenceLink } from './PresenceLink';
+import { repairStoredNote } from './repairStoredNote';
+import { Signal } from './Signal';
+import { SyncLink } from './SyncLink';
 
 /** Storage name of the notes index document. */
 export const INDEX_DOC_NAME = 'index';
 /** Storage name of a note's document. */
 export const noteDocName = (noteId: string) => `note:${noteId}`;
-/** How long typing may go on before the notes list (title, search text, order) is refreshed. */
-const INDEX_REFRESH_MS = 400;
 /**
  * At most one "redrawn" alert per note in this long: a peer whose changes keep
  * tripping the editor must not be able to flood the user with messages (the
@@ -263,6 +256,16 @@ export type NoteState = {
   fallbackText: string | null;
 };
 
+/** What one `bind` set up: the editor, its doc and binding, and the note's versions. */
+interface Mount {
+  readonly editor: LexicalEditor;
+  readonly doc: Y.Doc;
+  readonly collab: DocBinding;
+  readonly versions: NoteVersions;
+  /** Content too deep to repair was found: the binding is gone, the editor read-only (see repairStoredNote). */
+  quarantined: boolean;
+}
+
 /** One mount of one note: owns that mount's Y.Doc, binding and storage attachment. */
 export class NoteSession {
   readonly state = new Signal<NoteState>({
@@ -273,11 +276,8 @@ export class NoteSession {
     selfColor: 'transparent',
     fallbackText: null,
   });
-  private editor: LexicalEditor | null = null;
-  private recorder: VersionRecorder | null = null;
-  private collab: DocBinding | null = null;
-  /** The mounted editor's doc (null between mounts). */
-  private doc: Y.Doc | null = null;
+  /** The current mount (null between mounts). */
+  private mount: Mount | null = null;
   /** When the last "redrawn" alert was raised (see REDRAWN_ALERT_INTERVAL_MS). */
   private lastRedrawnAlert = Number.NEGATIVE_INFINITY;
   /**
@@ -298,7 +298,7 @@ export class NoteSession {
     const key = displayAlertKey(this.noteId);
     if (outcome === 'failed') {
       console.error('[weft] the note could not be displayed', error);
-      this.state.set({ ...this.state.get(), fallbackText: text ?? this.carried?.text ?? '' });
+      this.setState({ fallbackText: text ?? this.carried?.text ?? '' });
       this.app.alert(key, NOTE_DISPLAY_FAILED_MESSAGE);
       return;
     }
@@ -316,9 +316,10 @@ export class NoteSession {
    * editor shows the note again (false: still the read-only text).
    */
   retryDisplay = (): boolean => {
-    if (this.collab?.renderFailed === true && !this.collab.rebuildView()) return false;
+    const collab = this.mount?.collab;
+    if (collab?.renderFailed === true && !collab.rebuildView()) return false;
     if (this.state.get().fallbackText !== null) {
-      this.state.set({ ...this.state.get(), fallbackText: null });
+      this.setState({ fallbackText: null });
       this.app.dismissAlert(displayAlertKey(this.noteId));
     }
     return true;
@@ -329,37 +330,32 @@ export class NoteSession {
     readonly noteId: string,
   ) {}
 
-  /** The open note as a standalone HTML document (for export), or null when no editor is mounted. */
+  /** The note as a standalone HTML document (for export), or null when it was never opened. */
   html(title: string): string | null {
-    return this.exported(
-      (editor) => noteHtmlDocument(editor, title),
-      (text) => plainTextHtmlDocument(title, text),
-    );
+    return this.readDoc((doc) => docHtmlDocument(doc, title));
+  }
+
+  /** The note as Markdown (for export), or null when it was never opened. */
+  markdown(): string | null {
+    return this.readDoc(docMarkdown);
   }
 
   /**
-   * Exports through the open editor; when it cannot draw the note (or the
-   * editor crashed), through a headless editor rendering the note's doc; when
-   * not even that works, from the doc's plain text.
+   * The note's title as of now: the one the user set, else the current first
+   * line (the list's copy of it may be up to one refresh behind the typing).
    */
-  private exported(fromEditor: (editor: LexicalEditor) => string, fromText: (text: string) => string): string | null {
-    if (this.editor && this.collab?.renderFailed !== true) return fromEditor(this.editor);
-    const state = this.doc ? Y.encodeStateAsUpdate(this.doc) : this.carried?.state;
-    if (!state) return null;
-    try {
-      const editor = createEditor({ namespace: 'weft-export', nodes: [...EDITOR_NODES], onError: (error) => { throw error; } });
-      editor.setEditorState(editor.parseEditorState(readNoteState(state).json));
-      return fromEditor(editor);
-    } catch (error) {
-      console.warn('[weft] exporting the note as plain text', error);
-      const doc = new Y.Doc();
-      try {
-        Y.applyUpdate(doc, state);
-        return fromText(noteText(doc));
-      } finally {
-        doc.destroy();
-      }
-    }
+  currentTitle(): string {
+    const entry = this.app.index.get(this.noteId);
+    const explicit = entry?.explicitTitle?.trim();
+    if (explicit) return explicit;
+    const firstLine = this.readDoc((doc) => noteLeadingText(doc, 0).firstLine.trim());
+    return firstLine || entry?.title || 'Untitled';
+  }
+
+  /** The note's share link, or null when the note is not in the index. */
+  shareLink(origin: string): string | null {
+    const secret = this.app.index.get(this.noteId)?.secret;
+    return secret ? formatShareLink(origin, this.noteId, secret) : null;
   }
 
   /** This note's stored versions, newest first. */
@@ -395,46 +391,21 @@ export class NoteSession {
   async restoreVersion(id: number): Promise<void> {
     const state = await this.app.versions.load(id);
     if (!state) throw new Error('This version is no longer stored on this device.');
-    await this.recorder?.recordIfChanged('before-restore');
-    if (!this.editor) throw new Error('The note is not open.');
-    const { collab, doc } = this;
+    await this.mount?.versions.recorder.recordIfChanged('before-restore');
+    const mount = this.mount;
+    if (!mount) throw new Error('The note is not open.');
+    const { collab, doc, editor } = mount;
     // Its own undo step, never merged with the typing just before it.
-    collab?.undoManager.stopCapturing();
-    if (collab?.renderFailed === true && doc !== null) {
+    collab.undoManager.stopCapturing();
+    if (collab.renderFailed) {
       // The editor cannot draw the current note, so its diff is not there to
       // write the restore: write it in Yjs, then draw the restored note.
       replaceDocContent(doc, state, collab.origin);
       this.retryDisplay();
     } else {
-      replaceEditorContent(this.editor, readNoteState(state).json);
+      replaceEditorContent(editor, readNoteState(state).json);
     }
-    collab?.undoManager.stopCapturing();
-  }
-
-  /**
-   * The note's title as of now: the one the user set, else the current first
-   * line (the list's copy of it may be up to one refresh behind the typing).
-   */
-  currentTitle(): string {
-    const entry = this.app.index.get(this.noteId);
-    const explicit = entry?.explicitTitle?.trim();
-    if (explicit) return explicit;
-    const firstLine = this.editor?.read(() => ($getRoot().getFirstChild()?.getTextContent() ?? '').split('\n', 1)[0]?.trim());
-    return firstLine || entry?.title || 'Untitled';
-  }
-
-  /** The note's share link, or null when the note is not in the index. */
-  shareLink(origin: string): string | null {
-    const secret = this.app.index.get(this.noteId)?.secret;
-    return secret ? formatShareLink(origin, this.noteId, secret) : null;
-  }
-
-  /** The open note as Markdown (for export), or null when no editor is mounted. */
-  markdown(): string | null {
-    return this.exported(
-      (editor) => editor.getEditorState().read(() => $convertToMarkdownString([...MARKDOWN_TRANSFORMERS])),
-      (text) => text,
-    );
+    collab.undoManager.stopCapturing();
   }
 
   /**
@@ -446,14 +417,14 @@ export class NoteSession {
    */
   bind = (editor: LexicalEditor, context: { cursorsContainer: HTMLElement | null } = { cursorsContainer: null }): (() => void) => {
     const { app, noteId } = this;
-    this.editor = editor;
+    const alert = (key: string, message: string) => app.alert(key, message);
     const doc = new Y.Doc();
     const awareness = new Awareness(doc);
     // Mutable on purpose: the binding reads name/colour on every focus change.
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
-    // A display error the binding recovered from, or could not: see displayError.
+    // A display error the binding could not recover from: see displayError.
     let showingText = false;
-    const collab: DocBinding = bindEditorToDoc(editor, doc, {
+    const collab = bindEditorToDoc(editor, doc, {
       awareness,
       user,
       cursorsContainer: context.cursorsContainer,
@@ -463,273 +434,182 @@ export class NoteSession {
         this.displayError(error, 'failed', noteText(doc));
       },
     });
-    this.collab = collab;
-    this.doc = doc;
     applySeed(doc);
     const persisted = app.store.open(noteDocName(noteId), doc);
     // Applied as if read from storage: it is (or is about to be) stored.
     if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
-    let quarantined = false;
-    // Once storage has loaded, the stored note is checked against the schema
-    // and repaired (repairNoteDoc.ts; peers' updates are checked before they
-    // are applied, updateFirewall.ts, but notes stored before that existed
-    // may hold anything). Until then the render allow-list keeps whatever it
-    // holds harmless on screen. A note too deep to repair is unbound: never
-    // edited here, never synced.
-    const repairStored = () => {
-      const report = repairNoteDoc(doc, ORIGIN_REPAIR);
-      if (report.fixes > 0 || report.pendingDropped || report.unrepairable) {
-        console.warn('Repaired a note outside the schema', noteId, report.reasons);
-        if (report.fixes > 0) app.alert(`repaired:${noteId}`, NOTE_REPAIRED_MESSAGE);
-      }
-      // What the editor could not draw before the repair (2,000 nested quotes
-      // overflow Lexical's recursive rendering) it can now.
-      if (report.fixes > 0 && !report.unrepairable && collab.renderFailed) this.retryDisplay();
-      if (report.unrepairable) {
-        quarantined = true;
-        collab.dispose();
-        editor.setEditable(false);
-        // The editor may already have failed to draw it (that is how 20,000
-        // levels end): the quarantine message says what happened instead.
-        app.dismissAlert(displayAlertKey(noteId));
-        if (this.state.get().fallbackText !== null) this.state.set({ ...this.state.get(), fallbackText: null });
-        app.alert(`repaired:${noteId}`, NOTE_QUARANTINED_MESSAGE);
-      }
-    };
-    const disposers: Array<() => void> = [];
-    let transport: Transport | null = null;
-    let disposed = false;
+    this.setState({ selfColor: user.color });
 
-    const setState = (change: Partial<NoteState>) => this.state.set({ ...this.state.get(), ...change });
-    setState({ selfColor: user.color });
-    // Awareness changes with every caret move, local or remote; the people
-    // list only when someone comes, goes or renames: publish only then, so a
-    // keystroke does not re-render the presence UI.
-    const onAwareness = () => {
-      const peers = readPeers(awareness);
-      if (!samePeers(peers, this.state.get().peers)) setState({ peers });
-    };
-    awareness.on('change', onAwareness);
-    disposers.push(() => awareness.off('change', onAwareness));
-    disposers.push(
-      app.displayName.subscribe(() => {
-        user.name = app.displayName.get();
-        awareness.setLocalStateField('name', user.name);
-      }),
-    );
-
-    // Peers come after storage: the sync handshake then only asks for what
-    // this device lacks. Every note has its secret from creation, so a note
-    // written offline and shared later syncs the same way.
-    const startSync = () => {
-      const secret = app.index.get(noteId)?.secret;
-      if (!secret || disposed) return;
-      try {
-        transport = app.connect(doc, awareness, noteId, secret);
-      } catch (error) {
-        app.alert('sync', `Live sync could not start for this note: ${error instanceof Error ? error.message : String(error)}`);
-        return;
-      }
-      const t = transport;
-      const onChange = () => {
-        setState({ sync: t.status, peerCount: t.peerCount });
-        // A peer connected: it decrypted our offers, so the link's secret is right.
-        if (t.peerCount > 0) app.pendingShares.confirm(noteId);
-      };
-      onChange();
-      disposers.push(t.onChange(onChange));
-    };
-
-    disposers.push(persisted.onError((e) => app.alert('storage', storageErrorMessage(e))));
-
-    // Keep the notes list (title, search text, last edit) in step with the
-    // content. Only edits made after loading count as edits: opening a note
-    // must not move it to the top of the list.
-    let refreshTimer: ReturnType<typeof setTimeout> | null = null;
-    // `at` = 0 refreshes title and text without touching the last-edit time.
-    const refreshIndex = (at: number = app.now()) => {
-      refreshTimer = null;
-      if (disposed) return;
-      // `editor.read` commits pending updates first: right after loading, the
-      // stored content may still be queued in Lexical.
-      // The editor shows the doc, unless it could not draw it: then read the doc.
-      const { firstLine, text } = collab.renderFailed
-        ? docLeadingText(doc)
-        : editor.read(() => {
-            const root = $getRoot();
-            const first = root.getFirstChild();
-            return { firstLine: (first?.getTextContent() ?? '').split('\n', 1)[0] ?? '', text: $leadingText(root, MAX_INDEXED_TEXT_CHARS) };
-          });
-      app.index.updateFromContent(noteId, { firstLine, text, at });
-    };
-    // While the editor cannot draw the note, the read-only text in its place follows the doc.
-    let fallbackTimer: ReturnType<typeof setTimeout> | null = null;
-    const refreshFallback = () => {
-      fallbackTimer = null;
-      if (disposed || !collab.renderFailed || this.state.get().fallbackText === null) return;
-      setState({ fallbackText: noteText(doc) });
-    };
-    disposers.push(() => {
-      if (fallbackTimer !== null) clearTimeout(fallbackTimer);
-    });
-    const onDocUpdate = () => {
-      if (showingText && collab.renderFailed && fallbackTimer === null) fallbackTimer = setTimeout(refreshFallback, INDEX_REFRESH_MS);
-      if (this.state.get().phase !== 'ready') return;
-      if (refreshTimer === null) refreshTimer = setTimeout(() => refreshIndex(), INDEX_REFRESH_MS);
-    };
-    doc.on('update', onDocUpdate);
-    disposers.push(() => doc.off('update', onDocUpdate));
-    /** Writes a pending list refresh now (flush, page hide, unmount). */
-    const flushRefresh = () => {
-      if (refreshTimer === null) return;
-      clearTimeout(refreshTimer);
-      refreshIndex();
-    };
-
-    // Version history (src/app/versionRecorder.ts) and live backup imports.
-    disposers.push(app.addLiveDoc(noteId, doc));
-    const recorder = new VersionRecorder({
+    const versions = new NoteVersions({
       versions: app.versions,
       noteId,
       doc,
       now: app.now,
       intervalMs: app.versionIntervalMs,
-      isFromElsewhere: (origin) =>
-        origin !== null &&
-        origin !== collab.origin &&
-        origin !== ORIGIN_REPAIR &&
-        origin !== persisted.origin &&
-        origin !== ORIGIN_STORAGE &&
-        origin !== ORIGIN_SEED &&
-        origin !== ORIGIN_IMPORT &&
-        !(origin instanceof Y.UndoManager),
-      onError: (error) =>
-        app.alert('versions', `Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
+      loaded: persisted.whenLoaded,
+      localOrigins: { binding: collab.origin, storage: () => persisted.origin },
+      onError: (message) => alert('versions', message),
     });
-    this.recorder = recorder;
-    disposers.push(() => {
-      recorder.dispose();
-      if (this.recorder === recorder) this.recorder = null;
+    const mount: Mount = { editor, doc, collab, versions, quarantined: false };
+    this.mount = mount;
+    const presence = new PresenceLink({
+      awareness,
+      displayName: app.displayName,
+      user,
+      peers: () => this.state.get().peers,
+      onPeers: (peers) => this.setState({ peers }),
     });
-    void persisted.whenLoaded.catch(() => undefined).then(() => {
-      if (!disposed) recorder.start();
+    const refresher = new IndexRefresher({
+      index: app.index,
+      noteId,
+      doc,
+      now: app.now,
+      settle: () => this.commitEdits(mount),
     });
-    // `app.flush()`: the pending list refresh, queued writes, and version saves
-    // under way (the on-open one included).
-    const versionsSaved = async () => {
-      await persisted.whenLoaded.catch(() => undefined);
-      await Promise.resolve(); // the on-open record is queued in the task that saw the load
-      await recorder.flush();
-    };
+    const fallback = new FallbackTextFeed({
+      doc,
+      showing: () => showingText && collab.renderFailed && this.state.get().fallbackText !== null,
+      publish: (fallbackText) => this.setState({ fallbackText }),
+    });
+    const eviction = new EvictionWatch({ index: app.index, noteId, doc, alert });
+    const sync = new SyncLink({
+      noteId,
+      doc,
+      awareness,
+      secret: () => app.index.get(noteId)?.secret,
+      connect: (...args) => app.connect(...args),
+      onStatus: (status, peerCount) => this.setState({ sync: status, peerCount }),
+      onPeer: () => app.pendingShares.confirm(noteId),
+      onError: (message) => alert('sync', message),
+    });
+    // `app.flush()`: the pending list refresh, queued writes, and version saves under way.
     const flush = async () => {
-      flushRefresh();
-      await Promise.all([persisted.flush(), versionsSaved()]);
+      refresher.flush();
+      await Promise.all([persisted.flush(), versions.flush()]);
     };
+
+    presence.start();
+    fallback.start();
+    versions.start();
     app.flushers.add(flush);
-    disposers.push(() => app.flushers.delete(flush));
-    // A reload or a closed tab never runs the disposer below: write the pending
-    // list refresh (title, search text) when the page is hidden or unloaded.
-    const onPageHide = (event: Event) => {
-      // `visibilitychange` only when hidden: a tab switch may be the last chance (mobile).
-      if (event.type === 'visibilitychange' && document.visibilityState !== 'hidden') return;
-      flushRefresh();
-    };
-    if (typeof window !== 'undefined') {
-      // Capture phase: it must run before the storage adapter's own `pagehide`
-      // listener, which journals the writes still in flight — including this one.
-      window.addEventListener('pagehide', onPageHide, { capture: true });
-      document.addEventListener('visibilitychange', onPageHide);
-      disposers.push(() => {
-        window.removeEventListener('pagehide', onPageHide, { capture: true });
-        document.removeEventListener('visibilitychange', onPageHide);
-      });
-    }
+    const untrackView = app.pendingShares.trackView(noteId);
+    const disposers = [
+      persisted.onError((e) => alert('storage', storageErrorMessage(e))),
+      app.addLiveDoc(noteId, doc), // live backup imports
+      () => app.flushers.delete(flush),
+      () => presence.dispose(),
+      () => fallback.dispose(),
+      () => versions.dispose(),
+      () => eviction.dispose(),
+      () => refresher.dispose(),
+    ];
 
-    // Storage cleared by the browser while the app was closed: the doc loads
-    // with nothing but the seed although the notes list remembers text. Say so
-    // (never a silent empty note); a peer that is online sends the note back.
-    const evictedAlert = `evicted:${noteId}`;
-    const onRestored = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
-      if (tr.local) return;
-      doc.off('update', onRestored);
-      app.alert(evictedAlert, NOTE_RESTORED_FROM_PEER_MESSAGE);
-    };
-    disposers.push(() => doc.off('update', onRestored));
-    const checkStoredCopy = () => {
-      if ([...doc.store.clients.keys()].some((client) => client !== SEED_CLIENT_ID)) {
-        // The list entry may be behind the content (the page died before its
-        // refresh was written): bring title and search text up to date, keeping
-        // the last-edit time. Never for a seed-only doc: that is what detects eviction.
-        refreshIndex(0);
-        return;
-      }
-      if (app.index.text(noteId).trim() === '' && !app.index.get(noteId)?.derivedTitle) return;
-      app.alert(evictedAlert, NOTE_STORAGE_CLEARED_MESSAGE);
-      doc.on('update', onRestored);
-    };
-
-    persisted.whenLoaded.then(
-      () => {
-        if (disposed) return;
-        repairStored();
-        checkStoredCopy();
-        setState({ phase: 'ready' });
-        if (!quarantined) startSync();
-      },
-      (error: unknown) => {
-        if (disposed) return;
-        repairStored();
-        app.alert('storage', storageErrorMessage(asStorageError(error)));
+    let disposed = false;
+    const loaded = (error: StorageError | null) => {
+      if (disposed) return;
+      const check = repairStoredNote(doc, noteId, alert);
+      // What the editor could not draw before the repair (2,000 nested quotes
+      // overflow Lexical's recursive rendering) it can now.
+      if (check.repaired && collab.renderFailed) this.retryDisplay();
+      if (check.quarantined) this.quarantine(mount);
+      if (error !== null) {
         // The note stays editable in memory; the alert says it is not being saved.
-        setState({ phase: 'ready' });
-        if (!quarantined) startSync();
-      },
+        alert('storage', storageErrorMessage(error));
+      } else if (holdsMoreThanSeed(doc)) {
+        // The list entry may be behind the content (the page died before its
+        // refresh was written): catch up, keeping the last-edit time.
+        refresher.refresh(0);
+      } else {
+        // Seed only although the list remembers text: storage was cleared.
+        eviction.start();
+      }
+      this.setState({ phase: 'ready' });
+      refresher.start();
+      if (!mount.quarantined) sync.start();
+    };
+    persisted.whenLoaded.then(
+      () => loaded(null),
+      (error: unknown) => loaded(asStorageError(error)),
     );
 
-    const untrackView = app.pendingShares.trackView(noteId);
     return () => {
       // Structs under this mount's own client id = the user edited the note here.
       if (doc.store.clients.has(doc.clientID)) app.pendingShares.confirm(noteId);
       untrackView();
       // Keystrokes Lexical has not committed yet reach the doc (and storage)
-      // before it is unbound; an editor broken enough to throw here has nothing to add.
-      if (!quarantined && !collab.renderFailed) {
-        try {
-          editor.read(() => undefined);
-        } catch (error) {
-          console.warn('[weft] pending edits could not be committed on unmount', error);
-        }
-      }
-      // The title of the last keystrokes must reach the list.
-      flushRefresh();
+      // before it is unbound, and their title reaches the list.
+      this.commitEdits(mount);
+      refresher.flush();
       disposed = true;
-      if (this.editor === editor) this.editor = null;
-      if (this.collab === collab) this.collab = null;
-      if (this.doc === doc) this.doc = null;
-      if (!quarantined) {
+      if (this.mount === mount) this.mount = null;
+      if (!mount.quarantined) {
         this.carried = { state: Y.encodeStateAsUpdate(doc), text: noteText(doc) };
         // The error boundary may have reported its failure before this
         // cleanup ran (React unmounts effects after the commit): show the latest.
-        const state = this.state.get();
-        if (state.fallbackText !== null) this.state.set({ ...state, fallbackText: this.carried.text });
+        if (this.state.get().fallbackText !== null) this.setState({ fallbackText: this.carried.text });
       }
       for (const dispose of disposers.splice(0)) dispose();
-      transport?.destroy();
-      if (!quarantined) collab.dispose();
+      sync.dispose();
+      if (!mount.quarantined) collab.dispose();
       awareness.destroy();
       // Let pending writes land before the doc goes away.
       void persisted
         .destroy()
-        .catch((e: unknown) => app.alert('storage', storageErrorMessage(asStorageError(e))))
+        .catch((e: unknown) => alert('storage', storageErrorMessage(asStorageError(e))))
         .finally(() => doc.destroy());
     };
   };
-}
 
-/** Title line and search text of a note read from its doc (when the editor cannot show it). */
-function docLeadingText(doc: Y.Doc): { firstLine: string; text: string } {
-  const text = noteText(doc);
-  return { firstLine: text.split('\n', 1)[0] ?? '', text: text.slice(0, MAX_INDEXED_TEXT_CHARS) };
+  private setState(change: Partial<NoteState>): void {
+    this.state.set({ ...this.state.get(), ...change });
+  }
+
+  /**
+   * Commits keystrokes Lexical has not committed yet, so they reach the doc
+   * (and storage) before the doc is read or unbound. Not for an editor that
+   * cannot draw the note or lost its binding; an editor broken enough to
+   * throw here has nothing to add.
+   */
+  private commitEdits(mount: Mount): void {
+    if (mount.quarantined || mount.collab.renderFailed) return;
+    try {
+      mount.editor.read(() => undefined);
+    } catch (error) {
+      console.warn('[weft] pending edits could not be committed', error);
+    }
+  }
+
+  /** Unbinds a note too deep to repair: never edited here, never synced (repairStoredNote said so). */
+  private quarantine(mount: Mount): void {
+    mount.quarantined = true;
+    mount.collab.dispose();
+    mount.editor.setEditable(false);
+    // The editor may already have failed to draw it (that is how 20,000
+    // levels end): the quarantine message says what happened instead.
+    this.app.dismissAlert(displayAlertKey(this.noteId));
+    if (this.state.get().fallbackText !== null) this.setState({ fallbackText: null });
+  }
+
+  /**
+   * Runs `read` on the note's doc: the mounted one (with the editor's
+   * pending keystrokes committed), else a copy of what the last mount held.
+   * Null when the note was never opened in this session.
+   */
+  private readDoc<T>(read: (doc: Y.Doc) => T): T | null {
+    const mount = this.mount;
+    if (mount) {
+      this.commitEdits(mount);
+      return read(mount.doc);
+    }
+    if (!this.carried) return null;
+    const doc = new Y.Doc();
+    try {
+      Y.applyUpdate(doc, this.carried.state);
+      return read(doc);
+    } finally {
+      doc.destroy();
+    }
+  }
 }
 
 function asStorageError(error: unknown): StorageError {

@@ -50,3 +50,13 @@ export function applySeed(doc: Y.Doc): void {
   }
   Y.applyUpdate(doc, seedUpdate(), ORIGIN_SEED);
 }
+
+/**
+ * True when the doc holds anything besides the seed: content written by some
+ * device. A note that loads from storage as seed only has never been edited,
+ * or its storage was cleared.
+ */
+export function holdsMoreThanSeed(doc: Y.Doc): boolean {
+  for (const client of doc.store.clients.keys()) if (client !== SEED_CLIENT_ID) return true;
+  return false;
+}

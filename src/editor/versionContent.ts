@@ -25,6 +25,7 @@ import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
 import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { bindEditorToDoc } from './collab/bindEditorToDoc';
 import { EDITOR_NODES } from './nodes';
+import { EDITOR_THEME } from './theme';
 
 /** A version rendered: its editor state and its plain text. */
 export interface VersionContent {
@@ -40,11 +41,26 @@ const SETTLE_ROUNDS = 5;
  * content. Throws when the bytes are not a Yjs update.
  */
 export function readNoteState(state: Uint8Array): VersionContent {
+  return renderNoteState(state, (editor) => ({
+    json: editor.getEditorState().toJSON(),
+    text: editor.read(() => $getRoot().getTextContent()),
+  }));
+}
+
+/**
+ * Renders the Yjs state of a note in a headless editor (no root element,
+ * the note's nodes and theme) bound to a copy of it, exactly as a note
+ * opens, and returns what `read` makes of that editor. `errors` are those
+ * the rendering reported (it goes on past them: the content may be partial).
+ * Throws when the bytes are not a Yjs update.
+ */
+export function renderNoteState<T>(state: Uint8Array, read: (editor: LexicalEditor, errors: readonly Error[]) => T): T {
   const doc = new Y.Doc();
   const errors: Error[] = [];
   const editor = createEditor({
     namespace: 'weft-version',
     nodes: [...EDITOR_NODES],
+    theme: EDITOR_THEME,
     onError: (error) => errors.push(error),
   });
   try {
@@ -52,13 +68,13 @@ export function readNoteState(state: Uint8Array): VersionContent {
     // A version stored before the firewall may hold content outside the note
     // schema (a bad heading tag made restoring fail with Lexical error #75).
     repairNoteDoc(doc, ORIGIN_REPAIR);
-    const binding = bindEditorToDoc(editor, doc, { onSyncError: (error) => errors.push(error) });
+    const binding = bindEditorToDoc(editor, doc, {
+      onSyncError: (error) => errors.push(error),
+      onRenderFailure: (error) => errors.push(error),
+    });
     try {
       for (let i = 0; i < SETTLE_ROUNDS; i++) editor.read(() => undefined);
-      return {
-        json: editor.getEditorState().toJSON(),
-        text: editor.read(() => $getRoot().getTextContent()),
-      };
+      return read(editor, errors);
     } finally {
       binding.dispose();
     }

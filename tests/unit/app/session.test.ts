@@ -7,10 +7,12 @@
 import { createHeadlessEditor } from '@lexical/headless';
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor, type SerializedEditorState } from 'lexical';
 import { afterEach, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
 import { WeftApp, noteDocName, type NoteSession, type NoteState } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { typeAtEnd } from '../editor/typeAtEnd';
+import { waitFor } from '../waitFor';
 import { MemoryStore } from '../../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
@@ -353,5 +355,26 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const mb2 = await mount(b, noteId);
     await whenState(mb2.session, (s) => s.peerCount === 1);
     expect(blocks(mb2.editor)).toEqual(['while B was away']);
+  });
+
+  it('unbinding undoes what bind set up: no flusher, live doc, transport or name listener left; the doc goes once written', async () => {
+    const network = new LoopbackNetwork();
+    const device = await startDevice(network);
+    const noteId = device.app.index.create();
+    const m = await mount(device, noteId);
+    typeAtEnd(m.editor, 'typed, then closed at once');
+    const doc = device.app.liveDocs.get(noteId)?.values().next().value as Y.Doc;
+    expect(device.app.flushers.size).toBe(1);
+    m.unmount();
+    expect(device.app.flushers.size).toBe(0);
+    expect(device.app.liveDocs.has(noteId)).toBe(false);
+    expect(device.transports[0]?.status).toBe('offline');
+    // The refresh pending for the last keystrokes ran on unmount instead of being dropped.
+    expect(device.app.index.get(noteId)?.derivedTitle).toBe('typed, then closed at once');
+    // Its writes land, then the doc goes.
+    await waitFor('the unbound doc to be destroyed', () => doc.isDestroyed);
+    const before = m.session.state.get();
+    device.app.setDisplayName('Someone else');
+    expect(m.session.state.get()).toBe(before);
   });
 });

@@ -1,8 +1,8 @@
-/** noteText and countTextChars (src/doc/noteText.ts), on docs built by hand in the v2 shape. */
+/** noteText, noteLeadingText and countTextChars (src/doc/noteText.ts), on docs built by hand in the v2 shape. */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
-import { countTextChars, noteText } from '../../../src/doc/noteText';
+import { countTextChars, noteLeadingText, noteText } from '../../../src/doc/noteText';
 
 /** A note doc whose root holds `blocks`: [element name, text runs (a `null` run is a linebreak)]. */
 function noteDoc(blocks: [string, (string | null)[]][]): Y.Doc {
@@ -19,6 +19,21 @@ function noteDoc(blocks: [string, (string | null)[]][]): Y.Doc {
         text.insert(0, run);
       }
     }
+  }
+  return doc;
+}
+
+/** A note doc holding one list with one item per string. */
+function listDoc(items: string[]): Y.Doc {
+  const doc = new Y.Doc();
+  const list = new Y.XmlElement('list');
+  doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement).push([list]);
+  for (const item of items) {
+    const li = new Y.XmlElement('listitem');
+    list.push([li]);
+    const text = new Y.XmlText();
+    li.push([text]);
+    text.insert(0, item);
   }
   return doc;
 }
@@ -44,17 +59,8 @@ describe('noteText', () => {
   });
 
   it('reads nested blocks (a list of items) and inline elements, and keeps text after the last block', () => {
-    const doc = new Y.Doc();
+    const doc = listDoc(['first', 'second']);
     const root = doc.get(NOTE_ROOT_NAMES[NOTE_BINDING], Y.XmlElement);
-    const list = new Y.XmlElement('list');
-    root.push([list]);
-    for (const item of ['first', 'second']) {
-      const li = new Y.XmlElement('listitem');
-      list.push([li]);
-      const text = new Y.XmlText();
-      li.push([text]);
-      text.insert(0, item);
-    }
     const link = new Y.XmlElement('link');
     const tail = new Y.XmlText();
     root.push([link]);
@@ -71,6 +77,36 @@ describe('noteText', () => {
     outer.insertEmbed(outer.length, inner);
     inner.insert(0, 'inner');
     expect(noteText(doc)).toBe('outer inner');
+  });
+});
+
+describe('noteLeadingText', () => {
+  it('gives the first line of the first block as the title line, and the text one line per block', () => {
+    const doc = noteDoc([
+      ['heading', ['Title', null, 'second line of it']],
+      ['paragraph', []],
+      ['paragraph', ['body']],
+    ]);
+    expect(noteLeadingText(doc, 1000)).toEqual({ firstLine: 'Title', text: 'Title\nsecond line of it\nbody' });
+  });
+
+  it('has an empty title line when the first block is empty, as the editor shows it (untitled)', () => {
+    expect(noteLeadingText(noteDoc([['paragraph', []], ['paragraph', ['later']]]), 1000)).toEqual({ firstLine: '', text: 'later' });
+    expect(noteLeadingText(new Y.Doc(), 1000)).toEqual({ firstLine: '', text: '' });
+  });
+
+  it('takes the first item of a list that opens the note as its title line', () => {
+    expect(noteLeadingText(listDoc(['first', 'second']), 1000)).toEqual({ firstLine: 'first', text: 'first\nsecond' });
+  });
+
+  it('stops reading once the text holds more than maxChars characters with whitespace collapsed', () => {
+    const spaced = `x${' '.repeat(30)}y`; // 32 characters, 3 once collapsed
+    const doc = noteDoc(Array.from({ length: 100 }, (): [string, string[]] => ['paragraph', [spaced]]));
+    const { firstLine, text } = noteLeadingText(doc, 10);
+    expect(firstLine).toBe(spaced);
+    // The raw text is over 10 after one block; collapsed ("x y x y x y"), after three.
+    expect(text.split('\n')).toEqual([spaced, spaced, spaced]);
+    expect(noteLeadingText(doc, 1_000_000).text).toBe(noteText(doc));
   });
 });
 

@@ -1,0 +1,71 @@
+/**
+ * The version history of one open note, wired to its storage: a
+ * {@link VersionRecorder} that starts once the note has loaded, knows which
+ * changes are this device's own, and reports failures to save.
+ */
+import * as Y from 'yjs';
+import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import type { VersionStore } from '../storage/VersionStore';
+import { VersionRecorder } from './versionRecorder';
+
+export interface NoteVersionsOptions {
+  versions: VersionStore;
+  noteId: string;
+  doc: Y.Doc;
+  now: () => number;
+  intervalMs: number;
+  /** Resolves (or rejects: recording starts all the same) once storage has loaded into the doc. */
+  loaded: Promise<void>;
+  /** The origins of this device's own writes: the editor binding's and the storage attachment's. */
+  localOrigins: { binding: unknown; storage: () => unknown };
+  /** `message` is for the user. */
+  onError: (message: string) => void;
+}
+
+export class NoteVersions {
+  readonly recorder: VersionRecorder;
+  private disposed = false;
+
+  constructor(private readonly options: NoteVersionsOptions) {
+    const { versions, noteId, doc, now, intervalMs, localOrigins, onError } = options;
+    this.recorder = new VersionRecorder({
+      versions,
+      noteId,
+      doc,
+      now,
+      intervalMs,
+      // Remote by exclusion of every local origin: y-webrtc applies peers'
+      // updates with its Room object as origin, so there is no name to test for.
+      isFromElsewhere: (origin) =>
+        origin !== null &&
+        origin !== localOrigins.binding &&
+        origin !== ORIGIN_REPAIR &&
+        origin !== localOrigins.storage() &&
+        origin !== ORIGIN_STORAGE &&
+        origin !== ORIGIN_SEED &&
+        origin !== ORIGIN_IMPORT &&
+        !(origin instanceof Y.UndoManager),
+      onError: (error) => onError(`Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  }
+
+  /** Starts recording once the note has loaded (the first version is the note as opened). */
+  start(): void {
+    void this.options.loaded.catch(() => undefined).then(() => {
+      if (!this.disposed) this.recorder.start();
+    });
+  }
+
+  /** Resolves once the version saves under way (the on-open one included) have finished. */
+  async flush(): Promise<void> {
+    await this.options.loaded.catch(() => undefined);
+    await Promise.resolve(); // the on-open record is queued in the task that saw the load
+    await this.recorder.flush();
+  }
+
+  /** Stops recording; saves already started still finish. */
+  dispose(): void {
+    this.disposed = true;
+    this.recorder.dispose();
+  }
+}
