@@ -8,9 +8,10 @@
  * is there must be exactly a prefix of what was typed (nothing garbled or doubled), and the note
  * must open without an alert.
  *
- * Why a window at all: every keystroke is written to IndexedDB in its own transaction right away
- * (src/storage/indexeddb.ts), but the commit still has to travel from the page to the browser
- * process's storage backend and be written out. The window is the promise we make; the test
+ * Why a window at all: every keystroke is written to IndexedDB in a transaction opened in the
+ * keystroke's own task, with its commit requested at once (src/storage/IndexedDbPersistedDoc.ts,
+ * `writeQueued`), but the commit still has to travel from the page to the browser process's
+ * storage backend and be written out. The window is the promise we make; the test
  * prints what it measured (the age of the oldest lost character at the kill). On this machine
  * it stays well below the promise — see the report line "crash window".
  *
