@@ -19,7 +19,7 @@
  *   before the page does anything else (see `writeQueued`). Failures are
  *   caught and reported through `onError`; after a failed write the next one
  *   stores the whole doc state, so the log never has a gap.
- * - **Compaction** (above {@link TRIM_ABOVE_ROWS} rows while open, and by
+ * - **Compaction** (at {@link TRIM_AT_ROWS} rows while open, and by
  *   `compact()`/`destroy()`) reads the rows other tabs wrote since, applies
  *   them, and replaces the log with the doc's garbage-collected state in one
  *   transaction, resolving once that is on disk.
@@ -39,7 +39,7 @@ import { StorageError, type PersistedDoc } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
 import { UnloadJournal } from './unloadJournal';
 import { coverageOf, isCoveredBy, type UpdateCoverage } from './updateCoverage';
-import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate, toStorageError } from './updateLog';
+import { COMPACT_ABOVE_ROWS, TRIM_AT_ROWS, collectGarbage, isDecodableUpdate, toStorageError } from './updateLog';
 import {
   CUSTOM_STORE,
   QUARANTINE_KEY_PREFIX,
@@ -50,9 +50,7 @@ import {
   transactionDone,
 } from './updatesDatabase';
 
-/** Rows after which the log of an open note is compacted (y-indexeddb's PREFERRED_TRIM_SIZE). */
-export const TRIM_ABOVE_ROWS = 500;
-/** Debounce of that compaction, so a burst of typing compacts once (y-indexeddb's store timeout). */
+/** Debounce of the compaction at {@link TRIM_AT_ROWS}, so a burst of typing compacts once (y-indexeddb's store timeout). */
 export const TRIM_DEBOUNCE_MS = 1000;
 /**
  * How many times an attachment re-opens its database after it was closed
@@ -321,7 +319,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     };
     written.then(settled, settled);
     this.rowCount += rows.length;
-    if (this.rowCount >= TRIM_ABOVE_ROWS) this.scheduleTrim();
+    if (this.rowCount >= TRIM_AT_ROWS) this.scheduleTrim();
   };
 
   private scheduleTrim(): void {

@@ -9,10 +9,7 @@ import * as Y from 'yjs';
 import { ORIGIN_STORAGE } from '../doc/origins';
 import { StorageError, type DocStore, type PersistedDoc, type StorageErrorKind } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
-import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate } from './updateLog';
-
-/** Rows after which every write compacts the log, mirroring y-indexeddb's PREFERRED_TRIM_SIZE. */
-export const MEMORY_TRIM_ROWS = 500;
+import { COMPACT_ABOVE_ROWS, TRIM_AT_ROWS, collectGarbage, isDecodableUpdate } from './updateLog';
 
 /** Failures a test can make opening or writing produce. */
 export type InjectableFailure = Exclude<StorageErrorKind, 'corrupt'>;
@@ -249,7 +246,7 @@ class MemoryPersistedDoc implements PersistedDoc {
     log.push(this.needsFullState ? Y.encodeStateAsUpdate(this.doc) : update);
     this.needsFullState = false;
     this.errors.recovered();
-    if (log.length >= MEMORY_TRIM_ROWS) this.tryCompact();
+    if (log.length >= TRIM_AT_ROWS) this.tryCompact();
   };
 
   private readonly onDocDestroy = (): void => {

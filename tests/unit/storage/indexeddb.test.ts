@@ -157,7 +157,7 @@ describe('IndexedDbStore', () => {
     expect(await textAfterReopen(store, 'n')).toBe('ab');
   });
 
-  it('trims the log after PREFERRED_TRIM_SIZE rows while the note stays open', async () => {
+  it('trims the log at TRIM_AT_ROWS rows while the note stays open', async () => {
     const store = newStore();
     const doc = new Y.Doc();
     const persisted = store.open('n', doc);
