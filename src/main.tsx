@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { broadcastIndex, WeftApp, type Preferences } from './app/session';
 import { registerServiceWorker } from './pwa/registerServiceWorker';
-import { IndexedDbStore } from './storage/indexeddb';
+import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
 import { isShareFragment } from './sync/shareLink';

@@ -34,9 +34,9 @@ export interface PersistedDoc {
   /** Resolves once everything stored has been applied to the doc; rejects with a StorageError. */
   readonly whenLoaded: Promise<void>;
   /**
-   * The transaction origin of updates this attachment applies from storage
-   * (null before the store has opened), so update listeners can tell loading
-   * apart from editing.
+   * The transaction origin of updates this attachment applies from storage,
+   * the same for its whole life, so update listeners can tell loading apart
+   * from editing.
    */
   readonly origin: unknown;
   /** Called for every storage failure after opening (quota, closed connection, ...). Returns its disposer. */

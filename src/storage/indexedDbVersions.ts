@@ -13,7 +13,7 @@
  * next call.
  */
 import { StorageError } from './DocStore';
-import { OPEN_TIMEOUT_MS } from './indexeddb';
+import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
 import { toStorageError } from './updateLog';
 import {
   VERSION_REASONS,

@@ -9,10 +9,8 @@ import * as Y from 'yjs';
 import { ORIGIN_STORAGE } from '../doc/origins';
 import { StorageError, type DocStore, type PersistedDoc, type StorageErrorKind } from './DocStore';
 import { StorageErrorChannel } from './StorageErrorChannel';
-import { COMPACT_ABOVE_ROWS, collectGarbage, isDecodableUpdate } from './updateLog';
-
-/** Rows after which every write compacts the log, mirroring y-indexeddb's PREFERRED_TRIM_SIZE. */
-export const MEMORY_TRIM_ROWS = 500;
+import { coverageOf, isCoveredBy } from './updateCoverage';
+import { COMPACT_ABOVE_ROWS, TRIM_AT_ROWS, collectGarbage, isDecodableUpdate } from './updateLog';
 
 /** Failures a test can make opening or writing produce. */
 export type InjectableFailure = Exclude<StorageErrorKind, 'corrupt'>;
@@ -209,9 +207,12 @@ class MemoryPersistedDoc implements PersistedDoc {
     if (this.closed) throw new StorageError('closed', `"${this.name}" was closed while loading`);
     const corrupt = this.store.quarantineCorrupt(this.name);
     const rows = this.store.log(this.name) as Uint8Array[];
-    // Like y-indexeddb, store what the doc held before loading (a seed, or the
-    // whole note when the app re-attaches a doc after its storage was closed).
-    if (Y.encodeStateVector(this.doc).length > 1) rows.push(Y.encodeStateAsUpdate(this.doc));
+    // Store what the doc held before loading (a seed, edits made before the
+    // open) unless the log holds all of it already, as the IndexedDB adapter does.
+    const before = Y.encodeStateAsUpdate(this.doc);
+    const need = coverageOf(before);
+    const have = rows.flatMap((row) => coverageOf(row) ?? []);
+    if (need === null || !isCoveredBy(need, have)) rows.push(before);
     this.doc.transact(() => {
       for (const row of rows) Y.applyUpdate(this.doc, row, ORIGIN_STORAGE);
     }, ORIGIN_STORAGE);
@@ -249,7 +250,7 @@ class MemoryPersistedDoc implements PersistedDoc {
     log.push(this.needsFullState ? Y.encodeStateAsUpdate(this.doc) : update);
     this.needsFullState = false;
     this.errors.recovered();
-    if (log.length >= MEMORY_TRIM_ROWS) this.tryCompact();
+    if (log.length >= TRIM_AT_ROWS) this.tryCompact();
   };
 
   private readonly onDocDestroy = (): void => {

@@ -4,10 +4,17 @@ import { StorageError, type StorageErrorKind } from './DocStore';
 /**
  * Rows above which the stored update log is rewritten as one update when a
  * doc is opened or detached. Small enough that opening stays fast and that
- * the row every open adds cannot pile up; large enough that closing a note
- * after a one-word edit does not rewrite the whole note.
+ * the rows of sessions that ended in a crash (no compaction on close) cannot
+ * pile up; large enough that closing a note after a one-word edit does not
+ * rewrite the whole note.
  */
 export const COMPACT_ABOVE_ROWS = 8;
+/**
+ * Rows at which the log of a note that stays open is compacted while it is
+ * open: y-indexeddb's PREFERRED_TRIM_SIZE, so the log stays as long as stock
+ * y-indexeddb keeps it.
+ */
+export const TRIM_AT_ROWS = 500;
 
 /**
  * True when `value` is a Yjs update that decodes. Decoding reads every struct

@@ -130,9 +130,15 @@ test('storage quota exceeded, reported when the transaction aborts: an alert; th
   // run on it is reported as active and not enforced: a 3 MB write over a quota of 0 commits.)
   // So while the flag is set, each write's transaction is aborted by the real
   // IDBTransaction.abort() right after its request succeeds, and reports Chromium's error; the
-  // events, their order and their timing are the browser's own.
+  // events, their order and their timing are the browser's own. The app asks for each write's
+  // commit at once (IDBTransaction.commit()), after which abort() would throw: while the disk is
+  // "full" that request is dropped, leaving the transaction open for the abort.
   await page.addInitScript(() => {
     const full = () => (window as unknown as { weftQuotaFull?: boolean }).weftQuotaFull === true;
+    const originalCommit = IDBTransaction.prototype.commit;
+    IDBTransaction.prototype.commit = function (this: IDBTransaction) {
+      if (!full()) originalCommit.call(this);
+    };
     for (const method of ['add', 'put'] as const) {
       const original = IDBObjectStore.prototype[method] as (...args: unknown[]) => IDBRequest;
       IDBObjectStore.prototype[method] = function (this: IDBObjectStore, ...args: unknown[]) {

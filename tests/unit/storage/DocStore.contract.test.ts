@@ -47,6 +47,19 @@ describe.each(harnesses)('DocStore contract: $name', (harness) => {
     for (let i = 0; i < 3; i++) expect((await reopen(store, 'n')).text).toBe('SEED|hello');
   });
 
+  it('reopening writes nothing: the stored log stays as it was (a new doc stores its seed once)', async () => {
+    const store = harness.make();
+    const { doc, persisted } = await openLoaded(store, 'n');
+    doc.getText('t').insert(5, 'hello');
+    await persisted.destroy();
+    const rows = await harness.rows(store, 'n');
+    expect(rows).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) {
+      expect((await reopen(store, 'n')).text).toBe('SEED|hello');
+      expect(await harness.rows(store, 'n')).toBe(rows);
+    }
+  });
+
   it('an empty name loads as an empty doc', async () => {
     const store = harness.make();
     expect((await reopen(store, 'never-written')).text).toBe('SEED|');

@@ -6,7 +6,8 @@
 import 'fake-indexeddb/auto';
 import * as Y from 'yjs';
 import type { DocStore, PersistedDoc, StorageError, StorageErrorKind } from '../../../src/storage/DocStore';
-import { IndexedDbStore, UPDATES_STORE } from '../../../src/storage/indexeddb';
+import { IndexedDbStore } from '../../../src/storage/IndexedDbStore';
+import { UPDATES_STORE } from '../../../src/storage/updatesDatabase';
 import { MemoryStore } from '../../../src/storage/memory';
 
 export interface AdapterHarness<S extends DocStore = DocStore> {
