@@ -374,14 +374,16 @@ function checkDecoded(doc: Y.Doc, update: Uint8Array, kind: UpdateKind): Y.ID[] 
   const waiting: Y.ID[] = [];
   for (const struct of structs) {
     if (!(struct instanceof Y.Item)) continue;
-    if (struct.id.clock + struct.length <= stateOf(doc, struct.id.client)) continue; // already integrated
-    if (!isAllowedContent(struct.content)) reject(`unsupported content ${struct.content.constructor.name}`);
     // Yjs takes a reference to the item's own client as already integrated
     // (only other clients' are checked for missing): one that points at or
-    // past the item itself makes it throw halfway through the update.
+    // past the item itself makes it throw halfway through the update. It
+    // resolves the references of structs it already has too (and then skips
+    // them), so this holds for every struct, new or not.
     for (const ref of [struct.origin, struct.rightOrigin, struct.parent instanceof Y.ID ? struct.parent : null]) {
       if (ref && ref.client === struct.id.client && ref.clock >= struct.id.clock) reject('reference to a later struct of the same client');
     }
+    if (struct.id.clock + struct.length <= stateOf(doc, struct.id.client)) continue; // already integrated
+    if (!isAllowedContent(struct.content)) reject(`unsupported content ${struct.content.constructor.name}`);
     const gap = gapFrom.get(struct.id.client);
     const place = placer.placeOf(struct);
     if (place === 'missing' || (gap !== undefined && struct.id.clock >= gap)) {

@@ -166,6 +166,22 @@ describe('updateFirewall', () => {
     expect(placed.length).toBe(0);
   });
 
+  it('rejects a resent struct whose origin is a later struct of its own client (Yjs resolves it and throws; firewall fuzz seed 373567951)', () => {
+    const peer = seeded();
+    const victim = seeded();
+    const editor = createHeadlessEditor({ nodes: EDITOR_NODES, onError: (e) => { throw e; } });
+    const binding = bindEditorToDoc(editor, peer);
+    editor.update(() => $getRoot().append($createParagraphNode().append($createTextNode('abc'))), { discrete: true });
+    editor.update(() => $getRoot().getLastDescendant()?.selectEnd().insertText('def'), { discrete: true });
+    binding.dispose();
+    expect(applyCheckedUpdate(victim, Y.encodeStateAsUpdate(peer), 'test').ok).toBe(true);
+    // The same structs again, one of them now pointing past its own clock: a byte flip can do that.
+    const text = [...peer.store.clients.get(peer.clientID) ?? []].filter((s): s is Y.Item => s instanceof Y.Item && s.content instanceof Y.ContentString);
+    const last = text.at(-1) as Y.Item;
+    last.origin = Y.createID(peer.clientID, last.id.clock + 10_000);
+    expect(expectRejected(victim, Y.encodeStateAsUpdate(peer))).toMatch(/later struct of the same client/);
+  });
+
   it('checks an update against earlier ones accepted but not applied yet (appliedLater)', () => {
     const doc = seeded();
     const scratch = seeded();
