@@ -1,8 +1,9 @@
 /**
  * Named Yjs transaction origins. Every transaction the app makes carries one,
  * so that listeners can tell where a change came from and ignore their own
- * (the editor binding uses its binding object as origin for local typing;
- * y-indexeddb and y-webrtc use their provider/room objects).
+ * (the editor binding uses its binding object as origin for local typing,
+ * and the storage attachment itself for what it loads; every transport
+ * applies with its name below).
  */
 export const ORIGIN_SEED = 'weft:seed';
 /** Updates read back from local storage. */
