@@ -35,7 +35,7 @@ import { noteText } from '../doc/noteText';
 import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
 import { Signal } from './Signal';
-import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import { ORIGIN_REPAIR, ORIGIN_STORAGE, isTransportOrigin } from '../doc/origins';
 import { MAX_PINNED_PER_NOTE, VERSION_INTERVAL_MS, canPin } from '../doc/versionPolicy';
 import { noteHtmlDocument, plainTextHtmlDocument } from '../editor/exportHtml';
 import { EDITOR_NODES } from '../editor/nodes';
@@ -594,15 +594,7 @@ export class NoteSession {
       doc,
       now: app.now,
       intervalMs: app.versionIntervalMs,
-      isFromElsewhere: (origin) =>
-        origin !== null &&
-        origin !== collab.origin &&
-        origin !== ORIGIN_REPAIR &&
-        origin !== persisted.origin &&
-        origin !== ORIGIN_STORAGE &&
-        origin !== ORIGIN_SEED &&
-        origin !== ORIGIN_IMPORT &&
-        !(origin instanceof Y.UndoManager),
+      isFromElsewhere: isTransportOrigin,
       onError: (error) =>
         app.alert('versions', `Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
     });
