@@ -75,7 +75,7 @@ export interface LinkHandlers {
   onOpen(): void;
   /** A whole received message, in order. */
   onMessage(message: Uint8Array): void;
-  /** The channel closed, for whatever reason (once, and only after it opened). */
+  /** The channel closed, for whatever reason, opened or not (once). */
   onClose(): void;
   /** The link was closed for misbehaviour (after onClose). */
   onViolation(reason: string): void;
@@ -254,7 +254,7 @@ export class DataChannelLink {
     this.outboxBytes = 0;
     this.inbox.clear();
     this.reassembler.reset();
-    if (this.opened) this.handlers.onClose();
+    this.handlers.onClose();
   }
 
   /** Counts a message a later stage refused; closes the link at the limit. */

@@ -7,10 +7,15 @@
  *   the channel from `datachannel` and answers;
  * - ICE candidates trickle both ways; candidates that arrive before the
  *   remote description wait for it;
- * - the connection is up when the data channel opens, and gone when the
- *   channel closes, or the connection fails or closes.
+ * - the connection is up when that first channel opens.
  *
- * The data channel's messages go through a {@link DataChannelLink}.
+ * Between two Weft tabs further notes get channels of their own on the same
+ * connection ({@link openChannel} on one side, {@link PeerConnectionOptions.onChannel}
+ * on the other; in-band, no renegotiation): one connection per remote tab,
+ * however many notes the two share. The connection closes when its last
+ * channel closes, or when it fails.
+ *
+ * Every channel's messages go through a {@link DataChannelLink}.
  */
 
 import type { PeerSignal } from './signalingMessage';
@@ -19,6 +24,7 @@ import {
   DataChannelLink,
   answeringCompression,
   offeringCompression,
+  type CompressionState,
   type LinkHandlers,
 } from './DataChannelLink';
 
@@ -34,8 +40,10 @@ export interface PeerConnectionOptions {
   readonly compression: boolean;
   /** A signal to publish to the remote peer. */
   readonly onSignal: (signal: PeerSignal) => void;
-  /** The link's events; `onClose` also fires when negotiation fails before it opened. */
+  /** The first channel's events; `onClose` also fires when negotiation fails before it opened. */
   readonly link: LinkHandlers;
+  /** A further channel the remote side opened (multiplexing): accept it with {@link PeerConnection.acceptChannel} or close it. */
+  readonly onChannel?: (channel: RTCDataChannel) => void;
 }
 
 /** Label of the initiator's data channel: random like simple-peer's (20 random bytes, hex). */
@@ -45,12 +53,13 @@ const channelLabel = (): string =>
 export class PeerConnection {
   readonly initiator: boolean;
   private readonly pc: RTCPeerConnection;
+  /** The first channel's link. */
   private link: DataChannelLink | null = null;
+  /** Every link not closed yet (the first one and the multiplexed ones). */
+  private readonly links = new Set<DataChannelLink>();
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private hasRemoteDescription = false;
   private closed = false;
-  /** The link opened (`onClose` is then the link's to report). */
-  private opened = false;
 
   constructor(private readonly options: PeerConnectionOptions) {
     this.initiator = options.initiator;
@@ -77,17 +86,81 @@ export class PeerConnection {
         await this.pc.setLocalDescription(offer);
         return this.pc.localDescription ?? offer;
       });
-    } else {
-      this.pc.ondatachannel = (event) => {
-        if (this.link !== null || this.closed) return;
-        this.link = this.wrap(event.channel, answeringCompression(options.compression, event.channel));
-      };
     }
+    this.pc.ondatachannel = (event) => {
+      if (this.closed) return;
+      if (this.link === null && !options.initiator) {
+        this.link = this.wrap(event.channel, answeringCompression(options.compression, event.channel));
+      } else if (options.onChannel) {
+        options.onChannel(event.channel);
+      } else {
+        event.channel.close();
+      }
+    };
   }
 
-  /** The open link, or null (not open yet, or closed). */
+  /** The first channel's link while open, or null (not open yet, or closed). */
   get openLink(): DataChannelLink | null {
     return this.link?.isOpen ? this.link : null;
+  }
+
+  /** The first channel's link, open or not (null before the answerer received it). */
+  get firstLink(): DataChannelLink | null {
+    return this.link;
+  }
+
+  /** Both SDPs, for binding a channel proof to this connection (channelAuth.ts); empty before negotiation. */
+  get descriptions(): { readonly local: string; readonly remote: string } {
+    return { local: this.pc.localDescription?.sdp ?? '', remote: this.pc.remoteDescription?.sdp ?? '' };
+  }
+
+  /** True once closed (by either side, or failed). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Opens a further channel on this (open) connection for another note. */
+  openChannel(label: string, handlers: LinkHandlers): DataChannelLink {
+    const channel = this.pc.createDataChannel(label, this.options.compression ? { protocol: CHANNEL_PROTOCOL } : {});
+    return this.track(channel, offeringCompression(this.options.compression), handlers);
+  }
+
+  /** Takes a channel the remote side opened (see {@link PeerConnectionOptions.onChannel}). */
+  acceptChannel(channel: RTCDataChannel, handlers: LinkHandlers): DataChannelLink {
+    return this.track(channel, answeringCompression(this.options.compression, channel), handlers);
+  }
+
+  /**
+   * Closes one channel; the connection closes with its last one. (A link
+   * closed before it opened reports nothing, so its owner releases it here.)
+   */
+  release(link: DataChannelLink | null): void {
+    if (link === null) {
+      // Negotiation still under way: the connection has no other channel yet.
+      this.destroy();
+      return;
+    }
+    link.close();
+    this.linkGone(link);
+  }
+
+  /** A link whose close also takes the connection down once no other channel is left. */
+  private track(channel: RTCDataChannel, compression: CompressionState, handlers: LinkHandlers): DataChannelLink {
+    const link: DataChannelLink = new DataChannelLink(channel, compression, {
+      ...handlers,
+      onClose: () => {
+        handlers.onClose();
+        this.linkGone(link);
+      },
+    });
+    this.links.add(link);
+    return link;
+  }
+
+  /** A link closed: with no channel left, the connection goes too. */
+  private linkGone(link: DataChannelLink): void {
+    if (!this.links.delete(link)) return;
+    if (this.links.size === 0) this.destroy();
   }
 
   /** Applies a signal from the remote peer. */
@@ -115,30 +188,21 @@ export class PeerConnection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    // Closing the peer connection closes its channel without firing its close event.
-    this.link?.markClosed();
+    // Closing the peer connection closes its channels without firing their close events.
+    for (const link of [...this.links]) link.markClosed();
     try {
       this.pc.close();
     } catch {
       // Already closed.
     }
-    if (!this.opened) this.options.link.onClose();
+    // An answerer whose channel never arrived: nobody else reports the end.
+    if (this.link === null) this.options.link.onClose();
   }
 
-  private wrap(channel: RTCDataChannel, compression: ReturnType<typeof offeringCompression>): DataChannelLink {
+  /** The first channel: the one negotiated with the offer. */
+  private wrap(channel: RTCDataChannel, compression: CompressionState): DataChannelLink {
     const { link } = this.options;
-    return new DataChannelLink(channel, compression, {
-      onOpen: () => {
-        this.opened = true;
-        link.onOpen();
-      },
-      onMessage: (message) => link.onMessage(message),
-      onClose: () => {
-        link.onClose();
-        this.destroy();
-      },
-      onViolation: (reason) => link.onViolation(reason),
-    });
+    return this.track(channel, compression, link);
   }
 
   /** Runs one step of the offer/answer exchange; a description it returns is sent. Failure closes. */

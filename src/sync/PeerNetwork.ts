@@ -2,6 +2,15 @@
  * The peer network of one tab: the one object that owns the signaling
  * connections, and through the rooms it hands out (PeerRoom.ts, one per open
  * note) the WebRTC connections and the BroadcastChannel to other tabs.
+ *
+ * One connection per remote Weft tab, whatever number of notes the two
+ * share: every announce and signal carries this tab's id (`tab`, ignored by
+ * stock y-webrtc). A connection negotiated through one note's signaling is
+ * registered under the remote's tab id; a further note shared with that tab
+ * gets a data channel of its own on it (label {@link MUX_LABEL_PREFIX} +
+ * topic + opener's peer id), on which nothing of the note flows until both
+ * sides proved they hold its secret (channelAuth.ts) — a tab id is only a
+ * claim. Stock y-webrtc peers get one connection per note, as before.
  * Created by the composition root (src/main.tsx) and passed to the transport
  * factory; nothing about it is module-level, so two networks in one process
  * (tests: two "browsers") share nothing.
@@ -16,8 +25,9 @@ import type { Awareness } from 'y-protocols/awareness';
 import type { SyncRoom, Transport, TransportFactory } from './Transport';
 import { SignalingClient, type WebSocketClass } from './SignalingClient';
 import { publishFrame, subscribeFrame, unsubscribeFrame } from './signalingMessage';
-import type { PeerConnectionClass } from './PeerConnection';
+import type { PeerConnection, PeerConnectionClass } from './PeerConnection';
 import { PeerRoom } from './PeerRoom';
+import { MUX_LABEL_PREFIX } from './channelAuth';
 
 /** Options of a {@link PeerNetwork}. */
 export interface PeerNetworkOptions {
@@ -35,7 +45,12 @@ export interface PeerNetworkOptions {
   readonly compression?: boolean;
   /** Whether the browser says it is online (default `navigator.onLine`). */
   readonly online?: () => boolean;
+  /** One connection per remote tab for all shared notes (default true); false: one per note and peer. */
+  readonly multiplex?: boolean;
+  /** This tab's id on signaling (default random; tests use it to impersonate another tab). */
+  readonly tabId?: string;
 }
+
 
 /** Options of one note's transport. */
 export interface JoinOptions {
@@ -59,15 +74,32 @@ export interface RoomHost {
   publish(topic: string, data: string, via?: SignalingClient): void;
   /** The room's transport closed: its note may open again. */
   closed(noteId: string): void;
+  /** This tab's id, or undefined when it does not offer to share connections. */
+  readonly tabId: string | undefined;
+  /** An open connection to `tab` that other notes may share. */
+  sharedWith(tab: string): PeerConnection | undefined;
+  /** Registers a connection negotiated through a note's signaling with the tab it leads to (the first one stays). */
+  shareConnection(tab: string, connection: PeerConnection): void;
+  /** Stops offering `connection` for `tab` (a note's proof failed on it: the tab id was not its own). */
+  forgetShared(tab: string, connection: PeerConnection): void;
+  /** A channel the remote side opened on one of our connections: to the room it names, or closed. */
+  incomingChannel(connection: PeerConnection, channel: RTCDataChannel): void;
 }
 
 export class PeerNetwork implements RoomHost {
   private readonly clients = new Map<string, SignalingClient>();
   private readonly rooms = new Map<string, PeerRoom>();
   private readonly openNotes = new Set<string>();
+  /** Connections other notes may share, by the remote tab's id. */
+  private readonly shared = new Map<string, PeerConnection>();
+  /** The tab each registered connection leads to (for channels the remote side opens). */
+  private readonly tabOf = new WeakMap<PeerConnection, string>();
   private destroyed = false;
+  readonly tabId: string | undefined;
 
-  constructor(readonly options: PeerNetworkOptions) {}
+  constructor(readonly options: PeerNetworkOptions) {
+    this.tabId = options.multiplex === false ? undefined : (options.tabId ?? crypto.randomUUID());
+  }
 
   /** The transport factory for the composition root. */
   readonly factory: TransportFactory = (doc, awareness, room) => this.join(doc, awareness, room);
@@ -112,6 +144,33 @@ export class PeerNetwork implements RoomHost {
 
   closed(noteId: string): void {
     this.openNotes.delete(noteId);
+  }
+
+  sharedWith(tab: string): PeerConnection | undefined {
+    const connection = this.shared.get(tab);
+    if (connection?.isClosed) this.shared.delete(tab);
+    return connection?.isClosed ? undefined : connection;
+  }
+
+  shareConnection(tab: string, connection: PeerConnection): void {
+    if (this.tabId === undefined) return;
+    this.tabOf.set(connection, tab);
+    if (this.sharedWith(tab) === undefined) this.shared.set(tab, connection);
+  }
+
+  forgetShared(tab: string, connection: PeerConnection): void {
+    if (this.shared.get(tab) === connection) this.shared.delete(tab);
+  }
+
+  incomingChannel(connection: PeerConnection, channel: RTCDataChannel): void {
+    const [prefix, topic, openerPeerId, ...rest] = channel.label.split(' ');
+    const tab = this.tabOf.get(connection);
+    const room = topic === undefined ? undefined : this.rooms.get(topic);
+    if (prefix !== MUX_LABEL_PREFIX || rest.length > 0 || !openerPeerId || tab === undefined || !room) {
+      channel.close();
+      return;
+    }
+    room.acceptMux(connection, channel, openerPeerId, tab);
   }
 
   /** Closes every socket; rooms still open stay offline. */

@@ -35,6 +35,8 @@ import { parseSignalPayload, type PeerSignal, type SignalPayload } from './signa
 import type { SignalingClient } from './SignalingClient';
 import { routeSignal } from './routeSignal';
 import { PeerConnection, type PeerConnectionClass } from './PeerConnection';
+import type { DataChannelLink, LinkHandlers } from './DataChannelLink';
+import { ChannelAuth, channelBinding, deriveChannelAuthKey, muxLabel, type ChannelRole } from './channelAuth';
 import { AwarenessOwnership } from './awarenessOwnership';
 import { TokenBucket } from './TokenBucket';
 import {
@@ -72,13 +74,21 @@ export const MAX_WEBRTC_CONNECTIONS = 20;
 /** One remote browser in this room. */
 interface Remote {
   readonly peerId: string;
-  /** The signaling socket its signals came through (answers go back the same way). */
-  readonly via: SignalingClient;
+  /** The signaling socket its signals came through (answers go back the same way); null for a multiplexed channel. */
+  readonly via: SignalingClient | null;
   connection: PeerConnection;
+  /** This note's channel on the connection (null until the answerer receives it). */
+  link: DataChannelLink | null;
+  /** The remote tab's id, when it is a Weft peer that sent one (a claim: channelAuth.ts). */
+  readonly tab: string | undefined;
+  /** A channel on a connection another note opened: no note message until the proof is done. */
+  readonly auth: ChannelAuth | null;
+  /** Received messages waiting behind the (asynchronous) proof. */
+  authQueue: Promise<void>;
   /** y-webrtc's glare token of our offer (the higher one wins when both sides offer). */
   token: number | undefined;
   open: boolean;
-  /** Replaced by an answer to its own offer (glare): closing it is not news. */
+  /** Replaced (glare: by an answer to its offer, or by the other side's channel): closing it is not news. */
   replaced: boolean;
   readonly presenceRate: TokenBucket;
   /** Awareness clients this connection vouched for (removed when it closes). */
@@ -105,6 +115,7 @@ export class PeerRoom implements Transport {
   private readonly compression: boolean;
   private topic: string | null = null;
   private key: CryptoKey | null = null;
+  private authKey: CryptoKey | null = null;
   private tab: BroadcastChannel | null = null;
   /** Received signaling payloads, decrypted and handled in arrival order. */
   private signals: Promise<void> = Promise.resolve();
@@ -155,7 +166,7 @@ export class PeerRoom implements Transport {
     this.destroyed = true;
     // Tell everyone we left (without touching the caller's awareness), then close.
     const goodbye = this.ownPresenceRemoval();
-    if (goodbye) for (const remote of this.remotes.values()) if (remote.open) remote.connection.openLink?.send(goodbye);
+    if (goodbye) for (const remote of this.remotes.values()) if (remote.open) remote.link?.send(goodbye);
     if (this.tab) {
       const tab = this.tab;
       this.postToTabs(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
@@ -168,7 +179,8 @@ export class PeerRoom implements Transport {
       this.tab = null;
     }
     for (const dispose of this.disposers.splice(0).reverse()) dispose();
-    for (const remote of [...this.remotes.values()]) remote.connection.destroy();
+    // Our channels only: a connection other notes still use stays open for them.
+    for (const remote of [...this.remotes.values()]) remote.connection.release(remote.link);
     this.remotes.clear();
     if (this.topic !== null) this.host.detach(this.topic, this);
     this.listeners.clear();
@@ -180,7 +192,10 @@ export class PeerRoom implements Transport {
   private async start(): Promise<void> {
     try {
       const topic = await deriveRoomName(this.room.noteId, this.room.secret);
-      this.key = await deriveRoomKey(roomPassword(this.room.secret), topic);
+      [this.key, this.authKey] = await Promise.all([
+        deriveRoomKey(roomPassword(this.room.secret), topic),
+        deriveChannelAuthKey(this.room.secret, topic),
+      ]);
       this.topic = topic;
     } catch {
       return; // WebCrypto unavailable: stay offline rather than throw later.
@@ -200,9 +215,9 @@ export class PeerRoom implements Transport {
   // ------------------------------------------------------------ signaling
 
   /** A signaling socket opened (or the room attached to an open one): announce ourselves. */
-  signalingOpened(via: SignalingClient): void {
+  signalingOpened(via?: SignalingClient): void {
     if (this.destroyed || this.remotes.size >= MAX_WEBRTC_CONNECTIONS) return;
-    this.publishPayload({ type: 'announce', from: this.peerId }, via);
+    this.publishPayload({ type: 'announce', from: this.peerId, ...this.tabField() }, via);
   }
 
   /** A `publish` frame for our topic: decrypted and handled in arrival order. */
@@ -221,35 +236,44 @@ export class PeerRoom implements Transport {
       ownPeerId: this.peerId,
       isTabPeer: (peerId) => this.tabPeers.has(peerId),
       isBlocked: (peerId) => this.isBlocked(peerId),
-      connectionWith: () => existing && { initiator: existing.connection.initiator, token: existing.token },
+      // A multiplexed channel is not negotiated through signaling: for routing it is an answered connection.
+      connectionWith: () => existing && { initiator: existing.auth === null && existing.connection.initiator, token: existing.token },
       connectionCount: this.remotes.size,
       maxConnections: MAX_WEBRTC_CONNECTIONS,
     });
     switch (route.action) {
       case 'ignore':
         return;
-      case 'connect':
-        this.connect(payload.from, via, true);
+      case 'connect': {
+        // A Weft tab we already have a connection with (through another note): a channel on it.
+        const shared = payload.tab === undefined ? undefined : this.host.sharedWith(payload.tab);
+        if (shared && payload.tab !== undefined && !this.hasRemoteOnTab(payload.tab)) this.openMux(payload.from, shared, payload.tab);
+        else this.connect(payload.from, via, true, payload.tab);
         return;
+      }
       case 'answer':
         if (existing && route.replace) {
           existing.replaced = true;
-          existing.connection.destroy();
+          existing.connection.release(existing.link);
         }
-        if (payload.type === 'signal') this.connect(payload.from, via, false).connection.signal(payload.signal);
+        if (payload.type === 'signal') this.connect(payload.from, via, false, payload.tab).connection.signal(payload.signal);
         return;
       case 'forward':
-        if (payload.type !== 'signal' || !existing) return;
+        if (payload.type !== 'signal' || !existing || existing.auth !== null) return;
         if (payload.signal.type === 'answer') existing.token = undefined;
         existing.connection.signal(payload.signal);
     }
   }
 
-  private connect(peerId: string, via: SignalingClient, initiator: boolean): Remote {
+  private connect(peerId: string, via: SignalingClient, initiator: boolean, tab: string | undefined): Remote {
     const remote: Remote = {
       peerId,
       via,
       connection: null as unknown as PeerConnection, // set right below: its callbacks need `remote`
+      link: null,
+      tab,
+      auth: null,
+      authQueue: Promise.resolve(),
       token: undefined,
       open: false,
       replaced: false,
@@ -262,6 +286,7 @@ export class PeerRoom implements Transport {
       iceServers: this.host.options.iceServers?.() ?? [],
       compression: this.compression,
       onSignal: (signal) => this.sendSignal(remote, signal),
+      onChannel: (channel) => this.host.incomingChannel(remote.connection, channel),
       link: {
         onOpen: () => this.linkOpened(remote),
         onMessage: (message) => this.receiveFromPeer(remote, message),
@@ -273,6 +298,93 @@ export class PeerRoom implements Transport {
     return remote;
   }
 
+  /** Our tab id for announces and signals (Weft's extension), when we share connections. */
+  private tabField(): { tab?: string } {
+    return this.host.tabId === undefined ? {} : { tab: this.host.tabId };
+  }
+
+  /** True when a peer in this room already claims `tab` (a second claim gets a connection of its own). */
+  private hasRemoteOnTab(tab: string): boolean {
+    for (const remote of this.remotes.values()) if (remote.tab === tab) return true;
+    return false;
+  }
+
+  /** A multiplexed remote: this note's channel on a connection another note opened. */
+  private muxRemote(peerId: string, connection: PeerConnection, tab: string, role: ChannelRole, label: string): Remote {
+    const remote: Remote = {
+      peerId,
+      via: null,
+      connection,
+      link: null,
+      tab,
+      auth: new ChannelAuth(this.authKey!, label, channelBinding(connection.descriptions.local, connection.descriptions.remote, role), role),
+      authQueue: Promise.resolve(),
+      token: undefined,
+      open: false,
+      replaced: false,
+      presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
+      clients: new Set(),
+    };
+    this.remotes.set(peerId, remote);
+    return remote;
+  }
+
+  private muxHandlers(remote: Remote): LinkHandlers {
+    return {
+      onOpen: () => this.linkOpened(remote),
+      onMessage: (message) => this.receiveFromPeer(remote, message),
+      onClose: () => this.linkClosed(remote),
+      onViolation: () => undefined, // (the connection is someone else's too: nothing to block on signaling)
+    };
+  }
+
+  /** Opens this note's channel on a shared connection to `tab` (we heard `peerId` announce). */
+  private openMux(peerId: string, connection: PeerConnection, tab: string): void {
+    const label = muxLabel(this.topic!, this.peerId);
+    const remote = this.muxRemote(peerId, connection, tab, 'opener', label);
+    remote.link = connection.openChannel(label, this.muxHandlers(remote));
+  }
+
+  /** The remote tab opened this note's channel on a shared connection. */
+  acceptMux(connection: PeerConnection, channel: RTCDataChannel, openerPeerId: string, tab: string): void {
+    if (this.destroyed || this.authKey === null || this.remotes.has(openerPeerId)) {
+      channel.close();
+      return;
+    }
+    // Both sides opened a channel for this note at once: the one opened by the higher tab id stays.
+    for (const remote of this.remotes.values()) {
+      if (remote.tab !== tab || remote.connection !== connection) continue;
+      if (this.host.tabId !== undefined && this.host.tabId > tab) {
+        channel.close();
+        return;
+      }
+      remote.replaced = true;
+      connection.release(remote.link);
+    }
+    const remote = this.muxRemote(openerPeerId, connection, tab, 'acceptor', channel.label);
+    remote.link = connection.acceptChannel(channel, this.muxHandlers(remote));
+  }
+
+  /** Messages on a multiplexed channel before the proof: only the handshake, in order. */
+  private receiveDuringProof(remote: Remote, message: Uint8Array): void {
+    const auth = remote.auth!;
+    remote.authQueue = remote.authQueue
+      .then(async () => {
+        if (this.destroyed || remote.link === null) return;
+        if (remote.open) {
+          // The proof finished while this message waited behind it.
+          this.receiveFromPeer(remote, message);
+          return;
+        }
+        const step = await auth.receive(message);
+        if (this.destroyed) return;
+        if (step.kind === 'send') remote.link.send(step.message);
+        else if (step.kind === 'done') this.startNote(remote);
+        else if (step.kind === 'failed') remote.link.violate(`channel proof: ${step.reason}`);
+      })
+      .catch(() => undefined);
+  }
+
   private peerConnectionClass(): PeerConnectionClass | null {
     const configured = this.host.options.RTCPeerConnection;
     return configured === undefined ? browserPeerConnection() : configured;
@@ -280,7 +392,7 @@ export class PeerRoom implements Transport {
 
   private sendSignal(remote: Remote, signal: PeerSignal): void {
     remote.token ??= Date.now() + Math.random();
-    this.publishPayload({ type: 'signal', from: this.peerId, to: remote.peerId, token: remote.token, signal }, remote.via);
+    this.publishPayload({ type: 'signal', from: this.peerId, to: remote.peerId, token: remote.token, signal, ...this.tabField() }, remote.via ?? undefined);
   }
 
   private publishPayload(payload: object, via?: SignalingClient): void {
@@ -303,8 +415,21 @@ export class PeerRoom implements Transport {
 
   private linkOpened(remote: Remote): void {
     if (this.destroyed) return;
+    if (remote.auth !== null) {
+      // A multiplexed channel: prove we hold the note's secret first; the note waits.
+      remote.link?.send(remote.auth.hello());
+      return;
+    }
+    remote.link = remote.connection.firstLink;
+    // Its first channel was negotiated through this note's (encrypted) signaling: other notes may share it.
+    if (remote.tab !== undefined) this.host.shareConnection(remote.tab, remote.connection);
+    this.startNote(remote);
+  }
+
+  /** The channel may carry the note: greet the peer as y-webrtc does. */
+  private startNote(remote: Remote): void {
     remote.open = true;
-    const link = remote.connection.openLink;
+    const link = remote.link;
     link?.send(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
     const states = this.awareness.getStates();
     if (states.size > 0) link?.send(this.awarenessMessage([...states.keys()]));
@@ -312,6 +437,8 @@ export class PeerRoom implements Transport {
   }
 
   private linkClosed(remote: Remote): void {
+    // A multiplexed channel that never carried the note: the connection is not (or no longer) the tab it claimed.
+    if (remote.auth !== null && !remote.auth.done && remote.tab !== undefined) this.host.forgetShared(remote.tab, remote.connection);
     remote.open = false;
     if (this.remotes.get(remote.peerId) === remote) this.remotes.delete(remote.peerId);
     this.ownership.release(remote);
@@ -319,7 +446,7 @@ export class PeerRoom implements Transport {
     if (this.destroyed) return;
     this.statusMayHaveChanged();
     // Look for peers again (the peer may still be there, on a new connection).
-    if (!remote.replaced) this.signalingOpened(remote.via);
+    if (!remote.replaced) this.signalingOpened(remote.via ?? undefined);
   }
 
   /**
@@ -338,9 +465,13 @@ export class PeerRoom implements Transport {
 
   /** The inbound pipeline for one whole message from a WebRTC peer (after DataChannelLink's stages). */
   private receiveFromPeer(remote: Remote, message: Uint8Array): void {
-    if (this.destroyed || !remote.open) return;
-    const link = remote.connection.openLink;
-    if (!link) return;
+    if (this.destroyed) return;
+    if (remote.auth !== null && !remote.open) {
+      this.receiveDuringProof(remote, message);
+      return;
+    }
+    const link = remote.link;
+    if (!remote.open || !link) return;
     // Rate limit first: over the limit, presence is dropped unparsed (no strike).
     if (message[0] === MESSAGE_AWARENESS && !remote.presenceRate.take(Date.now())) return;
     const decoded = decodePeerMessage(message, {
@@ -413,7 +544,7 @@ export class PeerRoom implements Transport {
     const toTabs = from !== 'tab' && this.tabPeers.size > 0;
     if (targets.length === 0 && !toTabs) return;
     const message = peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-    for (const remote of targets) remote.connection.openLink?.send(message);
+    for (const remote of targets) remote.link?.send(message);
     if (toTabs) this.postToTabs(message);
   };
 
@@ -428,7 +559,7 @@ export class PeerRoom implements Transport {
     const toTabs = from !== 'tab' && this.tab !== null;
     if (targets.length === 0 && !toTabs) return;
     const message = this.awarenessMessage([...added, ...updated, ...removed]);
-    for (const remote of targets) remote.connection.openLink?.send(message);
+    for (const remote of targets) remote.link?.send(message);
     if (toTabs) this.postToTabs(message);
   };
 

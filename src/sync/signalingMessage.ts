@@ -37,10 +37,22 @@ export type PeerSignal =
   | { readonly type: 'offer' | 'answer'; readonly sdp: string }
   | { readonly type: 'candidate'; readonly candidate: RTCIceCandidateInit };
 
-/** A decrypted, well-formed signaling payload. */
+/**
+ * A decrypted, well-formed signaling payload. `tab` is Weft's extension
+ * (stock y-webrtc ignores unknown fields): the sender's tab id, one per tab
+ * for all notes, so that two Weft tabs can share one connection
+ * (PeerNetwork.ts). Only a claim: see channelAuth.ts.
+ */
 export type SignalPayload =
-  | { readonly type: 'announce'; readonly from: string }
-  | { readonly type: 'signal'; readonly from: string; readonly to: string; readonly token: number; readonly signal: PeerSignal };
+  | { readonly type: 'announce'; readonly from: string; readonly tab?: string }
+  | {
+      readonly type: 'signal';
+      readonly from: string;
+      readonly to: string;
+      readonly token: number;
+      readonly signal: PeerSignal;
+      readonly tab?: string;
+    };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -85,13 +97,15 @@ export const parsePeerSignal = (signal: unknown): PeerSignal | null => {
 export const parseSignalPayload = (data: unknown): SignalPayload | string => {
   if (!isRecord(data)) return 'payload is not an object';
   if (!isPeerId(data.from)) return 'bad sender id';
-  if (data.type === 'announce') return { type: 'announce', from: data.from };
+  if (data.tab !== undefined && !isPeerId(data.tab)) return 'bad tab id';
+  const tab = data.tab === undefined ? {} : { tab: data.tab };
+  if (data.type === 'announce') return { type: 'announce', from: data.from, ...tab };
   if (data.type !== 'signal') return 'unknown payload type';
   if (!isPeerId(data.to)) return 'bad recipient id';
   if (typeof data.token !== 'number' || !Number.isFinite(data.token)) return 'bad glare token';
   const signal = parsePeerSignal(data.signal);
   if (signal === null) return 'bad signal';
-  return { type: 'signal', from: data.from, to: data.to, token: data.token, signal };
+  return { type: 'signal', from: data.from, to: data.to, token: data.token, signal, ...tab };
 };
 
 /** The frames the client sends. */

@@ -23,7 +23,9 @@ import { ORIGIN_PEER_GONE } from '../../../src/sync/PeerRoom';
 import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
 import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
-import { fakeWrtc } from './fakeWrtc';
+import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
+import type { PeerConnection } from '../../../src/sync/PeerConnection';
+import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
 
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
@@ -164,9 +166,23 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     rmSync(staticDir, { recursive: true, force: true });
   });
 
-  /** A browser's network: its own signaling socket, WebRTC (fake), no tabs. */
-  const browser = (): PeerNetwork =>
-    network({ signaling: () => [signalingUrl], WebSocket: SameOriginWebSocket as never, BroadcastChannel: null });
+  /** A browser's network: its own signaling socket, WebRTC (fake, recording its connections in `pcs`), no tabs. */
+  const browser = (options: Partial<PeerNetworkOptions> = {}, pcs: FakePeerConnection[] = []): PeerNetwork =>
+    network({
+      signaling: () => [signalingUrl],
+      WebSocket: SameOriginWebSocket as never,
+      BroadcastChannel: null,
+      RTCPeerConnection: class extends FakePeerConnection {
+        constructor(config?: unknown) {
+          super(config);
+          pcs.push(this);
+        }
+      } as never,
+      ...options,
+    });
+  /** The note ids of `count` notes, with their secrets. */
+  const rooms = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ noteId: `${ROOM.noteId.slice(0, 20)}${String(i).padStart(2, '0')}`, secret: ROOM.secret }));
 
   it('syncs doc and presence with ORIGIN_PEER, removes a closed peer’s presence, and closes its socket with the last note', async () => {
     const [a, b] = [note('Ann'), note('Bob')];
@@ -192,6 +208,93 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect([ORIGIN_PEER, ORIGIN_PEER_GONE]).toContain(removedBy[0]);
     expect(ta.status).toBe('connecting');
     ta.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it.each([
+    ['one connection per remote tab, every note on it (multiplexed)', true, 1],
+    ['one connection per note (stock y-webrtc’s way, multiplexing off)', false, 10],
+  ])('two browsers sharing ten notes: %s', async (_name, multiplex, connections) => {
+    const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
+    const [netA, netB] = [browser({ multiplex }, pcsA), browser({ multiplex }, pcsB)];
+    const notes = rooms(10).map((room, i) => {
+      const [a, b] = [note('Ann'), note('Bob')];
+      const ta = netA.join(a.doc, a.awareness, room, { firewall: false });
+      a.doc.getText('t').insert(0, `note ${i} from A. `);
+      return { room, a, b, ta, tb: null as ReturnType<PeerNetwork['join']> | null };
+    });
+    await waitFor('A on signaling in every note', () => server.stats().subscriptions === 10);
+    // B opens the notes one after the other, as a user would.
+    for (const entry of notes) {
+      entry.tb = netB.join(entry.b.doc, entry.b.awareness, entry.room, { firewall: false });
+      entry.b.doc.getText('t').insert(0, 'B. ');
+      await waitFor(`note ${entry.room.noteId} synced`, () =>
+        entry.ta.peerCount === 1 && entry.a.doc.getText('t').toString() === entry.b.doc.getText('t').toString() && entry.a.doc.getText('t').toString().includes('B. ') && entry.b.doc.getText('t').toString().includes('from A'),
+      );
+    }
+    expect(notes.every(({ a, b }) => a.origins.includes(ORIGIN_PEER) && b.origins.includes(ORIGIN_PEER))).toBe(true);
+    await waitFor('presence in every note', () => notes.every(({ a, b }) => a.awareness.getStates().has(b.doc.clientID)));
+    expect([pcsA.length, pcsB.length]).toEqual([connections, connections]);
+    // Closing a note closes its channel only: the others keep syncing over the shared connection.
+    notes[0]!.tb!.destroy();
+    await waitFor('note 0 without B', () => notes[0]!.ta.peerCount === 0);
+    notes[9]!.b.doc.getText('t').insert(0, 'still here. ');
+    await waitFor('note 9 still syncing', () => notes[9]!.a.doc.getText('t').toString().startsWith('still here. '));
+    for (const { ta, tb } of notes) {
+      ta.destroy();
+      tb?.destroy();
+    }
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('an impostor with note A’s link who copies another tab’s id gets nothing of note B, and B still syncs with the real tab', async () => {
+    // Vera and Hugo share notes A and B. Mallory has A's link only, and announces with Hugo's tab id.
+    const [noteA, noteB] = rooms(2);
+    const HUGO_TAB = 'tab-of-hugo';
+    const heardFromVera: Uint8Array[] = [];
+    let proofsRefused = 0;
+    /** Mallory's network accepts any channel Vera opens, and answers the handshake with a made-up proof. */
+    class Impostor extends PeerNetwork {
+      override incomingChannel(connection: PeerConnection, channel: RTCDataChannel): void {
+        const link = connection.acceptChannel(channel, {
+          onOpen: () => link.send(Uint8Array.of(AUTH_HELLO_MARKER, 1, ...new Uint8Array(32).fill(7))),
+          onMessage: (message) => {
+            heardFromVera.push(message);
+            if (message[0] === AUTH_HELLO_MARKER) link.send(Uint8Array.of(AUTH_PROOF_MARKER, 1, ...new Uint8Array(32).fill(9)));
+          },
+          onClose: () => proofsRefused++,
+          onViolation: () => undefined,
+        });
+      }
+    }
+    const mallory = new Impostor({
+      signaling: () => [signalingUrl],
+      WebSocket: SameOriginWebSocket as never,
+      BroadcastChannel: null,
+      RTCPeerConnection: FakePeerConnection as never,
+      tabId: HUGO_TAB,
+    });
+    cleanup.push(() => mallory.destroy());
+    const [vera, hugo] = [browser(), browser({ tabId: HUGO_TAB })];
+    const [mA, vA, vB, hA, hB] = [note('Mallory'), note('Vera'), note('Vera'), note('Hugo'), note('Hugo')];
+    vB.doc.getText('t').insert(0, 'B is secret');
+    // Mallory first in A, so Vera's connection to "Hugo's tab" is hers.
+    const tmA = mallory.join(mA.doc, mA.awareness, noteA!, { firewall: false });
+    await waitFor('Mallory on signaling', () => tmA.status === 'connecting' && server.stats().subscriptions === 1);
+    const tvA = vera.join(vA.doc, vA.awareness, noteA!, { firewall: false });
+    await waitFor('Vera connected to Mallory in A', () => tvA.peerCount === 1);
+    const thA = hugo.join(hA.doc, hA.awareness, noteA!, { firewall: false });
+    await waitFor('Vera connected to Hugo in A too', () => tvA.peerCount === 2 && thA.peerCount >= 1);
+    const tvB = vera.join(vB.doc, vB.awareness, noteB!, { firewall: false });
+    await waitFor('Vera on signaling in B', () => tvB.status === 'connecting' && server.stats().subscriptions === 4);
+    // Hugo opens B: Vera hears "Hugo's tab" and first tries the connection Mallory claimed it for.
+    const thB = hugo.join(hB.doc, hB.awareness, noteB!, { firewall: false });
+    await waitFor('Hugo gets B from Vera', () => hB.doc.getText('t').toString() === 'B is secret' && tvB.peerCount === 1);
+    expect(proofsRefused).toBeGreaterThan(0);
+    // All Mallory ever heard on B's channel: Vera's hello and proof, nothing of the note.
+    expect(heardFromVera.length).toBeGreaterThan(0);
+    expect(heardFromVera.every((message) => message[0] === AUTH_HELLO_MARKER || message[0] === AUTH_PROOF_MARKER)).toBe(true);
+    for (const transport of [tmA, tvA, thA, tvB, thB]) transport.destroy();
     await waitFor('every socket closed', () => server.stats().connections === 0);
   });
 

@@ -60,6 +60,8 @@ describe('parseSignalPayload', () => {
     ['bad recipient', { ...offer, to: 5 }, 'bad recipient id'],
     ['no recipient', { ...offer, to: undefined }, 'bad recipient id'],
     ['unknown type', { type: 'hello', from: PEER }, 'unknown payload type'],
+    ['bad tab id', { type: 'announce', from: PEER, tab: 5 }, 'bad tab id'],
+    ['huge tab id', { type: 'announce', from: PEER, tab: 't'.repeat(MAX_PEER_ID_LENGTH + 1) }, 'bad tab id'],
     ['signal without signal', { ...offer, signal: undefined }, 'bad signal'],
     ['signal without token', { ...offer, token: undefined }, 'bad glare token'],
     ['offer without sdp', { ...offer, signal: { type: 'offer' } }, 'bad signal'],
@@ -72,6 +74,8 @@ describe('parseSignalPayload', () => {
   it('takes announces, offers, answers and candidates, keeping only the fields it knows', () => {
     expect(parseSignalPayload({ type: 'announce', from: PEER, extra: 1 })).toEqual({ type: 'announce', from: PEER });
     expect(parseSignalPayload(offer)).toEqual(offer);
+    expect(parseSignalPayload({ type: 'announce', from: PEER, tab: 'tab-1' })).toEqual({ type: 'announce', from: PEER, tab: 'tab-1' });
+    expect(parseSignalPayload({ ...offer, tab: 'tab-1' })).toEqual({ ...offer, tab: 'tab-1' });
     expect(parseSignalPayload({ ...offer, signal: { type: 'answer', sdp: 'v=0', x: 1 } })).toEqual({ ...offer, signal: { type: 'answer', sdp: 'v=0' } });
     expect(parseSignalPayload(candidate({ candidate: 'c', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u' }))).toEqual(
       candidate({ candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 }),
