@@ -1,10 +1,12 @@
 /**
  * Behaviours every Transport adapter must have. Runs against the loopback
- * adapter here. The WebRTC adapter needs a real WebRTC stack (simple-peer
- * requires a `wrtc` implementation in Node and none is installed), so its run
- * of this contract belongs to the browser end-to-end suite; its pieces
- * (framing, channel wrapper, message and signaling guards) are unit-tested
- * in this folder.
+ * adapter here; its scenarios wait for a synchronous flush. The peer
+ * network's transports (PeerRoom: WebRTC and BroadcastChannel) are
+ * asynchronous: the same behaviours are checked for them, waiting on state,
+ * in PeerNetwork.test.ts (Node: tabs, and WebRTC through a real signaling
+ * server and the fake WebRTC) and tests/e2e/interop.spec.ts (real Chromium).
+ * Making this one suite wait on state, so that every adapter runs it as is,
+ * is the next step.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
