@@ -3,7 +3,7 @@
  * - `window.stockPeer`: a third-party client — stock y-webrtc (WebrtcProvider, simple-peer) and
  *   plain Yjs, nothing of Weft's code but the note's root name;
  * - `window.weftPeer`: Weft's own PeerNetwork with the browser's WebRTC, several notes at once,
- *   counting the RTCPeerConnections it creates (through its constructor option: no global patch).
+ *   counting its open RTCPeerConnections (through its constructor option: no global patch).
  */
 import * as Y from 'yjs';
 import { WebrtcProvider } from 'y-webrtc';
@@ -47,13 +47,14 @@ const paragraphs = (): string[] =>
   },
 };
 
-let created = 0;
+/** Every RTCPeerConnection the network created (a glare loser is created and closed again). */
+const created: RTCPeerConnection[] = [];
 const network = new PeerNetwork({
   signaling: () => [`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/signal`],
   RTCPeerConnection: class extends RTCPeerConnection {
     constructor(config?: RTCConfiguration) {
       super(config);
-      created++;
+      created.push(this);
     }
   },
 });
@@ -72,5 +73,6 @@ const notes = new Map<string, { doc: Y.Doc; transport: Transport }>();
   },
   text: (noteId: string): string => notes.get(noteId)?.doc.getText('t').toString() ?? '',
   peers: (noteId: string): number => notes.get(noteId)?.transport.peerCount ?? 0,
-  connections: (): number => created,
+  /** Connections not closed: what the two tabs hold between them. */
+  connections: (): number => created.filter((pc) => pc.connectionState !== 'closed').length,
 };
