@@ -19,7 +19,7 @@ export default {
   ignoreStatic: true,
   mutate: [
     'src/doc/{backup,noteId,noteText,notesIndex,removalGuard,versionPolicy,noteSchema}.ts',
-    'src/sync/{chunking,compression,peerMessage,shareLink,keys,EchoFilter,presence,syncConfig,signalingGuard,updateFirewall}.ts',
+    'src/sync/{chunking,compression,peerMessage,shareLink,keys,presence,syncConfig,signalingMessage,routeSignal,updateFirewall}.ts',
     'server/{signalingProtocol,signalingLimits,TopicRegistry,TokenBucket}.ts',
   ],
   concurrency: 2,

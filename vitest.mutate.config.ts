@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: [
       'tests/unit/doc/*.test.ts',
-      'tests/unit/sync/{chunking,compression,peerMessage,peerMessage.edges,shareLink,keys,EchoFilter,presence,presence.edges,syncConfig,signalingGuard,updateFirewall}.test.ts',
+      'tests/unit/sync/{chunking,compression,peerMessage,peerMessage.edges,shareLink,keys,presence,presence.edges,syncConfig,signalingMessage,routeSignal,updateFirewall}.test.ts',
       'tests/unit/server/{signalingProtocol,TopicRegistry,TokenBucket}.test.ts',
     ],
     environment: 'node',

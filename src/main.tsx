@@ -8,9 +8,9 @@ import { IndexedDbVersionStore } from './storage/indexedDbVersions';
 import { isShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
-import { cachedSyncConfig, loadSyncConfig } from './sync/syncConfig';
+import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
-import type * as WebrtcModule from './sync/webrtc';
+import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { App } from './ui/App';
 import './ui/app.css';
 
@@ -31,17 +31,22 @@ const preferences: Preferences = {
 let syncConfig = cachedSyncConfig();
 void loadSyncConfig().then((config) => (syncConfig = config));
 
-// The WebRTC transport (y-webrtc, simple-peer and their polyfills, ~30 KB gzip)
-// is a separate chunk, loaded when the first note starts syncing: the notes
-// list never needs it. The service worker precaches it like every chunk, so
-// it loads offline too. Once loaded, transports are created synchronously.
-let webrtcModule: typeof WebrtcModule | null = null;
-let webrtcLoading: Promise<typeof WebrtcModule> | null = null;
-const loadWebrtc = () =>
-  (webrtcLoading ??= import('./sync/webrtc').then(
-    (module) => (webrtcModule = module),
+// The peer network (WebRTC, signaling, other tabs; a few tens of KB) is a
+// separate chunk, loaded when the first note starts syncing: the notes list
+// never needs it. The service worker precaches it like every chunk, so it
+// loads offline too. One network per tab, created once the chunk is here;
+// from then on transports are created synchronously.
+let network: PeerNetworkModule.PeerNetwork | null = null;
+let networkLoading: Promise<PeerNetworkModule.PeerNetwork> | null = null;
+const loadNetwork = () =>
+  (networkLoading ??= import('./sync/PeerNetwork').then(
+    ({ PeerNetwork }) =>
+      (network = new PeerNetwork({
+        signaling: () => resolveSignalingUrls(location, syncConfig),
+        iceServers: () => syncConfig.iceServers,
+      })),
     (error: unknown) => {
-      webrtcLoading = null; // try again on the next note
+      networkLoading = null; // try again on the next note
       throw error;
     },
   ));
@@ -50,11 +55,11 @@ const loadWebrtc = () =>
 // opens, not after. (Offline there is no one to reach: it loads with the note.)
 const startRoute = parseRoute(location.hash, isShareFragment).kind;
 if (navigator.onLine !== false && (startRoute === 'note' || startRoute === 'share')) {
-  void loadWebrtc().catch(() => undefined);
+  void loadNetwork().catch(() => undefined);
 }
 const webrtc: TransportFactory = (doc, awareness, room) => {
-  if (webrtcModule) return webrtcModule.createWebrtcTransportFactory({ config: syncConfig })(doc, awareness, room);
-  const factory = loadWebrtc().then((module) => module.createWebrtcTransportFactory({ config: syncConfig }));
+  if (network) return network.join(doc, awareness, room);
+  const factory = loadNetwork().then((loaded) => loaded.factory);
   return deferredTransport(factory, doc, awareness, room, (error) =>
     app.alert('sync', `Live sync could not start for this note: ${error instanceof Error ? error.message : String(error)}`),
   );

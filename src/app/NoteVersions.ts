@@ -3,8 +3,8 @@
  * {@link VersionRecorder} that starts once the note has loaded, knows which
  * changes are this device's own, and reports failures to save.
  */
-import * as Y from 'yjs';
-import { ORIGIN_IMPORT, ORIGIN_REPAIR, ORIGIN_SEED, ORIGIN_STORAGE } from '../doc/origins';
+import type * as Y from 'yjs';
+import { isTransportOrigin } from '../doc/origins';
 import type { VersionStore } from '../storage/VersionStore';
 import { VersionRecorder } from './versionRecorder';
 
@@ -16,8 +16,6 @@ export interface NoteVersionsOptions {
   intervalMs: number;
   /** Resolves (or rejects: recording starts all the same) once storage has loaded into the doc. */
   loaded: Promise<void>;
-  /** The origins of this device's own writes: the editor binding's and the storage attachment's. */
-  localOrigins: { binding: unknown; storage: () => unknown };
   /** `message` is for the user. */
   onError: (message: string) => void;
 }
@@ -27,24 +25,15 @@ export class NoteVersions {
   private disposed = false;
 
   constructor(private readonly options: NoteVersionsOptions) {
-    const { versions, noteId, doc, now, intervalMs, localOrigins, onError } = options;
+    const { versions, noteId, doc, now, intervalMs, onError } = options;
     this.recorder = new VersionRecorder({
       versions,
       noteId,
       doc,
       now,
       intervalMs,
-      // Remote by exclusion of every local origin: y-webrtc applies peers'
-      // updates with its Room object as origin, so there is no name to test for.
-      isFromElsewhere: (origin) =>
-        origin !== null &&
-        origin !== localOrigins.binding &&
-        origin !== ORIGIN_REPAIR &&
-        origin !== localOrigins.storage() &&
-        origin !== ORIGIN_STORAGE &&
-        origin !== ORIGIN_SEED &&
-        origin !== ORIGIN_IMPORT &&
-        !(origin instanceof Y.UndoManager),
+      // Every transport applies with a named origin (src/doc/origins.ts).
+      isFromElsewhere: isTransportOrigin,
       onError: (error) => onError(`Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
     });
   }

@@ -447,7 +447,6 @@ export class NoteSession {
       now: app.now,
       intervalMs: app.versionIntervalMs,
       loaded: persisted.whenLoaded,
-      localOrigins: { binding: collab.origin, storage: () => persisted.origin },
       onError: (message) => alert('versions', message),
     });
     const mount: Mount = { editor, doc, collab, versions, quarantined: false };

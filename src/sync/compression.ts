@@ -1,6 +1,6 @@
 /**
  * Compression of large peer messages: the wire-format extension that
- * chunkedWrtc.ts negotiates per data channel. No I/O; never throws or
+ * DataChannelLink.ts negotiates per data channel. No I/O; never throws or
  * rejects on input from the network.
  *
  * Why: a 1 MB paste is a 1.6 MB Yjs update, the sync step 2 of a long note

@@ -123,12 +123,6 @@ const check = (message: Uint8Array, localClientId: number, mayWrite: (clientId: 
   return { ok: true, message };
 };
 
-interface AwarenessEntry {
-  readonly clientId: number;
-  readonly clock: number;
-  readonly json: Uint8Array;
-}
-
 /**
  * Checks an awareness update. Returns an error string, null when it may pass
  * unchanged, or the re-encoded update without our own client's entries.
@@ -138,6 +132,106 @@ const checkAwarenessUpdate = (
   localClientId: number,
   mayWrite: (clientId: number) => boolean,
 ): string | null | Uint8Array => {
+  const entries = readAwarenessEntries(update);
+  if (typeof entries === 'string') return entries;
+  // Only once the whole update is known to be valid: claiming ids is a side effect.
+  const kept = entries.filter((entry) => entry.clientId !== localClientId && mayWrite(entry.clientId));
+  return kept.length === entries.length ? null : encodeAwarenessEntries(kept);
+};
+
+/** One awareness entry of a decoded awareness message (its JSON still encoded). */
+export interface AwarenessEntry {
+  readonly clientId: number;
+  readonly clock: number;
+  readonly json: Uint8Array;
+}
+
+/**
+ * A peer message decoded once: what the rest of the inbound pipeline works
+ * on, so nothing downstream parses the envelope again. The Yjs update of a
+ * sync message is *not* decoded here: the schema firewall decodes it (and
+ * rejects what does not decode) — the check stage — or, for docs that are not
+ * notes, {@link validateUpdate}.
+ */
+export type DecodedPeerMessage =
+  | { readonly kind: 'sync-step-1'; readonly stateVector: Uint8Array }
+  | { readonly kind: 'sync-step-2' | 'update'; readonly update: Uint8Array }
+  | { readonly kind: 'awareness'; readonly entries: readonly AwarenessEntry[]; readonly dropped: number }
+  | { readonly kind: 'query-awareness' }
+  | { readonly kind: 'peer-id'; readonly add: boolean; readonly peerId: string };
+
+/** Result of {@link decodePeerMessage}. */
+export type PeerMessageDecode = { readonly ok: true; readonly message: DecodedPeerMessage } | { readonly ok: false; readonly error: string };
+
+/** Options of {@link decodePeerMessage}. */
+export interface DecodeOptions {
+  /** Our own awareness client id: entries for it are dropped (nobody else speaks for us). */
+  readonly localClientId: number;
+  /** Asked for every other awareness entry of a valid message; refused entries are dropped. */
+  readonly mayWrite?: (clientId: number) => boolean;
+  /** Accept {@link MESSAGE_BC_PEER_ID} (only between tabs of this browser; default false). */
+  readonly allowPeerId?: boolean;
+}
+
+/**
+ * Decodes one y-webrtc message completely (no trailing bytes), with the same
+ * limits as {@link checkPeerMessage}. Never throws.
+ */
+export const decodePeerMessage = (message: Uint8Array, options: DecodeOptions): PeerMessageDecode => {
+  try {
+    return decode(message, options);
+  } catch (error) {
+    return { ok: false, error: `undecodable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+};
+
+const decode = (message: Uint8Array, options: DecodeOptions): PeerMessageDecode => {
+  if (message.byteLength === 0) return { ok: false, error: 'empty message' };
+  const decoder = decoding.createDecoder(message);
+  const type = decoding.readVarUint(decoder);
+  let decoded: DecodedPeerMessage;
+  switch (type) {
+    case MESSAGE_SYNC: {
+      const syncType = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      if (syncType === SYNC_STEP_1) {
+        Y.decodeStateVector(payload);
+        decoded = { kind: 'sync-step-1', stateVector: payload };
+      } else if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
+        decoded = { kind: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update: payload };
+      } else {
+        return { ok: false, error: `unknown sync message type ${syncType}` };
+      }
+      break;
+    }
+    case MESSAGE_AWARENESS: {
+      const entries = readAwarenessEntries(decoding.readVarUint8Array(decoder));
+      if (typeof entries === 'string') return { ok: false, error: entries };
+      const mayWrite = options.mayWrite ?? (() => true);
+      // Only once the whole update is known to be valid: claiming ids is a side effect.
+      const kept = entries.filter((entry) => entry.clientId !== options.localClientId && mayWrite(entry.clientId));
+      decoded = { kind: 'awareness', entries: kept, dropped: entries.length - kept.length };
+      break;
+    }
+    case MESSAGE_QUERY_AWARENESS:
+      decoded = { kind: 'query-awareness' };
+      break;
+    case MESSAGE_BC_PEER_ID: {
+      if (!options.allowPeerId) return { ok: false, error: 'BroadcastChannel peer-id message on a data channel' };
+      const add = decoding.readUint8(decoder) === 1;
+      const peerId = decoding.readVarString(decoder);
+      decoded = { kind: 'peer-id', add, peerId };
+      break;
+    }
+    default:
+      return { ok: false, error: `unknown message type ${type}` };
+  }
+  if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
+  return { ok: true, message: decoded };
+};
+
+/** The entries of an awareness update, or an error string (limits of {@link checkPeerMessage}). */
+const readAwarenessEntries = (update: Uint8Array): AwarenessEntry[] | string => {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   if (count > MAX_AWARENESS_CLIENTS) return `awareness update with ${count} clients`;
@@ -153,16 +247,43 @@ const checkAwarenessUpdate = (
     entries.push({ clientId, clock, json });
   }
   if (decoding.hasContent(decoder)) return 'trailing bytes in awareness update';
-  // Only once the whole update is known to be valid: claiming ids is a side effect.
-  const kept = entries.filter((entry) => entry.clientId !== localClientId && mayWrite(entry.clientId));
-  if (kept.length === count) return null;
+  return entries;
+};
+
+/** Encodes awareness entries as an awareness update (y-protocols' format). */
+export const encodeAwarenessEntries = (entries: readonly AwarenessEntry[]): Uint8Array => {
   const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, kept.length);
-  for (const entry of kept) {
+  encoding.writeVarUint(encoder, entries.length);
+  for (const entry of entries) {
     encoding.writeVarUint(encoder, entry.clientId);
     encoding.writeVarUint(encoder, entry.clock);
     encoding.writeVarUint8Array(encoder, entry.json);
   }
+  return encoding.toUint8Array(encoder);
+};
+
+/** True when an awareness entry removes its client (state `null`). */
+export const isRemoval = (entry: AwarenessEntry): boolean =>
+  entry.json.byteLength === 4 && entry.json[0] === 0x6e && entry.json[1] === 0x75 && entry.json[2] === 0x6c && entry.json[3] === 0x6c;
+
+/**
+ * Checks that a Yjs update decodes completely (for docs the schema firewall
+ * does not guard). Never throws.
+ */
+export const validateUpdate = (update: Uint8Array): boolean => {
+  try {
+    Y.decodeUpdate(update);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** A whole y-webrtc message: `type` then `body` (already encoded). */
+export const peerMessage = (type: number, write: (encoder: encoding.Encoder) => void): Uint8Array => {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, type);
+  write(encoder);
   return encoding.toUint8Array(encoder);
 };
 

@@ -34,7 +34,6 @@ async function open(versions: VersionStore = new MemoryVersionStore(), loaded?: 
     now: () => (t += 1000),
     intervalMs: 3_600_000, // no periodic versions: each test records by hand
     loaded: loaded ?? persisted.whenLoaded,
-    localOrigins: { binding: BINDING, storage: () => persisted.origin },
     onError: (message) => errors.push(message),
   });
   cleanups.push(() => noteVersions.dispose(), () => persisted.destroy());

@@ -81,6 +81,10 @@ export class FakePeerConnection {
   ondatachannel: ((event: { channel: unknown }) => void) | null = null;
   ontrack: (() => void) | null = null;
   channel: FakeDataChannel | null = null;
+  /** Channels created after the connection was up (multiplexing), on either side. */
+  readonly extraChannels: FakeDataChannel[] = [];
+  /** The other end, once connected. */
+  remote: FakePeerConnection | null = null;
   private remoteId: string | null = null;
 
   constructor(_config?: unknown) {
@@ -88,8 +92,25 @@ export class FakePeerConnection {
   }
 
   createDataChannel(label: string, init?: RTCDataChannelInit): FakeDataChannel {
-    this.channel = new FakeDataChannel(label, init?.protocol ?? '');
-    return this.channel;
+    const channel = new FakeDataChannel(label, init?.protocol ?? '');
+    const remote = this.remote;
+    if (remote === null) {
+      // Before the connection: the channel negotiated with the offer.
+      this.channel = channel;
+      return channel;
+    }
+    // On an established connection: in-band, announced to the other side (no renegotiation).
+    const partner = new FakeDataChannel(label, channel.protocol);
+    channel.partner = partner;
+    partner.partner = channel;
+    this.extraChannels.push(channel);
+    remote.extraChannels.push(partner);
+    setImmediate(() => {
+      remote.ondatachannel?.({ channel: partner });
+      channel.open();
+      partner.open();
+    });
+    return channel;
   }
 
   async createOffer(): Promise<{ type: string; sdp: string }> {
@@ -135,6 +156,7 @@ export class FakePeerConnection {
 
   close(): void {
     this.channel?.close();
+    for (const channel of this.extraChannels) channel.close();
     registry.delete(this.id);
   }
 
@@ -146,6 +168,8 @@ export class FakePeerConnection {
     mine.partner = initiator.channel;
     initiator.channel.partner = mine;
     this.channel = mine;
+    this.remote = initiator;
+    initiator.remote = this;
     this.ondatachannel?.({ channel: mine });
     for (const pc of [this, initiator]) {
       pc.iceConnectionState = 'connected';

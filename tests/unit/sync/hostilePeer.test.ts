@@ -1,22 +1,22 @@
 /**
  * Hostile and broken peers, through the REAL sync path in Node:
  *
- *   attacker's data channel → chunkedWrtc (framing, strikes) → peerMessage guard
- *   → simple-peer (the build y-webrtc imports) → y-webrtc readMessage → Yjs / awareness
+ *   attacker's data channel → DataChannelLink (framing, strikes) → PeerRoom's
+ *   pipeline (decode, presence rules, check) → Yjs / awareness
  *
  * Three "browsers" share one room through a real Weft signaling server
  * (createWeftServer on 127.0.0.1:0, encrypted y-webrtc signaling):
- * - victim: Weft's WebRTC transport (src/sync/webrtc.ts) over the fake WebRTC
+ * - victim: Weft's peer network (src/sync/PeerNetwork.ts) over the fake WebRTC
  *   (fakeWrtc.ts, which enforces Chromium's 256 KiB message limit);
- * - honest: a second, independent instance of the same transport;
+ * - honest: a second, independent peer network (nothing is module-level, so
+ *   two networks in one process share nothing, like two browsers);
  * - attacker: stock y-webrtc with no guard at all, whose raw data channel to the
- *   victim is used to send arbitrary bytes.
- * Each peer gets its own module instance of y-webrtc (module-level room and socket
- * maps, like separate tabs); their shared lib0 BroadcastChannel is neutralised so
- * that everything goes over WebRTC.
+ *   victim is used to send arbitrary bytes (and which proves, in passing, that a
+ *   stock y-webrtc client interoperates). Its lib0 BroadcastChannel is
+ *   neutralised and the Weft networks have none, so everything goes over WebRTC.
  *
  * The last block uses the same three browsers to check what honest peers send
- * each other back (no echo of a peer's own updates; EchoFilter.ts).
+ * each other back (no echo of a peer's own updates).
  *
  * Every hostile-input test asserts: the victim's handling of each hostile message is measured
  * (sync part, per message) and the event loop never stalls ≥ 1 s; the document
@@ -44,7 +44,9 @@ import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_UPDATE } from '../../../src/sync/
 import { awarenessMessage } from './awarenessMessage';
 import { oracleCounter } from '../../oracle';
 import { readPeers, MAX_DISPLAY_NAME_LENGTH } from '../../../src/sync/presence';
-import type { Transport, TransportFactory } from '../../../src/sync/Transport';
+import type { Transport } from '../../../src/sync/Transport';
+import { PeerNetwork } from '../../../src/sync/PeerNetwork';
+import { deriveRoomKey, openSignal, sealSignal } from '../../../src/sync/signalingCrypto';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
 import { mulberry32, randomBytes, seedFor } from '../../prng';
 import { waitFor as waitForState } from '../waitFor';
@@ -72,15 +74,6 @@ const loadYWebrtc = async (instance: string): Promise<YWebrtcModule> => {
   return mod;
 };
 
-/** A provider subclass that remembers its instances (the transport hides its provider). */
-const capturing = (Base: typeof WebrtcProviderClass, sink: WebrtcProviderClass[]): typeof WebrtcProviderClass =>
-  class extends Base {
-    constructor(...args: ConstructorParameters<typeof WebrtcProviderClass>) {
-      super(...args);
-      sink.push(this);
-    }
-  };
-
 /** The fake WebRTC, recording the peer connections it creates (to find the victim's channels). */
 const recordingWrtc = (created: FakePeerConnection[]) => ({
   ...fakeWrtc,
@@ -96,8 +89,11 @@ interface Browser {
   name: string;
   doc: Y.Doc;
   awareness: Awareness;
-  provider: () => WebrtcProviderClass;
   destroy(): void;
+}
+
+interface StockBrowser extends Browser {
+  provider: () => WebrtcProviderClass;
 }
 
 interface GuardedBrowser extends Browser {
@@ -142,35 +138,29 @@ afterAll(async () => {
   vi.unstubAllGlobals();
 });
 
-/** A browser running Weft's own transport (its own module instances of our sync code and y-webrtc). */
+/** A browser running Weft's own peer network. */
 const guardedBrowser = async (name: string, user: string): Promise<GuardedBrowser> => {
-  vi.resetModules();
-  const { createWebrtcTransportFactory } = (await import('../../../src/sync/webrtc')) as {
-    createWebrtcTransportFactory: (o: object) => TransportFactory;
-  };
-  const yw = await loadYWebrtc(`${name}-${instanceCounter++}`);
-  const providers: WebrtcProviderClass[] = [];
   const pcs: FakePeerConnection[] = [];
-  const factory = createWebrtcTransportFactory({
-    signaling: [signalingUrl],
-    wrtc: recordingWrtc(pcs),
-    WebrtcProvider: capturing(yw.WebrtcProvider, providers),
-    // These docs hold a plain Y.Text, not a note: the schema firewall has its own tests.
-    firewall: false,
+  const network = new PeerNetwork({
+    signaling: () => [signalingUrl],
+    RTCPeerConnection: recordingWrtc(pcs).RTCPeerConnection,
+    WebSocket: SameOriginWebSocket as unknown as new (url: string) => WebSocket,
+    BroadcastChannel: null,
   });
   const doc = new Y.Doc();
   const awareness = new Awareness(doc);
   awareness.setLocalState({ name: user, color: '#2e86ab' });
-  const transport = factory(doc, awareness, ROOM);
+  // These docs hold a plain Y.Text, not a note: the schema firewall has its own tests.
+  const transport = network.join(doc, awareness, ROOM, { firewall: false });
   const browser: GuardedBrowser = {
     name,
     doc,
     awareness,
     transport,
     pcs,
-    provider: () => providers[0]!,
     destroy: () => {
       transport.destroy();
+      network.destroy();
       awareness.destroy();
       doc.destroy();
     },
@@ -180,7 +170,7 @@ const guardedBrowser = async (name: string, user: string): Promise<GuardedBrowse
 };
 
 /** A browser running stock y-webrtc with no guard: the attacker's vantage point. */
-const stockBrowser = async (name: string): Promise<Browser> => {
+const stockBrowser = async (name: string): Promise<StockBrowser> => {
   const yw = await loadYWebrtc(`${name}-${instanceCounter++}`);
   const { deriveRoomName } = await import('../../../src/sync/keys');
   const doc = new Y.Doc();
@@ -194,7 +184,7 @@ const stockBrowser = async (name: string): Promise<Browser> => {
     filterBcConns: true,
     peerOpts: { config: { iceServers: [] }, wrtc: fakeWrtc },
   });
-  const browser: Browser = {
+  const browser: StockBrowser = {
     name,
     doc,
     awareness,
@@ -213,7 +203,7 @@ const stockBrowser = async (name: string): Promise<Browser> => {
 const text = (doc: Y.Doc): string => doc.getText('t').toString();
 
 /** The attacker's raw channel whose other end is one of `victim`'s channels, or null. */
-const channelTo = (attacker: Browser, victim: GuardedBrowser): FakeDataChannel | null => {
+const channelTo = (attacker: StockBrowser, victim: GuardedBrowser): FakeDataChannel | null => {
   const mine = new Set(victim.pcs.map((pc) => pc.channel).filter((c): c is FakeDataChannel => c !== null));
   for (const conn of attacker.provider().room?.webrtcConns.values() ?? []) {
     const channel = (conn.peer as { _pc?: FakePeerConnection } | null)?._pc?.channel ?? null;
@@ -223,7 +213,7 @@ const channelTo = (attacker: Browser, victim: GuardedBrowser): FakeDataChannel |
 };
 
 /** Victim + honest peer connected and synced; then the attacker joins and connects to the victim. */
-const setup = async (): Promise<{ victim: GuardedBrowser; honest: GuardedBrowser; attacker: Browser; attack: FakeDataChannel }> => {
+const setup = async (): Promise<{ victim: GuardedBrowser; honest: GuardedBrowser; attacker: StockBrowser; attack: FakeDataChannel }> => {
   const victim = await guardedBrowser('victim', 'Vera');
   // One at a time: two y-webrtc peers announcing at the same instant both
   // offer ("glare"), which y-webrtc resolves badly (see report); not our subject here.
@@ -317,7 +307,7 @@ const assertSurvived = async (
 
 vi.setConfig({ testTimeout: 90_000 });
 
-describe('hostile peer on the data channel (real y-webrtc + chunked wrtc + guard, seed printed)', () => {
+describe('hostile peer on the data channel (real peer network, stock y-webrtc attacker, seed printed)', () => {
   const next = mulberry32(SEED);
 
   const garbage: [string, () => Uint8Array][] = [
@@ -528,63 +518,51 @@ describe('presence spoofing through the real awareness path', () => {
 
 describe('broken signaling timing', () => {
   it('an answer still being decrypted when the note closes raises no unhandled rejection', async () => {
-    const yw = await loadYWebrtc(`crypto-${instanceCounter++}`);
-    void yw;
-    const cryptoutils = (await import(/* @vite-ignore */ Y_WEBRTC_SRC.replace(/y-webrtc\.js$/, 'crypto.js'))) as {
-      deriveKey: (secret: string, roomName: string) => Promise<CryptoKey>;
-      encryptJson: (data: unknown, key: CryptoKey) => Promise<Uint8Array>;
-    };
     const { deriveRoomName } = await import('../../../src/sync/keys');
     const roomName = await deriveRoomName(ROOM.noteId, ROOM.secret);
-    const key = await cryptoutils.deriveKey(ROOM.secret, roomName);
+    const key = await deriveRoomKey(ROOM.secret, roomName);
     const victim = await guardedBrowser('victim', 'Vera');
-    await waitFor('victim room', () => victim.provider()?.room != null);
     const raw = new SameOriginWebSocket(signalingUrl);
+    const heard: unknown[] = [];
+    raw.on('message', (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; data?: string };
+      if (frame.type === 'publish' && frame.data) void openSignal(frame.data, key).then((payload) => heard.push(payload));
+    });
     await new Promise((resolve) => raw.once('open', resolve));
     const publish = async (data: unknown): Promise<void> => {
-      const bytes = await cryptoutils.encryptJson(data, key);
-      raw.send(JSON.stringify({ type: 'publish', topic: roomName, data: Buffer.from(bytes).toString('base64') }));
+      raw.send(JSON.stringify({ type: 'publish', topic: roomName, data: await sealSignal(data, key) }));
     };
     raw.send(JSON.stringify({ type: 'subscribe', topics: [roomName] }));
-    const room = victim.provider().room!;
-    await waitFor('victim signaling socket', () => victim.transport.status !== 'offline');
+    await waitFor('victim signaling socket', () => victim.transport.status !== 'offline' && server.stats().subscriptions === 2);
     // A peer announces itself: the victim opens a connection and offers.
     await publish({ type: 'announce', from: 'broken-peer' });
-    await waitFor('victim to open a connection to the broken peer', () => room.webrtcConns.has('broken-peer'));
-    // The victim closes the note exactly when the guard has checked the
-    // peer's answer and handed it on (y-webrtc then decrypts it again).
-    const conns = room.webrtcConns;
-    const has = conns.has.bind(conns);
-    let closed = false;
-    conns.has = (id: string) => {
-      const result = has(id);
-      if (id === 'broken-peer' && result && !closed) {
-        closed = true;
-        queueMicrotask(() => victim.destroy());
-      }
-      return result;
-    };
+    await waitFor('the victim to offer', () => heard.some((p) => (p as { signal?: { type?: string } }).signal?.type === 'offer'));
+    const offer = heard.find((p) => (p as { signal?: { type?: string } }).signal?.type === 'offer') as { from: string };
     const rejections: unknown[] = [];
     const onRejection = (reason: unknown): void => {
       rejections.push(reason);
     };
     process.on('unhandledRejection', onRejection);
     try {
-      await publish({ type: 'signal', from: 'broken-peer', to: room.peerId, token: 1, signal: { type: 'answer', sdp: 'fake none\n' } });
-      await waitFor('note to close', () => closed);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // let y-webrtc's own decryption finish
+      // The answer arrives while the note closes: it is decrypted after the room is gone.
+      await publish({ type: 'signal', from: 'broken-peer', to: offer.from, token: 1, signal: { type: 'answer', sdp: 'fake none\n' } });
+      victim.destroy();
+      open.splice(open.indexOf(victim), 1);
+      // The server relays a publish to its sender too: once this one is back, the answer reached the victim's socket before it closed.
+      await publish({ type: 'announce', from: 'marker' });
+      await waitFor('the marker back', () => heard.some((p) => (p as { from?: string }).from === 'marker'));
       expect(rejections.map(String)).toEqual([]);
     } finally {
       process.off('unhandledRejection', onRejection);
       raw.close();
-      open.splice(open.indexOf(victim), 1);
     }
   });
 });
 
 // The same three-browser environment shows what honest peers send each other:
-// y-webrtc re-broadcasts every update it applies, to the peer it came from too.
-describe('no echo back to the sender (EchoFilter.ts)', () => {
+// y-webrtc re-broadcasts every update it applies, to the peer it came from too;
+// the peer room relays to every link but the one a change came from.
+describe('no echo back to the sender', () => {
   /** The messages `from` sent on `channel` since `start` that carry `payload` (a Yjs update or an awareness update). */
   const carrying = (channel: FakeDataChannel, start: number, payload: Uint8Array): number =>
     channel.sentMessages.slice(start).filter((message) => {

@@ -1,0 +1,657 @@
+/**
+ * One note's part of the peer network: the {@link Transport} the composition
+ * root gets for a note. It finds the note's peers through signaling (topic
+ * and key from the link: keys.ts, signalingCrypto.ts), holds one
+ * {@link PeerConnection} per remote browser and a BroadcastChannel to the
+ * other tabs of this browser, and runs every received message through the
+ * same stages, parsed once:
+ *
+ *   link (frame → decompress: DataChannelLink.ts) → rate limit (presence)
+ *   → decode (peerMessage.ts `decodePeerMessage`, awareness ownership)
+ *   → check (schema firewall, updateFirewall.ts) → apply with the link's
+ *   origin: ORIGIN_PEER (WebRTC) or ORIGIN_TAB (BroadcastChannel).
+ *
+ * Outbound: the doc's `update` and the awareness' `update` are encoded once
+ * and sent on every link but the one the change came from (so a peer never
+ * gets its own update back; the other peers do, for partial meshes).
+ *
+ * Wire format: y-webrtc's, so a stock y-webrtc client joins the room: its
+ * signaling payloads (announce / signal with simple-peer's JSON and glare
+ * tokens), its data-channel messages (y-protocols sync and awareness), its
+ * encrypted BroadcastChannel messages (including the tab peer-id message, so
+ * tabs do not also connect over WebRTC).
+ */
+
+import * as Y from 'yjs';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
+import { ORIGIN_PEER, ORIGIN_TAB } from '../doc/origins';
+import type { SyncRoom, SyncStatus, Transport } from './Transport';
+import { ChangeListeners } from './ChangeListeners';
+import { deriveRoomName, roomPassword } from './keys';
+import { decryptBytes, deriveRoomKey, encryptBytes, openSignal, sealSignal } from './signalingCrypto';
+import { parseSignalPayload, type PeerSignal, type SignalPayload } from './signalingMessage';
+import type { SignalingClient } from './SignalingClient';
+import { routeSignal } from './routeSignal';
+import { PeerConnection, type PeerConnectionClass } from './PeerConnection';
+import type { DataChannelLink, LinkHandlers } from './DataChannelLink';
+import { ChannelAuth, channelBinding, deriveChannelAuthKey, muxLabel, type ChannelRole } from './channelAuth';
+import { AwarenessOwnership } from './awarenessOwnership';
+import { TokenBucket } from './TokenBucket';
+import {
+  MESSAGE_AWARENESS,
+  MESSAGE_BC_PEER_ID,
+  MESSAGE_QUERY_AWARENESS,
+  MESSAGE_SYNC,
+  decodePeerMessage,
+  encodeAwarenessEntries,
+  isRemoval,
+  peerMessage,
+  validateUpdate,
+  type DecodedPeerMessage,
+} from './peerMessage';
+import { checkNoteUpdate } from './updateFirewall';
+import { compressionSupported } from './compression';
+import type { JoinOptions, RoomHost } from './PeerNetwork';
+
+/** Transaction origin of presence removed because the connection that carried it closed. */
+export const ORIGIN_PEER_GONE = 'weft:peer-gone';
+/**
+ * Presence messages per connection: a burst of {@link AWARENESS_BURST}, then
+ * {@link AWARENESS_PER_SECOND} a second (token bucket). A connection carries
+ * its peer's caret moves and those it relays for the rest of the room; the
+ * excess is dropped (no strike: a busy honest room can reach it briefly).
+ */
+export const AWARENESS_PER_SECOND = 60;
+/** See {@link AWARENESS_PER_SECOND}. */
+export const AWARENESS_BURST = 120;
+/** How long a peer dropped for misbehaviour is ignored on signaling. */
+export const BLOCK_DURATION_MS = 60_000;
+/** Most WebRTC connections per room (y-webrtc's default is random in 20..34; a fixed cap is easier to reason about). */
+export const MAX_WEBRTC_CONNECTIONS = 20;
+
+/** One remote browser in this room. */
+interface Remote {
+  readonly peerId: string;
+  /** The signaling socket its signals came through (answers go back the same way); null for a multiplexed channel. */
+  readonly via: SignalingClient | null;
+  connection: PeerConnection;
+  /** This note's channel on the connection (null until the answerer receives it). */
+  link: DataChannelLink | null;
+  /** The remote tab's id, when it is a Weft peer that sent one (a claim: channelAuth.ts). */
+  readonly tab: string | undefined;
+  /** A channel on a connection another note opened: no note message until the proof is done. */
+  readonly auth: ChannelAuth | null;
+  /** Received messages waiting behind the (asynchronous) proof. */
+  authQueue: Promise<void>;
+  /** y-webrtc's glare token of our offer (the higher one wins when both sides offer). */
+  token: number | undefined;
+  open: boolean;
+  /** Replaced (glare: by an answer to its offer, or by the other side's channel): closing it is not news. */
+  replaced: boolean;
+  readonly presenceRate: TokenBucket;
+  /** Awareness clients this connection vouched for (removed when it closes). */
+  readonly clients: Set<number>;
+}
+
+/** Where a received message came from. */
+type Source = Remote | 'tab';
+
+const browserPeerConnection = () => (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection ?? null;
+const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
+
+export class PeerRoom implements Transport {
+  /** This room's peer id on signaling (a fresh one per transport: nothing in flight for an old one reaches it). */
+  private readonly peerId = crypto.randomUUID();
+  private readonly listeners = new ChangeListeners();
+  private readonly remotes = new Map<string, Remote>();
+  private readonly blocked = new Map<string, number>();
+  /** Peer ids of other tabs of this browser in the room (their signaling is ignored: they sync over BroadcastChannel). */
+  private readonly tabPeers = new Set<string>();
+  private readonly ownership = new AwarenessOwnership<Remote>((remote) => remote.open);
+  private readonly disposers: (() => void)[] = [];
+  private readonly firewall: boolean;
+  private readonly compression: boolean;
+  private topic: string | null = null;
+  private key: CryptoKey | null = null;
+  private authKey: CryptoKey | null = null;
+  private tab: BroadcastChannel | null = null;
+  /** Received signaling payloads, decrypted and handled in arrival order. */
+  private signals: Promise<void> = Promise.resolve();
+  /** BroadcastChannel messages, encrypted / decrypted in order. */
+  private tabOut: Promise<void> = Promise.resolve();
+  private tabIn: Promise<void> = Promise.resolve();
+  /** The link whose message is being applied (its change is not sent back to it). */
+  private applyingFrom: Source | null = null;
+  private destroyed = false;
+  private lastStatus: SyncStatus = 'offline';
+  private lastPeerCount = 0;
+
+  constructor(
+    private readonly host: RoomHost,
+    private readonly doc: Y.Doc,
+    readonly awareness: Awareness,
+    private readonly room: SyncRoom,
+    options: JoinOptions,
+  ) {
+    this.firewall = options.firewall !== false;
+    this.compression = host.options.compression !== false && compressionSupported();
+    if (typeof globalThis.addEventListener === 'function') {
+      const onNetwork = (): void => this.statusMayHaveChanged();
+      globalThis.addEventListener('online', onNetwork);
+      globalThis.addEventListener('offline', onNetwork);
+      this.disposers.push(() => {
+        globalThis.removeEventListener('online', onNetwork);
+        globalThis.removeEventListener('offline', onNetwork);
+      });
+    }
+    void this.start();
+  }
+
+  get status(): SyncStatus {
+    return this.lastStatus;
+  }
+
+  get peerCount(): number {
+    return this.lastPeerCount;
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    // Tell everyone we left (without touching the caller's awareness), then close.
+    const goodbye = this.ownPresenceRemoval();
+    if (goodbye) for (const remote of this.remotes.values()) if (remote.open) remote.link?.send(goodbye);
+    if (this.tab) {
+      const tab = this.tab;
+      this.postToTabs(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
+        encoding.writeUint8(e, 0);
+        encoding.writeVarString(e, this.peerId);
+      }));
+      if (goodbye) this.postToTabs(goodbye);
+      // Closed once the goodbyes are encrypted and posted.
+      void this.tabOut.then(() => tab.close());
+      this.tab = null;
+    }
+    for (const dispose of this.disposers.splice(0).reverse()) dispose();
+    // Our channels only: a connection other notes still use stays open for them.
+    for (const remote of [...this.remotes.values()]) remote.connection.release(remote.link);
+    this.remotes.clear();
+    if (this.topic !== null) this.host.detach(this.topic, this);
+    this.listeners.clear();
+    this.host.closed(this.room.noteId);
+  }
+
+  // ------------------------------------------------------------ start-up
+
+  private async start(): Promise<void> {
+    try {
+      const topic = await deriveRoomName(this.room.noteId, this.room.secret);
+      [this.key, this.authKey] = await Promise.all([
+        deriveRoomKey(roomPassword(this.room.secret), topic),
+        deriveChannelAuthKey(this.room.secret, topic),
+      ]);
+      this.topic = topic;
+    } catch {
+      return; // WebCrypto unavailable: stay offline rather than throw later.
+    }
+    if (this.destroyed) return;
+    this.doc.on('update', this.onDocUpdate);
+    this.awareness.on('update', this.onAwarenessUpdate);
+    this.disposers.push(() => {
+      this.doc.off('update', this.onDocUpdate);
+      this.awareness.off('update', this.onAwarenessUpdate);
+    });
+    this.openTabs(this.topic);
+    this.host.attach(this.topic, this);
+    this.statusMayHaveChanged();
+  }
+
+  // ------------------------------------------------------------ signaling
+
+  /** A signaling socket opened (or the room attached to an open one): announce ourselves. */
+  signalingOpened(via?: SignalingClient): void {
+    if (this.destroyed || this.remotes.size >= MAX_WEBRTC_CONNECTIONS) return;
+    this.publishPayload({ type: 'announce', from: this.peerId, ...this.tabField() }, via);
+  }
+
+  /** A `publish` frame for our topic: decrypted and handled in arrival order. */
+  receiveSignal(via: SignalingClient, data: string): void {
+    this.signals = this.signals.then(async () => {
+      if (this.destroyed || this.key === null) return;
+      const payload = parseSignalPayload(await openSignal(data, this.key));
+      if (typeof payload !== 'string' && !this.destroyed) this.handleSignal(via, payload);
+    }).catch(() => undefined); // (A failure must not stop the chain: the next frame still runs.)
+  }
+
+  private handleSignal(via: SignalingClient, payload: SignalPayload): void {
+    if (this.peerConnectionClass() === null) return; // No WebRTC here: tabs only.
+    const existing = this.remotes.get(payload.from);
+    const route = routeSignal(payload, {
+      ownPeerId: this.peerId,
+      isTabPeer: (peerId) => this.tabPeers.has(peerId),
+      isBlocked: (peerId) => this.isBlocked(peerId),
+      // A multiplexed channel is not negotiated through signaling: for routing it is an answered connection.
+      connectionWith: () => existing && { initiator: existing.auth === null && existing.connection.initiator, token: existing.token },
+      connectionCount: this.remotes.size,
+      maxConnections: MAX_WEBRTC_CONNECTIONS,
+    });
+    switch (route.action) {
+      case 'ignore':
+        return;
+      case 'connect': {
+        // A Weft tab we already have a connection with (through another note): a channel on it.
+        const shared = payload.tab === undefined ? undefined : this.host.sharedWith(payload.tab);
+        if (shared && payload.tab !== undefined && !this.hasRemoteOnTab(payload.tab)) this.openMux(payload.from, shared, payload.tab);
+        else this.connect(payload.from, via, true, payload.tab);
+        return;
+      }
+      case 'answer':
+        if (existing && route.replace) {
+          existing.replaced = true;
+          existing.connection.release(existing.link);
+        }
+        if (payload.type === 'signal') this.connect(payload.from, via, false, payload.tab).connection.signal(payload.signal);
+        return;
+      case 'forward':
+        if (payload.type !== 'signal' || !existing || existing.auth !== null) return;
+        if (payload.signal.type === 'answer') existing.token = undefined;
+        existing.connection.signal(payload.signal);
+    }
+  }
+
+  private connect(peerId: string, via: SignalingClient, initiator: boolean, tab: string | undefined): Remote {
+    const remote: Remote = {
+      peerId,
+      via,
+      connection: null as unknown as PeerConnection, // set right below: its callbacks need `remote`
+      link: null,
+      tab,
+      auth: null,
+      authQueue: Promise.resolve(),
+      token: undefined,
+      open: false,
+      replaced: false,
+      presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
+      clients: new Set(),
+    };
+    remote.connection = new PeerConnection({
+      initiator,
+      RTCPeerConnection: this.peerConnectionClass()!,
+      iceServers: this.host.options.iceServers?.() ?? [],
+      compression: this.compression,
+      onSignal: (signal) => this.sendSignal(remote, signal),
+      onChannel: (channel) => this.host.incomingChannel(remote.connection, channel),
+      link: {
+        onOpen: () => this.linkOpened(remote),
+        onMessage: (message) => this.receiveFromPeer(remote, message),
+        onClose: () => this.linkClosed(remote),
+        onViolation: () => this.blocked.set(peerId, Date.now() + BLOCK_DURATION_MS),
+      },
+    });
+    this.remotes.set(peerId, remote);
+    return remote;
+  }
+
+  /** Our tab id for announces and signals (Weft's extension), when we share connections. */
+  private tabField(): { tab?: string } {
+    return this.host.tabId === undefined ? {} : { tab: this.host.tabId };
+  }
+
+  /** True when a peer in this room already claims `tab` (a second claim gets a connection of its own). */
+  private hasRemoteOnTab(tab: string): boolean {
+    for (const remote of this.remotes.values()) if (remote.tab === tab) return true;
+    return false;
+  }
+
+  /** A multiplexed remote: this note's channel on a connection another note opened. */
+  private muxRemote(peerId: string, connection: PeerConnection, tab: string, role: ChannelRole, label: string): Remote {
+    const remote: Remote = {
+      peerId,
+      via: null,
+      connection,
+      link: null,
+      tab,
+      auth: new ChannelAuth(this.authKey!, label, channelBinding(connection.descriptions.local, connection.descriptions.remote, role), role),
+      authQueue: Promise.resolve(),
+      token: undefined,
+      open: false,
+      replaced: false,
+      presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
+      clients: new Set(),
+    };
+    this.remotes.set(peerId, remote);
+    return remote;
+  }
+
+  private muxHandlers(remote: Remote): LinkHandlers {
+    return {
+      onOpen: () => this.linkOpened(remote),
+      onMessage: (message) => this.receiveFromPeer(remote, message),
+      onClose: () => this.linkClosed(remote),
+      onViolation: () => undefined, // (the connection is someone else's too: nothing to block on signaling)
+    };
+  }
+
+  /** Opens this note's channel on a shared connection to `tab` (we heard `peerId` announce). */
+  private openMux(peerId: string, connection: PeerConnection, tab: string): void {
+    const label = muxLabel(this.topic!, this.peerId);
+    const remote = this.muxRemote(peerId, connection, tab, 'opener', label);
+    remote.link = connection.openChannel(label, this.muxHandlers(remote));
+  }
+
+  /** The remote tab opened this note's channel on a shared connection. */
+  acceptMux(connection: PeerConnection, channel: RTCDataChannel, openerPeerId: string, tab: string): void {
+    if (this.destroyed || this.authKey === null || this.remotes.has(openerPeerId)) {
+      channel.close();
+      return;
+    }
+    // Both sides opened a channel for this note at once: the one opened by the higher tab id stays.
+    for (const remote of this.remotes.values()) {
+      if (remote.tab !== tab || remote.connection !== connection) continue;
+      if (this.host.tabId !== undefined && this.host.tabId > tab) {
+        channel.close();
+        return;
+      }
+      remote.replaced = true;
+      connection.release(remote.link);
+    }
+    const remote = this.muxRemote(openerPeerId, connection, tab, 'acceptor', channel.label);
+    remote.link = connection.acceptChannel(channel, this.muxHandlers(remote));
+  }
+
+  /** Messages on a multiplexed channel before the proof: only the handshake, in order. */
+  private receiveDuringProof(remote: Remote, message: Uint8Array): void {
+    const auth = remote.auth!;
+    remote.authQueue = remote.authQueue
+      .then(async () => {
+        if (this.destroyed || remote.link === null) return;
+        if (remote.open) {
+          // The proof finished while this message waited behind it.
+          this.receiveFromPeer(remote, message);
+          return;
+        }
+        const step = await auth.receive(message);
+        if (this.destroyed) return;
+        if (step.kind === 'send') remote.link.send(step.message);
+        else if (step.kind === 'done') this.startNote(remote);
+        else if (step.kind === 'failed') remote.link.violate(`channel proof: ${step.reason}`);
+      })
+      .catch(() => undefined);
+  }
+
+  private peerConnectionClass(): PeerConnectionClass | null {
+    const configured = this.host.options.RTCPeerConnection;
+    return configured === undefined ? browserPeerConnection() : configured;
+  }
+
+  private sendSignal(remote: Remote, signal: PeerSignal): void {
+    remote.token ??= Date.now() + Math.random();
+    this.publishPayload({ type: 'signal', from: this.peerId, to: remote.peerId, token: remote.token, signal, ...this.tabField() }, remote.via ?? undefined);
+  }
+
+  private publishPayload(payload: object, via?: SignalingClient): void {
+    const { key, topic } = this;
+    if (key === null || topic === null) return;
+    void sealSignal(payload, key).then((data) => {
+      if (!this.destroyed) this.host.publish(topic, data, via);
+    });
+  }
+
+  private isBlocked(peerId: string): boolean {
+    const until = this.blocked.get(peerId);
+    if (until === undefined) return false;
+    if (Date.now() < until) return true;
+    this.blocked.delete(peerId);
+    return false;
+  }
+
+  // ------------------------------------------------------------ links
+
+  private linkOpened(remote: Remote): void {
+    if (this.destroyed) return;
+    if (remote.auth !== null) {
+      // A multiplexed channel: prove we hold the note's secret first; the note waits.
+      remote.link?.send(remote.auth.hello());
+      return;
+    }
+    remote.link = remote.connection.firstLink;
+    // Its first channel was negotiated through this note's (encrypted) signaling: other notes may share it.
+    if (remote.tab !== undefined) this.host.shareConnection(remote.tab, remote.connection);
+    this.startNote(remote);
+  }
+
+  /** The channel may carry the note: greet the peer as y-webrtc does. */
+  private startNote(remote: Remote): void {
+    remote.open = true;
+    const link = remote.link;
+    link?.send(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    const states = this.awareness.getStates();
+    if (states.size > 0) link?.send(this.awarenessMessage([...states.keys()]));
+    this.statusMayHaveChanged();
+  }
+
+  private linkClosed(remote: Remote): void {
+    // A multiplexed channel that never carried the note: the connection is not (or no longer) the tab it claimed.
+    if (remote.auth !== null && !remote.auth.done && remote.tab !== undefined) this.host.forgetShared(remote.tab, remote.connection);
+    remote.open = false;
+    if (this.remotes.get(remote.peerId) === remote) this.remotes.delete(remote.peerId);
+    this.ownership.release(remote);
+    this.forgetPresenceOf(remote);
+    if (this.destroyed) return;
+    this.statusMayHaveChanged();
+    // Look for peers again (the peer may still be there, on a new connection).
+    if (!remote.replaced) this.signalingOpened(remote.via ?? undefined);
+  }
+
+  /**
+   * Removes the presence of clients only `remote` vouched for. A client also
+   * heard on a connection that is still open stays (each change is relayed,
+   * so in a mesh a peer is heard both directly and through others).
+   */
+  private forgetPresenceOf(remote: Remote): void {
+    const gone = new Set(remote.clients);
+    remote.clients.clear();
+    for (const other of this.remotes.values()) for (const clientId of other.clients) gone.delete(clientId);
+    const states = this.awareness.getStates();
+    const stale = [...gone].filter((clientId) => states.has(clientId));
+    if (stale.length > 0) removeAwarenessStates(this.awareness, stale, ORIGIN_PEER_GONE);
+  }
+
+  /** The inbound pipeline for one whole message from a WebRTC peer (after DataChannelLink's stages). */
+  private receiveFromPeer(remote: Remote, message: Uint8Array): void {
+    if (this.destroyed) return;
+    if (remote.auth !== null && !remote.open) {
+      this.receiveDuringProof(remote, message);
+      return;
+    }
+    const link = remote.link;
+    if (!remote.open || !link) return;
+    // Rate limit first: over the limit, presence is dropped unparsed (no strike).
+    if (message[0] === MESSAGE_AWARENESS && !remote.presenceRate.take(Date.now())) return;
+    const decoded = decodePeerMessage(message, {
+      localClientId: this.doc.clientID,
+      // Presence: a peer may only speak for client ids it introduced first (awarenessOwnership.ts).
+      mayWrite: (clientId) => this.ownership.claim(remote, clientId),
+    });
+    if (!decoded.ok) {
+      link.strike(decoded.error);
+      return;
+    }
+    if (decoded.message.kind === 'awareness') {
+      for (const entry of decoded.message.entries) {
+        if (isRemoval(entry)) remote.clients.delete(entry.clientId);
+        else remote.clients.add(entry.clientId);
+      }
+    }
+    const reply = this.handle(decoded.message, remote);
+    if (reply === null) link.strike('refused update');
+    else if (reply !== undefined) link.send(reply);
+  }
+
+  /**
+   * The check and apply stages, for a message from a peer or a tab. Returns
+   * the reply to send back, undefined for none, or null when the message was
+   * refused (a strike for a peer).
+   */
+  private handle(message: DecodedPeerMessage, source: Source): Uint8Array | null | undefined {
+    const origin = source === 'tab' ? ORIGIN_TAB : ORIGIN_PEER;
+    switch (message.kind) {
+      case 'sync-step-1':
+        return peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc, message.stateVector));
+      case 'sync-step-2':
+      case 'update': {
+        const kind = message.kind === 'sync-step-2' ? 'sync' : 'update';
+        // The schema firewall (updateFirewall.ts): a rejected update never reaches the doc.
+        const accepted = this.firewall ? checkNoteUpdate(this.doc, message.update, { kind }).ok : validateUpdate(message.update);
+        if (!accepted) return null;
+        this.applyFrom(source, () => Y.applyUpdate(this.doc, message.update, origin));
+        return undefined;
+      }
+      case 'awareness':
+        if (message.entries.length > 0) {
+          this.applyFrom(source, () => applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(message.entries), origin));
+        }
+        return undefined;
+      case 'query-awareness':
+        return this.awarenessMessage([...this.awareness.getStates().keys()]);
+      case 'peer-id':
+        if (source === 'tab') this.tabPeerChanged(message.peerId, message.add);
+        return undefined;
+    }
+  }
+
+  private applyFrom(source: Source, apply: () => void): void {
+    this.applyingFrom = source;
+    try {
+      apply();
+    } finally {
+      this.applyingFrom = null;
+    }
+  }
+
+  // ------------------------------------------------------------ outbound
+
+  private readonly onDocUpdate = (update: Uint8Array): void => {
+    if (this.destroyed) return;
+    const from = this.applyingFrom;
+    const targets = this.openRemotes(from);
+    const toTabs = from !== 'tab' && this.tabPeers.size > 0;
+    if (targets.length === 0 && !toTabs) return;
+    const message = peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
+    for (const remote of targets) remote.link?.send(message);
+    if (toTabs) this.postToTabs(message);
+  };
+
+  private readonly onAwarenessUpdate = (
+    { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
+    origin: unknown,
+  ): void => {
+    // What we learnt from a closed connection is ours alone: the others know it first-hand.
+    if (this.destroyed || origin === ORIGIN_PEER_GONE) return;
+    const from = this.applyingFrom;
+    const targets = this.openRemotes(from);
+    const toTabs = from !== 'tab' && this.tab !== null;
+    if (targets.length === 0 && !toTabs) return;
+    const message = this.awarenessMessage([...added, ...updated, ...removed]);
+    for (const remote of targets) remote.link?.send(message);
+    if (toTabs) this.postToTabs(message);
+  };
+
+  private openRemotes(except: Source | null): Remote[] {
+    const open: Remote[] = [];
+    for (const remote of this.remotes.values()) if (remote.open && remote !== except) open.push(remote);
+    return open;
+  }
+
+  private awarenessMessage(clients: number[]): Uint8Array {
+    return peerMessage(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, encodeAwarenessUpdate(this.awareness, clients)));
+  }
+
+  /** "Our client left" (state null, next clock), as removeAwarenessStates would send it. */
+  private ownPresenceRemoval(): Uint8Array | null {
+    const clientId = this.awareness.clientID;
+    const meta = this.awareness.meta.get(clientId);
+    if (!meta || this.awareness.getLocalState() === null) return null;
+    const update = encodeAwarenessEntries([{ clientId, clock: meta.clock + 1, json: new TextEncoder().encode('null') }]);
+    return peerMessage(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, update));
+  }
+
+  // ------------------------------------------------------------ tabs
+
+  /** Joins the other tabs of this browser (y-webrtc's encrypted BroadcastChannel messages). */
+  private openTabs(topic: string): void {
+    const BroadcastChannelImpl =
+      this.host.options.BroadcastChannel === undefined ? globalThis.BroadcastChannel : this.host.options.BroadcastChannel;
+    if (!BroadcastChannelImpl) return;
+    const tab = new BroadcastChannelImpl(topic);
+    this.tab = tab;
+    tab.onmessage = (event: MessageEvent) => this.receiveFromTab(event.data);
+    // Who we are, our state and theirs, presence both ways (what y-webrtc sends on connect).
+    this.announceToTabs();
+    this.postToTabs(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    this.postToTabs(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)));
+    this.postToTabs(peerMessage(MESSAGE_QUERY_AWARENESS, () => undefined));
+    this.postToTabs(this.awarenessMessage([this.awareness.clientID]));
+  }
+
+  private announceToTabs(): void {
+    this.postToTabs(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
+      encoding.writeUint8(e, 1);
+      encoding.writeVarString(e, this.peerId);
+    }));
+  }
+
+  private postToTabs(message: Uint8Array): void {
+    const { tab, key } = this;
+    if (tab === null || key === null) return;
+    this.tabOut = this.tabOut
+      .then(async () => tab.postMessage(await encryptBytes(message, key)))
+      .catch(() => undefined); // Closed meanwhile.
+  }
+
+  private receiveFromTab(data: unknown): void {
+    const key = this.key;
+    if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return;
+    if (key === null) return;
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+    this.tabIn = this.tabIn.then(async () => {
+      const message = await decryptBytes(bytes, key);
+      if (message === null || this.destroyed) return;
+      const decoded = decodePeerMessage(message, { localClientId: this.doc.clientID, allowPeerId: true });
+      // Another tab of ours sent something unreadable (e.g. an older build): ignore it, keep the doc.
+      if (!decoded.ok) return;
+      const reply = this.handle(decoded.message, 'tab');
+      if (reply) this.postToTabs(reply);
+    }).catch(() => undefined);
+  }
+
+  private tabPeerChanged(peerId: string, add: boolean): void {
+    if (peerId === this.peerId || this.tabPeers.has(peerId) === add) return;
+    if (add) this.tabPeers.add(peerId);
+    else this.tabPeers.delete(peerId);
+    // A new tab learns about us in turn.
+    if (add) this.announceToTabs();
+    this.statusMayHaveChanged();
+  }
+
+  // ------------------------------------------------------------ status
+
+  /** Recomputes status and peer count; tells the listeners when either changed. */
+  statusMayHaveChanged(): void {
+    if (this.destroyed) return;
+    const peers = this.openRemotes(null).length + this.tabPeers.size;
+    const online = (this.host.options.online ?? browserOnline)();
+    const status: SyncStatus =
+      peers > 0 ? 'connected' : !online || this.topic === null ? 'offline' : this.host.signalingConnected ? 'connecting' : 'offline';
+    if (status === this.lastStatus && peers === this.lastPeerCount) return;
+    this.lastStatus = status;
+    this.lastPeerCount = peers;
+    this.listeners.notify();
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The peer network in Node: lifecycle, the BroadcastChannel to other tabs
+ * (y-webrtc's encrypted format, checked with y-webrtc's own crypto.js), and
+ * two "browsers" syncing over a real Weft signaling server and the fake
+ * WebRTC, with each transport's named origin. Hostile peers: hostilePeer.test.ts.
+ */
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WebSocket as NodeWebSocket } from 'ws';
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
+import { Awareness } from 'y-protocols/awareness';
+import { createWeftServer, type WeftServer } from '../../../server/createServer.js';
+import { silentLogger } from '../../../server/logger.js';
+import { PeerNetwork, type PeerNetworkOptions } from '../../../src/sync/PeerNetwork';
+import { ORIGIN_PEER_GONE } from '../../../src/sync/PeerRoom';
+import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
+import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
+import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
+import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
+import type { PeerConnection } from '../../../src/sync/PeerConnection';
+import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER } from '../../../src/sync/channelAuth';
+import { waitFor } from '../waitFor';
+
+const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
+
+const require = createRequire(import.meta.url);
+/** y-webrtc's own message encryption (not exported by the package), to speak as a stock tab would. */
+const yWebrtcCrypto = (): Promise<{
+  deriveKey(secret: string, roomName: string): Promise<CryptoKey>;
+  encrypt(data: Uint8Array, key: CryptoKey): Promise<Uint8Array>;
+  decrypt(data: Uint8Array, key: CryptoKey): Promise<Uint8Array>;
+}> => import(/* @vite-ignore */ pathToFileURL(require.resolve('y-webrtc').replace(/dist[\\/]y-webrtc\.cjs$/, 'src/crypto.js')).href);
+
+/** Another tab of this browser on the note's room (stock y-webrtc's view): records the message types it hears. */
+const otherTab = async (): Promise<{ channel: BroadcastChannel; heard: number[]; key: CryptoKey }> => {
+  const roomName = await deriveRoomName(ROOM.noteId, ROOM.secret);
+  const crypto = await yWebrtcCrypto();
+  const key = await crypto.deriveKey(roomPassword(ROOM.secret), roomName);
+  const channel = new BroadcastChannel(roomName);
+  const heard: number[] = [];
+  channel.onmessage = (event: MessageEvent) => {
+    void crypto.decrypt(event.data as Uint8Array, key).then((message) => heard.push(decoding.readVarUint(decoding.createDecoder(message))));
+  };
+  cleanup.push(() => channel.close());
+  return { channel, heard, key };
+};
+
+const cleanup: (() => void)[] = [];
+afterEach(() => {
+  for (const undo of cleanup.splice(0).reverse()) undo();
+  vi.restoreAllMocks();
+});
+
+const network = (options: Partial<PeerNetworkOptions> = {}): PeerNetwork => {
+  const created = new PeerNetwork({ signaling: () => [], RTCPeerConnection: fakeWrtc.RTCPeerConnection, ...options });
+  cleanup.push(() => created.destroy());
+  return created;
+};
+
+/** A note's doc and awareness with a name, destroyed after the test. */
+const note = (name: string): { doc: Y.Doc; awareness: Awareness; origins: unknown[] } => {
+  const doc = new Y.Doc();
+  const awareness = new Awareness(doc);
+  awareness.setLocalState({ name });
+  const origins: unknown[] = [];
+  doc.on('afterTransaction', (tr: Y.Transaction) => {
+    if (tr.origin !== null) origins.push(tr.origin);
+  });
+  cleanup.push(() => {
+    awareness.destroy();
+    doc.destroy();
+  });
+  return { doc, awareness, origins };
+};
+
+describe('PeerNetwork: lifecycle and tabs', () => {
+  it('starts offline without signaling, refuses a second transport for the note, and can reopen after destroy', async () => {
+    const tab = await otherTab();
+    const net = network();
+    const { doc, awareness } = note('Ann');
+    const first = net.join(doc, awareness, ROOM, { firewall: false });
+    expect(first.status).toBe('offline');
+    expect(first.peerCount).toBe(0);
+    expect(first.awareness).toBe(awareness);
+    expect(() => net.join(new Y.Doc(), awareness, ROOM)).toThrow(/already open/);
+    // Key derivation done: it tells other tabs who it is, its state vector and state, asks for presence and gives its own (y-webrtc's five).
+    await waitFor('the five greetings', () => tab.heard.length === 5);
+    expect(tab.heard).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_SYNC, MESSAGE_SYNC, MESSAGE_QUERY_AWARENESS, MESSAGE_AWARENESS]);
+    first.destroy();
+    first.destroy();
+    // Its goodbye: peer id removed, presence removed.
+    await waitFor('the goodbyes', () => tab.heard.length === 7);
+    expect(tab.heard.slice(5)).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_AWARENESS]);
+    const second = net.join(doc, awareness, ROOM, { firewall: false });
+    await waitFor('greetings again', () => tab.heard.length === 12);
+    expect(second.status).toBe('offline');
+    second.destroy();
+  });
+
+  it('applies what another tab sends with ORIGIN_TAB, and never decrypts its own broadcasts', async () => {
+    const tab = await otherTab();
+    const { doc, awareness, origins } = note('Ann');
+    doc.getText('t').insert(0, 'written before the room connected');
+    const local = origins.length;
+    const transport = network().join(doc, awareness, ROOM, { firewall: false });
+    await waitFor('the greetings', () => tab.heard.length === 5);
+    const decrypt = vi.spyOn(globalThis.crypto.subtle, 'decrypt');
+    const elsewhere = new Y.Doc();
+    elsewhere.getText('t').insert(0, 'from the other tab. ');
+    const message = encoding.createEncoder();
+    encoding.writeVarUint(message, MESSAGE_SYNC);
+    syncProtocol.writeUpdate(message, Y.encodeStateAsUpdate(elsewhere));
+    tab.channel.postMessage(await (await yWebrtcCrypto()).encrypt(encoding.toUint8Array(message), tab.key));
+    await waitFor('the other tab’s text', () => doc.getText('t').toString().includes('from the other tab. '));
+    expect(origins.slice(local)).toEqual([ORIGIN_TAB]);
+    expect(decrypt).toHaveBeenCalledTimes(1);
+    transport.destroy();
+  });
+
+  it('two tabs sync over BroadcastChannel, count each other as a peer, and do not connect over WebRTC', async () => {
+    const [a, b] = [note('Ann'), note('Bob')];
+    const RTCPeerConnection = vi.fn();
+    const ta = network({ RTCPeerConnection: RTCPeerConnection as never }).join(a.doc, a.awareness, ROOM, { firewall: false });
+    const tb = network({ RTCPeerConnection: RTCPeerConnection as never }).join(b.doc, b.awareness, ROOM, { firewall: false });
+    a.doc.getText('t').insert(0, 'A');
+    b.doc.getText('t').insert(0, 'B');
+    await waitFor('both tabs to converge and count each other', () =>
+      ta.peerCount === 1 && tb.peerCount === 1 && a.doc.getText('t').length === 2 && a.doc.getText('t').toString() === b.doc.getText('t').toString(),
+    );
+    expect([ta.status, tb.status]).toEqual(['connected', 'connected']);
+    await waitFor('presence both ways', () => a.awareness.getStates().has(b.doc.clientID) && b.awareness.getStates().has(a.doc.clientID));
+    expect(a.origins).toContain(ORIGIN_TAB);
+    expect(RTCPeerConnection).not.toHaveBeenCalled();
+    tb.destroy();
+    await waitFor('the tab gone', () => ta.peerCount === 0 && !a.awareness.getStates().has(b.doc.clientID));
+    ta.destroy();
+  });
+});
+
+/** Node's `ws` sends no Origin, and the server accepts only its own. */
+class SameOriginWebSocket extends NodeWebSocket {
+  constructor(url: string | URL, protocols?: string | string[]) {
+    super(url, protocols, { origin: `http://${new URL(url).host}` });
+  }
+}
+
+describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
+  let server: WeftServer;
+  let signalingUrl: string;
+  let staticDir: string;
+
+  beforeAll(async () => {
+    staticDir = mkdtempSync(join(tmpdir(), 'weft-network-'));
+    server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
+    signalingUrl = `ws://127.0.0.1:${(await server.listen()).port}/signal`;
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(staticDir, { recursive: true, force: true });
+  });
+
+  /** A browser's network: its own signaling socket, WebRTC (fake, recording its connections in `pcs`), no tabs. */
+  const browser = (options: Partial<PeerNetworkOptions> = {}, pcs: FakePeerConnection[] = []): PeerNetwork =>
+    network({
+      signaling: () => [signalingUrl],
+      WebSocket: SameOriginWebSocket as never,
+      BroadcastChannel: null,
+      RTCPeerConnection: class extends FakePeerConnection {
+        constructor(config?: unknown) {
+          super(config);
+          pcs.push(this);
+        }
+      } as never,
+      ...options,
+    });
+  /** The note ids of `count` notes, with their secrets. */
+  const rooms = (count: number) =>
+    Array.from({ length: count }, (_, i) => ({ noteId: `${ROOM.noteId.slice(0, 20)}${String(i).padStart(2, '0')}`, secret: ROOM.secret }));
+
+  it('syncs doc and presence with ORIGIN_PEER, removes a closed peer’s presence, and closes its socket with the last note', async () => {
+    const [a, b] = [note('Ann'), note('Bob')];
+    const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });
+    await waitFor('A on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+    const tb = browser().join(b.doc, b.awareness, ROOM, { firewall: false });
+    a.doc.getText('t').insert(0, 'from A. ');
+    await waitFor('connected and synced', () => ta.peerCount === 1 && tb.peerCount === 1 && b.doc.getText('t').toString() === 'from A. ');
+    b.doc.getText('t').insert(0, 'from B. ');
+    await waitFor('B’s edit on A', () => a.doc.getText('t').toString() === 'from B. from A. ');
+    expect(a.origins).toContain(ORIGIN_PEER);
+    expect(b.origins).toContain(ORIGIN_PEER);
+    expect(a.origins).not.toContain(ORIGIN_TAB);
+    await waitFor('presence both ways', () => a.awareness.getStates().has(b.doc.clientID) && b.awareness.getStates().has(a.doc.clientID));
+    const removedBy: unknown[] = [];
+    a.awareness.on('update', ({ removed }: { removed: number[] }, origin: unknown) => {
+      if (removed.includes(b.doc.clientID)) removedBy.push(origin);
+    });
+    tb.destroy();
+    await waitFor('B gone from A', () => ta.peerCount === 0 && !a.awareness.getStates().has(b.doc.clientID));
+    // B's goodbye usually arrives before its connection closes; either way its presence is gone.
+    expect(removedBy.length).toBe(1);
+    expect([ORIGIN_PEER, ORIGIN_PEER_GONE]).toContain(removedBy[0]);
+    expect(ta.status).toBe('connecting');
+    ta.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it.each([
+    ['one connection per remote tab, every note on it (multiplexed)', true, 1],
+    ['one connection per note (stock y-webrtc’s way, multiplexing off)', false, 10],
+  ])('two browsers sharing ten notes: %s', async (_name, multiplex, connections) => {
+    const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
+    const [netA, netB] = [browser({ multiplex }, pcsA), browser({ multiplex }, pcsB)];
+    const notes = rooms(10).map((room, i) => {
+      const [a, b] = [note('Ann'), note('Bob')];
+      const ta = netA.join(a.doc, a.awareness, room, { firewall: false });
+      a.doc.getText('t').insert(0, `note ${i} from A. `);
+      return { room, a, b, ta, tb: null as ReturnType<PeerNetwork['join']> | null };
+    });
+    await waitFor('A on signaling in every note', () => server.stats().subscriptions === 10);
+    // B opens the notes one after the other, as a user would.
+    for (const entry of notes) {
+      entry.tb = netB.join(entry.b.doc, entry.b.awareness, entry.room, { firewall: false });
+      entry.b.doc.getText('t').insert(0, 'B. ');
+      await waitFor(`note ${entry.room.noteId} synced`, () =>
+        entry.ta.peerCount === 1 && entry.a.doc.getText('t').toString() === entry.b.doc.getText('t').toString() && entry.a.doc.getText('t').toString().includes('B. ') && entry.b.doc.getText('t').toString().includes('from A'),
+      );
+    }
+    expect(notes.every(({ a, b }) => a.origins.includes(ORIGIN_PEER) && b.origins.includes(ORIGIN_PEER))).toBe(true);
+    await waitFor('presence in every note', () => notes.every(({ a, b }) => a.awareness.getStates().has(b.doc.clientID)));
+    expect([pcsA.length, pcsB.length]).toEqual([connections, connections]);
+    // Closing a note closes its channel only: the others keep syncing over the shared connection.
+    notes[0]!.tb!.destroy();
+    await waitFor('note 0 without B', () => notes[0]!.ta.peerCount === 0);
+    notes[9]!.b.doc.getText('t').insert(0, 'still here. ');
+    await waitFor('note 9 still syncing', () => notes[9]!.a.doc.getText('t').toString().startsWith('still here. '));
+    for (const { ta, tb } of notes) {
+      ta.destroy();
+      tb?.destroy();
+    }
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('an impostor with note A’s link who copies another tab’s id gets nothing of note B, and B still syncs with the real tab', async () => {
+    // Vera and Hugo share notes A and B. Mallory has A's link only, and announces with Hugo's tab id.
+    const [noteA, noteB] = rooms(2);
+    const HUGO_TAB = 'tab-of-hugo';
+    const heardFromVera: Uint8Array[] = [];
+    let proofsRefused = 0;
+    /** Mallory's network accepts any channel Vera opens, and answers the handshake with a made-up proof. */
+    class Impostor extends PeerNetwork {
+      override incomingChannel(connection: PeerConnection, channel: RTCDataChannel): void {
+        const link = connection.acceptChannel(channel, {
+          onOpen: () => link.send(Uint8Array.of(AUTH_HELLO_MARKER, 1, ...new Uint8Array(32).fill(7))),
+          onMessage: (message) => {
+            heardFromVera.push(message);
+            if (message[0] === AUTH_HELLO_MARKER) link.send(Uint8Array.of(AUTH_PROOF_MARKER, 1, ...new Uint8Array(32).fill(9)));
+          },
+          onClose: () => proofsRefused++,
+          onViolation: () => undefined,
+        });
+      }
+    }
+    const mallory = new Impostor({
+      signaling: () => [signalingUrl],
+      WebSocket: SameOriginWebSocket as never,
+      BroadcastChannel: null,
+      RTCPeerConnection: FakePeerConnection as never,
+      tabId: HUGO_TAB,
+    });
+    cleanup.push(() => mallory.destroy());
+    const [vera, hugo] = [browser(), browser({ tabId: HUGO_TAB })];
+    const [mA, vA, vB, hA, hB] = [note('Mallory'), note('Vera'), note('Vera'), note('Hugo'), note('Hugo')];
+    vB.doc.getText('t').insert(0, 'B is secret');
+    // Mallory first in A, so Vera's connection to "Hugo's tab" is hers.
+    const tmA = mallory.join(mA.doc, mA.awareness, noteA!, { firewall: false });
+    await waitFor('Mallory on signaling', () => tmA.status === 'connecting' && server.stats().subscriptions === 1);
+    const tvA = vera.join(vA.doc, vA.awareness, noteA!, { firewall: false });
+    await waitFor('Vera connected to Mallory in A', () => tvA.peerCount === 1);
+    const thA = hugo.join(hA.doc, hA.awareness, noteA!, { firewall: false });
+    await waitFor('Vera connected to Hugo in A too', () => tvA.peerCount === 2 && thA.peerCount >= 1);
+    const tvB = vera.join(vB.doc, vB.awareness, noteB!, { firewall: false });
+    await waitFor('Vera on signaling in B', () => tvB.status === 'connecting' && server.stats().subscriptions === 4);
+    // Hugo opens B: Vera hears "Hugo's tab" and first tries the connection Mallory claimed it for.
+    const thB = hugo.join(hB.doc, hB.awareness, noteB!, { firewall: false });
+    await waitFor('Hugo gets B from Vera', () => hB.doc.getText('t').toString() === 'B is secret' && tvB.peerCount === 1);
+    expect(proofsRefused).toBeGreaterThan(0);
+    // All Mallory ever heard on B's channel: Vera's hello and proof, nothing of the note.
+    expect(heardFromVera.length).toBeGreaterThan(0);
+    expect(heardFromVera.every((message) => message[0] === AUTH_HELLO_MARKER || message[0] === AUTH_PROOF_MARKER)).toBe(true);
+    for (const transport of [tmA, tvA, thA, tvB, thB]) transport.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('holds nothing module-level: the same note in two networks of one process is two browsers, not an error', async () => {
+    const [a, b] = [note('Ann'), note('Bob')];
+    const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });
+    const tb = browser().join(b.doc, b.awareness, ROOM, { firewall: false });
+    await waitFor('the two to find each other', () => ta.peerCount === 1 && tb.peerCount === 1);
+    ta.destroy();
+    tb.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+});
