@@ -57,11 +57,16 @@ const startRoute = parseRoute(location.hash, isShareFragment).kind;
 if (navigator.onLine !== false && (startRoute === 'note' || startRoute === 'share')) {
   void loadNetwork().catch(() => undefined);
 }
-const webrtc: TransportFactory = (doc, awareness, room) => {
-  if (network) return network.join(doc, awareness, room);
+const webrtc: TransportFactory = (doc, awareness, room, hooks) => {
+  if (network) return network.factory(doc, awareness, room, hooks);
   const factory = loadNetwork().then((loaded) => loaded.factory);
-  return deferredTransport(factory, doc, awareness, room, (error) =>
-    app.alert('sync', `Live sync could not start for this note: ${error instanceof Error ? error.message : String(error)}`),
+  return deferredTransport(
+    factory,
+    doc,
+    awareness,
+    room,
+    (error) => app.alert('sync', `Live sync could not start for this note: ${error instanceof Error ? error.message : String(error)}`),
+    hooks,
   );
 };
 
@@ -70,7 +75,7 @@ const webrtc: TransportFactory = (doc, awareness, room) => {
 const app = new WeftApp({
   store: new IndexedDbStore(),
   fallbackStore: () => new MemoryStore(),
-  transports: (doc, awareness, room) => webrtc(doc, awareness, room),
+  transports: webrtc,
   crossTabIndex: broadcastIndex,
   preferences,
   versions: new IndexedDbVersionStore(),

@@ -26,7 +26,7 @@ import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink } from '../sync/shareLink';
-import type { SyncStatus, Transport, TransportFactory } from '../sync/Transport';
+import type { ApplyHooks, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
 import { FallbackTextFeed } from './FallbackTextFeed';
@@ -135,8 +135,8 @@ export class WeftApp {
   }
 
   /** Creates the sync transport for a note (composition: which adapter is the deps' business). */
-  connect(doc: Y.Doc, awareness: Awareness, noteId: string, secret: string): Transport {
-    return this.deps.transports(doc, awareness, { noteId, secret });
+  connect(doc: Y.Doc, awareness: Awareness, noteId: string, secret: string, hooks?: ApplyHooks): Transport {
+    return this.deps.transports(doc, awareness, { noteId, secret }, hooks);
   }
 
   /** Loads the notes index from storage. Falls back to memory, with an alert, when storage is unusable. */
@@ -476,7 +476,8 @@ export class NoteSession {
       doc,
       awareness,
       secret: () => app.index.get(noteId)?.secret,
-      connect: (...args) => app.connect(...args),
+      // The binding sees every peer's update before it is applied (DocBinding.beforeRemoteUpdate).
+      connect: (...args) => app.connect(...args, { beforeApply: (update) => collab.beforeRemoteUpdate(update) }),
       onStatus: (status, peerCount) => this.setState({ sync: status, peerCount }),
       onPeer: () => app.pendingShares.confirm(noteId),
       onError: (message) => alert('sync', message),

@@ -22,7 +22,7 @@
 
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
-import type { SyncRoom, Transport, TransportFactory } from './Transport';
+import type { ApplyHooks, SyncRoom, Transport, TransportFactory } from './Transport';
 import { SignalingClient, type WebSocketClass } from './SignalingClient';
 import { publishFrame, subscribeFrame, unsubscribeFrame } from './signalingMessage';
 import type { PeerConnection, PeerConnectionClass } from './PeerConnection';
@@ -59,6 +59,8 @@ export interface JoinOptions {
    * Off only for tests whose docs are not notes.
    */
   readonly firewall?: boolean;
+  /** See {@link ApplyHooks}. */
+  readonly hooks?: ApplyHooks;
 }
 
 /** What a room needs from its network (PeerRoom.ts). */
@@ -102,7 +104,7 @@ export class PeerNetwork implements RoomHost {
   }
 
   /** The transport factory for the composition root. */
-  readonly factory: TransportFactory = (doc, awareness, room) => this.join(doc, awareness, room);
+  readonly factory: TransportFactory = (doc, awareness, room, hooks) => this.join(doc, awareness, room, hooks ? { hooks } : {});
 
   /**
    * Joins `doc` to its note's room. Throws when the note is already open in

@@ -27,7 +27,7 @@ import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
 import { ORIGIN_PEER, ORIGIN_TAB } from '../doc/origins';
-import type { SyncRoom, SyncStatus, Transport } from './Transport';
+import type { ApplyHooks, SyncRoom, SyncStatus, Transport } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
 import { deriveRoomName, roomPassword } from './keys';
 import { decryptBytes, deriveRoomKey, encryptBytes, openSignal, sealSignal } from './signalingCrypto';
@@ -112,6 +112,7 @@ export class PeerRoom implements Transport {
   private readonly ownership = new AwarenessOwnership<Remote>((remote) => remote.open);
   private readonly disposers: (() => void)[] = [];
   private readonly firewall: boolean;
+  private readonly hooks: ApplyHooks | undefined;
   private readonly compression: boolean;
   private topic: string | null = null;
   private key: CryptoKey | null = null;
@@ -136,6 +137,7 @@ export class PeerRoom implements Transport {
     options: JoinOptions,
   ) {
     this.firewall = options.firewall !== false;
+    this.hooks = options.hooks;
     this.compression = host.options.compression !== false && compressionSupported();
     if (typeof globalThis.addEventListener === 'function') {
       const onNetwork = (): void => this.statusMayHaveChanged();
@@ -510,6 +512,7 @@ export class PeerRoom implements Transport {
         // The schema firewall (updateFirewall.ts): a rejected update never reaches the doc.
         const accepted = this.firewall ? checkNoteUpdate(this.doc, message.update, { kind }).ok : validateUpdate(message.update);
         if (!accepted) return null;
+        this.hooks?.beforeApply?.(message.update);
         this.applyFrom(source, () => Y.applyUpdate(this.doc, message.update, origin));
         return undefined;
       }
@@ -537,9 +540,13 @@ export class PeerRoom implements Transport {
 
   // ------------------------------------------------------------ outbound
 
-  private readonly onDocUpdate = (update: Uint8Array): void => {
+  private readonly onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (this.destroyed) return;
-    const from = this.applyingFrom;
+    // Only the peer's own change goes back nowhere it came from: what this
+    // device writes while applying it (the editor's write-back of what
+    // rendering it normalized, typing put back after a rewrite) is new to
+    // that peer as well.
+    const from = origin === ORIGIN_PEER || origin === ORIGIN_TAB ? this.applyingFrom : null;
     const targets = this.openRemotes(from);
     const toTabs = from !== 'tab' && this.tabPeers.size > 0;
     if (targets.length === 0 && !toTabs) return;

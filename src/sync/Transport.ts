@@ -36,4 +36,15 @@ export interface Transport {
 }
 
 /** Creates a transport for `doc` in `room`; the composition root picks WebRTC or loopback. */
-export type TransportFactory = (doc: Y.Doc, awareness: Awareness, room: SyncRoom) => Transport;
+export type TransportFactory = (doc: Y.Doc, awareness: Awareness, room: SyncRoom, hooks?: ApplyHooks) => Transport;
+
+/** What the doc's owner needs done when a transport applies a peer's update. */
+export interface ApplyHooks {
+  /**
+   * Called with a peer's update (sync step 2 or an update) right before it is
+   * applied to the doc, after every check passed. The editor binding commits
+   * keystrokes not yet in the doc there, and reads what the peer deleted
+   * (DocBinding.beforeRemoteUpdate).
+   */
+  beforeApply?(update: Uint8Array): void;
+}

@@ -1,6 +1,6 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
-import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import type { ApplyHooks, SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
 
 /**
@@ -18,8 +18,9 @@ export function deferredTransport(
   awareness: Awareness,
   room: SyncRoom,
   onError: (error: unknown) => void,
+  hooks?: ApplyHooks,
 ): Transport {
-  return new DeferredTransport(factory, doc, awareness, room, onError);
+  return new DeferredTransport(factory, doc, awareness, room, onError, hooks);
 }
 
 class DeferredTransport implements Transport {
@@ -34,12 +35,13 @@ class DeferredTransport implements Transport {
     readonly awareness: Awareness,
     room: SyncRoom,
     onError: (error: unknown) => void,
+    hooks?: ApplyHooks,
   ) {
     factory.then(
       (create) => {
         if (this.destroyed) return;
         try {
-          this.real = create(doc, awareness, room);
+          this.real = create(doc, awareness, room, hooks);
         } catch (error) {
           onError(error);
           return;

@@ -19,7 +19,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import type { Awareness } from 'y-protocols/awareness';
 import { ORIGIN_LOOPBACK } from '../doc/origins';
-import type { SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
+import type { ApplyHooks, SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
 import { MESSAGE_AWARENESS, MESSAGE_SYNC, readSyncUpdate } from './peerMessage';
 import { checkNoteUpdate } from './updateFirewall';
@@ -64,11 +64,11 @@ export class LoopbackNetwork {
   }
 
   /** The factory to hand to the composition root. */
-  readonly factory: TransportFactory = (doc, awareness, room) => this.join(doc, awareness, room);
+  readonly factory: TransportFactory = (doc, awareness, room, hooks) => this.join(doc, awareness, room, hooks);
 
   /** Joins `doc` to `room`; the returned transport is linked to every reachable member at once. */
-  join(doc: Y.Doc, awareness: Awareness, room: SyncRoom): LoopbackTransport {
-    const transport = new LoopbackTransport(this, doc, awareness, `${room.noteId}\u0000${room.secret}`);
+  join(doc: Y.Doc, awareness: Awareness, room: SyncRoom, hooks?: ApplyHooks): LoopbackTransport {
+    const transport = new LoopbackTransport(this, doc, awareness, `${room.noteId}\u0000${room.secret}`, hooks);
     this.members.add(transport);
     this.groups.set(transport, 0);
     this.relink();
@@ -169,6 +169,7 @@ export class LoopbackTransport implements Transport {
     private readonly doc: Y.Doc,
     readonly awareness: Awareness,
     /** @internal */ readonly roomKey: string,
+    private readonly hooks?: ApplyHooks,
   ) {
     doc.on('update', this.onDocUpdate);
     awareness.on('update', this.onAwarenessUpdate);
@@ -232,14 +233,15 @@ export class LoopbackTransport implements Transport {
     const decoder = decoding.createDecoder(data);
     const type = decoding.readVarUint(decoder);
     if (type === MESSAGE_SYNC) {
+      const sync = readSyncUpdate(data);
       if (this.network.firewall) {
-        const sync = readSyncUpdate(data);
         const verdict = sync ? checkNoteUpdate(this.doc, sync.update, { kind: sync.kind }) : { ok: true as const };
         if (!verdict.ok) {
           this.network.rejected.push({ reason: verdict.reason, update: sync?.update ?? data });
           return;
         }
       }
+      if (sync) this.hooks?.beforeApply?.(sync.update);
       const reply = encoding.createEncoder();
       encoding.writeVarUint(reply, MESSAGE_SYNC);
       syncProtocol.readSyncMessage(decoder, reply, this.doc, ORIGIN_LOOPBACK);

@@ -176,3 +176,29 @@ test('undo by one while the other types removes only the undoer’s own text', a
   expect(merged).toEqual(['paragraph|Base. B-typed']);
   expect(plainText(await contentOf(b.page))).toBe('Base. B-typed');
 });
+
+/**
+ * Yjs has no move: turning a paragraph into a heading deletes it and inserts a copy. What B types
+ * into the paragraph before A's change reaches it is not in A's copy; B's app puts it back there
+ * (src/editor/collab/rescueOrphanedText.ts). Whatever the timing: every character of B's once, in order.
+ */
+test('one turns the paragraph into a heading while the other types at its end: nothing typed is lost', async ({ launchProfile, profileDir }) => {
+  const [a, b] = await sharedNote(launchProfile, profileDir, 'Meeting notes');
+  await caretToEnd(a.page);
+  await caretToEnd(b.page);
+  const word = ' for Monday, typed by B';
+  await Promise.all([
+    b.page.keyboard.type(word, { delay: 40 }),
+    (async () => {
+      await a.page.keyboard.type(' (draft)', { delay: 40 });
+      await a.page.getByRole('combobox', { name: 'Block type' }).selectOption({ label: 'Heading 1' });
+    })(),
+  ]);
+  const merged = await converged(a.page, b.page);
+  expect(merged).toHaveLength(1);
+  const [line = ''] = merged;
+  expect(line.startsWith('heading:h1|Meeting notes'), line).toBe(true);
+  const typed = line.slice('heading:h1|Meeting notes'.length);
+  expect(characterCounts(typed), `every typed character once in ${JSON.stringify(typed)}`).toEqual(characterCounts(word + ' (draft)'));
+  expect([word + ' (draft)', ' (draft)' + word], 'each word in one piece').toContain(typed);
+});

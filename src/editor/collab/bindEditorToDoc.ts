@@ -4,6 +4,7 @@ import {
   createYjsBinding,
   initLocalState,
   setLocalStateFocus,
+  $getAnchorAndFocusForUserState,
   syncCursorPositions,
   syncLexicalUpdateToYjs,
   syncLexicalUpdateToYjsV2__EXPERIMENTAL,
@@ -18,6 +19,7 @@ import {
   type UserState,
 } from '@lexical/yjs';
 import {
+  $getNodeByKey,
   $getRoot,
   $getSelection,
   $isElementNode,
@@ -457,14 +459,24 @@ export function bindEditorToDoc(
       const before = tr.local ? null : keptBeforeRemote;
       const update = tr.local ? null : incoming;
       if (!tr.local) incoming = null;
-      if (update === null) return;
+      // Nothing of ours went with this change: nothing to put back (the usual case).
+      if (update === null || !tr.deleteSet.clients.has(doc.clientID)) return;
       try {
-        rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, (relocate) => {
+        // Rendering the peer's change may still be queued in Lexical: commit it
+        // now, or it would commit while the put-back text renders and keep the
+        // caret where that render left it, not after the rescued text.
+        if (!isUpdating(editor) && hasPendingUpdate(editor)) commitPending(editor);
+        let moved: KeptSelection | null = null;
+        const rescued = rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, (relocate) => {
           if (before === null) return;
           const anchor = relocate(before.anchor);
           const focus = relocate(before.focus);
-          if (anchor !== null || focus !== null) selection.keep({ anchor: anchor ?? focus!, focus: focus ?? anchor! });
+          if (anchor !== null || focus !== null) moved = { anchor: anchor ?? focus!, focus: focus ?? anchor! };
+          if (moved !== null) selection.keep(moved);
         });
+        // Rendering the put-back text puts the caret there too; with nothing
+        // put back (the peer had seen it all) nothing renders, so place it here.
+        if (moved !== null && rescued === 0) placeCaret(editor, b, moved);
       } catch (thrown) {
         // Never out of the peer's Y.applyUpdate: the doc already holds its change.
         console.warn('weft: typing a peer rewrote could not be put back', thrown);
@@ -612,6 +624,27 @@ function forgetCollabNodes(xmlText: Y.XmlText): void {
       if (op.insert instanceof Y.XmlText) forgetCollabNodes(op.insert);
     }
   }
+}
+
+/**
+ * Puts the editor's caret where a kept selection says: a selection change
+ * only, that the binding neither writes nor keeps again (it is the kept one).
+ */
+function placeCaret(editor: LexicalEditor, binding: BindingV2, kept: KeptSelection): void {
+  editor.update(
+    () => {
+      const selection = $getSelection();
+      if (!$isRangeSelection(selection)) return;
+      const at = $getAnchorAndFocusForUserState(binding, { ...OFFLINE_LOCAL_STATE, anchorPos: kept.anchor, focusPos: kept.focus });
+      if (at.anchorKey === null || at.focusKey === null) return;
+      for (const [point, key, offset] of [[selection.anchor, at.anchorKey, at.anchorOffset], [selection.focus, at.focusKey, at.focusOffset]] as const) {
+        const node = $getNodeByKey(key);
+        if ($isTextNode(node)) point.set(key, offset, 'text');
+        else if ($isElementNode(node)) point.set(key, offset, 'element');
+      }
+    },
+    { discrete: true, tag: SKIP_COLLAB_TAG },
+  );
 }
 
 /**

@@ -56,7 +56,8 @@ export function rescueOrphanedText(
     }
   }
   if (orphaned.size === 0) return 0;
-  const blocks = [...orphaned].map((text) => charactersBefore(tr, text, ownClient, unseen)).filter((chars) => chars.some((c) => c.unseen));
+  // Blocks with own text, put back or not: the caret follows the copy either way.
+  const blocks = [...orphaned].map((text) => charactersBefore(tr, text, ownClient, unseen)).filter((chars) => chars.some((c) => c.own));
   if (blocks.length === 0) return 0;
   const copies = copiesWrittenBy(tr);
   if (copies.length === 0) return 0;
@@ -89,6 +90,8 @@ interface OldChar {
 
 /** Stands for an inline element: never equal to typed text. */
 const EMBED = '\u{FFFC}';
+/** Stands for a copy character that is not to be matched (a code unit typed text never holds). */
+const UNMATCHABLE = '\u{0}';
 
 /**
  * A copy must share at least this share of the old block's text that others
@@ -183,6 +186,7 @@ function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed
   const { copy, text } = best;
   // Copy index of each old character that others typed (-1: not in the copy).
   const otherIndex = new Map<number, number>(othersAt.map((i, k) => [i, best.inCopy[k] as number]));
+  const claimed = new Set(best.inCopy.filter((at) => at >= 0));
 
   const inserts: Array<{ at: number; from: number; to: number }> = [];
   const matchedOwn: Array<{ char: number; at: number }> = [];
@@ -194,11 +198,14 @@ function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed
     let to = from;
     while (to < chars.length && (chars[to] as OldChar).own) to++;
     // The copy's text between the nearest aligned neighbours of this run.
+    // Spaces do not count as neighbours: which of two equal spaces a diff
+    // pairs with the others' is arbitrary ("notes (draft)" against "notes for
+    // Mond (draft)" pairs the space before "(draft)" with the one before "for").
     let left = -1;
-    for (let i = from - 1; i >= 0 && left < 0; i--) left = otherIndex.get(i) ?? -1;
+    for (let i = from - 1; i >= 0 && left < 0; i--) left = isSpace(chars[i]) ? -1 : (otherIndex.get(i) ?? -1);
     let right = text.length;
     for (let i = to; i < chars.length; i++) {
-      const at = otherIndex.get(i) ?? -1;
+      const at = isSpace(chars[i]) ? -1 : (otherIndex.get(i) ?? -1);
       if (at >= 0) {
         right = at;
         break;
@@ -207,7 +214,9 @@ function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed
     if (right <= left) right = left + 1;
     const gapStart = left + 1;
     const run = chars.slice(from, to).map((c) => c.ch).join('');
-    const inGap = align(run, text.slice(gapStart, Math.max(gapStart, right)));
+    // Characters already paired with others' text are not the run's to match.
+    const gap = [...text.slice(gapStart, Math.max(gapStart, right))].map((ch, k) => (claimed.has(gapStart + k) ? UNMATCHABLE : ch)).join('');
+    const inGap = align(run, gap);
     let insertAt = gapStart;
     for (let k = 0; k < inGap.length; k++) {
       const at = inGap[k] as number;
@@ -239,6 +248,8 @@ function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed
   for (const { char, at } of matchedOwn) placed.set((chars[char] as OldChar).clock, { copy, index: at + shiftAt(at) });
   return shift;
 }
+
+const isSpace = (c: OldChar | undefined): boolean => c !== undefined && /\s/.test(c.ch);
 
 /** For each character of `from`, its index in `to` where a diff of the two keeps it, else -1. */
 function align(from: string, to: string): number[] {
