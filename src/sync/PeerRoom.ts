@@ -98,6 +98,22 @@ interface Remote {
 /** Where a received message came from. */
 type Source = Remote | 'tab';
 
+/** A remote as it starts: no link yet, not open, a fresh presence budget. */
+const newRemote = (peerId: string, via: SignalingClient | null, connection: PeerConnection, tab: string | undefined, auth: ChannelAuth | null): Remote => ({
+  peerId,
+  via,
+  connection,
+  link: null,
+  tab,
+  auth,
+  authQueue: Promise.resolve(),
+  token: undefined,
+  open: false,
+  replaced: false,
+  presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
+  clients: new Set(),
+});
+
 const browserPeerConnection = () => (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection ?? null;
 const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
 
@@ -268,20 +284,8 @@ export class PeerRoom implements Transport {
   }
 
   private connect(peerId: string, via: SignalingClient, initiator: boolean, tab: string | undefined): Remote {
-    const remote: Remote = {
-      peerId,
-      via,
-      connection: null as unknown as PeerConnection, // set right below: its callbacks need `remote`
-      link: null,
-      tab,
-      auth: null,
-      authQueue: Promise.resolve(),
-      token: undefined,
-      open: false,
-      replaced: false,
-      presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
-      clients: new Set(),
-    };
+    // The connection is set right below: its callbacks need `remote`.
+    const remote = newRemote(peerId, via, null as unknown as PeerConnection, tab, null);
     remote.connection = new PeerConnection({
       initiator,
       RTCPeerConnection: this.peerConnectionClass()!,
@@ -313,20 +317,8 @@ export class PeerRoom implements Transport {
 
   /** A multiplexed remote: this note's channel on a connection another note opened. */
   private muxRemote(peerId: string, connection: PeerConnection, tab: string, role: ChannelRole, label: string): Remote {
-    const remote: Remote = {
-      peerId,
-      via: null,
-      connection,
-      link: null,
-      tab,
-      auth: new ChannelAuth(this.authKey!, label, channelBinding(connection.descriptions.local, connection.descriptions.remote, role), role),
-      authQueue: Promise.resolve(),
-      token: undefined,
-      open: false,
-      replaced: false,
-      presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
-      clients: new Set(),
-    };
+    const auth = new ChannelAuth(this.authKey!, label, channelBinding(connection.descriptions.local, connection.descriptions.remote, role), role);
+    const remote = newRemote(peerId, null, connection, tab, auth);
     this.remotes.set(peerId, remote);
     return remote;
   }
