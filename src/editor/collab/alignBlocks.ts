@@ -89,17 +89,31 @@ function alignChildren(binding: BindingV2, element: ElementNode, shared: Y.XmlEl
   }
 
   if (remove.size === 0 && next.length === elements.length) return;
-  for (let i = elements.length - 1; i >= 0; i--) {
-    const type = elements[i] as Y.XmlElement;
-    if (remove.has(type)) {
-      binding.mapping.delete(type);
-      shared.delete(i, 1);
+  // One Yjs call per run of neighbours, not per block: Yjs finds an index by
+  // walking the list from its start, so a block at a time made a 14,000-line
+  // paste (or deleting it) quadratic.
+  for (let end = elements.length; end > 0; ) {
+    if (!remove.has(elements[end - 1] as Y.XmlElement)) {
+      end--;
+      continue;
     }
+    let start = end - 1;
+    while (start > 0 && remove.has(elements[start - 1] as Y.XmlElement)) start--;
+    for (const type of elements.slice(start, end)) binding.mapping.delete(type);
+    shared.delete(start, end - start);
+    end = start;
   }
   // What is left is `next` minus the new types, in order: insert those.
-  next.forEach((type, i) => {
-    if (type.parent === null) shared.insert(i, [type]);
-  });
+  for (let start = 0; start < next.length; ) {
+    if ((next[start] as Y.XmlElement).parent !== null) {
+      start++;
+      continue;
+    }
+    let end = start + 1;
+    while (end < next.length && (next[end] as Y.XmlElement).parent === null) end++;
+    shared.insert(start, next.slice(start, end));
+    start = end;
+  }
 }
 
 /** True when a Y child's node is no longer a child here (replaced or removed), or it was never mapped. */

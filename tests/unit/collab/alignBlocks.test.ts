@@ -8,8 +8,9 @@
 import { $createListItemNode, $createListNode } from '@lexical/list';
 import { $createHeadingNode, type HeadingNode } from '@lexical/rich-text';
 import { $createParagraphNode, $createTextNode, $getRoot, $isElementNode, type ElementNode, type LexicalEditor } from 'lexical';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
 import { ORIGIN_REMOTE } from '../../../src/doc/origins';
 import { longestIncreasing } from '../../../src/editor/collab/alignBlocks';
 import { mulberry32, seedsFor } from '../../prng';
@@ -149,6 +150,52 @@ describe('block structure changes keep every block its own', () => {
         p.doc.destroy();
       }
     }
+  });
+});
+
+describe('work proportional to the change', () => {
+  /** Calls of `method` on the note's root element while `fn` runs (Yjs walks the list from its start on each). */
+  function rootCalls(peer: Peer, method: 'insert' | 'delete', fn: () => void): number {
+    const root = peer.doc.get(NOTE_ROOT_NAMES.v2, Y.XmlElement);
+    const original = Y.XmlElement.prototype[method] as (...args: unknown[]) => void;
+    let calls = 0;
+    const spy = vi.spyOn(Y.XmlElement.prototype, method).mockImplementation(function (this: Y.XmlElement, ...args: unknown[]) {
+      if (this === root) calls++;
+      return original.apply(this, args);
+    } as never);
+    try {
+      fn();
+    } finally {
+      spy.mockRestore();
+    }
+    return calls;
+  }
+
+  it('writes a pasted run of blocks with one insert, and removes it with one delete', () => {
+    const [alice, bob] = shared(() => $getRoot().append(paragraph('before'), paragraph('after')));
+    const lines = Array.from({ length: 500 }, (_, i) => `line ${i}`);
+    const inserts = rootCalls(alice, 'insert', () =>
+      edit(alice.editor, () => {
+        const first = $getRoot().getFirstChild<ElementNode>();
+        let last = first as ElementNode;
+        for (const line of lines) {
+          const next = paragraph(line);
+          last.insertAfter(next);
+          last = next;
+        }
+      }),
+    );
+    expect(inserts).toBe(1);
+    converge(alice, bob);
+    expect(blocksOf(bob)).toEqual(['before', ...lines, 'after']);
+    const deletes = rootCalls(alice, 'delete', () =>
+      edit(alice.editor, () => {
+        for (const block of $getRoot().getChildren().slice(1, -1)) block.remove();
+      }),
+    );
+    expect(deletes).toBe(1);
+    converge(alice, bob);
+    expect(blocksOf(bob)).toEqual(['before', 'after']);
   });
 });
 
