@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-/* global window, document */
+/* global window, document, DataTransfer, ClipboardEvent */
 /**
- * `node bench/profile.mjs [keys|open|both|merge] [--at=<chars>|full] [--keys=N] [--top=N]` — where
- * the time of scenario 1 (typing), 2 (opening the note) or 4 (merge on reconnect, whole call) goes, from Chromium's sampling
+ * `node bench/profile.mjs [keys|open|both|merge|paste] [--at=<chars>|full] [--keys=N] [--lines=N] [--top=N]` — where
+ * the time of scenario 1 (typing), 2 (opening the note), 4 (merge on reconnect, whole call) or a large
+ * paste (`paste`: --lines lines as in scenario 5, into the plain editor and the app's, alternating, 3 each;
+ * the app's pastes profiled) goes, from Chromium's sampling
  * CPU profiler (CDP `Profiler.start/stop`, 100 µs interval) on the bench harness, unminified.
  * Replays automerge-paper into the real app editor up to `--at` (default: all but the last N
  * edits), then profiles N typed keystrokes and/or 3 opens of the note. Prints self and total
@@ -17,6 +19,7 @@ import { chromium } from '@playwright/test';
 import { LAUNCH_OPTIONS } from '../scripts/chromium.mjs';
 import { buildHarness, serveHarness } from './lib/harness.mjs';
 import { indexAtSize, sequentialOps, splitConcurrent } from './lib/traces.mjs';
+import { pasteText } from './scenarios/peers.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, 'node_modules/.cache/weft-bench-profile');
@@ -26,6 +29,7 @@ const opt = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.split(
 const KEYS = Number(opt('keys', 200));
 const TOP = Number(opt('top', 30));
 const AT = opt('at', 'full');
+const LINES = Number(opt('lines', 14_000));
 
 buildHarness(OUT);
 const paper = sequentialOps('sequential_traces/automerge-paper.json.gz');
@@ -67,6 +71,8 @@ const browser = await chromium.launch(LAUNCH_OPTIONS);
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
+  page.on('crash', () => console.error('[page crashed]'));
+  page.on('close', () => console.error('[page closed]'));
   await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
   await page.waitForFunction(() => document.title === 'ready');
   await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
@@ -99,8 +105,42 @@ try {
     });
     console.log(`heal → painted ${res.ms.toFixed(1)} ms, → states equal ${res.convergedMs.toFixed(1)} ms; raw ${res.rawMs.map((x) => x.toFixed(1))}; headless ${res.headlessMs.map((x) => x.toFixed(1))}`);
   }
+  if (what === 'paste') {
+    const text = pasteText(0, LINES, paper.endContent);
+    const pasteInto = (variant) =>
+      page.evaluate(
+        async ({ v, t, count }) => {
+          if (v === 'app') await window.weftBench.freshNote();
+          await window.weftBench.mount(v);
+          const el = document.querySelector('[contenteditable="true"]');
+          el.focus();
+          const last = `${String(count - 1).padStart(6, '0')} `;
+          const data = new DataTransfer();
+          data.setData('text/plain', t);
+          const t0 = performance.now();
+          el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+          return new Promise((resolve) => {
+            const poll = () => {
+              if (el.childElementCount >= count && el.lastElementChild.textContent.startsWith(last)) resolve(performance.now() - t0);
+              else window.requestAnimationFrame(poll);
+            };
+            window.requestAnimationFrame(poll);
+          });
+        },
+        { v: variant, t: text, count: LINES },
+      );
+    const times = { plain: [], app: [] };
+    for (let round = 0; round < 3; round++) {
+      times.plain.push(await pasteInto('plain'));
+      await page.evaluate(() => window.weftBench.unmountActive());
+      await profile(`paste ${LINES} lines into the app's editor, round ${round + 1}`, async () => times.app.push(await pasteInto('app')));
+      await page.evaluate(() => window.weftBench.unmountActive());
+    }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[1];
+    console.log(`paste → last line shown, ms: plain ${times.plain.map((x) => x.toFixed(0))}, app ${times.app.map((x) => x.toFixed(0))}; medians ${med(times.plain).toFixed(0)} / ${med(times.app).toFixed(0)} = ${(med(times.app) / med(times.plain)).toFixed(2)}x`);
+  }
   const from = AT === 'full' ? paper.ops.length - KEYS : indexAtSize(paper.ops, Number(AT));
-  if (what !== 'merge') {
+  if (what !== 'merge' && what !== 'paste') {
     await page.evaluate(() => window.weftBench.mount('app'));
     const t0 = Date.now();
     await page.evaluate(([a, b]) => window.weftBench.applyOps(a, b, 200), [0, from]);

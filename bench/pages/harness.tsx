@@ -381,6 +381,11 @@ async function waitPhaseReady(session: NoteSession): Promise<void> {
   while (session.state.get().phase !== 'ready') await sleep(1);
 }
 
+/** Makes the next `mount('app')` open a new, empty note (the paste profile pastes into a fresh one each round). */
+async function freshNote(): Promise<void> {
+  noteId = (await ensureApp()).index.create({ title: 'bench' });
+}
+
 async function mountNote(): Promise<Mounted> {
   const a = await ensureApp();
   const session = a.openNote(noteId);
@@ -1040,6 +1045,7 @@ const api = {
   firewallCost,
   fetchOps,
   mount,
+  freshNote,
   applyOps,
   beginWindow,
   prepareKey,
