@@ -202,6 +202,9 @@ export class PeerRoom implements Transport {
     this.remotes.clear();
     if (this.topic !== null) this.host.detach(this.topic, this);
     this.listeners.clear();
+    // Nothing connects it any more (the listeners are gone: nobody to tell).
+    this.lastStatus = 'offline';
+    this.lastPeerCount = 0;
     this.host.closed(this.room.noteId);
   }
 
