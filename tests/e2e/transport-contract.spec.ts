@@ -2,9 +2,9 @@
  * The Transport contract (tests/contract/transport/transportContract.ts: one source of
  * scenarios for every adapter) against the peer network over real WebRTC: every peer is the
  * harness page (tests/contract/transport/contractPage.ts) in a Chromium process of its own
- * (`chromium.launch()` per peer, so nothing is shared between them: no BroadcastChannel, no
- * storage), all of them through our server on 127.0.0.1 (signaling on /signal, same origin as
- * the page). The scenarios run here in the test process; each peer operation is one
+ * (`chromium.launch()` per peer, so nothing is shared between them: the page's BroadcastChannel,
+ * on as in the app, reaches no other peer), all of them through our server on 127.0.0.1
+ * (signaling on /signal, same origin as the page). The scenarios run here in the test process; each peer operation is one
  * page.evaluate into its browser.
  *
  * What proves the peers came over WebRTC, checked on every run:
