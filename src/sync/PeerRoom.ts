@@ -2,7 +2,7 @@
  * One note's part of the peer network: the {@link Transport} the composition
  * root gets for a note. It finds the note's peers through signaling (topic
  * and key from the link: keys.ts, signalingCrypto.ts), holds one
- * {@link PeerConnection} per remote browser and a BroadcastChannel to the
+ * {@link PeerConnection} per remote browser and a {@link TabChannel} to the
  * other tabs of this browser, and runs every received message through the
  * same stages, parsed once:
  *
@@ -30,7 +30,7 @@ import { ORIGIN_PEER, ORIGIN_TAB } from '../doc/origins';
 import type { ApplyHooks, SyncRoom, SyncStatus, Transport } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
 import { deriveRoomName, roomPassword } from './keys';
-import { decryptBytes, deriveRoomKey, encryptBytes, openSignal, sealSignal } from './signalingCrypto';
+import { deriveRoomKey, openSignal, sealSignal } from './signalingCrypto';
 import { parseSignalPayload, type PeerSignal, type SignalPayload } from './signalingMessage';
 import type { SignalingClient } from './SignalingClient';
 import { routeSignal } from './routeSignal';
@@ -41,7 +41,6 @@ import { AwarenessOwnership } from './awarenessOwnership';
 import { TokenBucket } from './TokenBucket';
 import {
   MESSAGE_AWARENESS,
-  MESSAGE_BC_PEER_ID,
   MESSAGE_QUERY_AWARENESS,
   MESSAGE_SYNC,
   decodePeerMessage,
@@ -54,6 +53,7 @@ import {
 import { checkNoteUpdate } from './updateFirewall';
 import { compressionSupported } from './compression';
 import type { JoinOptions, RoomHost } from './PeerNetwork';
+import { TabChannel } from './TabChannel';
 
 /** Transaction origin of presence removed because the connection that carried it closed. */
 export const ORIGIN_PEER_GONE = 'weft:peer-gone';
@@ -123,8 +123,6 @@ export class PeerRoom implements Transport {
   private readonly listeners = new ChangeListeners();
   private readonly remotes = new Map<string, Remote>();
   private readonly blocked = new Map<string, number>();
-  /** Peer ids of other tabs of this browser in the room (their signaling is ignored: they sync over BroadcastChannel). */
-  private readonly tabPeers = new Set<string>();
   private readonly ownership = new AwarenessOwnership<Remote>((remote) => remote.open);
   private readonly disposers: (() => void)[] = [];
   private readonly firewall: boolean;
@@ -133,12 +131,10 @@ export class PeerRoom implements Transport {
   private topic: string | null = null;
   private key: CryptoKey | null = null;
   private authKey: CryptoKey | null = null;
-  private tab: BroadcastChannel | null = null;
+  /** The other tabs of this browser (their signaling is ignored: they sync here). */
+  private tabs: TabChannel | null = null;
   /** Received signaling payloads, decrypted and handled in arrival order. */
   private signals: Promise<void> = Promise.resolve();
-  /** BroadcastChannel messages, encrypted / decrypted in order. */
-  private tabOut: Promise<void> = Promise.resolve();
-  private tabIn: Promise<void> = Promise.resolve();
   /** The link whose message is being applied (its change is not sent back to it). */
   private applyingFrom: Source | null = null;
   private destroyed = false;
@@ -185,23 +181,17 @@ export class PeerRoom implements Transport {
     // Tell everyone we left (without touching the caller's awareness), then close.
     const goodbye = this.ownPresenceRemoval();
     if (goodbye) for (const remote of this.remotes.values()) if (remote.open) remote.link?.send(goodbye);
-    if (this.tab) {
-      const tab = this.tab;
-      this.postToTabs(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
-        encoding.writeUint8(e, 0);
-        encoding.writeVarString(e, this.peerId);
-      }));
-      if (goodbye) this.postToTabs(goodbye);
-      // Closed once the goodbyes are encrypted and posted.
-      void this.tabOut.then(() => tab.close());
-      this.tab = null;
-    }
+    this.tabs?.close(goodbye);
+    this.tabs = null;
     for (const dispose of this.disposers.splice(0).reverse()) dispose();
     // Our channels only: a connection other notes still use stays open for them.
     for (const remote of [...this.remotes.values()]) remote.connection.release(remote.link);
     this.remotes.clear();
     if (this.topic !== null) this.host.detach(this.topic, this);
     this.listeners.clear();
+    // Nothing connects it any more (the listeners are gone: nobody to tell).
+    this.lastStatus = 'offline';
+    this.lastPeerCount = 0;
     this.host.closed(this.room.noteId);
   }
 
@@ -252,7 +242,7 @@ export class PeerRoom implements Transport {
     const existing = this.remotes.get(payload.from);
     const route = routeSignal(payload, {
       ownPeerId: this.peerId,
-      isTabPeer: (peerId) => this.tabPeers.has(peerId),
+      isTabPeer: (peerId) => this.tabs?.has(peerId) ?? false,
       isBlocked: (peerId) => this.isBlocked(peerId),
       // A multiplexed channel is not negotiated through signaling: for routing it is an answered connection.
       connectionWith: () => existing && { initiator: existing.auth === null && existing.connection.initiator, token: existing.token },
@@ -516,8 +506,7 @@ export class PeerRoom implements Transport {
       case 'query-awareness':
         return this.awarenessMessage([...this.awareness.getStates().keys()]);
       case 'peer-id':
-        if (source === 'tab') this.tabPeerChanged(message.peerId, message.add);
-        return undefined;
+        return undefined; // (TabChannel's own; a data channel never decodes one)
     }
   }
 
@@ -540,11 +529,11 @@ export class PeerRoom implements Transport {
     // that peer as well.
     const from = origin === ORIGIN_PEER || origin === ORIGIN_TAB ? this.applyingFrom : null;
     const targets = this.openRemotes(from);
-    const toTabs = from !== 'tab' && this.tabPeers.size > 0;
+    const toTabs = from !== 'tab' && (this.tabs?.size ?? 0) > 0;
     if (targets.length === 0 && !toTabs) return;
     const message = peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
     for (const remote of targets) remote.link?.send(message);
-    if (toTabs) this.postToTabs(message);
+    if (toTabs) this.tabs?.post(message);
   };
 
   private readonly onAwarenessUpdate = (
@@ -555,11 +544,11 @@ export class PeerRoom implements Transport {
     if (this.destroyed || origin === ORIGIN_PEER_GONE) return;
     const from = this.applyingFrom;
     const targets = this.openRemotes(from);
-    const toTabs = from !== 'tab' && this.tab !== null;
+    const toTabs = from !== 'tab' && this.tabs !== null;
     if (targets.length === 0 && !toTabs) return;
     const message = this.awarenessMessage([...added, ...updated, ...removed]);
     for (const remote of targets) remote.link?.send(message);
-    if (toTabs) this.postToTabs(message);
+    if (toTabs) this.tabs?.post(message);
   };
 
   private openRemotes(except: Source | null): Remote[] {
@@ -583,60 +572,23 @@ export class PeerRoom implements Transport {
 
   // ------------------------------------------------------------ tabs
 
-  /** Joins the other tabs of this browser (y-webrtc's encrypted BroadcastChannel messages). */
+  /** Joins the other tabs of this browser (TabChannel.ts). */
   private openTabs(topic: string): void {
     const BroadcastChannelImpl =
       this.host.options.BroadcastChannel === undefined ? globalThis.BroadcastChannel : this.host.options.BroadcastChannel;
-    if (!BroadcastChannelImpl) return;
-    const tab = new BroadcastChannelImpl(topic);
-    this.tab = tab;
-    tab.onmessage = (event: MessageEvent) => this.receiveFromTab(event.data);
+    if (!BroadcastChannelImpl || this.key === null) return;
+    const tabs = new TabChannel(BroadcastChannelImpl, topic, this.key, this.peerId, {
+      localClientId: () => this.doc.clientID,
+      onMessage: (message) => this.handle(message, 'tab'),
+      onPeersChanged: () => this.statusMayHaveChanged(),
+    });
+    this.tabs = tabs;
     // Who we are, our state and theirs, presence both ways (what y-webrtc sends on connect).
-    this.announceToTabs();
-    this.postToTabs(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
-    this.postToTabs(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)));
-    this.postToTabs(peerMessage(MESSAGE_QUERY_AWARENESS, () => undefined));
-    this.postToTabs(this.awarenessMessage([this.awareness.clientID]));
-  }
-
-  private announceToTabs(): void {
-    this.postToTabs(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
-      encoding.writeUint8(e, 1);
-      encoding.writeVarString(e, this.peerId);
-    }));
-  }
-
-  private postToTabs(message: Uint8Array): void {
-    const { tab, key } = this;
-    if (tab === null || key === null) return;
-    this.tabOut = this.tabOut
-      .then(async () => tab.postMessage(await encryptBytes(message, key)))
-      .catch(() => undefined); // Closed meanwhile.
-  }
-
-  private receiveFromTab(data: unknown): void {
-    const key = this.key;
-    if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return;
-    if (key === null) return;
-    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-    this.tabIn = this.tabIn.then(async () => {
-      const message = await decryptBytes(bytes, key);
-      if (message === null || this.destroyed) return;
-      const decoded = decodePeerMessage(message, { localClientId: this.doc.clientID, allowPeerId: true });
-      // Another tab of ours sent something unreadable (e.g. an older build): ignore it, keep the doc.
-      if (!decoded.ok) return;
-      const reply = this.handle(decoded.message, 'tab');
-      if (reply) this.postToTabs(reply);
-    }).catch(() => undefined);
-  }
-
-  private tabPeerChanged(peerId: string, add: boolean): void {
-    if (peerId === this.peerId || this.tabPeers.has(peerId) === add) return;
-    if (add) this.tabPeers.add(peerId);
-    else this.tabPeers.delete(peerId);
-    // A new tab learns about us in turn.
-    if (add) this.announceToTabs();
-    this.statusMayHaveChanged();
+    tabs.announce();
+    tabs.post(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    tabs.post(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)));
+    tabs.post(peerMessage(MESSAGE_QUERY_AWARENESS, () => undefined));
+    tabs.post(this.awarenessMessage([this.awareness.clientID]));
   }
 
   // ------------------------------------------------------------ status
@@ -644,7 +596,7 @@ export class PeerRoom implements Transport {
   /** Recomputes status and peer count; tells the listeners when either changed. */
   statusMayHaveChanged(): void {
     if (this.destroyed) return;
-    const peers = this.openRemotes(null).length + this.tabPeers.size;
+    const peers = this.openRemotes(null).length + (this.tabs?.size ?? 0);
     const online = (this.host.options.online ?? browserOnline)();
     const status: SyncStatus =
       peers > 0 ? 'connected' : !online || this.topic === null ? 'offline' : this.host.signalingConnected ? 'connecting' : 'offline';

@@ -31,7 +31,10 @@ export interface Transport {
   readonly awareness: Awareness;
   /** Calls `listener` after `status` or `peerCount` changed. Returns its disposer. */
   onChange(listener: () => void): () => void;
-  /** Stops syncing and releases everything the transport acquired. Idempotent. */
+  /**
+   * Stops syncing and releases everything the transport acquired; from then
+   * on `status` is 'offline' and `peerCount` 0. Idempotent.
+   */
   destroy(): void;
 }
 

@@ -1,13 +1,14 @@
 /**
- * Strict check of one y-webrtc message received on a WebRTC data channel,
- * before y-webrtc sees it. Pure; never throws.
+ * Decoding of one y-webrtc message received from a peer (a WebRTC data
+ * channel) or another tab (BroadcastChannel): the decode stage of the
+ * inbound pipeline (PeerRoom.ts). Pure; never throws.
  *
- * y-webrtc's `readMessage` trusts its input: garbage throws out of the
- * data-channel handler, an unknown type makes it answer with an empty message
- * (which makes the other side throw in turn), and a Yjs update that fails
- * halfway through decoding may already have integrated some structs. Every
- * message that passes this check decodes completely with the same readers
- * y-webrtc and Yjs use, so applying it cannot fail on decoding.
+ * The message is parsed once, completely and strictly, into a
+ * {@link DecodedPeerMessage}: garbage, an unknown type, trailing bytes or an
+ * awareness update over the limits is an error that says why (a strike for
+ * the peer), never an exception out of a channel handler or a half-applied
+ * message. The Yjs update a sync message carries is left to the check stage
+ * (the schema firewall, or {@link validateUpdate}), which decodes it anyway.
  *
  * Message layout (y-webrtc 10, lib0 encoding):
  * `varuint type` then
@@ -17,9 +18,9 @@
  *   (`varuint n`, then n × `varuint clientID, varuint clock, varString JSON`);
  * - {@link MESSAGE_QUERY_AWARENESS}: nothing.
  * {@link MESSAGE_BC_PEER_ID} is only meaningful on BroadcastChannel: on a data
- * channel it would let a remote peer add arbitrary ids to y-webrtc's set of
- * same-browser peers, whose signaling y-webrtc then ignores — a way to cut
- * others off. It is rejected here.
+ * channel it would let a remote peer add arbitrary ids to the room's set of
+ * same-browser peers, whose signaling is then ignored — a way to cut others
+ * off. It is refused unless the caller allows it (tabs).
  */
 
 import * as decoding from 'lib0/decoding';
@@ -49,95 +50,6 @@ export const MAX_AWARENESS_CLIENTS = 32;
  * amplified.
  */
 export const MAX_AWARENESS_STATE_BYTES = 2 * 1024;
-
-/**
- * Result of {@link checkPeerMessage}. `message` is what to hand to y-webrtc:
- * the input itself, or a rewritten awareness message without entries for our
- * own client id.
- */
-export type PeerMessageCheck =
-  | { readonly ok: true; readonly message: Uint8Array }
-  | { readonly ok: false; readonly error: string };
-
-/**
- * Accepts `message` only if it is a complete, well-formed y-webrtc message of
- * a type a remote peer may send, with no trailing bytes. Awareness entries
- * for `localClientId` are removed from the message: nobody else may speak for
- * us (the awareness protocol only refuses remote *removal* of our state, not a
- * higher-clock overwrite). They are not an error, because y-webrtc relays
- * every awareness change to all its peers, so honest peers echo our own state
- * back to us.
- *
- * `mayWrite(clientId)` is asked for every other entry of a valid awareness
- * update (never for a rejected one); entries it refuses are removed the same
- * way, without a strike (see awarenessOwnership.ts: honest peers relay other
- * clients' states too).
- */
-export const checkPeerMessage = (
-  message: Uint8Array,
-  localClientId: number,
-  mayWrite: (clientId: number) => boolean = () => true,
-): PeerMessageCheck => {
-  try {
-    return check(message, localClientId, mayWrite);
-  } catch (error) {
-    return { ok: false, error: `undecodable: ${error instanceof Error ? error.message : String(error)}` };
-  }
-};
-
-const check = (message: Uint8Array, localClientId: number, mayWrite: (clientId: number) => boolean): PeerMessageCheck => {
-  if (message.byteLength === 0) return { ok: false, error: 'empty message' };
-  const decoder = decoding.createDecoder(message);
-  const type = decoding.readVarUint(decoder);
-  switch (type) {
-    case MESSAGE_SYNC: {
-      const syncType = decoding.readVarUint(decoder);
-      const payload = decoding.readVarUint8Array(decoder);
-      if (syncType === SYNC_STEP_1) {
-        Y.decodeStateVector(payload);
-      } else if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
-        Y.decodeUpdate(payload);
-      } else {
-        return { ok: false, error: `unknown sync message type ${syncType}` };
-      }
-      break;
-    }
-    case MESSAGE_AWARENESS: {
-      const result = checkAwarenessUpdate(decoding.readVarUint8Array(decoder), localClientId, mayWrite);
-      if (typeof result === 'string') return { ok: false, error: result };
-      if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
-      if (result === null) return { ok: true, message };
-      const encoder = encoding.createEncoder();
-      encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(encoder, result);
-      return { ok: true, message: encoding.toUint8Array(encoder) };
-    }
-    case MESSAGE_QUERY_AWARENESS:
-      break;
-    case MESSAGE_BC_PEER_ID:
-      return { ok: false, error: 'BroadcastChannel peer-id message on a data channel' };
-    default:
-      return { ok: false, error: `unknown message type ${type}` };
-  }
-  if (decoding.hasContent(decoder)) return { ok: false, error: 'trailing bytes' };
-  return { ok: true, message };
-};
-
-/**
- * Checks an awareness update. Returns an error string, null when it may pass
- * unchanged, or the re-encoded update without our own client's entries.
- */
-const checkAwarenessUpdate = (
-  update: Uint8Array,
-  localClientId: number,
-  mayWrite: (clientId: number) => boolean,
-): string | null | Uint8Array => {
-  const entries = readAwarenessEntries(update);
-  if (typeof entries === 'string') return entries;
-  // Only once the whole update is known to be valid: claiming ids is a side effect.
-  const kept = entries.filter((entry) => entry.clientId !== localClientId && mayWrite(entry.clientId));
-  return kept.length === entries.length ? null : encodeAwarenessEntries(kept);
-};
 
 /** One awareness entry of a decoded awareness message (its JSON still encoded). */
 export interface AwarenessEntry {
@@ -174,8 +86,15 @@ export interface DecodeOptions {
 }
 
 /**
- * Decodes one y-webrtc message completely (no trailing bytes), with the same
- * limits as {@link checkPeerMessage}. Never throws.
+ * Decodes one y-webrtc message completely (no trailing bytes). Awareness
+ * entries for `localClientId` are dropped: nobody else may speak for us (the
+ * awareness protocol only refuses remote *removal* of our state, not a
+ * higher-clock overwrite). They are not an error, because y-webrtc relays
+ * every awareness change to all its peers, so honest peers echo our own state
+ * back to us. `mayWrite(clientId)` is asked for every other entry of a valid
+ * awareness update (never for a rejected one); entries it refuses are dropped
+ * the same way, without an error (see awarenessOwnership.ts: honest peers
+ * relay other clients' states too). Never throws.
  */
 export const decodePeerMessage = (message: Uint8Array, options: DecodeOptions): PeerMessageDecode => {
   try {
@@ -230,7 +149,7 @@ const decode = (message: Uint8Array, options: DecodeOptions): PeerMessageDecode 
   return { ok: true, message: decoded };
 };
 
-/** The entries of an awareness update, or an error string (limits of {@link checkPeerMessage}). */
+/** The entries of an awareness update, or an error string (the limits above). */
 const readAwarenessEntries = (update: Uint8Array): AwarenessEntry[] | string => {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
@@ -290,7 +209,7 @@ export const peerMessage = (type: number, write: (encoder: encoding.Encoder) => 
 /**
  * The Yjs update a y-webrtc / loopback sync message carries (sync step 2 =
  * the initial sync, or an incremental update), or null for any other message.
- * Call only on a message {@link checkPeerMessage} accepted.
+ * Call only on a message that decodes ({@link decodePeerMessage}).
  */
 export function readSyncUpdate(message: Uint8Array): { readonly kind: 'sync' | 'update'; readonly update: Uint8Array } | null {
   const decoder = decoding.createDecoder(message);

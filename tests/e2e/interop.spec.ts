@@ -4,36 +4,19 @@
  *   note through our server and both see each other's edits — the open protocol stays readable;
  * - two Weft tabs sharing several notes at once use one RTCPeerConnection between them.
  * Each side is its own Chromium process. The test page (tests/e2e/pages/peerPage.ts) is bundled
- * here into a copy of dist/ and served by a Weft server over it: same origin as the app and its
- * signaling (which accepts only its own origin; a page Playwright fulfils itself counts as a
- * public one and is refused loopback sockets).
+ * into a copy of dist/ and served by a Weft server over it (helpers/testPage.ts).
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'vite';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { deriveRoomName } from '../../src/sync/keys';
 import { parseShareFragment } from '../../src/sync/shareLink';
 import { CONNECT_TIMEOUT_MS } from './helpers/hostilePeers';
 import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, shareLinkOf } from './helpers/peers';
+import { bundleTestPage } from './helpers/testPage';
 
-const PAGE_PATH = '/interop-peer.html';
-
-/** Bundles the test page into `dir` (a copy of dist/) as PAGE_PATH + its script. */
-async function bundlePage(dir: string): Promise<void> {
-  await build({
-    configFile: false,
-    logLevel: 'warn',
-    build: {
-      outDir: join(dir, 'interop'),
-      emptyOutDir: true,
-      minify: false,
-      lib: { entry: join(import.meta.dirname, 'pages', 'peerPage.ts'), formats: ['iife'], name: 'weftInteropPage', fileName: () => 'page.js' },
-    },
-  });
-  await writeFile(join(dir, PAGE_PATH), '<!doctype html><meta charset="utf-8"><title>peer</title><script src="/interop/page.js"></script>\n');
-}
+/** Bundles the test page into `dir` (a copy of dist/); returns its path. */
+const bundlePage = (dir: string): Promise<string> => bundleTestPage(dir, join(import.meta.dirname, 'pages', 'peerPage.ts'), 'interop');
 
 interface WeftPeer {
   open(noteId: string, secret: string): void;
@@ -65,15 +48,15 @@ const weft = (page: Page) => {
 };
 
 /** Opens the test page in `page`. */
-async function openTestPage(page: Page, origin: string): Promise<void> {
-  await page.goto(`${origin}${PAGE_PATH}`);
+async function openTestPage(page: Page, url: string): Promise<void> {
+  await page.goto(url);
   await page.waitForFunction(() => 'weftPeer' in window && 'stockPeer' in window);
 }
 
 test('a stock y-webrtc client joins a Weft note through our server: both see each other’s edits', async ({ launchProfile, profileDir, copyDist, serveDir }) => {
   test.setTimeout(120_000);
   const dir = await copyDist();
-  await bundlePage(dir);
+  const pagePath = await bundlePage(dir);
   const server = await serveDir(dir);
   const alice = await launchPeer(launchProfile, profileDir, 'alice');
   await alice.page.goto(`${server.url}/`);
@@ -85,7 +68,7 @@ test('a stock y-webrtc client joins a Weft note through our server: both see eac
   const { noteId, secret } = share;
 
   const stock = await launchPeer(launchProfile, profileDir, 'stock');
-  await openTestPage(stock.page, server.url);
+  await openTestPage(stock.page, `${server.url}${pagePath}`);
   const roomName = await deriveRoomName(noteId, secret);
   await stock.page.evaluate(([room, key, url]) => (window as unknown as { stockPeer: { start(r: string, s: string, u: string): void } }).stockPeer.start(room!, key!, url!), [
     roomName,
@@ -106,10 +89,10 @@ test('a stock y-webrtc client joins a Weft note through our server: both see eac
 test('two Weft tabs sharing three notes at once use one RTCPeerConnection, every note syncing both ways', async ({ launchProfile, profileDir, copyDist, serveDir }) => {
   test.setTimeout(120_000);
   const dir = await copyDist();
-  await bundlePage(dir);
+  const pagePath = await bundlePage(dir);
   const app = await serveDir(dir);
   const [a, b] = [await launchPeer(launchProfile, profileDir, 'a'), await launchPeer(launchProfile, profileDir, 'b')];
-  for (const peer of [a, b]) await openTestPage(peer.page, app.url);
+  for (const peer of [a, b]) await openTestPage(peer.page, `${app.url}${pagePath}`);
   const notes = ['AAECAwQFBgcICQoLDA0OAA', 'AAECAwQFBgcICQoLDA0OAQ', 'AAECAwQFBgcICQoLDA0OAg'];
   const secret = '__79_Pv6-fj39vX08_Lx8A';
   for (const noteId of notes) {

@@ -79,6 +79,7 @@ export class FakePeerConnection {
   onconnectionstatechange: (() => void) | null = null;
   onsignalingstatechange: (() => void) | null = null;
   ondatachannel: ((event: { channel: unknown }) => void) | null = null;
+  private readonly dataChannelListeners = new Set<(event: { channel: unknown }) => void>();
   ontrack: (() => void) | null = null;
   channel: FakeDataChannel | null = null;
   /** Channels created after the connection was up (multiplexing), on either side. */
@@ -106,7 +107,7 @@ export class FakePeerConnection {
     this.extraChannels.push(channel);
     remote.extraChannels.push(partner);
     setImmediate(() => {
-      remote.ondatachannel?.({ channel: partner });
+      remote.announceChannel(partner);
       channel.open();
       partner.open();
     });
@@ -141,6 +142,11 @@ export class FakePeerConnection {
 
   async addIceCandidate(): Promise<void> {}
 
+  /** `datachannel` listeners besides `ondatachannel` (the browser's EventTarget has both; other types are not fired). */
+  addEventListener(type: string, listener: (event: { channel: unknown }) => void): void {
+    if (type === 'datachannel') this.dataChannelListeners.add(listener);
+  }
+
   getTransceivers(): unknown[] {
     return [];
   }
@@ -170,7 +176,7 @@ export class FakePeerConnection {
     this.channel = mine;
     this.remote = initiator;
     initiator.remote = this;
-    this.ondatachannel?.({ channel: mine });
+    this.announceChannel(mine);
     for (const pc of [this, initiator]) {
       pc.iceConnectionState = 'connected';
       pc.connectionState = 'connected';
@@ -178,6 +184,11 @@ export class FakePeerConnection {
     }
     initiator.channel.open();
     mine.open();
+  }
+
+  private announceChannel(channel: FakeDataChannel): void {
+    this.ondatachannel?.({ channel });
+    for (const listener of this.dataChannelListeners) listener({ channel });
   }
 
   private setSignalingState(state: string): void {
