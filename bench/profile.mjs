@@ -75,7 +75,7 @@ try {
   page.on('close', () => console.error('[page closed]'));
   await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
   await page.waitForFunction(() => document.title === 'ready');
-  await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
+  if (what !== 'paste') await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -106,7 +106,7 @@ try {
     console.log(`heal → painted ${res.ms.toFixed(1)} ms, → states equal ${res.convergedMs.toFixed(1)} ms; raw ${res.rawMs.map((x) => x.toFixed(1))}; headless ${res.headlessMs.map((x) => x.toFixed(1))}`);
   }
   if (what === 'paste') {
-    const text = pasteText(0, LINES, paper.endContent);
+    const text = pasteText(0, LINES, paper.endContent.replace(/\s+/g, ' '));
     const pasteInto = (variant) =>
       page.evaluate(
         async ({ v, t, count }) => {
