@@ -47,7 +47,8 @@ export type ParsedBackup = { ok: true; backup: Backup } | { ok: false; error: st
 
 const TOP_LEVEL_KEYS = ['format', 'version', 'exportedAt', 'index', 'notes'] as const;
 const NOTE_KEYS = ['id', 'state'] as const;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Any character that is not a base64 digit (padding is checked apart). */
+const NOT_BASE64_DIGIT = /[^A-Za-z0-9+/]/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
 
 /** The backup file's text. */
@@ -61,9 +62,23 @@ export function encodeBackup(backup: Backup): string {
   });
 }
 
+/**
+ * True for padded base64. Fields run to tens of megabytes (the index of a
+ * thousand notes holds 4 MB of text), so the check is a search for one
+ * offending character: a pattern with a repeated group, such as
+ * `^(?:[A-Za-z0-9+/]{4})*…$`, makes V8's backtracking regex engine keep a
+ * stack entry per repetition and throw "Maximum call stack size exceeded"
+ * on a few megabytes (issue 21).
+ */
+export function isBase64(value: string): boolean {
+  if (value.length % 4 !== 0) return false;
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  return !NOT_BASE64_DIGIT.test(padding === 0 ? value : value.slice(0, value.length - padding));
+}
+
 /** Base64 of a Yjs update that decodes, or null. */
 function decodeState(value: unknown): Uint8Array | null {
-  if (typeof value !== 'string' || !BASE64.test(value)) return null;
+  if (typeof value !== 'string' || !isBase64(value)) return null;
   try {
     const bytes = fromBase64(value);
     // Reads every struct and the delete set: what applying would trip over.
