@@ -9,7 +9,7 @@
 import { toBase64 } from 'lib0/buffer';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BACKUP_FORMAT, encodeBackup, isBase64, parseBackup } from '../../../src/doc/backup';
+import { BACKUP_FORMAT, encodeBackupV1, isBase64, parseBackup } from '../../../src/doc/backup';
 import { newNoteId } from '../../../src/doc/noteId';
 import { NotesIndex } from '../../../src/doc/notesIndex';
 
@@ -39,7 +39,7 @@ describe('large version 1 backups', () => {
       index.updateFromContent(id, { firstLine: body.slice(0, 40), text: body });
       notes.push({ id, state: noteState(body) });
     }
-    const file = encodeBackup({ exportedAt: '2026-01-01T00:00:00.000Z', index: Y.encodeStateAsUpdate(index.doc), notes });
+    const file = encodeBackupV1({ exportedAt: '2026-01-01T00:00:00.000Z', index: Y.encodeStateAsUpdate(index.doc), notes });
     expect(file.length).toBeGreaterThan(10_000_000);
     const parsed = parseBackup(file);
     expect(parsed.ok && parsed.backup.notes.length).toBe(1_000);
