@@ -54,6 +54,12 @@ export type RestoreResult =
 export const BACKUP_MIME_TYPE = 'application/x-ndjson';
 /** Text gathered before it is handed to a Blob part (characters): bounds the heap a backup uses. */
 const BLOB_PART_CHARS = 4 * 1024 * 1024;
+/**
+ * Restored notes whose list entries are written in one index transaction:
+ * every index change redraws the list and is stored and sent to other tabs,
+ * so one per note would cost in proportion to notes × list length.
+ */
+const ENTRY_BATCH = 100;
 /** Progress reports per phase, at most (a report per note of 10,000 would only redraw the bar). */
 const PROGRESS_STEPS = 200;
 
@@ -171,6 +177,16 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
   let restored = 0;
   let failure: { title: string; detail: string } | null = null;
   let cancelled = false;
+  // Notes stored whose entries are not written yet (see ENTRY_BATCH).
+  let unlisted: Array<{ note: BackupNoteLine; content: LeadingText }> = [];
+  const listRestored = () => {
+    const batch = unlisted;
+    unlisted = [];
+    ctx.index.batch(() => {
+      for (const { note, content } of batch) ctx.index.importEntry(note.id, note.entry, content);
+    });
+    restored += batch.length;
+  };
   try {
     for await (const item of readBackup(file)) {
       if (item.kind !== 'note') continue;
@@ -179,18 +195,20 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
         break;
       }
       try {
-        await restoreNote(ctx, item.note);
+        unlisted.push({ note: item.note, content: await restoreNote(ctx, item.note) });
       } catch (error) {
         const { entry } = item.note;
         failure = { title: entry.title?.trim() || entry.derivedTitle || UNTITLED, detail: errorDetail(error) };
         break;
       }
-      report(++restored);
+      if (unlisted.length >= ENTRY_BATCH) listRestored();
+      report(restored + unlisted.length);
     }
   } catch (error) {
     // The file changed between the check and now (it was being rewritten).
-    failure = { title: `note ${restored + 1}`, detail: errorDetail(error) };
+    failure = { title: `note ${restored + unlisted.length + 1}`, detail: errorDetail(error) };
   }
+  listRestored();
   await ctx.flush();
   if (failure) {
     const rest = total - restored - 1;
@@ -216,11 +234,12 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
 }
 
 /**
- * One note: its state merged into storage in one write (plus the schema
- * repair's, if any), then into open editors, then its list entry — the entry
- * last, so the list never shows a note whose text is not stored yet.
+ * One note's state, merged into storage in one write (plus the schema
+ * repair's, if any), then into open editors. Returns what its list entry
+ * needs; the entry is written after, so the list never shows a note whose
+ * text is not stored yet.
  */
-async function restoreNote(ctx: BackupContext, note: BackupNoteLine): Promise<void> {
+async function restoreNote(ctx: BackupContext, note: BackupNoteLine): Promise<LeadingText> {
   // A backup is as untrusted as a peer (it may come from anywhere): the
   // stored copy is repaired to the note schema right away, and open editors
   // only get the state when the firewall accepts it whole (else they get the
@@ -231,5 +250,5 @@ async function restoreNote(ctx: BackupContext, note: BackupNoteLine): Promise<vo
     return noteLeadingText(doc, MAX_INDEXED_TEXT_CHARS);
   });
   for (const doc of ctx.liveDocs(note.id)) applyCheckedUpdate(doc, note.state, ORIGIN_IMPORT, 'sync');
-  ctx.index.importEntry(note.id, note.entry, content);
+  return content;
 }
