@@ -15,11 +15,23 @@ import { NotesIndex } from '../../src/doc/notesIndex';
 import { readBackup } from '../../src/doc/readBackup';
 import { fixtureBackup, fixtureLines, fixtureNote } from '../backupFixture';
 import { seedFor } from '../prng';
+import type { Page } from '@playwright/test';
+import { NOTES_PAGE_SIZE } from '../../src/ui/NotesList';
 import { expect, test } from './fixtures';
 import { editor, notesNav } from './helpers/app';
 
 /** Notes of `count` fixture notes that the list shows (every 10th is in the trash). */
 const listed = (count: number) => count - Math.floor(count / 10);
+
+/** The list holds `count` notes: links for the first page, "Showing 100 of N notes." for more. */
+async function expectListed(page: Page, count: number): Promise<void> {
+  await expect(notesNav(page).getByRole('link')).toHaveCount(Math.min(count, NOTES_PAGE_SIZE));
+  if (count > NOTES_PAGE_SIZE) {
+    await expect(notesNav(page)).toContainText(`Showing ${NOTES_PAGE_SIZE} of ${count.toLocaleString('en-US')} notes.`);
+  } else {
+    await expect(notesNav(page).getByRole('button', { name: 'Show more notes' })).toHaveCount(0);
+  }
+}
 
 test('a version 1 backup of 1,000 notes of 5,000 characters restores', async ({ page, tempDir }) => {
   test.setTimeout(240_000);
@@ -42,7 +54,7 @@ test('a version 1 backup of 1,000 notes of 5,000 characters restores', async ({ 
   await page.getByLabel('Restore from backup').setInputFiles(file);
   await expect(page.getByRole('status').filter({ hasText: 'Restored 1,000 notes from the backup.' })).toBeVisible({ timeout: 200_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
-  await expect(notesNav(page).getByRole('link')).toHaveCount(listed(1_000));
+  await expectListed(page, listed(1_000));
   const first = fixtureLines(0, options);
   await notesNav(page).getByRole('link', { name: first[0] }).click();
   await expect(editor(page)).toContainText(first[1]!.slice(0, 60));
@@ -72,20 +84,26 @@ test('restore with progress and Cancel, restore again to finish; back up with Ca
   expect(restored).toBeLessThan(NOTES);
   expect(Number(match![2])).toBe(NOTES - restored);
   await expect(progress).toHaveCount(0);
-  await expect(notesNav(page).getByRole('link')).toHaveCount(listed(restored));
-  // The last note restored and the first one not restored, by title.
+  await expectListed(page, listed(restored));
+  // The last note restored is there and the first one not restored is not: searched by title.
   const titleOf = (n: number) => fixtureNote(n, options).entry.title ?? fixtureLines(n, options)[0]!;
+  const search = page.getByRole('searchbox', { name: 'Search notes' });
   const lastIn = [...Array(restored).keys()].reverse().find((n) => n % 10 !== 9)!;
+  await search.fill(titleOf(lastIn));
   await expect(notesNav(page).getByRole('link', { name: titleOf(lastIn), exact: true })).toHaveCount(1);
   const firstOut = [...Array(NOTES).keys()].find((n) => n >= restored && n % 10 !== 9)!;
+  // (A title's words match a few other notes at most, "46:" also "146:": far fewer than a page.)
+  await search.fill(titleOf(firstOut));
   await expect(notesNav(page).getByRole('link', { name: titleOf(firstOut), exact: true })).toHaveCount(0);
+  await search.fill('');
 
   // The same file again: everything arrives, nothing twice.
   await page.getByLabel('Restore from backup').setInputFiles(file);
   await expect(page.getByRole('status').filter({ hasText: 'Restored 600 notes from the backup.' })).toBeVisible({ timeout: 120_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
-  await expect(notesNav(page).getByRole('link')).toHaveCount(listed(NOTES));
+  await expectListed(page, listed(NOTES));
   const lines = fixtureLines(firstOut, options);
+  await search.fill(titleOf(firstOut));
   await notesNav(page).getByRole('link', { name: titleOf(firstOut), exact: true }).click();
   await expect(editor(page)).toContainText(lines[1]!.slice(0, 60));
   await expect(editor(page).getByText(lines[1]!.slice(0, 60))).toHaveCount(1);
