@@ -4,7 +4,8 @@
  * `npm run bench` — Weft's benchmarks on real editing traces, each next to its baselines measured
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
  * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
- * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes).
+ * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
+ * 11: the storage layout, one IndexedDB database per note vs one for all, raw).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -28,6 +29,7 @@ import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
 import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
+import { layoutScenario } from './scenarios/layout.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -57,6 +59,7 @@ const CONFIG = QUICK
       joins: 1,
       scaleSizes: [10, 100],
       scaleReps: 1,
+      layoutSizes: [10, 100],
     }
   : {
       traceOps: Infinity,
@@ -77,6 +80,7 @@ const CONFIG = QUICK
       // WEFT_SCALE_SIZES=10,100 runs fewer (10,000 notes take minutes per step on a loaded machine).
       scaleSizes: process.env.WEFT_SCALE_SIZES ? process.env.WEFT_SCALE_SIZES.split(',').map(Number) : [10, 100, 1000, 10000],
       scaleReps: 3,
+      layoutSizes: [100, 1000, 10000],
     };
 
 const failures = [];
@@ -511,6 +515,19 @@ function markdown() {
       );
     }
   }
+  const lay = r.scenarios.layout;
+  if (lay?.rows) {
+    lines.push(
+      '',
+      '## 11. Storage layout, raw IndexedDB: one database per note vs one for all notes (issue 21)',
+      '',
+      '| notes | layout | write all (restore) | read all (backup) | first note in a fresh page | open a note (median) | disk (estimate) |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const x of lay.rows) {
+      lines.push(`| ${x.count} | ${x.layout} | ${fmt(x.writeMs / 1000, 2)} s | ${fmt(x.readMs / 1000, 2)} s | ${fmt(x.firstOpenMs)} ms | ${fmt(x.openMs)} ms | ${fmtMB(x.diskBytes)} |`);
+    }
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -766,6 +783,17 @@ async function main() {
         target(10, `opening a note, ${most.notes} notes vs 10`, ratio(most.open.median, base.open.median), 1.2, 'x');
       }
       results.scenarios.scale = { seed, rows };
+    }
+    if (runs(11)) {
+      log('\n[11] storage layout, raw IndexedDB: one database per note vs one for all (issue 21)');
+      const rows = await layoutScenario({ sizes: CONFIG.layoutSizes, log });
+      for (const x of rows) {
+        log(
+          `  ${x.count} notes, ${x.layout}: write all ${fmt(x.writeMs / 1000, 2)} s, read all ${fmt(x.readMs / 1000, 2)} s, ` +
+            `first note in a fresh page ${fmt(x.firstOpenMs)} ms, open a note median ${fmt(x.openMs)} ms, disk ${fmtMB(x.diskBytes)}`,
+        );
+      }
+      results.scenarios.layout = { rows };
     }
   } finally {
     if (browser) await browser.close();

@@ -5,7 +5,9 @@
  * its progress, can be cancelled half way (every note either restored or
  * untouched, and the message says how many), and restoring again finishes
  * without duplicating anything; a backup can be cancelled too, and a full one
- * holds every restored note.
+ * holds every restored note. A browser killed half way through a restore
+ * (SIGKILL, no unload) lists only notes restored in full, and restoring again
+ * finishes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ import type { Page } from '@playwright/test';
 import { NOTES_PAGE_SIZE } from '../../src/ui/NotesList';
 import { expect, test } from './fixtures';
 import { editor, notesNav } from './helpers/app';
+import { launchKillable } from './helpers/crash';
+import { mulberry32 } from '../prng';
 
 /** Notes of `count` fixture notes that the list shows (every 10th is in the trash). */
 const listed = (count: number) => count - Math.floor(count / 10);
@@ -127,4 +131,78 @@ test('restore with progress and Cancel, restore again to finish; back up with Ca
   const ids: string[] = [];
   for await (const item of readBackup(new Blob([readFileSync(saved)]))) if (item.kind === 'note') ids.push(item.note.id);
   expect(new Set(ids)).toEqual(new Set(Array.from({ length: NOTES }, (_, n) => fixtureNote(n, options).id)));
+});
+
+/** The notes of a backup file: id → state, and the ids in file order. */
+async function notesOf(path: string): Promise<Map<string, Uint8Array>> {
+  const notes = new Map<string, Uint8Array>();
+  for await (const item of readBackup(new Blob([readFileSync(path)]))) if (item.kind === 'note') notes.set(item.note.id, item.note.state);
+  return notes;
+}
+
+async function backUp(page: Page, path: string): Promise<void> {
+  const downloading = page.waitForEvent('download', { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Back up all notes' }).click();
+  await (await downloading).saveAs(path);
+}
+
+test('a browser killed half way through a restore lists only whole notes; restoring again finishes', async ({ tempDir, baseURL }) => {
+  test.setTimeout(240_000);
+  const NOTES = 400;
+  const seed = seedFor('restore killed half way');
+  const options = { seed, chars: 2_000 };
+  // Kill once this many notes are stored: anywhere from the first batch of list entries to the last.
+  const killAfter = 20 + Math.floor(mulberry32(seed)() * 300);
+  const file = join(tempDir, 'weft-backup.jsonl');
+  writeFileSync(file, Buffer.from(await fixtureBackup(NOTES, options).arrayBuffer()));
+  const byId = new Map(Array.from({ length: NOTES }, (_, n) => [fixtureNote(n, options).id, fixtureNote(n, options).state]));
+  const profile = join(tempDir, 'profile');
+
+  const first = await launchKillable(profile, { baseURL });
+  try {
+    const page = first.context.pages()[0] ?? (await first.context.newPage());
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'New note' })).toBeEnabled();
+    await page.getByLabel('Restore from backup').setInputFiles(file);
+    await page.waitForFunction(
+      (after) => {
+        const text = document.querySelector('progress[aria-label="Restore progress"]')?.getAttribute('aria-valuetext') ?? '';
+        const m = /^Restoring (\d+) of/.exec(text);
+        return m !== null && Number(m[1]) >= after;
+      },
+      killAfter,
+      { timeout: 120_000, polling: 'raf' },
+    );
+  } finally {
+    await first.kill();
+  }
+
+  const second = await launchKillable(profile, { baseURL });
+  try {
+    const page = second.context.pages()[0] ?? (await second.context.newPage());
+    await page.goto('/');
+    await expect(page.getByRole('button', { name: 'New note' })).toBeEnabled();
+    // Every note the list holds after the kill is there in full: a backup of this device holds
+    // exactly the fixture's state for each.
+    const afterKill = join(tempDir, 'after-kill.jsonl');
+    await backUp(page, afterKill);
+    const survived = await notesOf(afterKill);
+    expect(survived.size, `seed ${seed}, killed after ${killAfter} notes`).toBeLessThanOrEqual(NOTES);
+    for (const [id, state] of survived) {
+      expect(byId.has(id), `seed ${seed}: a note that is not in the file`).toBe(true);
+      expect(Buffer.from(state).equals(Buffer.from(byId.get(id)!)), `seed ${seed}: note ${id} is not whole`).toBe(true);
+    }
+    // Restoring again finishes the job: every note, each once, each whole.
+    await page.getByLabel('Restore from backup').setInputFiles(file);
+    await expect(page.getByRole('status').filter({ hasText: `Restored ${NOTES} notes from the backup.` })).toBeVisible({ timeout: 120_000 });
+    await expectListed(page, listed(NOTES));
+    const finished = join(tempDir, 'finished.jsonl');
+    await backUp(page, finished);
+    const all = await notesOf(finished);
+    expect(all.size).toBe(NOTES);
+    for (const [id, state] of all) expect(Buffer.from(state).equals(Buffer.from(byId.get(id)!)), `seed ${seed}: note ${id}`).toBe(true);
+    console.log(`restore killed half way (seed ${seed}): killed after ${killAfter} notes stored, ${survived.size} listed after the relaunch`);
+  } finally {
+    await second.context.close();
+  }
 });
