@@ -499,18 +499,18 @@ function markdown() {
       '',
       `## 10. Many notes of ~5,000 characters (issue 21; layout: one IndexedDB database per note; seed ${sc.seed})`,
       '',
-      '| notes | file | restore | restore heap peak | backup | backup heap peak | disk (estimate) | open note (median) | vs 10 | cold start (median) | vs 10 |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| notes | file | restore | restore heap peak | backup | backup heap peak | backup live heap peak | disk (estimate) | open note (median) | vs 10 | cold start (median) | vs 10 |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     );
     const base = sc.rows.find((x) => x.notes === 10);
     for (const x of sc.rows) {
       if (x.error) {
-        lines.push(`| ${x.notes} | failed: ${x.error} |||||||||| `);
+        lines.push(`| ${x.notes} | failed: ${x.error} ||||||||||| `);
         continue;
       }
       lines.push(
         `| ${x.notes} | ${fmtMB(x.fileBytes)} | ${fmt(x.restoreMs / 1000, 1)} s | ${fmtMB(x.restoreHeapPeak)} (from ${fmtMB(x.restoreHeapBefore)}) | ${fmt(x.backupMs / 1000, 1)} s | ` +
-          `${fmtMB(x.backupHeapPeak)} (from ${fmtMB(x.backupHeapBefore)}) | ${fmtMB(x.diskBytes)} | ${fmt(x.open.median)} ms | ${base ? `${fmt(ratio(x.open.median, base.open.median), 2)}x` : ''} | ` +
+          `${fmtMB(x.backupHeapPeak)} (from ${fmtMB(x.backupHeapBefore)}) | ${fmtMB(x.backupLiveHeapPeak)} (from ${fmtMB(x.backupLiveHeapBefore)}) | ${fmtMB(x.diskBytes)} | ${fmt(x.open.median)} ms | ${base ? `${fmt(ratio(x.open.median, base.open.median), 2)}x` : ''} | ` +
           `${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} |`,
       );
     }
@@ -772,7 +772,7 @@ async function main() {
         x.open = summarize(x.openMs);
         x.cold = summarize(x.coldMs);
         log(
-          `  ${x.notes} notes (${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s, heap peak ${fmtMB(x.restoreHeapPeak)}; backup ${fmt(x.backupMs / 1000, 1)} s, heap peak ${fmtMB(x.backupHeapPeak)}; ` +
+          `  ${x.notes} notes (${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s, heap peak ${fmtMB(x.restoreHeapPeak)}; backup ${fmt(x.backupMs / 1000, 1)} s, heap peak ${fmtMB(x.backupHeapPeak)}, live ${fmtMB(x.backupLiveHeapPeak)} from ${fmtMB(x.backupLiveHeapBefore)}; ` +
             `disk ${fmtMB(x.diskBytes)}; open note median ${fmt(x.open.median)} ms; cold start median ${fmt(x.cold.median)} ms`,
         );
       }

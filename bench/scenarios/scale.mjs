@@ -13,7 +13,8 @@
  * - cold start: a new Chromium process on the profile navigates to note 2's URL; from navigation
  *   start to the first frame with the note editable and showing its text, `reps` times.
  * Peak heap: `Runtime.getHeapUsage` (CDP) sampled every 100 ms during the operation, after a forced
- * collection before it. Targets (issue 21) are ratios to the 10-note run of the same sitting.
+ * collection before it (garbage included); and the live heap of a second, untimed backup: a forced
+ * collection before each sample, every 500 ms. Targets (issue 21) are ratios to the 10-note run of the same sitting.
  */
 import { mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -27,17 +28,21 @@ const EDITOR = '[contenteditable="true"][aria-label="Note"]';
 /** Longest any one step may take (a restore of 10,000 notes on a loaded 2-core machine included). */
 const STEP_TIMEOUT_MS = 30 * 60_000;
 
-/** Samples the page's used JS heap every 100 ms until stopped; resolves with the peak (bytes). */
-async function heapSampler(cdp) {
+/**
+ * Samples the page's used JS heap every `everyMs` until stopped; resolves with the peak (bytes).
+ * With `collect`, a full collection runs before each sample (slower, but only live objects count).
+ */
+async function heapSampler(cdp, { collect = false, everyMs = 100 } = {}) {
   await cdp.send('HeapProfiler.collectGarbage');
   const { usedSize: before } = await cdp.send('Runtime.getHeapUsage');
   let peak = before;
   let running = true;
   const loop = (async () => {
     while (running) {
+      if (collect) await cdp.send('HeapProfiler.collectGarbage').catch(() => undefined);
       const { usedSize } = await cdp.send('Runtime.getHeapUsage').catch(() => ({ usedSize: 0 }));
       peak = Math.max(peak, usedSize);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, everyMs));
     }
   })();
   return {
@@ -122,6 +127,15 @@ async function oneSize({ server, fixture, notes, reps, seed }) {
     await handle.close();
     const header = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8').split('\n', 1)[0]);
     if (header.notes !== notes) throw new Error(`the backup holds ${header.notes} notes, not ${notes}`);
+
+    // Live heap of a backup: the same backup again (untimed), with a forced collection before each
+    // sample, so the peak is what the backup holds, not garbage waiting for a collection.
+    const live = await heapSampler(cdp, { collect: true, everyMs: 500 });
+    const again = page.waitForEvent('download', { timeout: STEP_TIMEOUT_MS });
+    await page.getByRole('button', { name: 'Back up all notes' }).click();
+    await (await again).path();
+    out.backupLiveHeapPeak = await live.stop();
+    out.backupLiveHeapBefore = live.before;
 
     out.diskBytes = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
 
