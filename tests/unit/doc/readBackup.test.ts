@@ -41,6 +41,21 @@ describe('readBackup, version 2', () => {
     expect(items.map((i) => (i.kind === 'note' ? i.note.id : 'header'))).toEqual(['header', fixtureNote(0, options).id, fixtureNote(1, options).id]);
   });
 
+  it('reads a version 2 file as a stream only, never whole', async () => {
+    /** A file that refuses to be read whole. */
+    class StreamOnly extends Blob {
+      override text(): Promise<string> {
+        throw new Error('read whole');
+      }
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        throw new Error('read whole');
+      }
+    }
+    const parts = [await fixtureBackup(40, options).arrayBuffer()];
+    const items = await readAll(new StreamOnly(parts));
+    expect(items).toHaveLength(41);
+  });
+
   const damage: Array<[string, () => BlobPart[], RegExp]> = [
     ['a file cut short (no end line)', () => [header(2), note(0), note(1)], /incomplete \(it ends after 2 of its 2 notes/],
     ['a file cut inside a line', () => [header(2), note(0), note(1).slice(0, 50)], /note 2 is not readable/],
