@@ -286,6 +286,34 @@ describe('restoring note by note (issue 21)', () => {
     expect(app.index.list({ includeDeleted: true })).toHaveLength(0);
   });
 
+  it('a backup is built from parts of a few megabytes, never one string of the whole file', async () => {
+    const { app } = await device();
+    const big = { seed: 21, chars: 5_000 };
+    await app.restoreBackup(fixtureBackup(1_000, big));
+    // Every string handed to a Blob, and the largest batch of them.
+    const batches: number[] = [];
+    const RealBlob = globalThis.Blob;
+    class CountingBlob extends RealBlob {
+      constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+        super(parts, options);
+        const chars = (parts ?? []).reduce((sum, part) => sum + (typeof part === 'string' ? part.length : 0), 0);
+        if (chars > 0) batches.push(chars);
+      }
+    }
+    globalThis.Blob = CountingBlob;
+    let file: Blob;
+    try {
+      file = await app.backup();
+    } finally {
+      globalThis.Blob = RealBlob;
+    }
+    expect(file.size).toBeGreaterThan(7_000_000);
+    expect(batches.length).toBeGreaterThan(1);
+    // 4 MiB of lines, plus the one line that crossed the mark.
+    expect(Math.max(...batches)).toBeLessThan(4 * 1024 * 1024 + 20_000);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(file.size);
+  });
+
   it('a cancelled backup rejects with an AbortError', async () => {
     const { app } = await device();
     await app.restoreBackup(fixtureBackup(NOTES, options));
