@@ -47,6 +47,25 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Issue 21: every argument of a call is a stack slot, so a spread over an array or a string
+    // the size of a user's data (a backup, a note, a stored row) throws "Maximum call stack size
+    // exceeded" once it holds some 100,000 items. Loop, or use a platform API that takes the array.
+    files: ['src/**/*.{ts,tsx}', 'server/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(fromCharCode|fromCodePoint|push|unshift|max|min|splice)$/] > SpreadElement",
+          message: 'No spread arguments into variadic calls: the stack overflows on large inputs (loop instead).',
+        },
+        {
+          selector: "CallExpression[callee.property.name='apply'][arguments.length=2]",
+          message: 'No .apply with an argument array: the stack overflows on large inputs (loop instead).',
+        },
+      ],
+    },
+  },
   // Module boundaries (issue 15): the editor knows nothing of networks or storage; the doc
   // layer is pure Yjs; the server stands alone (it serves the app, it does not share its code).
   {

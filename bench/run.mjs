@@ -3,7 +3,9 @@
 /**
  * `npm run bench` — Weft's benchmarks on real editing traces, each next to its baselines measured
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
- * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9` runs a subset (9: the schema firewall's cost, on vs off).
+ * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
+ * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
+ * 11: the storage layout, one IndexedDB database per note vs one for all, raw).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -26,6 +28,8 @@ import { weightScenario } from './scenarios/weight.mjs';
 import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
 import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
+import { scaleScenario } from './scenarios/scale.mjs';
+import { layoutScenario } from './scenarios/layout.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -53,6 +57,9 @@ const CONFIG = QUICK
       pasteLines: 300,
       pasteReps: 1,
       joins: 1,
+      scaleSizes: [10, 100],
+      scaleReps: 1,
+      layoutSizes: [10, 100],
     }
   : {
       traceOps: Infinity,
@@ -70,6 +77,10 @@ const CONFIG = QUICK
       pasteLines: 14000, // × 76 bytes ≈ 1 MB
       pasteReps: 3,
       joins: 7,
+      // WEFT_SCALE_SIZES=10,100 runs fewer (10,000 notes take minutes per step on a loaded machine).
+      scaleSizes: process.env.WEFT_SCALE_SIZES ? process.env.WEFT_SCALE_SIZES.split(',').map(Number) : [10, 100, 1000, 10000],
+      scaleReps: 3,
+      layoutSizes: [100, 1000, 10000],
     };
 
 const failures = [];
@@ -482,6 +493,41 @@ function markdown() {
     lines.push(`| new Chromium process on the installed profile, offline, note URL | ${fmt(cs.summary.median)} | ${fmt(cs.summary.max)} | ${cs.summary.n} |`);
     lines.push(`| (browser launch before it, not counted) | ${fmt(cs.launch.median)} | ${fmt(cs.launch.max)} | ${cs.launch.n} |`);
   }
+  const sc = r.scenarios.scale;
+  if (sc?.rows) {
+    lines.push(
+      '',
+      `## 10. Many notes of ~5,000 characters (issue 21; layout: one IndexedDB database per note; seed ${sc.seed})`,
+      '',
+      '| notes | file | restore | restore heap peak | backup | backup heap peak | backup live heap peak | disk (estimate) | open note (median) | vs 10 | cold start (median) | vs 10 |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    const base = sc.rows.find((x) => x.notes === 10);
+    for (const x of sc.rows) {
+      if (x.error) {
+        lines.push(`| ${x.notes} | failed: ${x.error} ||||||||||| `);
+        continue;
+      }
+      lines.push(
+        `| ${x.notes} | ${fmtMB(x.fileBytes)} | ${fmt(x.restoreMs / 1000, 1)} s | ${fmtMB(x.restoreHeapPeak)} (from ${fmtMB(x.restoreHeapBefore)}) | ${fmt(x.backupMs / 1000, 1)} s | ` +
+          `${fmtMB(x.backupHeapPeak)} (from ${fmtMB(x.backupHeapBefore)}) | ${fmtMB(x.backupLiveHeapPeak)} (from ${fmtMB(x.backupLiveHeapBefore)}) | ${fmtMB(x.diskBytes)} | ${fmt(x.open.median)} ms | ${base ? `${fmt(ratio(x.open.median, base.open.median), 2)}x` : ''} | ` +
+          `${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} |`,
+      );
+    }
+  }
+  const lay = r.scenarios.layout;
+  if (lay?.rows) {
+    lines.push(
+      '',
+      '## 11. Storage layout, raw IndexedDB: one database per note vs one for all notes (issue 21)',
+      '',
+      '| notes | layout | write all (restore) | read all (backup) | first note in a fresh page | open a note (median) | disk (estimate) |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const x of lay.rows) {
+      lines.push(`| ${x.count} | ${x.layout} | ${fmt(x.writeMs / 1000, 2)} s | ${fmt(x.readMs / 1000, 2)} s | ${fmt(x.firstOpenMs)} ms | ${fmt(x.openMs)} ms | ${fmtMB(x.diskBytes)} |`);
+    }
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -710,6 +756,44 @@ async function main() {
       log(`  navigation → editable note: median ${fmt(cold.summary.median)} ms (max ${fmt(cold.summary.max)}, n=${cold.summary.n}); browser launch (not counted) median ${fmt(cold.launch.median)} ms`);
       target(7, 'cold start offline, navigation → editable note', cold.summary.median, 500, 'ms', `installed app, new browser process, offline; launch ${fmt(cold.launch.median)} ms not counted`);
       results.scenarios.coldStart = cold;
+    }
+    if (runs(10)) {
+      log('\n[10] many notes: restore, backup, disk, open a note, cold start (issue 21)');
+      const seed = Number(process.env.WEFT_SEED ?? 21);
+      // WEFT_BENCH_DIST: a copy of an earlier build, to measure it side by side with this one.
+      const distDir = process.env.WEFT_BENCH_DIST ?? join(ROOT, 'dist');
+      log(`  app: ${distDir === join(ROOT, 'dist') ? 'dist/' : distDir}`);
+      const rows = await scaleScenario({ root: ROOT, distDir, sizes: CONFIG.scaleSizes, reps: CONFIG.scaleReps, seed, log });
+      for (const x of rows) {
+        if (x.error) {
+          fail(`[10] ${x.notes} notes: ${x.error}`);
+          continue;
+        }
+        x.open = summarize(x.openMs);
+        x.cold = summarize(x.coldMs);
+        log(
+          `  ${x.notes} notes (${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s, heap peak ${fmtMB(x.restoreHeapPeak)}; backup ${fmt(x.backupMs / 1000, 1)} s, heap peak ${fmtMB(x.backupHeapPeak)}, live ${fmtMB(x.backupLiveHeapPeak)} from ${fmtMB(x.backupLiveHeapBefore)}; ` +
+            `disk ${fmtMB(x.diskBytes)}; open note median ${fmt(x.open.median)} ms; cold start median ${fmt(x.cold.median)} ms`,
+        );
+      }
+      const base = rows.find((x) => x.notes === 10 && !x.error);
+      const most = rows.findLast((x) => !x.error);
+      if (base && most && most !== base) {
+        target(10, `cold start to an editable note, ${most.notes} notes vs 10`, ratio(most.cold.median, base.cold.median), 1.5, 'x');
+        target(10, `opening a note, ${most.notes} notes vs 10`, ratio(most.open.median, base.open.median), 1.2, 'x');
+      }
+      results.scenarios.scale = { seed, rows };
+    }
+    if (runs(11)) {
+      log('\n[11] storage layout, raw IndexedDB: one database per note vs one for all (issue 21)');
+      const rows = await layoutScenario({ sizes: CONFIG.layoutSizes, log });
+      for (const x of rows) {
+        log(
+          `  ${x.count} notes, ${x.layout}: write all ${fmt(x.writeMs / 1000, 2)} s, read all ${fmt(x.readMs / 1000, 2)} s, ` +
+            `first note in a fresh page ${fmt(x.firstOpenMs)} ms, open a note median ${fmt(x.openMs)} ms, disk ${fmtMB(x.diskBytes)}`,
+        );
+      }
+      results.scenarios.layout = { rows };
     }
   } finally {
     if (browser) await browser.close();

@@ -1037,7 +1037,7 @@ function firewallCost(text: string, syncReps: number, keystrokes: number): { syn
 async function backupText(): Promise<string> {
   const a = await ensureApp();
   await a.flush();
-  return a.backup();
+  return (await a.backup()).text();
 }
 
 const api = {

@@ -27,7 +27,7 @@ import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink } from '../sync/shareLink';
 import type { ApplyHooks, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
-import { createBackup, restoreBackup, type RestoreResult } from './backupFiles';
+import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
 import { FallbackTextFeed } from './FallbackTextFeed';
 import { IndexRefresher } from './IndexRefresher';
@@ -188,20 +188,19 @@ export class WeftApp {
     await versionsDeleted;
   }
 
-  /** The backup file of every note (src/doc/backup.ts). Rejects when a note cannot be read. */
-  backup(): Promise<string> {
-    return createBackup(this.backupContext());
+  /** The backup file of every note (src/doc/backup.ts). Rejects when a note cannot be read or `run` is cancelled. */
+  backup(run?: BackupRun): Promise<Blob> {
+    return createBackup(this.backupContext(), run);
   }
 
-  /** Merges a backup file's notes into this device; a bad file changes nothing. */
-  restoreBackup(text: string): Promise<RestoreResult> {
-    return restoreBackup(this.backupContext(), text);
+  /** Merges a backup file's notes into this device, note by note; a bad file changes nothing. */
+  restoreBackup(file: Blob, run?: BackupRun): Promise<RestoreResult> {
+    return restoreBackup(this.backupContext(), file, run);
   }
 
   private backupContext() {
     return {
       store: this.store,
-      indexDoc: this.indexDoc,
       index: this.index,
       docName: noteDocName,
       liveDocs: (noteId: string) => this.liveDocs.get(noteId) ?? [],

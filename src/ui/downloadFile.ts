@@ -1,6 +1,6 @@
-/** Saves text as a file through the browser's download flow (works offline, no server involved). */
-export function downloadFile(name: string, contents: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([contents], { type }));
+/** Saves a Blob as a file through the browser's download flow (works offline, no server involved). */
+export function downloadBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   // Characters that file systems refuse in names (and control characters) become "_".
@@ -11,4 +11,9 @@ export function downloadFile(name: string, contents: string, type: string): void
   a.remove();
   // Revoke on the next task: some browsers start the download asynchronously.
   setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+/** Saves text as a file through the browser's download flow. */
+export function downloadFile(name: string, contents: string, type: string): void {
+  downloadBlob(name, new Blob([contents], { type }));
 }

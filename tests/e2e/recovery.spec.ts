@@ -19,8 +19,8 @@ test('back up all notes, restore them into a fresh browser profile', async ({ pa
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Back up all notes' }).click();
   const download = await downloading;
-  expect(download.suggestedFilename()).toMatch(/^weft-backup-\d{4}-\d{2}-\d{2}\.json$/);
-  const file = join(tempDir, 'backup.json');
+  expect(download.suggestedFilename()).toMatch(/^weft-backup-\d{4}-\d{2}-\d{2}\.jsonl$/);
+  const file = join(tempDir, 'backup.jsonl');
   await download.saveAs(file);
 
   const fresh = await browser.newContext({ baseURL: server.url });

@@ -3,6 +3,7 @@
  * fresh device, idempotent import, merging with newer edits, malformed files
  * changing nothing, notes purged here coming back, open notes updated live.
  */
+import { readFileSync } from 'node:fs';
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
@@ -10,6 +11,8 @@ import { WeftApp, noteDocName } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
 import { noteText } from '../../../src/doc/noteText';
 import { MemoryStore } from '../../../src/storage/memory';
+import { StorageError, type DocStore, type PersistedDoc } from '../../../src/storage/DocStore';
+import { fixtureBackup, fixtureNote } from '../../backupFixture';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
 import { replaceLines } from '../editor/replaceLines';
@@ -19,10 +22,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function device() {
+async function device(wrap: (store: MemoryStore) => DocStore = (store) => store) {
   const store = new MemoryStore();
   const app = new WeftApp({
-    store,
+    store: wrap(store),
     fallbackStore: () => new MemoryStore(),
     transports: new LoopbackNetwork().factory,
     crossTabIndex: null,
@@ -119,7 +122,7 @@ describe('backup and restore', () => {
     const index = Y.encodeStateAsUpdate(app.indexDoc);
     const rows = store.rows(noteDocName(id));
     for (const bad of ['{"format":"other"}', 'garbage', JSON.stringify({ format: 'weft-backup', version: 1 })]) {
-      const result = await app.restoreBackup(bad);
+      const result = await app.restoreBackup(new Blob([bad]));
       expect(result.ok).toBe(false);
     }
     expect(Y.encodeStateAsUpdate(app.indexDoc)).toEqual(index);
@@ -171,3 +174,171 @@ describe('backup and restore', () => {
     expect(await storedText(there.store, id)).toBe('typing now');
   });
 });
+
+describe('restoring note by note (issue 21)', () => {
+  const options = { seed: 21, chars: 400 };
+  const NOTES = 30;
+
+  it('restores a version 1 file made before issue 21: titles, trash and text', async () => {
+    const { app, store } = await device();
+    const file = new Blob([readFileSync(new URL('../../fixtures/weft-backup-v1.json', import.meta.url))]);
+    expect(await app.restoreBackup(file)).toEqual({ ok: true, notes: 3 });
+    expect(titles(app)).toEqual(['Groceries', 'Trip plan']);
+    const trashed = app.index.list({ includeDeleted: true }).find((n) => n.deletedAt !== null);
+    expect(trashed?.title).toBe('Old idea');
+    const trip = app.index.list().find((n) => n.title === 'Trip plan')!;
+    expect(await storedText(store, trip.id)).toBe('Day one: the coast\nDay two: the hills');
+    expect(app.index.text(trip.id)).toBe('Day one: the coast Day two: the hills');
+    // And once more: nothing changes.
+    const index = Y.encodeStateAsUpdate(app.indexDoc);
+    expect(await app.restoreBackup(file)).toEqual({ ok: true, notes: 3 });
+    expect(Y.encodeStateAsUpdate(app.indexDoc)).toEqual(index);
+  });
+
+  it('reports progress: every note checked, then every note restored', async () => {
+    const { app } = await device();
+    const seen: string[] = [];
+    await app.restoreBackup(fixtureBackup(NOTES, options), { onProgress: (p) => seen.push(`${p.phase} ${p.done}/${p.total}`) });
+    expect(seen[0]).toBe(`checking 0/${NOTES}`);
+    expect(seen).toContain(`checking ${NOTES}/${NOTES}`);
+    expect(seen.indexOf(`checking ${NOTES}/${NOTES}`)).toBeLessThan(seen.indexOf(`restoring 0/${NOTES}`));
+    expect(seen.at(-1)).toBe(`restoring ${NOTES}/${NOTES}`);
+  });
+
+  it('a cancelled restore keeps the notes it restored whole, leaves the rest untouched, and says so; restoring again finishes', async () => {
+    const { app, store } = await device();
+    const file = fixtureBackup(NOTES, options);
+    const controller = new AbortController();
+    const result = await app.restoreBackup(file, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'restoring' && p.done === 12) controller.abort();
+      },
+    });
+    expect(result).toMatchObject({ ok: false, restored: 12 });
+    if (!result.ok) {
+      expect(result.error).toBe(
+        `Restore cancelled: 12 of ${NOTES} notes were restored (the first 12 in the file), each in full; ` +
+          `the other ${NOTES - 12} notes were not changed. Restoring the same file again redoes only what is missing.`,
+      );
+    }
+    for (let n = 0; n < NOTES; n++) {
+      const want = fixtureNote(n, options);
+      const listed = app.index.get(want.id);
+      if (n < 12) {
+        expect(listed?.createdAt).toBe(want.entry.createdAt);
+        expect((await storedText(store, want.id)).length).toBeGreaterThan(300);
+      } else {
+        expect(listed).toBeUndefined();
+        expect(store.rows(noteDocName(want.id))).toBe(0);
+      }
+    }
+    const rows = store.rows(noteDocName(fixtureNote(0, options).id));
+    expect(await app.restoreBackup(file)).toEqual({ ok: true, notes: NOTES });
+    expect(app.index.list({ includeDeleted: true })).toHaveLength(NOTES);
+    // The notes restored before the cancel were not written again.
+    expect(store.rows(noteDocName(fixtureNote(0, options).id))).toBe(rows);
+  });
+
+  it('cancelled while checking, nothing is restored', async () => {
+    const { app } = await device();
+    const controller = new AbortController();
+    const result = await app.restoreBackup(fixtureBackup(NOTES, options), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'checking' && p.done === 5) controller.abort();
+      },
+    });
+    expect(result).toEqual({ ok: false, restored: 0, error: 'Restore cancelled; nothing was restored.' });
+    expect(app.index.list({ includeDeleted: true })).toHaveLength(0);
+  });
+
+  it('a note storage refuses stops the restore there, and the message names it', async () => {
+    const failing = fixtureNote(7, options);
+    const { app, store } = await device(
+      (inner): DocStore => ({
+        open: (name, doc) =>
+          name === noteDocName(failing.id) ? refusingDoc(new StorageError('quota', 'the disk is full')) : inner.open(name, doc),
+        remove: (name) => inner.remove(name),
+      }),
+    );
+    const result = await app.restoreBackup(fixtureBackup(NOTES, options));
+    expect(result).toMatchObject({ ok: false, restored: 7 });
+    if (!result.ok) {
+      expect(result.error).toBe(
+        `The backup could not be restored completely: 7 of ${NOTES} notes were restored, each in full; ` +
+          `“${failing.entry.derivedTitle}” could not be (the disk is full), so it and the ${NOTES - 8} notes after it in the file were not changed. ` +
+          'Restoring the same file again redoes only what is missing.',
+      );
+    }
+    expect(app.index.get(fixtureNote(6, options).id)).toBeDefined();
+    expect(app.index.get(failing.id)).toBeUndefined();
+    expect(store.rows(noteDocName(fixtureNote(8, options).id))).toBe(0);
+  });
+
+  it('a damaged file changes nothing, even when its first notes are fine', async () => {
+    const { app } = await device();
+    const whole = await fixtureBackup(5, options).text();
+    const cut = whole.slice(0, whole.lastIndexOf('{"end"'));
+    const result = await app.restoreBackup(new Blob([cut]));
+    expect(result).toMatchObject({ ok: false, restored: 0 });
+    if (!result.ok) expect(result.error).toMatch(/incomplete .* nothing was restored/);
+    expect(app.index.list({ includeDeleted: true })).toHaveLength(0);
+  });
+
+  it('a backup is built from parts of a few megabytes, never one string of the whole file', async () => {
+    const { app } = await device();
+    const big = { seed: 21, chars: 5_000 };
+    await app.restoreBackup(fixtureBackup(1_000, big));
+    // Every string handed to a Blob, and the largest batch of them.
+    const batches: number[] = [];
+    const RealBlob = globalThis.Blob;
+    class CountingBlob extends RealBlob {
+      constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
+        super(parts, options);
+        const chars = (parts ?? []).reduce((sum, part) => sum + (typeof part === 'string' ? part.length : 0), 0);
+        if (chars > 0) batches.push(chars);
+      }
+    }
+    globalThis.Blob = CountingBlob;
+    let file: Blob;
+    try {
+      file = await app.backup();
+    } finally {
+      globalThis.Blob = RealBlob;
+    }
+    expect(file.size).toBeGreaterThan(7_000_000);
+    expect(batches.length).toBeGreaterThan(1);
+    // 4 MiB of lines, plus the one line that crossed the mark.
+    expect(Math.max(...batches)).toBeLessThan(4 * 1024 * 1024 + 20_000);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(file.size);
+  });
+
+  it('a cancelled backup rejects with an AbortError', async () => {
+    const { app } = await device();
+    await app.restoreBackup(fixtureBackup(NOTES, options));
+    const controller = new AbortController();
+    await expect(
+      app.backup({
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.done === 3) controller.abort();
+        },
+      }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+/** A stored doc that cannot be opened. */
+function refusingDoc(error: StorageError): PersistedDoc {
+  const whenLoaded = Promise.reject(error);
+  whenLoaded.catch(() => undefined);
+  return {
+    whenLoaded,
+    origin: 'refusing',
+    onError: () => () => undefined,
+    flush: () => Promise.resolve(),
+    compact: () => Promise.resolve(),
+    destroy: () => Promise.resolve(),
+  };
+}

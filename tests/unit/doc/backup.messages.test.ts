@@ -6,7 +6,7 @@
 import { toBase64 } from 'lib0/buffer';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BACKUP_FORMAT, BACKUP_VERSION, MAX_BACKUP_NOTES, parseBackup } from '../../../src/doc/backup';
+import { BACKUP_FORMAT, BACKUP_VERSION_1, MAX_BACKUP_NOTES, parseBackup } from '../../../src/doc/backup';
 import { newNoteId } from '../../../src/doc/noteId';
 
 const update = (text: string) => {
@@ -18,7 +18,7 @@ const A = newNoteId();
 const B = newNoteId();
 const valid = () => ({
   format: BACKUP_FORMAT,
-  version: BACKUP_VERSION,
+  version: BACKUP_VERSION_1,
   exportedAt: '2025-03-01T10:00:00.000Z',
   index: update('index'),
   notes: [{ id: A, state: update('a') }, { id: B, state: update('b') }],

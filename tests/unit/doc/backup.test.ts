@@ -1,7 +1,7 @@
 import { toBase64 } from 'lib0/buffer';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { BACKUP_FORMAT, BACKUP_VERSION, encodeBackup, parseBackup } from '../../../src/doc/backup';
+import { BACKUP_FORMAT, BACKUP_VERSION_1, encodeBackupV1, parseBackup } from '../../../src/doc/backup';
 import { newNoteId } from '../../../src/doc/noteId';
 
 const update = (text: string) => {
@@ -12,16 +12,16 @@ const update = (text: string) => {
 const ID = newNoteId();
 const valid = () => ({
   format: BACKUP_FORMAT,
-  version: BACKUP_VERSION,
+  version: BACKUP_VERSION_1,
   exportedAt: '2025-03-01T10:00:00.000Z',
   index: toBase64(update('index')),
   notes: [{ id: ID, state: toBase64(update('note')) }],
 });
 
-describe('backup file format', () => {
+describe('backup file format, version 1', () => {
   it('round-trips', () => {
     const backup = { exportedAt: '2025-03-01T10:00:00.000Z', index: update('i'), notes: [{ id: ID, state: update('n') }] };
-    const parsed = parseBackup(encodeBackup(backup));
+    const parsed = parseBackup(encodeBackupV1(backup));
     expect(parsed).toEqual({ ok: true, backup });
   });
 
@@ -34,7 +34,8 @@ describe('backup file format', () => {
     ['JSON null', 'null', foreign],
     ['another app’s JSON', JSON.stringify({ notes: [] }), foreign],
     ['wrong format name', JSON.stringify({ ...valid(), format: 'weft-backupx' }), foreign],
-    ['newer version', JSON.stringify({ ...valid(), version: 2 }), /newer version of Weft/],
+    ['newer version', JSON.stringify({ ...valid(), version: 3 }), /newer version of Weft/],
+    ['version 2 as one document', JSON.stringify({ ...valid(), version: 2 }), damaged],
     ['version 0', JSON.stringify({ ...valid(), version: 0 }), damaged],
     ['version as string', JSON.stringify({ ...valid(), version: '1' }), damaged],
     ['extra field', JSON.stringify({ ...valid(), extra: true }), damaged],
