@@ -71,6 +71,8 @@ export interface AttachmentOptions {
   openTimeoutMs: number;
   /** Called once the attachment is destroyed. */
   forget: () => void;
+  /** When to write the updates of a task; default: a microtask. The store passes a {@link PaintScheduler}. */
+  scheduleWrite?: (write: () => void) => void;
 }
 
 /** A Y.Doc attached to its IndexedDB database; created by `IndexedDbStore.open`. */
@@ -90,7 +92,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   private appliedBelowKey = 0;
   /** How many rows the log has, as far as this attachment knows (other tabs add more). */
   private rowCount = 0;
-  /** Updates of the current task, written together by a microtask (see {@link writeQueued}). */
+  /** Updates not yet written, written together (see {@link writeQueued}). */
   private queued: Uint8Array[] = [];
   private writeScheduled = false;
   /** Write transactions not yet committed or aborted. */
@@ -110,6 +112,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
   private reattachTimes: number[] = [];
   private readonly openTimeoutMs: number;
   private readonly forget: () => void;
+  private readonly scheduleWrite: (write: () => void) => void;
 
   constructor(
     private readonly doc: Y.Doc,
@@ -118,6 +121,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     this.databaseName = options.databaseName;
     this.openTimeoutMs = options.openTimeoutMs;
     this.forget = options.forget;
+    this.scheduleWrite = options.scheduleWrite ?? queueMicrotask;
     this.journal = new UnloadJournal(this.databaseName, doc.clientID);
     doc.on('update', this.onUpdate);
     doc.on('destroy', this.onDocDestroy);
@@ -273,7 +277,7 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
     this.queued.push(update);
     if (this.writeScheduled) return;
     this.writeScheduled = true;
-    queueMicrotask(this.writeQueued);
+    this.scheduleWrite(this.writeQueued);
   };
 
   /**

@@ -5,6 +5,7 @@
 import type * as Y from 'yjs';
 import { StorageError, type DocStore } from './DocStore';
 import { IndexedDbPersistedDoc } from './IndexedDbPersistedDoc';
+import { PaintScheduler } from './PaintScheduler';
 import { toStorageError } from './updateLog';
 import { currentIndexedDb } from './updatesDatabase';
 
@@ -27,6 +28,12 @@ export interface IndexedDbStoreOptions {
   openTimeoutMs?: number;
   /** See {@link DELETE_BLOCKED_GRACE_MS}. */
   deleteBlockedGraceMs?: number;
+  /**
+   * `'after-paint'` (default): a task's updates are written right after the
+   * next frame is drawn (see PaintScheduler); `'microtask'`: in the task
+   * that made them.
+   */
+  writeTiming?: 'after-paint' | 'microtask';
 }
 
 /** Stores each doc in its own IndexedDB database named `prefix + name`. */
@@ -35,11 +42,17 @@ export class IndexedDbStore implements DocStore {
   readonly openTimeoutMs: number;
   readonly deleteBlockedGraceMs: number;
   private readonly attached = new Map<string, Set<IndexedDbPersistedDoc>>();
+  private readonly scheduleWrite: (write: () => void) => void;
 
   constructor(options: IndexedDbStoreOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_DB_PREFIX;
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
     this.deleteBlockedGraceMs = options.deleteBlockedGraceMs ?? DELETE_BLOCKED_GRACE_MS;
+    if (options.writeTiming === 'microtask') this.scheduleWrite = queueMicrotask;
+    else {
+      const scheduler = new PaintScheduler();
+      this.scheduleWrite = (write) => scheduler.schedule(write);
+    }
   }
 
   /** The IndexedDB database name used for the doc `name`. */
@@ -55,6 +68,7 @@ export class IndexedDbStore implements DocStore {
       databaseName: this.databaseName(name),
       openTimeoutMs: this.openTimeoutMs,
       forget: () => attachments.delete(persisted),
+      scheduleWrite: this.scheduleWrite,
     });
     attachments.add(persisted);
     return persisted;
