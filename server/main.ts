@@ -7,6 +7,7 @@
 import { ConfigError, loadConfig, type WeftConfig } from './config.js';
 import { SHUTDOWN_TIMEOUT_MS, createWeftServer } from './createServer.js';
 import { createLogger } from './logger.js';
+import { SqliteRelayStore } from './SqliteRelayStore.js';
 
 /** Extra time on top of the server's own shutdown bound before the process is forced out. */
 const FORCE_EXIT_MARGIN_MS = 2_000;
@@ -39,7 +40,14 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const server = createWeftServer({ ...config, logger });
+  let relayStore;
+  try {
+    relayStore = new SqliteRelayStore(config.dataDir);
+  } catch (err) {
+    process.stderr.write(`weft: cannot open the relay database in ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const server = createWeftServer({ ...config, logger, relayStore });
   let url: string;
   try {
     ({ url } = await server.listen());

@@ -10,6 +10,10 @@ import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
+import { httpRelayClient } from './sync/relayClient';
+import { storageRelayCursors } from './sync/relayCursors';
+import { RelayTransport } from './sync/RelayTransport';
+import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { App } from './ui/App';
 import './ui/app.css';
@@ -70,12 +74,38 @@ const webrtc: TransportFactory = (doc, awareness, room, hooks) => {
   );
 };
 
+// The store-and-forward relay on this app's own server: shared notes reach devices
+// that are never online at the same moment (RelayTransport.ts).
+const relayClient = httpRelayClient(location.origin);
+const relayCursors = storageRelayCursors(() => localStorage);
+const onOnline = (listener: () => void) => {
+  window.addEventListener('online', listener);
+  return () => window.removeEventListener('online', listener);
+};
+const transports: TransportFactory = (doc, awareness, room, hooks) => {
+  const peers = webrtc(doc, awareness, room, hooks);
+  const sharing = room.sharing;
+  if (!sharing) return peers;
+  const relay = new RelayTransport({
+    doc,
+    awareness,
+    room,
+    client: relayClient,
+    cursors: relayCursors,
+    shared: () => sharing.shared(),
+    setShared: (shared) => sharing.set(shared),
+    ...(hooks ? { hooks } : {}),
+    onOnline,
+  });
+  return withRelay(peers, relay);
+};
+
 // One app per page, created outside React so that StrictMode's double effects
 // never build or tear down storage twice.
 const app = new WeftApp({
   store: new IndexedDbStore(),
   fallbackStore: () => new MemoryStore(),
-  transports: webrtc,
+  transports,
   crossTabIndex: broadcastIndex,
   preferences,
   versions: new IndexedDbVersionStore(),
