@@ -228,6 +228,7 @@ export class RelayTransport implements Transport, RelayHandle {
         this.keys = keys;
         this.state = this.options.cursors.load(keys.roomId) ?? emptyCursor();
         this.state.pending += this.queued;
+        this.save();
         this.fullPush = true;
         this.kick(0);
       },
@@ -320,16 +321,25 @@ export class RelayTransport implements Transport, RelayHandle {
 
   private async pull(keys: RelayKeys): Promise<RelayPage | null> {
     let last: RelayPage | null = null;
+    let rewound = false;
     for (let i = 0; i < MAX_PAGES_PER_PULL; i++) {
       const page = await this.options.client.read(keys.roomId, this.state.cursor);
       if (!this.started) return null;
       last = page;
+      if (page.head < this.state.cursor && !rewound) {
+        // The relay is behind what it once said (restored from a backup, or it lied
+        // before): read it all again. Yjs ignores what the doc already has, and what
+        // was read before is skipped quietly rather than reported as replayed.
+        this.state.cursor = 0;
+        rewound = true;
+        continue;
+      }
       for (const blob of page.blobs) {
         if (blob.seq <= this.state.cursor) {
           this.reject('stale');
           continue;
         }
-        await this.take(keys, blob.kind, blob.data);
+        await this.take(keys, blob.kind, blob.data, rewound);
         this.state.cursor = blob.seq;
       }
       this.save();
@@ -339,13 +349,13 @@ export class RelayTransport implements Transport, RelayHandle {
   }
 
   /** Opens, checks and applies one blob. */
-  private async take(keys: RelayKeys, kind: BlobKind, data: Uint8Array): Promise<void> {
+  private async take(keys: RelayKeys, kind: BlobKind, data: Uint8Array, rewound: boolean): Promise<void> {
     const opened = await openBlob(keys, kind, data);
     if (!this.started) return;
     if (opened === null) return this.reject('garbage');
     if (opened.writer === this.writerId) return; // our own, read back
     const seen = this.state.seen[opened.writer];
-    if (seen !== undefined && opened.counter <= seen) return this.reject('replayed');
+    if (seen !== undefined && opened.counter <= seen) return rewound ? undefined : this.reject('replayed');
     const { doc, hooks } = this.options;
     if (this.options.firewall !== false) {
       const verdict = checkNoteUpdate(doc, opened.update, { kind: kind === 'snapshot' ? 'sync' : 'update' });
