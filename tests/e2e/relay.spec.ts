@@ -1,0 +1,83 @@
+/**
+ * Issue 16 end to end: the store-and-forward relay. Two Chromium processes that are never
+ * running at the same time exchange edits both ways through the relay of the real server
+ * (`node build/server/main.js`, SQLite under a temporary DATA_DIR); a relay answering
+ * garbage is refused with a visible message while peer-to-peer sync keeps working.
+ */
+import { expect, test } from './fixtures';
+import { editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf } from './helpers/peers';
+import { alerts, typeAtEnd } from './helpers/app';
+
+const relayStatusOf = (page: import('@playwright/test').Page) => page.getByRole('status', { name: 'Relay status' });
+const RELAY_TIMEOUT_MS = 20_000;
+
+test('two browsers never online together exchange edits both ways through the relay', async ({ launchProfile, profileDir }) => {
+  const laptop = await launchPeer(launchProfile, profileDir, 'laptop');
+  await laptop.page.goto('/');
+  const noteId = await newNote(laptop.page);
+  await laptop.page.keyboard.type('Written on the laptop');
+  const link = await shareLinkOf(laptop.page);
+  await expect(relayStatusOf(laptop.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+  await laptop.context.close(); // the laptop is closed before the phone ever opens the link
+
+  const phone = await launchPeer(launchProfile, profileDir, 'phone');
+  expect(await openShareLink(phone.page, link)).toBe(noteId);
+  await expect(editorOf(phone.page)).toContainText('Written on the laptop', { timeout: RELAY_TIMEOUT_MS });
+  // Nobody else is online: this came from the relay alone.
+  await expect(syncStatusOf(phone.page)).not.toHaveText(/Connected/);
+  await typeAtEnd(phone.page, ' and answered on the phone');
+  await expect(relayStatusOf(phone.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+  await phone.context.close();
+
+  const laptopAgain = await launchPeer(launchProfile, profileDir, 'laptop');
+  await laptopAgain.page.goto(`/#/note/${noteId}`);
+  await expect(editorOf(laptopAgain.page)).toContainText('Written on the laptop and answered on the phone', { timeout: RELAY_TIMEOUT_MS });
+  await expect(syncStatusOf(laptopAgain.page)).not.toHaveText(/Connected/);
+});
+
+test('changes made offline wait, are counted in the status, and reach the relay when the network is back', async ({ launchProfile, profileDir }) => {
+  const a = await launchPeer(launchProfile, profileDir, 'a');
+  await a.page.goto('/');
+  await newNote(a.page);
+  await a.page.keyboard.type('Before');
+  await shareLinkOf(a.page);
+  await expect(relayStatusOf(a.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+  await a.context.setOffline(true);
+  await typeAtEnd(a.page, ' offline words');
+  await expect(relayStatusOf(a.page)).toHaveText(/^\d+ changes? waits? to be uploaded to the relay/, { timeout: RELAY_TIMEOUT_MS });
+  await a.context.setOffline(false);
+  await expect(relayStatusOf(a.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+});
+
+test('a relay answering garbage is refused with a visible message, and peer-to-peer sync keeps working', async ({
+  launchProfile,
+  profileDir,
+}) => {
+  const a = await launchPeer(launchProfile, profileDir, 'a');
+  await a.page.goto('/');
+  await newNote(a.page);
+  await a.page.keyboard.type('Shared text');
+  const link = await shareLinkOf(a.page);
+  await expect(relayStatusOf(a.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+
+  const b = await launchPeer(launchProfile, profileDir, 'b');
+  // B's relay is hostile: every read answers one blob of random bytes and one of another
+  // room (a real blob of this relay, served under a different kind).
+  await b.context.route('**/relay/v2/*?after=*', async (route) => {
+    const real = await route.fetch();
+    const page = (await real.json()) as { head: number; blobs: Array<{ seq: number; kind: string; data: string }> };
+    const garbage = Buffer.from(Array.from({ length: 80 }, (_, i) => (i * 37) & 0xff)).toString('base64url');
+    const moved = page.blobs.map((blob, i) => ({ ...blob, seq: page.head + 2 + i, kind: blob.kind === 'update' ? 'snapshot' : 'update' }));
+    await route.fulfill({
+      response: real,
+      json: { ...page, head: page.head + 1 + moved.length, blobs: [...page.blobs, { seq: page.head + 1, kind: 'update', data: garbage }, ...moved] },
+    });
+  });
+  await openShareLink(b.page, link);
+  await expect(alerts(b.page).filter({ hasText: /failed their check/ })).toBeVisible({ timeout: RELAY_TIMEOUT_MS });
+  await expect(editorOf(b.page)).toContainText('Shared text', { timeout: RELAY_TIMEOUT_MS });
+  // Peers still sync directly.
+  await expectConnected(a.page, 1, RELAY_TIMEOUT_MS);
+  await typeAtEnd(a.page, ' live edit');
+  await expect(editorOf(b.page)).toContainText('Shared text live edit', { timeout: RELAY_TIMEOUT_MS });
+});
