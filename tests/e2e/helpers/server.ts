@@ -36,6 +36,8 @@ export interface WeftServer {
   /** Everything it printed so far (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** `kill -9`: no shutdown at all (crash tests); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Options for `startWeftServer`. */
@@ -108,6 +110,10 @@ function spawnServer(staticDir: string, port: number, env: Record<string, string
       staticDir,
       output: () => output,
       stop: () => (stopping ??= stopChild(child, exited)),
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        return exited;
+      },
     };
   };
   return new Promise<WeftServer>((resolve, reject) => {
