@@ -19,6 +19,7 @@ import { createRelayHandler } from './createRelayHandler.js';
 import { MemoryRelayStore } from './MemoryRelayStore.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relayProtocol.js';
 import type { RelayStore } from './RelayStore.js';
+import type { SignalingFanout } from './SignalingFanout.js';
 
 /** The WebSocket path y-webrtc clients connect to (`wss://host/signal`). */
 export const SIGNALING_PATH = '/signal';
@@ -69,6 +70,8 @@ export interface WeftServerOptions {
    * `close()`. `main.ts` passes SQLite under DATA_DIR, or Redis with REDIS_URL.
    */
   relayStore?: RelayStore;
+  /** Signaling fan-out to other instances (REDIS_URL); default none. Closed on `close()`. */
+  fanout?: SignalingFanout;
   /** Relay limit overrides (tests, bench). */
   relayLimits?: Partial<RelayLimits>;
   /** The clock of the relay's proofs and budgets (tests). */
@@ -115,6 +118,7 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
     allowedOrigins: options.allowedOrigins ?? [],
     trustedProxyHops: options.trustedProxyHops ?? 0,
     logger,
+    ...(options.fanout ? { fanout: options.fanout } : {}),
     ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });
   const relayStore = options.relayStore ?? new MemoryRelayStore();
@@ -228,7 +232,7 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
         }
         clearTimeout(timer);
         clearInterval(sweeper);
-        await relayStore.close();
+        await Promise.all([relayStore.close(), options.fanout?.close()]);
       })();
       return closing;
     },

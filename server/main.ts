@@ -8,6 +8,10 @@ import { ConfigError, loadConfig, type WeftConfig } from './config.js';
 import { SHUTDOWN_TIMEOUT_MS, createWeftServer } from './createServer.js';
 import { createLogger } from './logger.js';
 import { SqliteRelayStore } from './SqliteRelayStore.js';
+import { RedisRelayStore } from './RedisRelayStore.js';
+import { RedisFanout } from './RedisFanout.js';
+import type { RelayStore } from './RelayStore.js';
+import type { SignalingFanout } from './SignalingFanout.js';
 
 /** Extra time on top of the server's own shutdown bound before the process is forced out. */
 const FORCE_EXIT_MARGIN_MS = 2_000;
@@ -40,14 +44,28 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  let relayStore;
-  try {
-    relayStore = new SqliteRelayStore(config.dataDir);
-  } catch (err) {
-    process.stderr.write(`weft: cannot open the relay database in ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+  let relayStore: RelayStore;
+  let fanout: SignalingFanout | undefined;
+  if (config.redisUrl !== null) {
+    // Several instances act as one: the relay store and signaling fan-out live in Redis.
+    const redisStore = new RedisRelayStore(config.redisUrl);
+    relayStore = redisStore;
+    fanout = new RedisFanout(config.redisUrl, logger);
+    void redisStore.ready().then(
+      ({ fsyncEveryWrite }) => {
+        if (!fsyncEveryWrite) logger.error('redis does not fsync every write (appendonly yes, appendfsync always): acknowledged relay writes may be lost if redis crashes');
+      },
+      () => logger.error('redis not reachable yet: relay requests fail until it is'),
+    );
+  } else {
+    try {
+      relayStore = new SqliteRelayStore(config.dataDir);
+    } catch (err) {
+      process.stderr.write(`weft: cannot open the relay database in ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
   }
-  const server = createWeftServer({ ...config, logger, relayStore });
+  const server = createWeftServer({ ...config, logger, relayStore, ...(fanout ? { fanout } : {}) });
   let url: string;
   try {
     ({ url } = await server.listen());

@@ -1,6 +1,6 @@
 /**
  * What every RelayStore adapter must do (server/RelayStore.ts): memory, SQLite, and
- * Redis (added with the Redis adapter).
+ * Redis (a real redis-server on a free loopback port, with AOF; see redisServer.ts).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRelayStore } from '../../../server/MemoryRelayStore.js';
@@ -8,7 +8,9 @@ import { SqliteRelayStore } from '../../../server/SqliteRelayStore.js';
 import { blobHash } from '../../../server/relayProtocol.js';
 import type { BlobKind } from '../../../server/relayProtocol.js';
 import type { RelayStore, RoomBounds } from '../../../server/RelayStore.js';
+import { RedisRelayStore } from '../../../server/RedisRelayStore.js';
 import { makeTempDir, cleanup } from './serverTestKit.js';
+import { startRedis, type RedisProcess } from '../../redisServer.js';
 
 const ROOM = 'r'.repeat(43);
 const OTHER = 'o'.repeat(43);
@@ -134,5 +136,27 @@ runContract(() => {
       return new SqliteRelayStore(dir);
     },
     dispose: () => cleanup(),
+  };
+});
+runContract(() => {
+  let redis: RedisProcess;
+  return {
+    name: 'Redis',
+    open: async () => {
+      redis = await startRedis();
+      const store = new RedisRelayStore(redis.url);
+      await store.ready();
+      return store;
+    },
+    // kill -9 of Redis itself: what it acknowledged is in its AOF (appendfsync always).
+    reopen: async (store) => {
+      await store.close();
+      await redis.kill();
+      await redis.restart();
+      const again = new RedisRelayStore(redis.url);
+      await again.ready();
+      return again;
+    },
+    dispose: () => redis.stop(),
   };
 });
