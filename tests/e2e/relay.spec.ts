@@ -7,6 +7,8 @@
 import { expect, test } from './fixtures';
 import { editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf } from './helpers/peers';
 import { alerts, typeAtEnd } from './helpers/app';
+import { startWeftServer } from './helpers/server';
+import { startRedis } from '../redisServer';
 
 const relayStatusOf = (page: import('@playwright/test').Page) => page.getByRole('status', { name: 'Relay status' });
 const RELAY_TIMEOUT_MS = 20_000;
@@ -80,4 +82,38 @@ test('a relay answering garbage is refused with a visible message, and peer-to-p
   await expectConnected(a.page, 1, RELAY_TIMEOUT_MS);
   await typeAtEnd(a.page, ' live edit');
   await expect(editorOf(b.page)).toContainText('Shared text live edit', { timeout: RELAY_TIMEOUT_MS });
+});
+
+test('two server instances on one Redis act as one: the relay written through one is read through the other, and peers on different instances connect', async ({
+  launchProfile,
+  profileDir,
+}) => {
+  const redis = await startRedis();
+  const env = { REDIS_URL: redis.url };
+  const one = await startWeftServer({ env });
+  const two = await startWeftServer({ env });
+  try {
+    const a = await launchPeer(launchProfile, profileDir, 'a');
+    await a.page.goto(one.url + '/');
+    const noteId = await newNote(a.page);
+    await a.page.keyboard.type('Through instance one');
+    const link = await shareLinkOf(a.page);
+    await expect(relayStatusOf(a.page)).toHaveText('Saved to the relay', { timeout: RELAY_TIMEOUT_MS });
+    await a.context.close();
+
+    // The same link on the other instance (another origin behind the same Redis).
+    const b = await launchPeer(launchProfile, profileDir, 'b');
+    await openShareLink(b.page, link.replace(one.url, two.url));
+    await expect(editorOf(b.page)).toContainText('Through instance one', { timeout: RELAY_TIMEOUT_MS });
+
+    const aAgain = await launchPeer(launchProfile, profileDir, 'a');
+    await aAgain.page.goto(`${one.url}/#/note/${noteId}`);
+    await expectConnected(aAgain.page, 1, RELAY_TIMEOUT_MS);
+    await expectConnected(b.page, 1, RELAY_TIMEOUT_MS);
+    await typeAtEnd(b.page, ' and live through two');
+    await expect(editorOf(aAgain.page)).toContainText('Through instance one and live through two', { timeout: RELAY_TIMEOUT_MS });
+  } finally {
+    await Promise.all([one.stop(), two.stop()]);
+    await redis.stop();
+  }
 });
