@@ -4,13 +4,14 @@
  * (`node build/server/main.js`, SQLite under a temporary DATA_DIR); a relay answering
  * garbage is refused with a visible message while peer-to-peer sync keeps working.
  */
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf } from './helpers/peers';
 import { alerts, typeAtEnd } from './helpers/app';
 import { startWeftServer } from './helpers/server';
 import { startRedis } from '../redisServer';
 
-const relayStatusOf = (page: import('@playwright/test').Page) => page.getByRole('status', { name: 'Relay status' });
+const relayStatusOf = (page: Page) => page.getByRole('status', { name: 'Relay status' });
 const RELAY_TIMEOUT_MS = 20_000;
 
 test('two browsers never online together exchange edits both ways through the relay', async ({ launchProfile, profileDir }) => {
