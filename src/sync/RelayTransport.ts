@@ -358,7 +358,9 @@ export class RelayTransport implements Transport, RelayHandle {
     if (seen !== undefined && opened.counter <= seen) return rewound ? undefined : this.reject('replayed');
     const { doc, hooks } = this.options;
     if (this.options.firewall !== false) {
-      const verdict = checkNoteUpdate(doc, opened.update, { kind: kind === 'snapshot' ? 'sync' : 'update' });
+      // Checked as a sync: a relay blob is a batch or a diff (the first push of a note
+      // holds its whole history, every client id in it), not one keystroke's update.
+      const verdict = checkNoteUpdate(doc, opened.update, { kind: 'sync' });
       if (!verdict.ok) return this.reject('refused by the note schema');
     }
     try {

@@ -192,6 +192,24 @@ describe('RelayTransport', () => {
     expect(noteText(b.doc)).toBe(noteText(a.doc));
   });
 
+  it('a first push holding a long history (many client ids, over the per-update bound) reaches a new device', async () => {
+    const url = await server();
+    const a = device(url, { doc: noteDoc() });
+    // 40 earlier sessions (each page load is a new Yjs client) wrote into the note before it was shared.
+    for (let i = 0; i < 40; i++) {
+      const session = noteDoc();
+      Y.applyUpdate(session, Y.encodeStateAsUpdate(a.doc));
+      type(session, `session ${i}`);
+      Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(session), 'weft:peer');
+    }
+    expect(a.doc.store.clients.size).toBeGreaterThan(40);
+    type(a.doc, 'now shared');
+    await waitFor('a saved', () => saved(a.transport));
+    const b = device(url);
+    await waitFor('b has the whole history', () => noteText(b.doc) === noteText(a.doc));
+    expect(b.transport.relayStatus.problem).toBeNull();
+  });
+
   it('a room quota gives a clear refusal and the changes wait', async () => {
     const url = await server({ maxRoomBytes: 200 });
     const a = device(url);
