@@ -3,7 +3,8 @@
 /**
  * `npm run bench` — Weft's benchmarks on real editing traces, each next to its baselines measured
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
- * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9` runs a subset (9: the schema firewall's cost, on vs off).
+ * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
+ * 10: the store-and-forward relay).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -26,6 +27,7 @@ import { weightScenario } from './scenarios/weight.mjs';
 import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
 import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
+import { relayJoinScenario, relayMemoryScenario, relayThroughputScenario } from './scenarios/relay.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -53,6 +55,9 @@ const CONFIG = QUICK
       pasteLines: 300,
       pasteReps: 1,
       joins: 1,
+      relayJoins: 1,
+      relayWrites: 200,
+      relayRooms: 500,
     }
   : {
       traceOps: Infinity,
@@ -70,6 +75,9 @@ const CONFIG = QUICK
       pasteLines: 14000, // × 76 bytes ≈ 1 MB
       pasteReps: 3,
       joins: 7,
+      relayJoins: 7,
+      relayWrites: 4000,
+      relayRooms: 10_000,
     };
 
 const failures = [];
@@ -482,6 +490,18 @@ function markdown() {
     lines.push(`| new Chromium process on the installed profile, offline, note URL | ${fmt(cs.summary.median)} | ${fmt(cs.summary.max)} | ${cs.summary.n} |`);
     lines.push(`| (browser launch before it, not counted) | ${fmt(cs.launch.median)} | ${fmt(cs.launch.max)} | ${cs.launch.n} |`);
   }
+  const relay = r.scenarios.relay;
+  if (relay) {
+    lines.push('', '## 10. The relay', '', '| measure | SQLite (fsync per write) | Redis (appendfsync always) |', '|---|---|---|');
+    const t = relay.throughput ?? {};
+    const m = relay.memory ?? {};
+    lines.push(`| signed 256-byte updates acknowledged per second, 8 writers, one instance | ${fmt(t.sqlite?.perSecond, 0)} | ${t.redis ? fmt(t.redis.perSecond, 0) : 'not run'} |`);
+    lines.push(`| server CPU seconds for those writes | ${fmt(t.sqlite?.serverCpuSeconds)} | ${t.redis ? fmt(t.redis.serverCpuSeconds) : '–'} |`);
+    lines.push(`| server RSS growth, ${m.sqlite?.writes ?? '?'} writes into as many rooms | ${fmt(m.sqlite?.rssGrowthManyRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthManyRoomsMb, 1)} MB` : 'not run'} |`);
+    lines.push(`| baseline: as many writes into 10 rooms (fresh server) | ${fmt(m.sqlite?.rssGrowthTenRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthTenRoomsMb, 1)} MB` : 'not run'} |`);
+    lines.push(`| server memory per 10,000 rooms (difference) | ${fmt(m.sqlite?.rssPer10kRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssPer10kRoomsMb, 1)} MB (+ Redis used_memory ${fmt(m.redis.redisPer10kRoomsMb, 1)} MB)` : 'not run'} |`);
+    if (relay.join?.summary) lines.push('', `New device from the relay alone, automerge-paper note: navigation → whole note shown median ${fmt(relay.join.summary.median)} ms, max ${fmt(relay.join.summary.max)} ms (n=${relay.join.summary.n}).`);
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -616,6 +636,40 @@ async function peerScenarios(browser, baseUrl, paper) {
   results.scenarios.peers = p;
 }
 
+/** [10] The store-and-forward relay (bench/scenarios/relay.mjs). */
+async function relayScenarios(browser, baseUrl, paper) {
+  log('\n[10] the relay: a new device joins from the relay alone; throughput; memory per 10,000 rooms');
+  const out = {};
+  if (browser) {
+    const backup = await paperBackup(browser, baseUrl, paper);
+    const joined = await relayJoinScenario({ root: ROOT, distDir: join(ROOT, 'dist'), backup, backupText: paper.endContent, joins: CONFIG.relayJoins });
+    if (!joined.ok) fail(`[10] relay join: ${joined.error}`);
+    else {
+      joined.summary = summarize(joined.ms);
+      const peerJoin = results.scenarios.peers?.joinStats?.navToSyncedMs?.median ?? null;
+      log(`  new device, relay only (${joined.paragraphs} paragraphs, ${joined.chars} chars): navigation → whole note shown median ${fmt(joined.summary.median)} max ${fmt(joined.summary.max)} ms (n=${joined.summary.n})${peerJoin ? `; from an online peer (scenario 5, same run) ${fmt(peerJoin)} ms: ×${fmt(ratio(joined.summary.median, peerJoin))}` : ''}`);
+      target(10, `new device joins the automerge-paper note from the relay alone (median of ${joined.summary.n})`, joined.summary.median, 1000, 'ms', peerJoin ? `from an online peer: ${fmt(peerJoin)} ms` : 'scenario 5 not run: no peer baseline');
+    }
+    out.join = joined;
+  }
+  const t = await relayThroughputScenario({ root: ROOT, distDir: join(ROOT, 'dist'), writes: CONFIG.relayWrites, writers: 8 });
+  for (const [store, x] of Object.entries(t)) {
+    log(`  throughput, ${store}: ${x.writes} signed 256-byte writes by ${x.writers} writers in ${fmt(x.seconds)} s: ${fmt(x.perSecond, 0)} updates/s acknowledged (${x.refused} refused); server CPU ${fmt(x.serverCpuSeconds)} s`);
+    if (x.refused > 0) fail(`[10] relay throughput (${store}): ${x.refused} writes refused`);
+  }
+  if (t.redis) log(`  throughput ratio SQLite / Redis: ×${fmt(ratio(t.sqlite.perSecond, t.redis.perSecond))}`);
+  out.throughput = t;
+  const m = await relayMemoryScenario({ root: ROOT, distDir: join(ROOT, 'dist'), rooms: CONFIG.relayRooms });
+  for (const [store, x] of Object.entries(m)) {
+    log(
+      `  memory, ${store}: server RSS grew ${fmt(x.rssGrowthManyRoomsMb, 1)} MB for ${x.writes} writes into ${x.rooms} rooms, ${fmt(x.rssGrowthTenRoomsMb, 1)} MB for as many into 10 rooms (baseline, fresh server): ` +
+        `${fmt(x.rssPer10kRoomsMb, 1)} MB per 10,000 rooms${x.redisPer10kRoomsMb !== null ? `; Redis used_memory ${fmt(x.redisPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}`,
+    );
+  }
+  out.memory = m;
+  results.scenarios.relay = out;
+}
+
 let stopRequested = null;
 /**
  * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
@@ -653,7 +707,7 @@ async function main() {
   log(`Weft bench${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Chromium ${CHROME_PATH}`);
   log(ATTRIBUTION);
 
-  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9);
+  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9) || runs(10);
   let browser = null;
   let server = null;
   try {
@@ -673,6 +727,7 @@ async function main() {
       if (runs(4)) await mergeScenario(browser, baseUrl);
       if (runs(3) || runs(5)) await peerScenarios(browser, baseUrl, paper);
       if (runs(9)) await firewallScenario(browser, baseUrl, paper);
+      if (runs(10)) await relayScenarios(browser, baseUrl, paper);
     }
     if (runs(8)) {
       log('\n[8] signaling server under load');

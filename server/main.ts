@@ -13,6 +13,8 @@ import { RedisFanout } from './RedisFanout.js';
 import type { RelayStore } from './RelayStore.js';
 import type { SignalingFanout } from './SignalingFanout.js';
 
+/** How long start-up waits for Redis before listening anyway. */
+const REDIS_START_WAIT_MS = 5_000;
 /** Extra time on top of the server's own shutdown bound before the process is forced out. */
 const FORCE_EXIT_MARGIN_MS = 2_000;
 
@@ -51,12 +53,21 @@ async function main(): Promise<void> {
     const redisStore = new RedisRelayStore(config.redisUrl);
     relayStore = redisStore;
     fanout = new RedisFanout(config.redisUrl, logger);
-    void redisStore.ready().then(
-      ({ fsyncEveryWrite }) => {
-        if (!fsyncEveryWrite) logger.error('redis does not fsync every write (appendonly yes, appendfsync always): acknowledged relay writes may be lost if redis crashes');
-      },
-      () => logger.error('redis not reachable yet: relay requests fail until it is'),
-    );
+    // Listen once Redis answers (or after a bound: the app and signaling are served
+    // either way, and relay requests get 503 until Redis is back).
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      redisStore.ready().then(
+        ({ fsyncEveryWrite }) => {
+          if (!fsyncEveryWrite) logger.error('redis does not fsync every write (appendonly yes, appendfsync always): acknowledged relay writes may be lost if redis crashes');
+          return true;
+        },
+        () => false,
+      ),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), REDIS_START_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!waited) logger.error('redis not reachable yet: relay requests fail until it is');
   } else {
     try {
       relayStore = new SqliteRelayStore(config.dataDir);
