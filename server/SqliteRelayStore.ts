@@ -1,8 +1,10 @@
 /**
  * The relay store in SQLite (better-sqlite3): the default, under DATA_DIR, no setup.
  * WAL with `synchronous = FULL`: a write returns only after its commit is fsynced, so an
- * acknowledged blob survives `kill -9` and power loss. better-sqlite3 is synchronous; a
- * relay write is one small transaction, cheaper than keeping a worker thread for it.
+ * acknowledged blob survives `kill -9` and power loss. Group commit: writes that arrive in
+ * the same turn of the event loop share one transaction (one fsync) and are all answered
+ * after it; each is still checked against its room's bounds in arrival order.
+ * better-sqlite3 is synchronous; a transaction of small writes is cheaper than a worker.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,15 @@ export const RELAY_DB_FILE = 'relay.sqlite';
 const KINDS: Record<BlobKind, number> = { update: 1, snapshot: 2 };
 const kindOf = (n: number): BlobKind => (n === KINDS.snapshot ? 'snapshot' : 'update');
 
+interface QueuedWrite {
+  readonly room: string;
+  readonly blob: BlobWrite;
+  readonly bounds: RoomBounds;
+  readonly now: number;
+  readonly resolve: (result: WriteResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 interface RoomRow {
   head: number;
   blobs: number;
@@ -27,6 +38,7 @@ export class SqliteRelayStore implements RelayStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private closed = false;
+  private queue: QueuedWrite[] = [];
 
   /** Opens (creating if needed) `dir/relay.sqlite`. */
   constructor(dir: string) {
@@ -66,27 +78,45 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   write(room: string, blob: BlobWrite, bounds: RoomBounds, now: number): Promise<WriteResult> {
-    const run = this.db.transaction((): WriteResult => {
-      const known = this.stmt.byHash.get(room, blob.hash);
-      if (known) return { ok: true, seq: known.seq, duplicate: true };
-      const row = this.stmt.room.get(room) ?? { head: 0, blobs: 0, bytes: 0, touched: now };
-      let { blobs, bytes } = row;
-      if (blob.kind === 'snapshot') {
-        const replaces = blob.replaces ?? 0;
-        if (replaces > row.head) return { ok: false, reason: 'stale-snapshot' };
-        const gone = this.stmt.prefix.get(room, replaces) ?? { n: 0, bytes: 0 };
-        blobs -= gone.n;
-        bytes -= gone.bytes;
-      }
-      if (blobs + 1 > bounds.maxBlobs) return { ok: false, reason: 'room-blobs' };
-      if (bytes + blob.data.byteLength > bounds.maxBytes) return { ok: false, reason: 'room-bytes' };
-      if (blob.kind === 'snapshot') this.stmt.deletePrefix.run(room, blob.replaces ?? 0);
-      const seq = row.head + 1;
-      this.stmt.insert.run(room, seq, KINDS[blob.kind], blob.hash, Buffer.from(blob.data.buffer, blob.data.byteOffset, blob.data.byteLength));
-      this.stmt.upsertRoom.run(room, seq, blobs + 1, bytes + blob.data.byteLength, now);
-      return { ok: true, seq, duplicate: false };
+    return new Promise((resolve, reject) => {
+      if (this.queue.push({ room, blob, bounds, now, resolve, reject }) === 1) setImmediate(() => this.commit());
     });
-    return Promise.resolve(run.immediate());
+  }
+
+  /** Writes every queued blob in one transaction, then answers them all. */
+  private commit(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    let results: WriteResult[];
+    try {
+      results = this.db.transaction(() => batch.map((w) => this.writeOne(w.room, w.blob, w.bounds, w.now))).immediate();
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(results[i] as WriteResult));
+  }
+
+  private writeOne(room: string, blob: BlobWrite, bounds: RoomBounds, now: number): WriteResult {
+    const known = this.stmt.byHash.get(room, blob.hash);
+    if (known) return { ok: true, seq: known.seq, duplicate: true };
+    const row = this.stmt.room.get(room) ?? { head: 0, blobs: 0, bytes: 0, touched: now };
+    let { blobs, bytes } = row;
+    if (blob.kind === 'snapshot') {
+      const replaces = blob.replaces ?? 0;
+      if (replaces > row.head) return { ok: false, reason: 'stale-snapshot' };
+      const gone = this.stmt.prefix.get(room, replaces) ?? { n: 0, bytes: 0 };
+      blobs -= gone.n;
+      bytes -= gone.bytes;
+    }
+    if (blobs + 1 > bounds.maxBlobs) return { ok: false, reason: 'room-blobs' };
+    if (bytes + blob.data.byteLength > bounds.maxBytes) return { ok: false, reason: 'room-bytes' };
+    if (blob.kind === 'snapshot') this.stmt.deletePrefix.run(room, blob.replaces ?? 0);
+    const seq = row.head + 1;
+    this.stmt.insert.run(room, seq, KINDS[blob.kind], blob.hash, Buffer.from(blob.data.buffer, blob.data.byteOffset, blob.data.byteLength));
+    this.stmt.upsertRoom.run(room, seq, blobs + 1, bytes + blob.data.byteLength, now);
+    return { ok: true, seq, duplicate: false };
   }
 
   read(room: string, after: number, maxBytes: number, now: number): Promise<RoomPage> {
@@ -123,6 +153,8 @@ export class SqliteRelayStore implements RelayStore {
 
   close(): Promise<void> {
     if (!this.closed) {
+      // Writes still queued are committed and answered first, not left hanging.
+      if (this.queue.length > 0) this.commit();
       this.closed = true;
       this.db.close();
     }

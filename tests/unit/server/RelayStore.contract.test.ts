@@ -64,6 +64,19 @@ const runContract = (harness: () => StoreHarness | null) => {
       expect((await store.read(ROOM, 0, 1 << 20, 3)).count).toBe(1);
     });
 
+    it('answers concurrent writes in order, each checked against the bounds (SQLite commits them as one group)', async () => {
+      const bounds: RoomBounds = { maxBlobs: 3, maxBytes: 1 << 20 };
+      const results = await Promise.all(['a', 'b', 'c', 'd', 'a'].map((t) => store.write(ROOM, blob(t), bounds, 1)));
+      expect(results).toEqual([
+        { ok: true, seq: 1, duplicate: false },
+        { ok: true, seq: 2, duplicate: false },
+        { ok: true, seq: 3, duplicate: false },
+        { ok: false, reason: 'room-blobs' },
+        { ok: true, seq: 1, duplicate: true },
+      ]);
+      expect(texts(await store.read(ROOM, 0, 1 << 20, 2))).toEqual(['a', 'b', 'c']);
+    });
+
     it('reads an unknown room as empty', async () => {
       expect(await store.read('u'.repeat(43), 0, 1 << 20, 1)).toEqual({ head: 0, count: 0, bytes: 0, blobs: [], more: false });
     });
