@@ -499,6 +499,7 @@ function markdown() {
     lines.push(`| server CPU seconds for those writes | ${fmt(t.sqlite?.serverCpuSeconds)} | ${t.redis ? fmt(t.redis.serverCpuSeconds) : '–'} |`);
     lines.push(`| server RSS growth, ${m.sqlite?.writes ?? '?'} writes into as many rooms | ${fmt(m.sqlite?.rssGrowthManyRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthManyRoomsMb, 1)} MB` : 'not run'} |`);
     lines.push(`| baseline: as many writes into 10 rooms (fresh server) | ${fmt(m.sqlite?.rssGrowthTenRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthTenRoomsMb, 1)} MB` : 'not run'} |`);
+    lines.push(`| on disk (DATA_DIR) per 10,000 rooms | ${fmt(m.sqlite?.diskPer10kRoomsMb, 1)} MB | – |`);
     lines.push(`| server memory per 10,000 rooms (difference) | ${fmt(m.sqlite?.rssPer10kRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssPer10kRoomsMb, 1)} MB (+ Redis used_memory ${fmt(m.redis.redisPer10kRoomsMb, 1)} MB)` : 'not run'} |`);
     if (relay.join?.summary) lines.push('', `New device from the relay alone, automerge-paper note: navigation → whole note shown median ${fmt(relay.join.summary.median)} ms, max ${fmt(relay.join.summary.max)} ms (n=${relay.join.summary.n}).`);
   }
@@ -663,7 +664,7 @@ async function relayScenarios(browser, baseUrl, paper) {
   for (const [store, x] of Object.entries(m)) {
     log(
       `  memory, ${store}: server RSS grew ${fmt(x.rssGrowthManyRoomsMb, 1)} MB for ${x.writes} writes into ${x.rooms} rooms, ${fmt(x.rssGrowthTenRoomsMb, 1)} MB for as many into 10 rooms (baseline, fresh server): ` +
-        `${fmt(x.rssPer10kRoomsMb, 1)} MB per 10,000 rooms${x.redisPer10kRoomsMb !== null ? `; Redis used_memory ${fmt(x.redisPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}`,
+        `${fmt(x.rssPer10kRoomsMb, 1)} MB per 10,000 rooms${x.redisPer10kRoomsMb !== null ? `; Redis used_memory ${fmt(x.redisPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}${x.diskPer10kRoomsMb !== null ? `; on disk ${fmt(x.diskPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}`,
     );
   }
   out.memory = m;

@@ -1,3 +1,4 @@
+/* global document -- used inside page.waitForFunction callbacks, which run in the browser */
 /**
  * Scenario 10: the store-and-forward relay (issue 16).
  *
@@ -14,7 +15,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, hkdfSync, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,7 +169,9 @@ export async function relayMemoryScenario({ root, distDir, rooms }) {
       );
       const after = rssKb(server.pid);
       const redisAfter = redis ? await redis.usedMemory() : null;
-      return { rssGrowthMb: (after - before) / 1024, redisGrowthMb: redis ? (redisAfter - redisBefore) / 1024 / 1024 : null };
+      // SQLite keeps rooms on disk: what DATA_DIR holds after the writes (WAL included).
+      const diskMb = redis ? null : readdirSync(server.dataDir).reduce((n, f) => n + statSync(join(server.dataDir, f)).size, 0) / 1024 / 1024;
+      return { rssGrowthMb: (after - before) / 1024, redisGrowthMb: redis ? (redisAfter - redisBefore) / 1024 / 1024 : null, diskMb };
     });
   const many = await grow(rooms);
   const few = await grow(Math.min(10, rooms));
@@ -182,6 +185,7 @@ export async function relayMemoryScenario({ root, distDir, rooms }) {
       rssGrowthTenRoomsMb: few[store]?.rssGrowthMb ?? null,
       rssPer10kRoomsMb: per10k(many[store].rssGrowthMb - (few[store]?.rssGrowthMb ?? 0)),
       redisPer10kRoomsMb: per10k(many[store].redisGrowthMb === null ? null : many[store].redisGrowthMb - (few[store]?.redisGrowthMb ?? 0)),
+      diskPer10kRoomsMb: per10k(many[store].diskMb),
     };
   }
   return out;
