@@ -36,6 +36,8 @@ const QUICK = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const runs = (n) => ONLY === null || ONLY.has(String(n));
+/** `--relay-join-only`: scenario 10 measures the new device's join and skips throughput and memory. */
+const RELAY_JOIN_ONLY = args.includes('--relay-join-only');
 
 /** Sizes of the inputs: the full run, and the quick one (seconds, for `npm test`). */
 const CONFIG = QUICK
@@ -649,9 +651,16 @@ async function relayScenarios(browser, baseUrl, paper) {
       joined.summary = summarize(joined.ms);
       const peerJoin = results.scenarios.peers?.joinStats?.navToSyncedMs?.median ?? null;
       log(`  new device, relay only (${joined.paragraphs} paragraphs, ${joined.chars} chars): navigation → whole note shown median ${fmt(joined.summary.median)} max ${fmt(joined.summary.max)} ms (n=${joined.summary.n})${peerJoin ? `; from an online peer (scenario 5, same run) ${fmt(peerJoin)} ms: ×${fmt(ratio(joined.summary.median, peerJoin))}` : ''}`);
+      const median = (key) => summarize(joined.timelines.map((t) => t[key]).filter((v) => v !== null)).median;
+      joined.timeline = { domContentLoaded: median('domContentLoaded'), relayRequest: median('relayRequest'), relayResponseEnd: median('relayResponseEnd'), relayBytes: median('relayBytes') };
+      log(`    medians, ms from navigation: DOMContentLoaded ${fmt(joined.timeline.domContentLoaded)}, relay read sent ${fmt(joined.timeline.relayRequest)}, answered ${fmt(joined.timeline.relayResponseEnd)} (${fmt(joined.timeline.relayBytes / 1024, 0)} KiB), whole note shown ${fmt(joined.summary.median)}`);
       target(10, `new device joins the automerge-paper note from the relay alone (median of ${joined.summary.n})`, joined.summary.median, 1000, 'ms', peerJoin ? `from an online peer: ${fmt(peerJoin)} ms` : 'scenario 5 not run: no peer baseline');
     }
     out.join = joined;
+  }
+  if (RELAY_JOIN_ONLY) {
+    results.scenarios.relay = out;
+    return;
   }
   const t = await relayThroughputScenario({ root: ROOT, distDir: join(ROOT, 'dist'), writes: CONFIG.relayWrites, writers: 8 });
   for (const [store, x] of Object.entries(t)) {

@@ -5,12 +5,13 @@ import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
-import { isShareFragment } from './sync/shareLink';
+import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
-import { httpRelayClient } from './sync/relayClient';
+import { httpRelayClient, prefetchingRelayClient } from './sync/relayClient';
+import { deriveRelayKeys } from './sync/relayCrypto';
 import { storageRelayCursors } from './sync/relayCursors';
 import { RelayTransport } from './sync/RelayTransport';
 import { withRelay } from './sync/withRelay';
@@ -76,7 +77,16 @@ const webrtc: TransportFactory = (doc, awareness, room, hooks) => {
 
 // The store-and-forward relay on this app's own server: shared notes reach devices
 // that are never online at the same moment (RelayTransport.ts).
-const relayClient = httpRelayClient(location.origin);
+const relayClient = prefetchingRelayClient(httpRelayClient(location.origin));
+// A share link opened on a device that may not have the note: read the relay now, while
+// storage and the editor start, not once the note has loaded.
+const startShare = parseShareFragment(location.hash);
+if (startShare.ok && navigator.onLine !== false) {
+  void deriveRelayKeys(startShare.secret).then(
+    (keys) => relayClient.prefetch(keys.roomId),
+    () => undefined,
+  );
+}
 const relayCursors = storageRelayCursors(() => localStorage);
 const onOnline = (listener: () => void) => {
   window.addEventListener('online', listener);

@@ -216,6 +216,7 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
     await page.getByRole('status', { name: 'Relay status' }).filter({ hasText: 'Saved to the relay' }).waitFor({ timeout: 60_000 });
     await a.close(); // nobody is online from here on
     const ms = [];
+    const timelines = [];
     for (let j = 0; j < joins; j++) {
       const c = await chromium.launchPersistentContext(join(dir, `c${j}`), LAUNCH_OPTIONS);
       const p = c.pages()[0] ?? (await c.newPage());
@@ -230,11 +231,19 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
         { polling: 'raf', timeout: 60_000 },
       );
       ms.push(await at.jsonValue());
+      // Where the time went: the page's own load, then the relay read (request → response end).
+      timelines.push(
+        await p.evaluate(() => {
+          const nav = performance.getEntriesByType('navigation')[0];
+          const read = performance.getEntriesByType('resource').find((r) => r.name.includes('/relay/v2/'));
+          return { domContentLoaded: nav?.domContentLoadedEventEnd ?? null, relayRequest: read?.startTime ?? null, relayResponseEnd: read?.responseEnd ?? null, relayBytes: read?.transferSize ?? null };
+        }),
+      );
       const connected = await p.getByRole('status', { name: 'Sync status' }).textContent();
       if (/Connected/.test(connected ?? '')) throw new Error('a peer was online during a relay-only join');
       await c.close();
     }
-    return { ok: true, ms, paragraphs: want.paras, chars: want.chars };
+    return { ok: true, ms, timelines, paragraphs: want.paras, chars: want.chars };
   } catch (error) {
     return { ok: false, error: String(error) };
   } finally {

@@ -111,3 +111,40 @@ export function httpRelayClient(origin: string, fetchFn: typeof fetch = (...args
     },
   };
 }
+
+/** How long a prefetched first page waits to be claimed before it is dropped. */
+export const PREFETCH_TTL_MS = 30_000;
+
+/** A {@link RelayClient} that can start a room's first read before anyone asks for it. */
+export interface PrefetchingRelayClient extends RelayClient {
+  /**
+   * Starts reading `roomId` from the beginning now; the next `read(roomId, 0)` (within
+   * {@link PREFETCH_TTL_MS}) gets that answer instead of asking again.
+   */
+  prefetch(roomId: string): void;
+}
+
+/**
+ * Wraps `client` so that opening a share link on a new device reads the relay while the
+ * app is still starting (the link names the room before storage has even opened).
+ */
+export function prefetchingRelayClient(client: RelayClient): PrefetchingRelayClient {
+  const pending = new Map<string, { page: Promise<RelayPage>; timer: ReturnType<typeof setTimeout> }>();
+  return {
+    ...client,
+    prefetch: (roomId) => {
+      if (pending.has(roomId)) return;
+      const page = client.read(roomId, 0);
+      page.catch(() => undefined); // a failed prefetch is asked again by the transport
+      const timer = setTimeout(() => pending.delete(roomId), PREFETCH_TTL_MS);
+      pending.set(roomId, { page, timer });
+    },
+    read: (roomId, after) => {
+      const early = after === 0 ? pending.get(roomId) : undefined;
+      if (early === undefined) return client.read(roomId, after);
+      pending.delete(roomId);
+      clearTimeout(early.timer);
+      return early.page;
+    },
+  };
+}
