@@ -257,7 +257,10 @@ export class RelayTransport implements Transport, RelayHandle {
       this.state.pending++;
       this.save();
     }
-    this.update({ pending: this.state.pending + (this.keys ? 0 : this.queued) });
+    this.update({
+      pending: this.state.pending + (this.keys ? 0 : this.queued),
+      ...(this.current.state === 'saved' ? { state: 'syncing' as const } : {}),
+    });
     this.kick(this.options.batchMs ?? RELAY_BATCH_MS);
   };
 
@@ -290,8 +293,9 @@ export class RelayTransport implements Transport, RelayHandle {
       if (page && page.count > page.compactAfter && !page.more) await this.compact(keys, page.head);
       this.reachable = true;
       this.retryDelay = this.options.retryMs ?? RELAY_RETRY_MS;
+      // Changes typed while this round ran are not "waiting": the next round takes them.
       this.update({
-        state: this.state.pending > 0 ? 'waiting' : 'saved',
+        state: this.state.pending > 0 ? 'syncing' : 'saved',
         pending: this.state.pending,
         message: null,
       });
@@ -408,7 +412,9 @@ export class RelayTransport implements Transport, RelayHandle {
     const sentPending = this.state.pending;
     const tooBig = update!.byteLength > MAX_UPDATE_BYTES;
     if (tooBig) {
-      await this.compact(keys, this.state.cursor);
+      // Too large for one update blob: the whole note goes up as a snapshot instead (not
+      // now if structs wait for dependencies: then it stays queued for the next round).
+      if (!(await this.compact(keys, this.state.cursor))) return;
     } else {
       const blob = await sealBlob(keys, 'update', this.writer, ++this.counter, update!);
       await this.options.client.write(keys, 'update', blob as Uint8Array<ArrayBuffer>);
@@ -422,22 +428,23 @@ export class RelayTransport implements Transport, RelayHandle {
     this.save();
   }
 
-  /** Uploads the whole note as one snapshot replacing the relay's blobs up to `head`. */
-  private async compact(keys: RelayKeys, head: number): Promise<void> {
+  /** Uploads the whole note as one snapshot replacing the relay's blobs up to `head`; whether it did. */
+  private async compact(keys: RelayKeys, head: number): Promise<boolean> {
     const { doc } = this.options;
     // Structs waiting for a dependency are not in the snapshot: replacing the blobs that
     // hold them would drop them. Wait for them to resolve.
-    if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return;
+    if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return false;
     const snapshot = Y.encodeStateAsUpdate(doc);
     const blob = await sealBlob(keys, 'snapshot', this.writer, ++this.counter, snapshot);
     try {
       await this.options.client.write(keys, 'snapshot', blob as Uint8Array<ArrayBuffer>, head);
     } catch (error) {
-      if (error instanceof RelayError && error.code === 'stale-snapshot') return;
+      if (error instanceof RelayError && error.code === 'stale-snapshot') return false;
       throw error;
     }
-    if (!this.started) return;
+    if (!this.started) return false;
     this.state.held = Object.fromEntries([...Y.decodeStateVector(Y.encodeStateVector(doc))].map(([c, k]) => [String(c), k]));
+    return true;
   }
 
   private save(): void {

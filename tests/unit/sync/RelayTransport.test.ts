@@ -210,6 +210,17 @@ describe('RelayTransport', () => {
     expect(b.transport.relayStatus.problem).toBeNull();
   });
 
+  it('a change too large for one update blob (a 2.5 MB paste) goes up as a snapshot and reaches a new device', async () => {
+    const url = await server();
+    const a = device(url);
+    type(a.doc, 'p'.repeat(2_500_000));
+    await waitFor('a saved', () => saved(a.transport), 15_000);
+    const keys = await deriveRelayKeys(ROOM.secret);
+    expect((await httpRelayClient(url).read(keys.roomId, 0)).blobs.map((b) => b.kind)).toContain('snapshot');
+    const b = device(url);
+    await waitFor('b has the paste', () => noteText(b.doc).length === noteText(a.doc).length, 15_000);
+  });
+
   it('a room quota gives a clear refusal and the changes wait', async () => {
     const url = await server({ maxRoomBytes: 200 });
     const a = device(url);
