@@ -20,6 +20,10 @@ import { PeerNetwork, type PeerNetworkOptions } from '../../../src/sync/PeerNetw
 import { createWeftServer, type WeftServer } from '../../../server/createServer.js';
 import { silentLogger } from '../../../server/logger.js';
 import { fakeWrtc } from './fakeWrtc';
+import { httpRelayClient, type RelayClient } from '../../../src/sync/relayClient';
+import { memoryRelayCursors } from '../../../src/sync/relayCursors';
+import { RelayTransport } from '../../../src/sync/RelayTransport';
+import { withRelay } from '../../../src/sync/withRelay';
 import { randomBytes, seedFor } from '../../prng';
 import { waitFor } from '../waitFor';
 
@@ -236,6 +240,46 @@ describe('over a real signaling server', () => {
       BroadcastChannel: null,
     })),
   );
+});
+
+/**
+ * A note's transport as the app composes it for a shared note: its peers (loopback here) and
+ * the store-and-forward relay (RelayTransport through a real Weft server's /relay, a fresh
+ * server per harness so no room outlives its test), joined by withRelay.
+ */
+runContract('peers + relay (withRelay: loopback peers, RelayTransport on a real relay)', () => {
+  const network = new LoopbackNetwork({ firewall: false });
+  const staticDir = mkdtempSync(join(tmpdir(), 'weft-contract-relay-'));
+  const server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
+  const url = server.listen().then(({ url }) => url);
+  const client: RelayClient = {
+    read: async (...args) => httpRelayClient(await url).read(...args),
+    write: async (...args) => httpRelayClient(await url).write(...args),
+    deleteRoom: async (...args) => httpRelayClient(await url).deleteRoom(...args),
+  };
+  const relays: RelayTransport[] = [];
+  return {
+    factory: (doc, awareness, room) => {
+      const relay = new RelayTransport({
+        doc,
+        awareness,
+        room,
+        client,
+        cursors: memoryRelayCursors(),
+        shared: () => true,
+        setShared: () => undefined,
+        firewall: false,
+        batchMs: 0,
+      });
+      relays.push(relay);
+      return withRelay(network.factory(doc, awareness, room), relay);
+    },
+    flush: () => network.flush(),
+    dispose: () => {
+      for (const relay of relays.splice(0)) relay.destroy();
+      void server.close().finally(() => rmSync(staticDir, { recursive: true, force: true }));
+    },
+  };
 });
 
 describe('LoopbackNetwork specifics', () => {
