@@ -5,7 +5,8 @@
  * in the same run (issue 4). `npm run bench -- --quick` runs every scenario on tiny inputs (part of
  * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
  * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
- * 11: the storage layout, one IndexedDB database per note vs one for all, raw).
+ * 11: the storage layout, one IndexedDB database per note vs one for all, raw;
+ * 12: the store-and-forward relay).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -30,6 +31,7 @@ import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
 import { layoutScenario } from './scenarios/layout.mjs';
+import { relayJoinScenario, relayMemoryScenario, relayThroughputScenario } from './scenarios/relay.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -38,6 +40,8 @@ const QUICK = args.includes('--quick');
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : null;
 const runs = (n) => ONLY === null || ONLY.has(String(n));
+/** `--relay-join-only`: scenario 12 measures the new device's join and skips throughput and memory. */
+const RELAY_JOIN_ONLY = args.includes('--relay-join-only');
 
 /** Sizes of the inputs: the full run, and the quick one (seconds, for `npm test`). */
 const CONFIG = QUICK
@@ -60,6 +64,9 @@ const CONFIG = QUICK
       scaleSizes: [10, 100],
       scaleReps: 1,
       layoutSizes: [10, 100],
+      relayJoins: 1,
+      relayWrites: 200,
+      relayRooms: 500,
     }
   : {
       traceOps: Infinity,
@@ -81,6 +88,9 @@ const CONFIG = QUICK
       scaleSizes: process.env.WEFT_SCALE_SIZES ? process.env.WEFT_SCALE_SIZES.split(',').map(Number) : [10, 100, 1000, 10000],
       scaleReps: 3,
       layoutSizes: [100, 1000, 10000],
+      relayJoins: 7,
+      relayWrites: 4000,
+      relayRooms: 10_000,
     };
 
 const failures = [];
@@ -528,6 +538,19 @@ function markdown() {
       lines.push(`| ${x.count} | ${x.layout} | ${fmt(x.writeMs / 1000, 2)} s | ${fmt(x.readMs / 1000, 2)} s | ${fmt(x.firstOpenMs)} ms | ${fmt(x.openMs)} ms | ${fmtMB(x.diskBytes)} |`);
     }
   }
+  const relay = r.scenarios.relay;
+  if (relay) {
+    lines.push('', '## 12. The relay', '', '| measure | SQLite (fsync per write) | Redis (appendfsync always) |', '|---|---|---|');
+    const t = relay.throughput ?? {};
+    const m = relay.memory ?? {};
+    lines.push(`| signed 256-byte updates acknowledged per second, 8 writers, one instance | ${fmt(t.sqlite?.perSecond, 0)} | ${t.redis ? fmt(t.redis.perSecond, 0) : 'not run'} |`);
+    lines.push(`| server CPU seconds for those writes | ${fmt(t.sqlite?.serverCpuSeconds)} | ${t.redis ? fmt(t.redis.serverCpuSeconds) : '–'} |`);
+    lines.push(`| server RSS growth, ${m.sqlite?.writes ?? '?'} writes into as many rooms | ${fmt(m.sqlite?.rssGrowthManyRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthManyRoomsMb, 1)} MB` : 'not run'} |`);
+    lines.push(`| baseline: as many writes into 10 rooms (fresh server) | ${fmt(m.sqlite?.rssGrowthTenRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssGrowthTenRoomsMb, 1)} MB` : 'not run'} |`);
+    lines.push(`| on disk (DATA_DIR) per 10,000 rooms | ${fmt(m.sqlite?.diskPer10kRoomsMb, 1)} MB | – |`);
+    lines.push(`| server memory per 10,000 rooms (difference) | ${fmt(m.sqlite?.rssPer10kRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssPer10kRoomsMb, 1)} MB (+ Redis used_memory ${fmt(m.redis.redisPer10kRoomsMb, 1)} MB)` : 'not run'} |`);
+    if (relay.join?.summary) lines.push('', `New device from the relay alone, automerge-paper note: navigation → whole note shown median ${fmt(relay.join.summary.median)} ms, max ${fmt(relay.join.summary.max)} ms (n=${relay.join.summary.n}).`);
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -667,6 +690,47 @@ async function peerScenarios(browser, baseUrl, paper) {
   results.scenarios.peers = p;
 }
 
+/** [12] The store-and-forward relay (bench/scenarios/relay.mjs). */
+async function relayScenarios(browser, baseUrl, paper) {
+  log('\n[12] the relay: a new device joins from the relay alone; throughput; memory per 10,000 rooms');
+  const out = {};
+  if (browser) {
+    const backup = await paperBackup(browser, baseUrl, paper);
+    const joined = await relayJoinScenario({ root: ROOT, distDir: join(ROOT, 'dist'), backup, backupText: paper.endContent, joins: CONFIG.relayJoins });
+    if (!joined.ok) fail(`[12] relay join: ${joined.error}`);
+    else {
+      joined.summary = summarize(joined.ms);
+      const peerJoin = results.scenarios.peers?.joinStats?.navToSyncedMs?.median ?? null;
+      log(`  new device, relay only (${joined.paragraphs} paragraphs, ${joined.chars} chars): navigation → whole note shown median ${fmt(joined.summary.median)} max ${fmt(joined.summary.max)} ms (n=${joined.summary.n})${peerJoin ? `; from an online peer (scenario 5, same run) ${fmt(peerJoin)} ms: ×${fmt(ratio(joined.summary.median, peerJoin))}` : ''}`);
+      const median = (key) => summarize(joined.timelines.map((t) => t[key]).filter((v) => v !== null)).median;
+      joined.timeline = { domContentLoaded: median('domContentLoaded'), relayRequest: median('relayRequest'), relayResponseEnd: median('relayResponseEnd'), relayBytes: median('relayBytes') };
+      log(`    medians, ms from navigation: DOMContentLoaded ${fmt(joined.timeline.domContentLoaded)}, relay read sent ${fmt(joined.timeline.relayRequest)}, answered ${fmt(joined.timeline.relayResponseEnd)} (${fmt(joined.timeline.relayBytes / 1024, 0)} KiB), whole note shown ${fmt(joined.summary.median)}`);
+      target(10, `new device joins the automerge-paper note from the relay alone (median of ${joined.summary.n})`, joined.summary.median, 1000, 'ms', peerJoin ? `from an online peer: ${fmt(peerJoin)} ms` : 'scenario 5 not run: no peer baseline');
+    }
+    out.join = joined;
+  }
+  if (RELAY_JOIN_ONLY) {
+    results.scenarios.relay = out;
+    return;
+  }
+  const t = await relayThroughputScenario({ root: ROOT, distDir: join(ROOT, 'dist'), writes: CONFIG.relayWrites, writers: 8 });
+  for (const [store, x] of Object.entries(t)) {
+    log(`  throughput, ${store}: ${x.writes} signed 256-byte writes by ${x.writers} writers in ${fmt(x.seconds)} s: ${fmt(x.perSecond, 0)} updates/s acknowledged (${x.refused} refused); server CPU ${fmt(x.serverCpuSeconds)} s`);
+    if (x.refused > 0) fail(`[12] relay throughput (${store}): ${x.refused} writes refused`);
+  }
+  if (t.redis) log(`  throughput ratio SQLite / Redis: ×${fmt(ratio(t.sqlite.perSecond, t.redis.perSecond))}`);
+  out.throughput = t;
+  const m = await relayMemoryScenario({ root: ROOT, distDir: join(ROOT, 'dist'), rooms: CONFIG.relayRooms });
+  for (const [store, x] of Object.entries(m)) {
+    log(
+      `  memory, ${store}: server RSS grew ${fmt(x.rssGrowthManyRoomsMb, 1)} MB for ${x.writes} writes into ${x.rooms} rooms, ${fmt(x.rssGrowthTenRoomsMb, 1)} MB for as many into 10 rooms (baseline, fresh server): ` +
+        `${fmt(x.rssPer10kRoomsMb, 1)} MB per 10,000 rooms${x.redisPer10kRoomsMb !== null ? `; Redis used_memory ${fmt(x.redisPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}${x.diskPer10kRoomsMb !== null ? `; on disk ${fmt(x.diskPer10kRoomsMb, 1)} MB per 10,000 rooms` : ''}`,
+    );
+  }
+  out.memory = m;
+  results.scenarios.relay = out;
+}
+
 let stopRequested = null;
 /**
  * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
@@ -704,7 +768,7 @@ async function main() {
   log(`Weft bench${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Chromium ${CHROME_PATH}`);
   log(ATTRIBUTION);
 
-  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9);
+  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9) || runs(10) || runs(12);
   let browser = null;
   let server = null;
   try {
@@ -724,6 +788,7 @@ async function main() {
       if (runs(4)) await mergeScenario(browser, baseUrl);
       if (runs(3) || runs(5)) await peerScenarios(browser, baseUrl, paper);
       if (runs(9)) await firewallScenario(browser, baseUrl, paper);
+      if (runs(12)) await relayScenarios(browser, baseUrl, paper);
     }
     if (runs(8)) {
       log('\n[8] signaling server under load');

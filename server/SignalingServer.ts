@@ -42,6 +42,7 @@ import { TopicRegistry, type SubscribeRefusal } from './TopicRegistry.js';
 import { clientAddress } from './clientAddress.js';
 import { isOriginAllowed } from './isOriginAllowed.js';
 import { writeRawResponse } from './writeRawResponse.js';
+import { localFanout, type SignalingFanout } from './SignalingFanout.js';
 
 /** Options of a signaling server. */
 export interface SignalingServerOptions {
@@ -59,6 +60,8 @@ export interface SignalingServerOptions {
    */
   trustedProxyHops?: number;
   logger: Logger;
+  /** Publishes to and from other instances (default: none, one instance). Closed by its owner. */
+  fanout?: SignalingFanout;
   /** Test-only hooks (see `SignalingTestHooks`); production passes none. */
   testHooks?: SignalingTestHooks;
 }
@@ -142,6 +145,8 @@ export class SignalingServer {
   private readonly closed: Record<string, number> = {};
   private shuttingDown = false;
   private onEmpty: (() => void) | null = null;
+  private readonly fanout: SignalingFanout;
+  private readonly disposeFanout: () => void;
 
   constructor(options: SignalingServerOptions) {
     this.limits = { ...DEFAULT_SIGNALING_LIMITS, ...options.limits };
@@ -150,6 +155,11 @@ export class SignalingServer {
     this.logger = options.logger;
     this.hooks = options.testHooks ?? {};
     this.registry = new TopicRegistry<Conn>(this.limits, (conn) => conn.address);
+    this.fanout = options.fanout ?? localFanout();
+    // Another instance's client published to a topic: our subscribers of it get it too.
+    this.disposeFanout = this.fanout.onRemote((topic, text) => {
+      for (const receiver of [...this.registry.subscribers(topic)]) this.send(receiver, text);
+    });
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: this.limits.maxFrameBytes,
@@ -215,6 +225,7 @@ export class SignalingServer {
   close(): Promise<void> {
     this.shuttingDown = true;
     clearInterval(this.pingTimer);
+    this.disposeFanout();
     if (this.conns.size > 0) this.logger.info('closing signaling connections', { connections: this.conns.size });
     for (const conn of this.conns) this.drop(conn, CLOSE_GOING_AWAY, 'server shutting down', false);
     return new Promise((resolve) => {
@@ -318,6 +329,7 @@ export class SignalingServer {
         for (const receiver of receivers) {
           for (const text of frames) this.send(receiver, text);
         }
+        this.fanout.publish(message.topic, encoded);
         return;
       }
       case 'ping':

@@ -20,14 +20,14 @@ export class TokenBucket {
     this.last = now;
   }
 
-  /** Takes one token; `false` when the bucket is empty (the caller is over its rate). */
-  take(now: number): boolean {
+  /** Takes `count` tokens (default one); `false`, taking none, when fewer are left (the caller is over its rate). */
+  take(now: number, count = 1): boolean {
     // A clock that goes backwards refills nothing rather than draining or overflowing.
     const elapsed = Math.max(0, now - this.last);
     this.last = Math.max(this.last, now);
     this.tokens = Math.min(this.capacity, this.tokens + (elapsed * this.refillPerSecond) / 1000);
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (this.tokens < count) return false;
+    this.tokens -= count;
     return true;
   }
 }

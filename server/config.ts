@@ -15,6 +15,10 @@
  *   MAX_CONNECTIONS_PER_ADDRESS, MAX_TOPICS_PER_ADDRESS
  *                    per-client-address signaling quotas (defaults in signalingLimits.ts)
  *   SERVE_SOURCE_MAPS  1 to serve the build's *.map files (default 0: they are 404)
+ *   DATA_DIR         where the relay's embedded database lives (default: data/ in the
+ *                    working directory)
+ *   REDIS_URL        redis://host:port — the relay store and the signaling fan-out go
+ *                    through Redis so that several instances act as one (default: none)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -57,6 +61,10 @@ export interface WeftConfig {
   limits: Partial<SignalingLimits>;
   /** Serve `*.map` (`SERVE_SOURCE_MAPS=1`). */
   serveSourceMaps: boolean;
+  /** The relay's embedded database directory (`DATA_DIR`, absolute). */
+  dataDir: string;
+  /** Redis for the relay store and signaling fan-out (`REDIS_URL`), or null. */
+  redisUrl: string | null;
 }
 
 /** A configuration problem, with a message meant for the person starting the server. */
@@ -206,6 +214,23 @@ function parseLimits(env: Readonly<Record<string, string | undefined>>): Partial
   return limits;
 }
 
+/** Default relay data directory, relative to the working directory. */
+export const DEFAULT_DATA_DIR = 'data';
+
+function parseRedisUrl(value: string | undefined): string | null {
+  if (value === undefined || value.trim() === '') return null;
+  let url: URL | null = null;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379 (got "${value}").`);
+  }
+  return value.trim();
+}
+
 /** Reads and validates the configuration from `env` (default: `process.env`). Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): WeftConfig {
   const staticDir = env.STATIC_DIR?.trim();
@@ -219,5 +244,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     trustedProxyHops: parseInteger('TRUST_PROXY', env.TRUST_PROXY, 0, 0, MAX_TRUSTED_PROXY_HOPS),
     limits: parseLimits(env),
     serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 0, 1) === 1,
+    dataDir: resolve(env.DATA_DIR?.trim() || DEFAULT_DATA_DIR),
+    redisUrl: parseRedisUrl(env.REDIS_URL),
   };
 }

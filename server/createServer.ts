@@ -15,6 +15,11 @@ import { sendText } from './sendText.js';
 import { writeRawResponse } from './writeRawResponse.js';
 import type { SignalingLimits } from './signalingLimits.js';
 import { SignalingServer, type SignalingStats, type SignalingTestHooks } from './SignalingServer.js';
+import { createRelayHandler } from './createRelayHandler.js';
+import { MemoryRelayStore } from './MemoryRelayStore.js';
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relayProtocol.js';
+import type { RelayStore } from './RelayStore.js';
+import type { SignalingFanout } from './SignalingFanout.js';
 
 /** The WebSocket path y-webrtc clients connect to (`wss://host/signal`). */
 export const SIGNALING_PATH = '/signal';
@@ -29,6 +34,8 @@ export const REQUEST_TIMEOUT_MS = 60_000;
  * file descriptors and per-socket buffers are the server's real memory bound.
  */
 export const MAX_SOCKETS = 10_000;
+/** How often rooms idle past the relay's TTL are looked for. */
+export const RELAY_SWEEP_INTERVAL_MS = 60 * 60_000;
 /** `close()` waits this long for in-flight HTTP responses before cutting them. */
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
@@ -58,6 +65,17 @@ export interface WeftServerOptions {
   /** Bound on `close()` waiting for in-flight HTTP (default `SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs?: number;
   logger: Logger;
+  /**
+   * The store-and-forward relay's store (default: in memory). The server closes it on
+   * `close()`. `main.ts` passes SQLite under DATA_DIR, or Redis with REDIS_URL.
+   */
+  relayStore?: RelayStore;
+  /** Signaling fan-out to other instances (REDIS_URL); default none. Closed on `close()`. */
+  fanout?: SignalingFanout;
+  /** Relay limit overrides (tests, bench). */
+  relayLimits?: Partial<RelayLimits>;
+  /** The clock of the relay's proofs and budgets (tests). */
+  now?: () => number;
   /**
    * Test-only signaling hooks, default none (`main.ts` never sets them): `onFrame` sees
    * every frame clients send, `transformRelay` may rewrite relayed publishes.
@@ -100,8 +118,26 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
     allowedOrigins: options.allowedOrigins ?? [],
     trustedProxyHops: options.trustedProxyHops ?? 0,
     logger,
+    ...(options.fanout ? { fanout: options.fanout } : {}),
     ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });
+  const relayStore = options.relayStore ?? new MemoryRelayStore();
+  const relay = createRelayHandler({
+    store: relayStore,
+    limits: { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits },
+    allowedOrigins: new Set(options.allowedOrigins ?? []),
+    trustedProxyHops: options.trustedProxyHops ?? 0,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const sweep = (): void => {
+    relay.sweep().then(
+      (n) => n > 0 && logger.info('relay rooms expired', { rooms: n }),
+      () => logger.error('relay sweep failed'),
+    );
+  };
+  const sweeper = setInterval(sweep, RELAY_SWEEP_INTERVAL_MS);
+  sweeper.unref();
   let closing: Promise<void> | null = null;
   let inFlight = 0;
 
@@ -115,11 +151,15 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     if (closing !== null) res.setHeader('Connection', 'close');
 
+    const path = resolveRequestPath(req.url ?? '');
+    if (path.ok && relay.matches(path.pathname)) {
+      relay.handle(req, res, path.segments);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendText(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
       return;
     }
-    const path = resolveRequestPath(req.url ?? '');
     if (!path.ok) {
       sendText(res, path.status, path.status === 400 ? 'Bad request' : 'Not found');
       return;
@@ -191,6 +231,8 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
           await httpClosed;
         }
         clearTimeout(timer);
+        clearInterval(sweeper);
+        await Promise.all([relayStore.close(), options.fanout?.close()]);
       })();
       return closing;
     },

@@ -7,7 +7,14 @@
 import { ConfigError, loadConfig, type WeftConfig } from './config.js';
 import { SHUTDOWN_TIMEOUT_MS, createWeftServer } from './createServer.js';
 import { createLogger } from './logger.js';
+import { SqliteRelayStore } from './SqliteRelayStore.js';
+import { RedisRelayStore } from './RedisRelayStore.js';
+import { RedisFanout } from './RedisFanout.js';
+import type { RelayStore } from './RelayStore.js';
+import type { SignalingFanout } from './SignalingFanout.js';
 
+/** How long start-up waits for Redis before listening anyway. */
+const REDIS_START_WAIT_MS = 5_000;
 /** Extra time on top of the server's own shutdown bound before the process is forced out. */
 const FORCE_EXIT_MARGIN_MS = 2_000;
 
@@ -39,7 +46,37 @@ async function main(): Promise<void> {
     throw err;
   }
 
-  const server = createWeftServer({ ...config, logger });
+  let relayStore: RelayStore;
+  let fanout: SignalingFanout | undefined;
+  if (config.redisUrl !== null) {
+    // Several instances act as one: the relay store and signaling fan-out live in Redis.
+    const redisStore = new RedisRelayStore(config.redisUrl);
+    relayStore = redisStore;
+    fanout = new RedisFanout(config.redisUrl, logger);
+    // Listen once Redis answers (or after a bound: the app and signaling are served
+    // either way, and relay requests get 503 until Redis is back).
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      redisStore.ready().then(
+        ({ fsyncEveryWrite }) => {
+          if (!fsyncEveryWrite) logger.error('redis does not fsync every write (appendonly yes, appendfsync always): acknowledged relay writes may be lost if redis crashes');
+          return true;
+        },
+        () => false,
+      ),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), REDIS_START_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!waited) logger.error('redis not reachable yet: relay requests fail until it is');
+  } else {
+    try {
+      relayStore = new SqliteRelayStore(config.dataDir);
+    } catch (err) {
+      process.stderr.write(`weft: cannot open the relay database in ${config.dataDir}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  }
+  const server = createWeftServer({ ...config, logger, relayStore, ...(fanout ? { fanout } : {}) });
   let url: string;
   try {
     ({ url } = await server.listen());

@@ -5,11 +5,16 @@ import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
-import { isShareFragment } from './sync/shareLink';
+import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
+import { httpRelayClient, prefetchingRelayClient } from './sync/relayClient';
+import { deriveRelayKeys } from './sync/relayCrypto';
+import { storageRelayCursors } from './sync/relayCursors';
+import { RelayTransport } from './sync/RelayTransport';
+import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { App } from './ui/App';
 import './ui/app.css';
@@ -70,12 +75,47 @@ const webrtc: TransportFactory = (doc, awareness, room, hooks) => {
   );
 };
 
+// The store-and-forward relay on this app's own server: shared notes reach devices
+// that are never online at the same moment (RelayTransport.ts).
+const relayClient = prefetchingRelayClient(httpRelayClient(location.origin));
+// A share link opened on a device that may not have the note: read the relay now, while
+// storage and the editor start, not once the note has loaded.
+const startShare = parseShareFragment(location.hash);
+if (startShare.ok && navigator.onLine !== false) {
+  void deriveRelayKeys(startShare.secret).then(
+    (keys) => relayClient.prefetch(keys.roomId),
+    () => undefined,
+  );
+}
+const relayCursors = storageRelayCursors(() => localStorage);
+const onOnline = (listener: () => void) => {
+  window.addEventListener('online', listener);
+  return () => window.removeEventListener('online', listener);
+};
+const transports: TransportFactory = (doc, awareness, room, hooks) => {
+  const peers = webrtc(doc, awareness, room, hooks);
+  const sharing = room.sharing;
+  if (!sharing) return peers;
+  const relay = new RelayTransport({
+    doc,
+    awareness,
+    room,
+    client: relayClient,
+    cursors: relayCursors,
+    shared: () => sharing.shared(),
+    setShared: (shared) => sharing.set(shared),
+    ...(hooks ? { hooks } : {}),
+    onOnline,
+  });
+  return withRelay(peers, relay);
+};
+
 // One app per page, created outside React so that StrictMode's double effects
 // never build or tear down storage twice.
 const app = new WeftApp({
   store: new IndexedDbStore(),
   fallbackStore: () => new MemoryStore(),
-  transports: webrtc,
+  transports,
   crossTabIndex: broadcastIndex,
   preferences,
   versions: new IndexedDbVersionStore(),

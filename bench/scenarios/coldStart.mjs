@@ -10,6 +10,7 @@
  * (it is not the app's). Correctness: the reopened note shows what was written.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +20,20 @@ import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 const READY_LINE = /Weft is running at (http:\/\/\S+?)\/?\r?\n/;
 const NOTE_TEXT = 'Cold start: this note was written online and is opened offline.';
 
-/** Starts `node build/server/main.js` on 127.0.0.1:0 over `distDir`; resolves with its URL and a stop(). */
-export function startAppServer(root, distDir) {
+/**
+ * Starts `node build/server/main.js` on 127.0.0.1:0 over `distDir` (extra `env`, e.g. REDIS_URL;
+ * the relay's DATA_DIR is a fresh temporary directory, removed on stop); resolves with its URL,
+ * pid and a stop().
+ */
+export function startAppServer(root, distDir, env = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'weft-bench-data-'));
   const child = spawn(process.execPath, [join(root, 'build/server/main.js')], {
     cwd: root,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', STATIC_DIR: distDir },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', STATIC_DIR: distDir, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => rmSync(dataDir, { recursive: true, force: true }));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
@@ -45,7 +51,7 @@ export function startAppServer(root, distDir) {
       const m = READY_LINE.exec(output);
       if (m) {
         clearTimeout(timer);
-        resolve({ url: m[1], stop });
+        resolve({ url: m[1], stop, pid: child.pid, dataDir });
       }
     };
     child.stdout.on('data', onData);

@@ -6,7 +6,9 @@
  * (build/server/main.js) and y-webrtc's reference server the same way, one after the other.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { summarize } from '../lib/stats.mjs';
@@ -47,13 +49,18 @@ const benchEnv = ({ sockets }) => ({
 
 /** Spawns a server process and resolves once its port accepts connections. */
 async function startServer(kind, port, params) {
-  const env = { ...process.env, HOST, PORT: String(port), STATIC_DIR: `${ROOT}dist`, ...(kind === 'weft' ? benchEnv(params) : {}) };
+  // The relay's database goes to a temporary directory, not data/ of the repository.
+  const dataDir = mkdtempSync(join(tmpdir(), 'weft-bench-signal-'));
+  const env = { ...process.env, HOST, PORT: String(port), STATIC_DIR: `${ROOT}dist`, DATA_DIR: dataDir, ...(kind === 'weft' ? benchEnv(params) : {}) };
   const args = kind === 'weft' ? [`${ROOT}build/server/main.js`] : [`${ROOT}bench/scenarios/ywebrtcServerOnLoopback.mjs`];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))).then((result) => {
+    rmSync(dataDir, { recursive: true, force: true });
+    return result;
+  });
   // If the bench itself is stopped, never leave a server behind.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

@@ -6,6 +6,7 @@
  */
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
+import type { RelayHandle, RelayStatus } from '../sync/RelayTransport';
 import type { SyncStatus, Transport } from '../sync/Transport';
 
 export interface SyncLinkOptions {
@@ -16,10 +17,11 @@ export interface SyncLinkOptions {
   secret: () => string | undefined;
   /** Creates the transport (the app's TransportFactory). May throw. */
   connect: (doc: Y.Doc, awareness: Awareness, noteId: string, secret: string) => Transport;
-  /** The link's status and peer count, at start and after every change. */
-  onStatus: (sync: SyncStatus, peerCount: number) => void;
+  /** The link's status, peer count and relay status (null: no relay), at start and after every change. */
+  onStatus: (sync: SyncStatus, peerCount: number, relay: RelayStatus | null) => void;
   /**
-   * A peer connected: it decrypted our offers, so the secret is right (a note
+   * A peer connected (it decrypted our offers) or the relay sent a change that decrypted
+   * with the note's key: the secret is right (a note
    * opened from a share link is confirmed by this, see PendingShares).
    */
   onPeer: () => void;
@@ -51,12 +53,17 @@ export class SyncLink {
     }
     this.transport = transport;
     const onChange = () => {
-      onStatus(transport.status, transport.peerCount);
-      if (transport.peerCount > 0) onPeer();
+      onStatus(transport.status, transport.peerCount, transport.relay?.relayStatus ?? null);
+      if (transport.peerCount > 0 || transport.relay?.relayStatus.verified === true) onPeer();
     };
     onChange();
     this.unsubscribe = transport.onChange(onChange);
     return true;
+  }
+
+  /** The relay side of the running transport, if it has one. */
+  relay(): RelayHandle | null {
+    return this.transport?.relay ?? null;
   }
 
   /** Stops syncing: unsubscribes, then destroys the transport. */

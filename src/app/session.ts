@@ -26,7 +26,8 @@ import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink } from '../sync/shareLink';
-import type { ApplyHooks, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
+import type { RelayStatus } from '../sync/RelayTransport';
+import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
 import { FallbackTextFeed } from './FallbackTextFeed';
@@ -52,6 +53,9 @@ export const noteDocName = (noteId: string) => `note:${noteId}`;
 export const REDRAWN_ALERT_INTERVAL_MS = 60_000;
 /** Alert key of a note's display problems: one alert, whichever happened last. */
 export const displayAlertKey = (noteId: string) => `display:${noteId}`;
+
+ /** Alert key of blobs the relay sent that failed their check. */
+export const relayAlertKey = (noteId: string) => `relay:${noteId}`;
 
 export type AppAlert = { key: string; message: string };
 
@@ -79,6 +83,8 @@ export type AppDeps = {
 };
 
 const DISPLAY_NAME_KEY = 'weft:display-name';
+/** Preference key prefix of a note's "shared" flag (see WeftApp.sharing). */
+const SHARING_KEY_PREFIX = 'weft:sharing:';
 /** The BroadcastChannel that carries the notes index between this browser's tabs. */
 export const INDEX_CHANNEL = 'weft:index';
 
@@ -136,7 +142,28 @@ export class WeftApp {
 
   /** Creates the sync transport for a note (composition: which adapter is the deps' business). */
   connect(doc: Y.Doc, awareness: Awareness, noteId: string, secret: string, hooks?: ApplyHooks): Transport {
-    return this.deps.transports(doc, awareness, { noteId, secret }, hooks);
+    return this.deps.transports(doc, awareness, { noteId, secret, sharing: this.sharing(noteId) }, hooks);
+  }
+
+  /**
+   * Whether a note is shared (kept on the relay): once the user opened its share link
+   * here or shared it from here, until "Stop sharing". Remembered in preferences.
+   */
+  sharing(noteId: string): Sharing {
+    const key = `${SHARING_KEY_PREFIX}${noteId}`;
+    return {
+      shared: () => {
+        const remembered = this.deps.preferences.get(key);
+        return remembered === '1' || (remembered !== '0' && this.index.get(noteId)?.shared === true);
+      },
+      set: (shared) => {
+        try {
+          this.deps.preferences.set(key, shared ? '1' : '0');
+        } catch {
+          // Preferences unavailable: the choice holds for this page.
+        }
+      },
+    };
   }
 
   /** Loads the notes index from storage. Falls back to memory, with an alert, when storage is unusable. */
@@ -244,6 +271,8 @@ export type NoteState = {
   sync: SyncStatus;
   /** Connected peers (other devices and tabs). */
   peerCount: number;
+  /** What the store-and-forward relay holds of the note (null: no relay here). */
+  relay: RelayStatus | null;
   /** Who else has the note open, from presence (validated, untrusted input). */
   peers: readonly PresencePeer[];
   /** The colour other peers see for this user's cursor. */
@@ -263,6 +292,8 @@ interface Mount {
   readonly versions: NoteVersions;
   /** Content too deep to repair was found: the binding is gone, the editor read-only (see repairStoredNote). */
   quarantined: boolean;
+  /** The note's link to peers and the relay. */
+  sync: SyncLink | null;
 }
 
 /** One mount of one note: owns that mount's Y.Doc, binding and storage attachment. */
@@ -271,6 +302,7 @@ export class NoteSession {
     phase: 'loading',
     sync: 'offline',
     peerCount: 0,
+    relay: null,
     peers: [],
     selfColor: 'transparent',
     fallbackText: null,
@@ -355,6 +387,28 @@ export class NoteSession {
   shareLink(origin: string): string | null {
     const secret = this.app.index.get(this.noteId)?.secret;
     return secret ? formatShareLink(origin, this.noteId, secret) : null;
+  }
+
+  /** Starts keeping the note on the relay (the user opened the share dialog). */
+  share(): void {
+    const relay = this.mount?.sync?.relay();
+    if (relay) relay.share();
+    else this.app.sharing(this.noteId).set(true);
+  }
+
+  /**
+   * "Stop sharing": deletes the note from the relay and stops keeping it there. Peers
+   * with the link keep what they have. Rejects with a message for the user.
+   */
+  async stopSharing(): Promise<void> {
+    const relay = this.mount?.sync?.relay();
+    this.app.sharing(this.noteId).set(false);
+    if (!relay) return;
+    try {
+      await relay.unshare();
+    } catch (error) {
+      throw new Error(`The relay could not delete this note: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   /** This note's stored versions, newest first. */
@@ -448,7 +502,7 @@ export class NoteSession {
       loaded: persisted.whenLoaded,
       onError: (message) => alert('versions', message),
     });
-    const mount: Mount = { editor, doc, collab, versions, quarantined: false };
+    const mount: Mount = { editor, doc, collab, versions, quarantined: false, sync: null };
     this.mount = mount;
     const presence = new PresenceLink({
       awareness,
@@ -477,10 +531,14 @@ export class NoteSession {
       secret: () => app.index.get(noteId)?.secret,
       // The binding sees every peer's update before it is applied (DocBinding.beforeRemoteUpdate).
       connect: (...args) => app.connect(...args, { beforeApply: (update) => collab.beforeRemoteUpdate(update) }),
-      onStatus: (status, peerCount) => this.setState({ sync: status, peerCount }),
+      onStatus: (status, peerCount, relay) => {
+        if (relay?.problem && relay.problem !== this.state.get().relay?.problem) alert(relayAlertKey(noteId), relay.problem);
+        this.setState({ sync: status, peerCount, relay });
+      },
       onPeer: () => app.pendingShares.confirm(noteId),
       onError: (message) => alert('sync', message),
     });
+    mount.sync = sync;
     // `app.flush()`: the pending list refresh, queued writes, and version saves under way.
     const flush = async () => {
       refresher.flush();

@@ -1,5 +1,6 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
+import type { RelayHandle } from './RelayTransport';
 
 /**
  * What the status line says:
@@ -15,6 +16,17 @@ export type SyncStatus = 'offline' | 'connecting' | 'connected';
 export interface SyncRoom {
   readonly noteId: string;
   readonly secret: string;
+  /**
+   * Whether the note is shared, i.e. kept on the store-and-forward relay (absent: never).
+   * The composition root remembers it per note.
+   */
+  readonly sharing?: Sharing;
+}
+
+/** A note's "shared" flag: only shared notes are kept on the relay. */
+export interface Sharing {
+  shared(): boolean;
+  set(shared: boolean): void;
 }
 
 /**
@@ -29,7 +41,12 @@ export interface Transport {
   readonly peerCount: number;
   /** The awareness instance passed to the factory. */
   readonly awareness: Awareness;
-  /** Calls `listener` after `status` or `peerCount` changed. Returns its disposer. */
+  /**
+   * The store-and-forward relay's side of this transport, when it has one: what the
+   * relay holds and what waits, Share / Stop sharing.
+   */
+  readonly relay?: RelayHandle;
+  /** Calls `listener` after `status`, `peerCount` or the relay's status changed. Returns its disposer. */
   onChange(listener: () => void): () => void;
   /**
    * Stops syncing and releases everything the transport acquired; from then

@@ -52,7 +52,10 @@ export function NotePage({ app, note, onDelete }: Props) {
           />
         </label>
         <div className="note-actions">
-          <button type="button" className="primary" onClick={() => setShareLink(session.shareLink(window.location.origin))}>
+          <button type="button" className="primary" onClick={() => {
+              session.share();
+              setShareLink(session.shareLink(window.location.origin));
+            }}>
             Share
           </button>
           <button type="button" onClick={() => setHistoryOpen(true)}>
@@ -76,7 +79,7 @@ export function NotePage({ app, note, onDelete }: Props) {
         onRetry={session.retryDisplay}
         onDisplayError={session.displayError}
       />
-      {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} />}
+      {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} onStopSharing={() => session.stopSharing()} />}
       {historyOpen && <HistoryDialog session={session} now={app.now} onClose={() => setHistoryOpen(false)} />}
     </article>
   );

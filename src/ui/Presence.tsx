@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { NoteSession, WeftApp } from '../app/session';
+import type { RelayStatus } from '../sync/RelayTransport';
 import type { SyncStatus } from '../sync/Transport';
 import { useSignal } from './useSignal';
 
@@ -11,6 +12,22 @@ function statusText(status: SyncStatus, peerCount: number): string {
       return 'Looking for peers…';
     case 'connected':
       return `Connected to ${peerCount} ${peerCount === 1 ? 'peer' : 'peers'}`;
+  }
+}
+
+/** What the relay holds of the note, in words; null when the note is not shared. */
+export function relayText(relay: RelayStatus | null): string | null {
+  if (relay === null || relay.state === 'off') return null;
+  const waiting = `${relay.pending} ${relay.pending === 1 ? 'change waits' : 'changes wait'} to be uploaded to the relay`;
+  switch (relay.state) {
+    case 'syncing':
+      return relay.pending > 0 ? waiting : 'Saving to the relay…';
+    case 'saved':
+      return 'Saved to the relay';
+    case 'waiting':
+      return relay.message ? `${waiting}: ${relay.message}` : relay.pending > 0 ? `${waiting} (relay not reachable)` : 'Relay not reachable';
+    case 'refused':
+      return relay.message ? `${waiting}. ${relay.message}` : waiting;
   }
 }
 
@@ -29,6 +46,11 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
       <span role="status" aria-label="Sync status" className={`sync-status sync-${state.sync}`}>
         {statusText(state.sync, state.peerCount)}
       </span>
+      {relayText(state.relay) !== null && (
+        <span role="status" aria-label="Relay status" className={`relay-status relay-${state.relay?.state ?? 'off'}`}>
+          {relayText(state.relay)}
+        </span>
+      )}
       <ul aria-label="People here" className="people">
         <li title="You">
           <span className="dot" style={{ background: state.selfColor }} aria-hidden="true" />

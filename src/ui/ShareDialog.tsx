@@ -1,20 +1,36 @@
 import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './useModalDialog';
 
-type Props = { link: string; onClose: () => void };
+type Props = {
+  link: string;
+  onClose: () => void;
+  /** "Stop sharing": removes the note from the relay; rejects with a message for the user. */
+  onStopSharing?: () => Promise<void>;
+};
 
 /**
  * The note's share link: a read-only textbox, a copy button and a QR code for
  * phones. The link's fragment carries the note id and its secret; anyone who
  * has it can read and edit the note, which the dialog says in plain words.
  */
-export function ShareDialog({ link, onClose }: Props) {
+export function ShareDialog({ link, onClose, onStopSharing }: Props) {
   // Deliberately no auto-select of the link: on Linux a selection becomes the PRIMARY
   // selection, and a later middle-click would paste the secret into a note.
   const dialog = useModalDialog();
   const input = useRef<HTMLInputElement>(null);
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const [stopped, setStopped] = useState<string | null>(null);
+
+  const stop = async () => {
+    if (!onStopSharing) return;
+    try {
+      await onStopSharing();
+      setStopped('Sharing stopped: the note is no longer kept on the relay. People who have the link keep what they have.');
+    } catch (error) {
+      setStopped(error instanceof Error ? error.message : String(error));
+    }
+  };
 
   useEffect(() => {
     let live = true;
@@ -43,7 +59,8 @@ export function ShareDialog({ link, onClose }: Props) {
     <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose}>
       <h2 id="share-title">Share this note</h2>
       <p className="muted">
-        Anyone with this link can read and edit the note, live, directly between browsers. Keep it private; the server
+        Anyone with this link can read and edit the note, live between browsers, and later through the relay, which
+        keeps the note encrypted for devices that are not online at the same time. Keep the link private; the server
         never sees the note or the secret in the link.
       </p>
       <div className="share-row">
@@ -61,7 +78,13 @@ export function ShareDialog({ link, onClose }: Props) {
           <div role="img" aria-label="QR code of the share link" dangerouslySetInnerHTML={{ __html: qr }} />
         </figure>
       )}
+      {stopped !== null && <p role="status" className="small">{stopped}</p>}
       <div className="dialog-actions">
+        {onStopSharing && (
+          <button type="button" className="danger" onClick={() => void stop()}>
+            Stop sharing
+          </button>
+        )}
         <button type="button" onClick={onClose}>
           Close
         </button>

@@ -3,8 +3,10 @@
  * 127.0.0.1 and a port of its own, over `dist/` or any other directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root. */
@@ -34,6 +36,8 @@ export interface WeftServer {
   /** Everything it printed so far (stdout and stderr), for failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** `kill -9`: no shutdown at all (crash tests); resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Options for `startWeftServer`. */
@@ -86,13 +90,18 @@ export async function startWeftServer(options: StartServerOptions = {}): Promise
 }
 
 function spawnServer(staticDir: string, port: number, env: Record<string, string>): Promise<WeftServer> {
+  // The relay's database goes to a fresh directory per server (removed on stop) unless the
+  // test names one (to restart a server on the same data).
+  const ownDataDir = env.DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'weft-data-')) : null;
   const child = spawn(process.execPath, [SERVER_ENTRY], {
     cwd: ROOT_DIR,
-    env: { ...process.env, ...env, HOST: TEST_HOST, PORT: String(port), STATIC_DIR: staticDir },
+    env: { ...process.env, ...env, HOST: TEST_HOST, PORT: String(port), STATIC_DIR: staticDir, DATA_DIR: env.DATA_DIR ?? ownDataDir ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve())).then(() => {
+    if (ownDataDir !== null) rmSync(ownDataDir, { recursive: true, force: true });
+  });
   const server = (url: string): WeftServer => {
     let stopping: Promise<void> | null = null;
     return {
@@ -101,6 +110,10 @@ function spawnServer(staticDir: string, port: number, env: Record<string, string
       staticDir,
       output: () => output,
       stop: () => (stopping ??= stopChild(child, exited)),
+      kill: () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        return exited;
+      },
     };
   };
   return new Promise<WeftServer>((resolve, reject) => {

@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       trustedProxyHops: 0,
       limits: {},
       serveSourceMaps: false,
+      dataDir: resolve('data'),
+      redisUrl: null,
     });
     expect(DEFAULT_HOST).toBe('127.0.0.1');
     expect(DEFAULT_PORT).toBe(8080);
@@ -39,6 +41,8 @@ describe('loadConfig', () => {
       MAX_CONNECTIONS_PER_ADDRESS: '5000',
       MAX_TOPICS_PER_ADDRESS: '20000',
       SERVE_SOURCE_MAPS: '1',
+      DATA_DIR: 'relay/here',
+      REDIS_URL: 'redis://127.0.0.1:6380',
     });
     expect(config).toEqual({
       port: 3000,
@@ -53,12 +57,16 @@ describe('loadConfig', () => {
       trustedProxyHops: 1,
       limits: { maxConnectionsPerAddress: 5000, maxTopicsPerAddress: 20000 },
       serveSourceMaps: true,
+      dataDir: resolve('relay/here'),
+      redisUrl: 'redis://127.0.0.1:6380',
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({ TRUST_PROXY: '0' }).trustedProxyHops).toBe(0);
   });
 
   it.each([
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /REDIS_URL must be/],
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer/],
     [{ PORT: '-1' }, /PORT must be an integer/],

@@ -42,7 +42,8 @@ interface Run {
 function run(env: Record<string, string>): Run {
   const child = spawn(process.execPath, [mainJs], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },
+    // The relay's database in a temporary directory (cleaned by cleanup()), not data/ of the repository.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', DATA_DIR: makeTempDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

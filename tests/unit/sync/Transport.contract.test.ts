@@ -24,6 +24,10 @@ import { silentLogger } from '../../../server/logger.js';
 import { fakeWrtc } from './fakeWrtc';
 import { CONTRACT_ROOM as ROOM, SCENARIO_TIMEOUT_MS, contractCases, inProcessNetwork, type Device, type TransportAdapter } from '../../contract/transport/transportContract';
 import { NetworkCut } from '../../contract/transport/NetworkCut';
+import { httpRelayClient, type RelayClient } from '../../../src/sync/relayClient';
+import { memoryRelayCursors } from '../../../src/sync/relayCursors';
+import { RelayTransport } from '../../../src/sync/RelayTransport';
+import { withRelay } from '../../../src/sync/withRelay';
 
 /** A device on a peer network of its own (a tab, or a browser); the contract's docs are plain Y.Text, not notes: no schema firewall. */
 const peerDevice = (options: PeerNetworkOptions, cut?: NetworkCut): Device => {
@@ -78,8 +82,53 @@ const fakeWebRtc: TransportAdapter = {
   },
 };
 
+/**
+ * A shared note's transport as the app composes it: its peers (loopback here) and the
+ * store-and-forward relay (RelayTransport through a real Weft server's /relay, a fresh server
+ * per scenario so no room outlives it), joined by withRelay.
+ */
+const peersAndRelay: TransportAdapter = {
+  name: 'peers + relay (withRelay: loopback peers, RelayTransport on a real relay)',
+  cannotPartition: 'a device cut off from the relay only notices the relay again on its next pull (every 20 s), longer than a scenario waits',
+  async open() {
+    const network = new LoopbackNetwork({ firewall: false });
+    const staticDir = mkdtempSync(join(tmpdir(), 'weft-contract-relay-'));
+    const server = createWeftServer({ staticDir, host: '127.0.0.1', port: 0, logger: silentLogger });
+    const client: RelayClient = httpRelayClient((await server.listen()).url);
+    return inProcessNetwork(
+      () => {
+        const relays: RelayTransport[] = [];
+        return {
+          factory: (doc, awareness, room) => {
+            const relay = new RelayTransport({
+              doc,
+              awareness,
+              room,
+              client,
+              cursors: memoryRelayCursors(),
+              shared: () => true,
+              setShared: () => undefined,
+              firewall: false,
+              batchMs: 0,
+            });
+            relays.push(relay);
+            return withRelay(network.factory(doc, awareness, room), relay);
+          },
+          dispose: () => {
+            for (const relay of relays.splice(0)) relay.destroy();
+          },
+        };
+      },
+      async () => {
+        await server.close();
+        rmSync(staticDir, { recursive: true, force: true });
+      },
+    );
+  },
+};
+
 /** Every adapter that runs in Node. A new one is one more entry (see transportContract.ts). */
-const adapters: readonly TransportAdapter[] = [loopback, tabs, fakeWebRtc];
+const adapters: readonly TransportAdapter[] = [loopback, tabs, fakeWebRtc, peersAndRelay];
 
 for (const adapter of adapters) {
   describe(`Transport contract: ${adapter.name}`, () => {
