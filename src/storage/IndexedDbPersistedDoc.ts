@@ -13,10 +13,10 @@
  *   when the log does not already hold all of it — a brand-new note stores
  *   its seed, reopening a note writes nothing (y-indexeddb appends a row on
  *   every open). A log above {@link COMPACT_ABOVE_ROWS} rows is compacted.
- * - **Writing**: one row per update. The rows of one task go into one
- *   transaction, opened in that same task (a microtask after the update)
- *   with its commit requested at once, so a keystroke is on its way to disk
- *   before the page does anything else (see `writeQueued`). Failures are
+ * - **Writing**: one row per update. The updates made before a write runs
+ *   go into one transaction, with its commit requested at once; the store
+ *   runs the write right after the frame that shows the edit (see
+ *   PaintScheduler and `writeQueued`). Failures are
  *   caught and reported through `onError`; after a failed write the next one
  *   stores the whole doc state, so the log never has a gap.
  * - **Compaction** (at {@link TRIM_AT_ROWS} rows while open, and by
@@ -282,11 +282,11 @@ export class IndexedDbPersistedDoc implements PersistedDoc {
 
   /**
    * Writes the queued updates, one row each, in one transaction, and asks
-   * for its commit at once. Runs as a microtask of the task that made the
-   * updates: late enough that the updates of one keystroke (or one paste)
-   * share a transaction, early enough that no other task — in particular no
-   * timer, which a busy page runs late — stands between a keystroke and its
-   * write. Until the commit lands, the unload journal and `flush()` cover it.
+   * for its commit at once. Scheduled by `scheduleWrite`: not a timer,
+   * which a busy page runs late, but a microtask or the task right after
+   * the next paint, so that nothing but drawing the edit stands between a
+   * keystroke and its write. Until the commit lands, the unload journal and
+   * `flush()` cover it.
    */
   private readonly writeQueued = (): void => {
     this.writeScheduled = false;

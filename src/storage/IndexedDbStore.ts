@@ -28,12 +28,6 @@ export interface IndexedDbStoreOptions {
   openTimeoutMs?: number;
   /** See {@link DELETE_BLOCKED_GRACE_MS}. */
   deleteBlockedGraceMs?: number;
-  /**
-   * `'after-paint'` (default): a task's updates are written right after the
-   * next frame is drawn (see PaintScheduler); `'microtask'`: in the task
-   * that made them.
-   */
-  writeTiming?: 'after-paint' | 'microtask';
 }
 
 /** Stores each doc in its own IndexedDB database named `prefix + name`. */
@@ -48,11 +42,9 @@ export class IndexedDbStore implements DocStore {
     this.prefix = options.prefix ?? DEFAULT_DB_PREFIX;
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
     this.deleteBlockedGraceMs = options.deleteBlockedGraceMs ?? DELETE_BLOCKED_GRACE_MS;
-    if (options.writeTiming === 'microtask') this.scheduleWrite = queueMicrotask;
-    else {
-      const scheduler = new PaintScheduler();
-      this.scheduleWrite = (write) => scheduler.schedule(write);
-    }
+    // Edits are written right after the frame that shows them (see PaintScheduler).
+    const scheduler = new PaintScheduler();
+    this.scheduleWrite = (write) => scheduler.schedule(write);
   }
 
   /** The IndexedDB database name used for the doc `name`. */
