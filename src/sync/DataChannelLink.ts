@@ -138,6 +138,15 @@ export class DataChannelLink {
   private readonly inbox = new OrderedQueue<Pending>((pending) => this.decompressAndDeliver(pending), () => this.closed);
   private nextMessageId = 0;
   private strikes = 0;
+  /**
+   * Messages that arrived before the channel's `open`: Chromium may deliver
+   * the other side's first messages on a channel we opened in-band while it
+   * is still `connecting`. They wait, and go to `onMessage` right after
+   * `onOpen`, so the owner sees the link open before anything arrives on it
+   * and can answer them (a send before `open` is dropped).
+   */
+  private early: unknown[] = [];
+  private earlyBytes = 0;
   private opened = false;
   private closed = false;
 
@@ -173,6 +182,10 @@ export class DataChannelLink {
       }
     }
     this.handlers.onOpen();
+    const early = this.early;
+    this.early = [];
+    this.earlyBytes = 0;
+    for (const data of early) this.receive(data);
   }
 
   /**
@@ -253,6 +266,8 @@ export class DataChannelLink {
     this.outbox.clear();
     this.outboxBytes = 0;
     this.inbox.clear();
+    this.early = [];
+    this.earlyBytes = 0;
     this.reassembler.reset();
     this.handlers.onClose();
   }
@@ -273,6 +288,13 @@ export class DataChannelLink {
 
   private receive(data: unknown): void {
     if (this.closed) return;
+    if (!this.opened) {
+      // Before `open` (see `early`): kept, within what one whole message may take.
+      this.earlyBytes += data instanceof ArrayBuffer ? data.byteLength : 0;
+      if (this.earlyBytes > MAX_SEND_QUEUE_BYTES) this.close();
+      else this.early.push(data);
+      return;
+    }
     if (!(data instanceof ArrayBuffer)) {
       this.strike('non-binary message');
       return;

@@ -25,7 +25,7 @@ import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
-import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER } from '../../../src/sync/channelAuth';
+import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER, ChannelAuth } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
 
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
@@ -244,6 +244,52 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
       ta.destroy();
       tb?.destroy();
     }
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('a note’s channel on the shared connection that hears the other side before its own `open` (Chromium’s order) still proves and syncs: no second connection', async () => {
+    // The opener's in-band channel gets the acceptor's hellos (compression, then the proof's) while
+    // still `connecting`; it opens on the next turn. A proof answered then was dropped unsent, the
+    // acceptor refused the note's first message as "not an auth message", both re-announced, and
+    // the tabs opened a second RTCPeerConnection.
+    const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
+    const [netA, netB] = [browser({}, pcsA), browser({}, pcsB)];
+    const [first, second] = rooms(2);
+    const [a1, b1, a2, b2] = [note('Ann'), note('Bob'), note('Ann'), note('Bob')];
+    const ta1 = netA.join(a1.doc, a1.awareness, first!, { firewall: false });
+    const ta2 = netA.join(a2.doc, a2.awareness, second!, { firewall: false });
+    a2.doc.getText('t').insert(0, 'A. ');
+    await waitFor('A on signaling in both notes', () => server.stats().subscriptions === 2);
+    const tb1 = netB.join(b1.doc, b1.awareness, first!, { firewall: false });
+    await waitFor('first note connected', () => ta1.peerCount === 1 && tb1.peerCount === 1);
+    expect([pcsA.length, pcsB.length]).toEqual([1, 1]);
+    // A opens the second note's channel (it hears B announce); its end gets B's two hellos
+    // (compression's, the proof's) while still `connecting`, and opens only once whatever A
+    // started on them has finished, as Chromium may order it on a busy machine.
+    pcsA[0]!.extraChannelsOpenLate = true;
+    const receive = ChannelAuth.prototype.receive;
+    const proofSteps: Promise<unknown>[] = [];
+    vi.spyOn(ChannelAuth.prototype, 'receive').mockImplementation(function (this: ChannelAuth, message: Uint8Array) {
+      const step = receive.call(this, message);
+      proofSteps.push(step);
+      return step;
+    });
+    const closedChannels = () => [...pcsA, ...pcsB].flatMap((pc) => pc.extraChannels).filter((channel) => channel.readyState === 'closed').length;
+    const tb2 = netB.join(b2.doc, b2.awareness, second!, { firewall: false });
+    b2.doc.getText('t').insert(0, 'B. ');
+    const late = () => pcsA[0]!.extraChannels[0];
+    await waitFor('B’s hellos on A’s channel before its open', () => late()?.receivedWhileConnecting === 2);
+    await Promise.all(proofSteps);
+    await new Promise((resolve) => setImmediate(resolve)); // (what the room does with a step runs in its continuation)
+    expect(late()!.readyState).toBe('connecting');
+    late()!.open();
+    await waitFor('second note synced both ways', () =>
+      ta2.peerCount === 1 && tb2.peerCount === 1 && a2.doc.getText('t').toString() === b2.doc.getText('t').toString() && a2.doc.getText('t').length === 6,
+    );
+    expect(pcsA[0]!.extraChannels.length).toBe(1);
+    expect(closedChannels()).toBe(0);
+    expect([pcsA.length, pcsB.length]).toEqual([1, 1]);
+    for (const transport of [ta1, ta2, tb1, tb2]) transport.destroy();
     await waitFor('every socket closed', () => server.stats().connections === 0);
   });
 

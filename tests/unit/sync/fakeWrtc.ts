@@ -24,6 +24,15 @@ export class FakeDataChannel {
   /** Every message this channel sent (copies), when `recordMessages` is on. */
   readonly sentMessages: Uint8Array[] = [];
   recordMessages = false;
+  /**
+   * Chromium's order on an in-band channel: the opener's channel may get the
+   * other side's first messages while still `connecting`, before its `open`.
+   * When set, messages are delivered while connecting and the channel waits
+   * for the test to call {@link open}.
+   */
+  opensLate = false;
+  /** Messages delivered while `connecting` (with {@link opensLate}). */
+  receivedWhileConnecting = 0;
 
   constructor(
     readonly label: string,
@@ -39,9 +48,17 @@ export class FakeDataChannel {
     if (this.recordMessages) this.sentMessages.push(bytes.slice());
     const copy = bytes.slice().buffer;
     const partner = this.partner;
-    setImmediate(() => {
-      if (partner && partner.readyState === 'open') partner.onmessage?.({ data: copy });
-    });
+    setImmediate(() => partner?.deliver(copy));
+  }
+
+  private deliver(data: ArrayBuffer): void {
+    if (this.readyState === 'open') {
+      this.onmessage?.({ data });
+      return;
+    }
+    if (this.readyState !== 'connecting' || !this.opensLate) return;
+    this.receivedWhileConnecting++;
+    this.onmessage?.({ data });
   }
 
   /** Lets a test inject raw bytes as if the partner had sent them (bypassing any wrapper on the partner). */
@@ -84,6 +101,8 @@ export class FakePeerConnection {
   channel: FakeDataChannel | null = null;
   /** Channels created after the connection was up (multiplexing), on either side. */
   readonly extraChannels: FakeDataChannel[] = [];
+  /** Channels this side opens on the established connection open late (see {@link FakeDataChannel.opensLate}). */
+  extraChannelsOpenLate = false;
   /** The other end, once connected. */
   remote: FakePeerConnection | null = null;
   private remoteId: string | null = null;
@@ -106,9 +125,10 @@ export class FakePeerConnection {
     partner.partner = channel;
     this.extraChannels.push(channel);
     remote.extraChannels.push(partner);
+    channel.opensLate = this.extraChannelsOpenLate;
     setImmediate(() => {
       remote.announceChannel(partner);
-      channel.open();
+      if (!channel.opensLate) channel.open();
       partner.open();
     });
     return channel;
