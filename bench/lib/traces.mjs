@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const TRACES_DIR = process.env.WEFT_TRACES_DIR ?? '/work/shared/data/editing-traces';
+/** The traces the bench uses, copied into the repository (bench/data/editing-traces; WEFT_TRACES_DIR reads another copy). */
+export const TRACES_DIR = process.env.WEFT_TRACES_DIR ?? fileURLToPath(new URL('../data/editing-traces/', import.meta.url));
 
 export const ATTRIBUTION =
   'Editing traces from github.com/josephg/editing-traces (automerge-paper by Martin Kleppmann via automerge-perf; ' +
