@@ -8,7 +8,7 @@
  * state directly, so the screen shows it at once.
  */
 import * as Y from 'yjs';
-import { encodeBackupEnd, encodeBackupHeader, encodeBackupNote, type BackupNoteLine } from '../doc/backup';
+import { backupEntryOf, encodeBackupEnd, encodeBackupHeader, encodeBackupNote, type BackupNoteLine } from '../doc/backup';
 import { MAX_INDEXED_TEXT_CHARS, UNTITLED, type NotesIndex } from '../doc/notesIndex';
 import { noteLeadingText, type LeadingText } from '../doc/noteText';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
@@ -116,15 +116,7 @@ export async function createBackup(ctx: BackupContext, run: BackupRun = {}): Pro
     const line = encodeBackupNote({
       id,
       state: live.length > 0 ? Y.mergeUpdates([stored, ...live]) : stored,
-      entry: {
-        secret: summary.secret,
-        title: summary.explicitTitle,
-        derivedTitle: summary.derivedTitle,
-        createdAt: summary.createdAt,
-        updatedAt: summary.updatedAt,
-        deletedAt: summary.deletedAt,
-        shared: summary.shared,
-      },
+      entry: backupEntryOf(summary),
     });
     pending.push(line);
     pendingChars += line.length;

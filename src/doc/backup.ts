@@ -34,6 +34,7 @@
 import { fromBase64, toBase64 } from 'lib0/buffer';
 import * as Y from 'yjs';
 import { isNoteId } from './noteId';
+import type { NoteSummary } from './notesIndex';
 
 /** The `format` field of every backup file. */
 export const BACKUP_FORMAT = 'weft-backup';
@@ -66,6 +67,19 @@ export interface BackupEntry {
   readonly updatedAt: number;
   readonly deletedAt: number | null;
   readonly shared: boolean;
+}
+
+/** The list entry a backup keeps of a note, from its summary in the notes list. */
+export function backupEntryOf(summary: NoteSummary): BackupEntry {
+  return {
+    secret: summary.secret,
+    title: summary.explicitTitle,
+    derivedTitle: summary.derivedTitle,
+    createdAt: summary.createdAt,
+    updatedAt: summary.updatedAt,
+    deletedAt: summary.deletedAt,
+    shared: summary.shared,
+  };
 }
 
 /** One note of a version 2 file: its state and list entry. */

@@ -8,6 +8,7 @@
 import * as Y from 'yjs';
 import {
   BACKUP_VERSION,
+  backupEntryOf,
   MAX_BACKUP_FILE_BYTES,
   MAX_BACKUP_LINE_CHARS,
   NOT_A_BACKUP,
@@ -173,15 +174,7 @@ async function* readVersion1(file: Blob): AsyncGenerator<BackupItem> {
       const summary = index.get(note.id);
       // A note the file's index does not list (a hand-made file) still comes back, untitled.
       const entry: BackupEntry = summary
-        ? {
-            secret: summary.secret,
-            title: summary.explicitTitle,
-            derivedTitle: summary.derivedTitle,
-            createdAt: summary.createdAt,
-            updatedAt: summary.updatedAt,
-            deletedAt: summary.deletedAt,
-            shared: summary.shared,
-          }
+        ? backupEntryOf(summary)
         : { secret: '', title: null, derivedTitle: '', createdAt: exportedAt, updatedAt: exportedAt, deletedAt: null, shared: false };
       yield { kind: 'note', note: { id: note.id, state: note.state, entry } };
     }
