@@ -14,6 +14,7 @@ mkdirSync(out, { recursive: true });
 let passed = 0;
 let failed = 0;
 const failures = [];
+const failedTests = [];
 
 function run(cmd, args, env = {}) {
   console.log(`\n$ ${[cmd, ...args].join(' ')}`);
@@ -38,7 +39,7 @@ function readJson(file) {
 }
 
 /** Runs a test runner whose JSON report gives the counts; a crash with no report counts as one failure. */
-function suite(name, cmd, args, reportFile, count, env) {
+function suite(name, cmd, args, reportFile, count, env, failedNames = () => []) {
   rmSync(reportFile, { force: true });
   const ok = run(cmd, args, env);
   const report = existsSync(reportFile) ? readJson(reportFile) : null;
@@ -53,6 +54,8 @@ function suite(name, cmd, args, reportFile, count, env) {
   if (c.failed > 0 || (!ok && c.failed === 0)) {
     if (c.failed === 0) failed++;
     failures.push(name);
+    // Repeated at the end of the run: CI keeps only the tail of a long log.
+    for (const test of failedNames(report)) failedTests.push(`${name}: ${test}`);
   }
 }
 
@@ -66,6 +69,14 @@ suite(
   ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${vitestReport}`],
   vitestReport,
   (r) => ({ passed: r.numPassedTests ?? 0, failed: r.numFailedTests ?? 0 }),
+  {},
+  (r) =>
+    (r.testResults ?? []).flatMap((file) => {
+      const where = file.name.slice(root.length);
+      const tests = (file.assertionResults ?? []).filter((t) => t.status === 'failed');
+      if (tests.length === 0 && file.status === 'failed') return [`${where} (${String(file.message).split('\n')[0]})`];
+      return tests.map((t) => `${where} > ${t.fullName}: ${String(t.failureMessages?.[0] ?? '').split('\n')[0]}`);
+    }),
 );
 
 check('build', 'npm', ['run', '--silent', 'build']);
@@ -81,6 +92,21 @@ suite(
     failed: (r.stats?.unexpected ?? 0),
   }),
   { PLAYWRIGHT_JSON_OUTPUT_NAME: pwReport },
+  (r) => {
+    const names = [];
+    const walk = (suiteNode, path) => {
+      for (const spec of suiteNode.specs ?? []) {
+        for (const test of spec.tests ?? []) {
+          if (test.status !== 'unexpected') continue;
+          const error = test.results?.at(-1)?.error?.message ?? '';
+          names.push(`${spec.file} > ${[...path, spec.title].join(' > ')}: ${error.split('\n')[0]}`);
+        }
+      }
+      for (const child of suiteNode.suites ?? []) walk(child, child.title && !child.title.endsWith('.ts') ? [...path, child.title] : path);
+    };
+    for (const s of r.suites ?? []) walk(s, []);
+    return names;
+  },
 );
 
 if (existsSync(join(root, 'bench', 'run.mjs'))) check('bench --quick', 'npm', ['run', '--silent', 'bench', '--', '--quick']);
@@ -88,5 +114,7 @@ if (existsSync(join(root, 'bench', 'run.mjs'))) check('bench --quick', 'npm', ['
 const summary = `${passed} passed, ${failed} failed`;
 writeFileSync(join(out, 'summary.txt'), summary + '\n');
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
+// eslint-disable-next-line no-control-regex
+for (const test of failedTests) console.log(`  ✘ ${test.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 400)}`);
 console.log(`\n${summary}`);
 process.exit(failed === 0 ? 0 : 1);
