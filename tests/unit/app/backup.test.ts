@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { $createParagraphNode, $createTextNode, $getRoot, type LexicalEditor } from 'lexical';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { WeftApp, noteDocName } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
@@ -16,6 +16,7 @@ import { fixtureBackup, fixtureNote } from '../../backupFixture';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
 import { replaceLines } from '../editor/replaceLines';
+import { eventually } from '../waitFor';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -40,7 +41,7 @@ async function write(app: WeftApp, noteId: string, lines: string[]): Promise<voi
   const session = app.openNote(noteId);
   const editor = createTestEditor();
   const dispose = session.bind(editor);
-  await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
+  await eventually(() => expect(session.state.get().phase).toBe('ready'));
   replaceLines(editor, lines);
   await app.flush();
   dispose();
@@ -153,7 +154,7 @@ describe('backup and restore', () => {
     const editor: LexicalEditor = createTestEditor();
     const dispose = session.bind(editor);
     cleanups.push(dispose);
-    await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
+    await eventually(() => expect(session.state.get().phase).toBe('ready'));
     await there.app.restoreBackup(file);
     flush(editor);
     expect(editor.read(() => $getRoot().getTextContent())).toBe('from the backup');
@@ -165,7 +166,7 @@ describe('backup and restore', () => {
     const session = app.openNote(id);
     const editor = createTestEditor();
     cleanups.push(session.bind(editor));
-    await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
+    await eventually(() => expect(session.state.get().phase).toBe('ready'));
     editor.update(() => $getRoot().clear().append($createParagraphNode().append($createTextNode('typing now'))), {
       discrete: true,
     });

@@ -4,7 +4,7 @@
  * NoteSession.bind (as NotePage does in the browser).
  */
 import { $createParagraphNode, $getRoot, type LexicalEditor } from 'lexical';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WeftApp, type NoteSession } from '../../../src/app/session';
 import { MapPreferences } from './mapPreferences';
 import { MemoryStore } from '../../../src/storage/memory';
@@ -13,6 +13,7 @@ import { MAX_PINNED_PER_NOTE } from '../../../src/doc/versionPolicy';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { createTestEditor, flush } from '../collab/harness';
 import { replaceLines } from '../editor/replaceLines';
+import { eventually } from '../waitFor';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -54,7 +55,7 @@ async function mount(app: WeftApp, noteId: string): Promise<Mount> {
     mounted = false;
   };
   cleanups.push(unmount);
-  await vi.waitFor(() => expect(session.state.get().phase).toBe('ready'));
+  await eventually(() => expect(session.state.get().phase).toBe('ready'));
   return { session, editor, unmount };
 }
 
@@ -75,7 +76,7 @@ describe('version history', () => {
     expect(await versions.list(id)).toEqual([]);
 
     const second = await mount(app, id);
-    await vi.waitFor(async () => expect(await versions.list(id)).toHaveLength(1));
+    await eventually(async () => expect(await versions.list(id)).toHaveLength(1));
     const [meta] = await versions.list(id);
     expect(meta).toMatchObject({ reason: 'open', preview: 'Shopping list milk, eggs and bread' });
     second.unmount();
@@ -91,11 +92,11 @@ describe('version history', () => {
     const id = app.index.create();
     const { editor } = await mount(app, id);
     replaceLines(editor, ['draft one']);
-    await vi.waitFor(async () => expect((await versions.list(id)).map((v) => v.reason)).toEqual(['periodic']));
+    await eventually(async () => expect((await versions.list(id)).map((v) => v.reason)).toEqual(['periodic']));
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(await versions.list(id)).toHaveLength(1);
     replaceLines(editor, ['draft two']);
-    await vi.waitFor(async () => expect((await versions.list(id))[0]?.preview).toBe('draft two'));
+    await eventually(async () => expect((await versions.list(id))[0]?.preview).toBe('draft two'));
   });
 
   it('a peer deleting everything: the state before is kept, and restoring it brings the text back everywhere', async () => {
@@ -107,12 +108,12 @@ describe('version history', () => {
     const onA = await mount(a.app, id);
     const onB = await mount(b.app, id);
     replaceLines(onA.editor, ['Meeting notes', 'Decisions we must not lose']);
-    await vi.waitFor(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
+    await eventually(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
 
     // The vandal (or an accident) on the other device.
     onB.editor.update(() => $getRoot().clear().append($createParagraphNode()), { discrete: true });
-    await vi.waitFor(() => expect(text(onA.editor)).toBe(''));
-    await vi.waitFor(async () => expect((await a.versions.list(id))[0]?.reason).toBe('before-remote-removal'));
+    await eventually(() => expect(text(onA.editor)).toBe(''));
+    await eventually(async () => expect((await a.versions.list(id))[0]?.reason).toBe('before-remote-removal'));
     const [saved] = await a.versions.list(id);
     expect(saved!.preview).toBe('Meeting notes Decisions we must not lose');
     // Only a change from elsewhere counts: B's own deletion recorded nothing on B.
@@ -121,7 +122,7 @@ describe('version history', () => {
     expect((await onA.session.readVersion(saved!.id))?.text).toBe('Meeting notes\n\nDecisions we must not lose');
     await onA.session.restoreVersion(saved!.id);
     expect(text(onA.editor)).toBe('Meeting notes\n\nDecisions we must not lose');
-    await vi.waitFor(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
+    await eventually(() => expect(text(onB.editor)).toBe('Meeting notes\n\nDecisions we must not lose'));
     expect((await a.versions.list(id)).map((v) => v.reason)).toContain('before-restore');
   });
 
@@ -130,7 +131,7 @@ describe('version history', () => {
     const id = app.index.create();
     const { editor, unmount } = await mount(app, id);
     replaceLines(editor, ['soon gone']);
-    await vi.waitFor(async () => expect(await versions.list(id)).toHaveLength(1));
+    await eventually(async () => expect(await versions.list(id)).toHaveLength(1));
     unmount();
     app.index.remove(id);
     await app.purgeNote(id);

@@ -2,8 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient, cleanup, makeTempDir, rawRequest, startServer } from './serverTestKit.js';
+import { eventually } from '../waitFor';
 
 afterEach(cleanup);
 
@@ -39,7 +40,7 @@ describe('graceful close', () => {
     expect(received).toBe(BIG);
     // The response's 'close' (which counts it out) can come after the server's
     // own close callback under load: wait on the counter, not on the order.
-    await vi.waitFor(() => expect(server.stats()).toMatchObject({ httpInFlight: 0, connections: 0 }));
+    await eventually(() => expect(server.stats()).toMatchObject({ httpInFlight: 0, connections: 0 }));
   });
 
   it('cuts a download that outlasts the shutdown bound', async () => {
