@@ -284,7 +284,7 @@ async function keystrokeLatency(a, b, n) {
  * with WEFT_TRACE_PEERS=<dir>: Chromium timeline traces instead (style, layout with its dirty/total object counts, paint),
  * <dir>/weft-peer-<name>-<label>.trace.json. Both open in DevTools.
  */
-async function profiled(pages, label, fn) {
+export async function profiled(pages, label, fn) {
   if (process.env.WEFT_TRACE_PEERS) return traced(pages, label, fn, process.env.WEFT_TRACE_PEERS);
   const dir = process.env.WEFT_PROFILE_PEERS;
   if (!dir) return fn();

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { startAppServer } from './coldStart.mjs';
+import { profiled } from './peers.mjs';
 
 const EDITOR = '[contenteditable="true"][aria-label="Note"]';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -221,15 +222,19 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
       const c = await chromium.launchPersistentContext(join(dir, `c${j}`), LAUNCH_OPTIONS);
       const p = c.pages()[0] ?? (await c.newPage());
       await p.goto('about:blank');
-      await p.goto(link);
-      const at = await p.waitForFunction(
-        ([sel, w]) => {
-          const el = document.querySelector(sel);
-          return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
-        },
-        [EDITOR, want],
-        { polling: 'raf', timeout: 60_000 },
-      );
+      // WEFT_PROFILE_PEERS / WEFT_TRACE_PEERS: the first join's CPU profile or timeline trace.
+      const joinAndWait = async () => {
+        await p.goto(link);
+        return p.waitForFunction(
+          ([sel, w]) => {
+            const el = document.querySelector(sel);
+            return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
+          },
+          [EDITOR, want],
+          { polling: 'raf', timeout: 60_000 },
+        );
+      };
+      const at = j === 0 ? await profiled({ c: p }, 'relay-join', joinAndWait) : await joinAndWait();
       ms.push(await at.jsonValue());
       // Where the time went: the page's own load, then the relay read (request → response end).
       timelines.push(

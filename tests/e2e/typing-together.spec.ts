@@ -67,7 +67,8 @@ for (const delay of SPEEDS_MS) {
     launchProfile,
     profileDir,
   }) => {
-    test.setTimeout(60_000 + ROUNDS * 2 * 12 * delay);
+    // An upper bound only (every wait inside is on state): generous for a loaded CI machine.
+    test.setTimeout(150_000 + ROUNDS * 2 * 12 * delay);
     const [a, b] = await sharedNote(launchProfile, profileDir, 'Typing together');
     const lines = ['Typing together'];
     for (let round = 1; round <= ROUNDS; round++) {
@@ -100,11 +101,9 @@ async function caretBeforeEnd(page: Page, count: number): Promise<void> {
 }
 
 /**
- * Yjs has no move: a split re-creates the text after the caret in a new block. Characters B types
- * after its last one has moved follow that character's old place (the split point) rather than
- * its copy, so B's words stay whole only up to that moment. Asserted: nothing lost or duplicated,
- * A's text whole, B's text in at most two whole pieces, each in order (the README's "What typing
- * together keeps" says so).
+ * Yjs has no move: a split re-creates the text after the caret in a new block. What B types after
+ * a character of that text, before or after A's split reaches it, and B's caret, follow the
+ * character into the new block (src/editor/collab/followMovedText.ts): B's words stay whole.
  */
 test('one presses Enter in the middle of the paragraph the other is typing at the end of', async ({ launchProfile, profileDir }) => {
   const [a, b] = await sharedNote(launchProfile, profileDir, 'First half. Second half.');
@@ -119,14 +118,7 @@ test('one presses Enter in the middle of the paragraph the other is typing at th
     })(),
   ]);
   const merged = await converged(a.page, b.page);
-  expect(merged).toHaveLength(2);
-  const [first = '', second = ''] = merged.map((line) => line.replace(/^paragraph\|/, ''));
-  expect(second.startsWith('A was here. Second half.'), second).toBe(true);
-  // What B typed: the tail of the first block after "First half. " and of the second after "Second half.".
-  const atSplit = first.slice('First half. '.length);
-  const atEnd = second.slice('A was here. Second half.'.length);
-  expect(first.startsWith('First half. '), first).toBe(true);
-  expect(atEnd + atSplit, 'B’s text, every character once and in order').toBe(word);
+  expect(merged).toEqual(['paragraph|First half. ', `paragraph|A was here. Second half.${word}`]);
 });
 
 test('both type in one list item', async ({ launchProfile, profileDir }) => {

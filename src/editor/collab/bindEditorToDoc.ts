@@ -44,7 +44,8 @@ import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
 import { ORIGIN_RESCUE } from '../../doc/origins';
-import { rescueOrphanedText } from './rescueOrphanedText';
+import { followMovedText } from './followMovedText';
+import { rescueOrphanedText, type Relocate } from './rescueOrphanedText';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
@@ -459,24 +460,28 @@ export function bindEditorToDoc(
       const before = tr.local ? null : keptBeforeRemote;
       const update = tr.local ? null : incoming;
       if (!tr.local) incoming = null;
-      // Nothing of ours went with this change: nothing to put back (the usual case).
-      if (update === null || !tr.deleteSet.clients.has(doc.clientID)) return;
+      // A change that deleted nothing moved nothing (the usual case).
+      if (update === null || tr.deleteSet.clients.size === 0) return;
       try {
         // Rendering the peer's change may still be queued in Lexical: commit it
         // now, or it would commit while the put-back text renders and keep the
         // caret where that render left it, not after the rescued text.
         if (!isUpdating(editor) && hasPendingUpdate(editor)) commitPending(editor);
         let moved: KeptSelection | null = null;
-        const rescued = rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, (relocate) => {
+        const follow = (relocate: Relocate): void => {
           if (before === null) return;
           const anchor = relocate(before.anchor);
           const focus = relocate(before.focus);
           if (anchor !== null || focus !== null) moved = { anchor: anchor ?? focus!, focus: focus ?? anchor! };
           if (moved !== null) selection.keep(moved);
-        });
+        };
+        // Own text that went with a block the peer rewrote is put back into its copy;
+        // own text typed after text the peer moved (a split) follows that text.
+        const rescued = tr.deleteSet.clients.has(doc.clientID) ? rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, follow) : 0;
+        const followed = followMovedText(tr, doc.clientID, ORIGIN_RESCUE, before === null ? [] : [before.anchor, before.focus], follow);
         // Rendering the put-back text puts the caret there too; with nothing
         // put back (the peer had seen it all) nothing renders, so place it here.
-        if (moved !== null && rescued === 0) placeCaret(editor, b, moved);
+        if (moved !== null && rescued + followed === 0) placeCaret(editor, b, moved);
       } catch (thrown) {
         // Never out of the peer's Y.applyUpdate: the doc already holds its change.
         console.warn('weft: typing a peer rewrote could not be put back', thrown);

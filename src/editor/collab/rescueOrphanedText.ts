@@ -98,7 +98,7 @@ const UNMATCHABLE = '\u{0}';
  * wrote to count as its copy: text a peer typed elsewhere in the same change
  * is not one.
  */
-const MIN_SHARED = 0.5;
+export const MIN_SHARED = 0.5;
 
 /** Whether `type` or a container around it was deleted by this transaction. */
 function inContainerDeletedBy(tr: Y.Transaction, type: Y.XmlText): boolean {
@@ -140,7 +140,7 @@ function charactersBefore(tr: Y.Transaction, text: Y.XmlText, ownClient: number,
 }
 
 /** The live runs this transaction created or inserted text into: where a rewrite puts its copy. */
-function copiesWrittenBy(tr: Y.Transaction): Y.XmlText[] {
+export function copiesWrittenBy(tr: Y.Transaction): Y.XmlText[] {
   const found = new Set<Y.XmlText>();
   const collectNew = (type: Y.AbstractType<unknown>): void => {
     if (type instanceof Y.XmlText) found.add(type);
@@ -252,7 +252,7 @@ function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed
 const isSpace = (c: OldChar | undefined): boolean => c !== undefined && /\s/.test(c.ch);
 
 /** For each character of `from`, its index in `to` where a diff of the two keeps it, else -1. */
-function align(from: string, to: string): number[] {
+export function align(from: string, to: string): number[] {
   const result: number[] = [];
   let at = 0;
   for (const [op, s] of diff(from, to)) {
@@ -276,7 +276,7 @@ function relocate(position: Y.RelativePosition, placed: ReadonlyMap<number, { co
 }
 
 /** A run's text with each embedded element as one {@link EMBED} (the index space of `insert`). */
-function plainText(text: Y.XmlText): string {
+export function plainText(text: Y.XmlText): string {
   return (text.toDelta() as Array<{ insert: unknown }>).map((op) => (typeof op.insert === 'string' ? op.insert : EMBED)).join('');
 }
 
@@ -284,7 +284,7 @@ function plainText(text: Y.XmlText): string {
  * The run's own formatting, with every other attribute in force at `index`
  * cleared: Yjs otherwise keeps the neighbours' formatting on inserted text.
  */
-function attributesAt(text: Y.XmlText, index: number, own: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function attributesAt(text: Y.XmlText, index: number, own: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...own };
   let seen = 0;
   for (const op of text.toDelta() as Array<{ insert: unknown; attributes?: Record<string, unknown> }>) {

@@ -272,3 +272,81 @@ describe('typing into a block a peer rewrites unseen', () => {
     doc.destroy();
   });
 });
+
+/**
+ * A split (Enter in the middle of a block) moves the text after the caret
+ * into a new block: Yjs has no move, so the tail is deleted from the block and
+ * inserted as a copy. What a peer types after a character of that tail, not
+ * having seen the split, and the caret right after it, must follow the
+ * character into the copy: else the typing lands at the split point and the
+ * person's words are torn in two.
+ */
+describe('typing after text a peer moves into a new block (a split)', () => {
+  /** Presses Enter after the `offset`-th character of block `i`. */
+  function splitAt(p: Peer, i: number, offset: number): void {
+    p.editor.update(() => {
+      const first = blockAt(i).getFirstDescendant();
+      if (!$isTextNode(first)) throw new Error('no text');
+      first.select(offset, offset).insertParagraph();
+    }, { discrete: true });
+    flush(p.editor);
+  }
+
+  it('words typed at the end of a paragraph split in the middle follow its second half', () => {
+    const [a, b] = notePeers(['a', 'b'], ['First half. Second half.']) as [Peer, Peer];
+    splitAt(a, 0, 'First half. '.length);
+    typeAtEnd(b, 0, ' typed by B');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:First half.  | paragraph:Second half. typed by B');
+  });
+
+  it('the caret at the end of the moved half follows it: the next keys go there, not to the split point', () => {
+    const [a, b] = notePeers(['a', 'b'], ['First half. Second half.']) as [Peer, Peer];
+    b.editor.update(() => blockAt(0).selectEnd(), { discrete: true });
+    splitAt(a, 0, 'First half. '.length);
+    send(a, b);
+    typeAtCaret(b, ' more');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:First half.  | paragraph:Second half. more');
+  });
+
+  it('typing before, during and after the split stays one word after the moved text', () => {
+    const [a, b] = notePeers(['a', 'b'], ['First half. Second half.']) as [Peer, Peer];
+    typeAtEnd(b, 0, ' ty');
+    send(b, a);
+    splitAt(a, 0, 'First half. '.length);
+    typeAtCaret(b, 'pe');
+    send(a, b);
+    typeAtCaret(b, 'd on');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:First half.  | paragraph:Second half. typed on');
+  });
+
+  it('typing inside the moved half follows the character it was typed after', () => {
+    const [a, b] = notePeers(['a', 'b'], ['alpha beta gamma']) as [Peer, Peer];
+    splitAt(a, 0, 'alpha '.length);
+    typeInside(b, 0, 'alpha beta'.length, ',');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:alpha  | paragraph:beta, gamma');
+  });
+
+  it('typing before the split point stays where it was typed', () => {
+    const [a, b] = notePeers(['a', 'b'], ['alpha beta gamma']) as [Peer, Peer];
+    splitAt(a, 0, 'alpha beta '.length);
+    typeInside(b, 0, 'alpha'.length, ',');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:alpha, beta  | paragraph:gamma');
+  });
+
+  it('text the peer deleted (no copy anywhere) leaves the typing after it in place', () => {
+    const [a, b] = notePeers(['a', 'b'], ['keep doomed']) as [Peer, Peer];
+    a.editor.update(() => {
+      const first = blockAt(0).getFirstDescendant();
+      if (!$isTextNode(first)) throw new Error('no text');
+      first.select('keep'.length, 'keep doomed'.length).removeText();
+    }, { discrete: true });
+    typeAtEnd(b, 0, ' saved');
+    settle([a, b]);
+    expectAgreed([a, b], 'paragraph:keep saved');
+  });
+});
