@@ -18,10 +18,7 @@ import { isOriginAllowed } from './isOriginAllowed.js';
 import type { Logger } from './logger.js';
 import { RELAY_PATH, ROOM_ID, blobHash, checkWriteProof, type BlobKind, type RelayLimits } from './relayProtocol.js';
 import type { RelayStore } from './RelayStore.js';
-import { TokenBucket } from './TokenBucket.js';
-
-/** Most client addresses whose budgets are remembered; past it the oldest are forgotten. */
-const MAX_TRACKED_ADDRESSES = 50_000;
+import { MemoryAddressBudgets, type AddressBudgets, type BudgetKind, type BudgetRates } from './AddressBudgets.js';
 
 export interface RelayHandlerOptions {
   store: RelayStore;
@@ -32,13 +29,19 @@ export interface RelayHandlerOptions {
   now?: () => number;
   /** Told after every write and delete (a hint for live readers; may be a no-op). */
   onChange?: (room: string) => void;
+  /** Per-address budgets (default: this process's memory; shared ones with Redis). */
+  budgets?: AddressBudgets;
 }
 
-interface Budget {
-  reads: TokenBucket;
-  writes: TokenBucket;
-  bytes: TokenBucket;
-}
+/** The per-address budgets `limits` set. */
+export const budgetRates = (limits: RelayLimits): BudgetRates => ({
+  reads: { capacity: limits.readsPerAddressBurst, perSecond: limits.readsPerAddressPerSecond },
+  writes: { capacity: limits.writesPerAddressBurst, perSecond: limits.writesPerAddressPerHour / 3600 },
+  bytes: { capacity: limits.bytesPerAddressBurst, perSecond: limits.bytesPerAddressPerHour / 3600 },
+});
+
+/** Takes from one address's budgets. */
+type Budget = (kind: BudgetKind, amount?: number) => Promise<boolean>;
 
 export interface RelayHandler {
   /** Whether the request is the relay's (its path starts with /relay/). */
@@ -102,23 +105,8 @@ const seqParam = (url: URL, name: string): number => {
 export function createRelayHandler(options: RelayHandlerOptions): RelayHandler {
   const { store, limits, logger } = options;
   const now = options.now ?? Date.now;
-  const budgets = new Map<string, Budget>();
+  const budgets = options.budgets ?? new MemoryAddressBudgets(budgetRates(limits));
   const counts = { writes: 0, reads: 0, refused: 0 };
-
-  const budgetOf = (address: string): Budget => {
-    let budget = budgets.get(address);
-    if (!budget) {
-      if (budgets.size >= MAX_TRACKED_ADDRESSES) budgets.delete(budgets.keys().next().value as string);
-      const t = now();
-      budget = {
-        reads: new TokenBucket(limits.readsPerAddressBurst, limits.readsPerAddressPerSecond, t),
-        writes: new TokenBucket(limits.writesPerAddressBurst, limits.writesPerAddressPerHour / 3600, t),
-        bytes: new TokenBucket(limits.bytesPerAddressBurst, limits.bytesPerAddressPerHour / 3600, t),
-      };
-      budgets.set(address, budget);
-    }
-    return budget;
-  };
 
   const quota = (what: string): HttpError =>
     new HttpError(429, 'address-quota', `this address has used its relay ${what} for now; try again later`);
@@ -129,8 +117,8 @@ export function createRelayHandler(options: RelayHandlerOptions): RelayHandler {
     if (body.byteLength === 0) throw new HttpError(400, 'bad-request', 'the blob is empty');
     const proof = checkWriteProof(room, req.method ?? '', req.url ?? '', req.headers, body, now());
     if (!proof.ok) throw new HttpError(401, 'bad-proof', proof.reason);
-    if (!budget.writes.take(now())) throw quota('write budget');
-    if (!budget.bytes.take(now(), body.byteLength)) throw quota('byte budget');
+    if (!(await budget('writes'))) throw quota('write budget');
+    if (!(await budget('bytes', body.byteLength))) throw quota('byte budget');
     const replaces = kind === 'snapshot' ? seqParam(url, 'replaces') : undefined;
     const result = await store.write(
       room,
@@ -160,10 +148,11 @@ export function createRelayHandler(options: RelayHandlerOptions): RelayHandler {
       throw new HttpError(403, 'origin', 'pages of this origin may not use the relay');
     }
     const url = new URL(req.url ?? '/', 'http://relay');
-    const budget = budgetOf(clientAddress(req, options.trustedProxyHops));
+    const address = clientAddress(req, options.trustedProxyHops);
+    const budget: Budget = (kind, amount = 1) => budgets.take(address, kind, amount, now());
     const method = req.method ?? '';
     if (op === undefined && (method === 'GET' || method === 'HEAD')) {
-      if (!budget.reads.take(now())) throw quota('read budget');
+      if (!(await budget('reads'))) throw quota('read budget');
       const page = await store.read(room, seqParam(url, 'after'), limits.maxReadBytes, now());
       counts.reads++;
       return {
@@ -182,7 +171,7 @@ export function createRelayHandler(options: RelayHandlerOptions): RelayHandler {
       const body = await readBody(req, 0);
       const proof = checkWriteProof(room, method, req.url ?? '', req.headers, body, now());
       if (!proof.ok) throw new HttpError(401, 'bad-proof', proof.reason);
-      if (!budget.writes.take(now())) throw quota('write budget');
+      if (!(await budget('writes'))) throw quota('write budget');
       const existed = await store.deleteRoom(room);
       options.onChange?.(room);
       return { status: 200, body: { deleted: existed } };

@@ -15,7 +15,8 @@ import { sendText } from './sendText.js';
 import { writeRawResponse } from './writeRawResponse.js';
 import type { SignalingLimits } from './signalingLimits.js';
 import { SignalingServer, type SignalingStats, type SignalingTestHooks } from './SignalingServer.js';
-import { createRelayHandler } from './createRelayHandler.js';
+import { MemoryAddressBudgets, type AddressBudgets, type BudgetRates } from './AddressBudgets.js';
+import { budgetRates, createRelayHandler } from './createRelayHandler.js';
 import { MemoryRelayStore } from './MemoryRelayStore.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from './relayProtocol.js';
 import type { RelayStore } from './RelayStore.js';
@@ -74,6 +75,11 @@ export interface WeftServerOptions {
   fanout?: SignalingFanout;
   /** Relay limit overrides (tests, bench). */
   relayLimits?: Partial<RelayLimits>;
+  /**
+   * Makes the relay's per-address budgets from their rates (default: in this process's
+   * memory). `main.ts` passes Redis ones with REDIS_URL, shared by every instance. Closed on `close()`.
+   */
+  relayBudgets?: (rates: BudgetRates) => AddressBudgets;
   /** The clock of the relay's proofs and budgets (tests). */
   now?: () => number;
   /**
@@ -122,9 +128,12 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
     ...(options.testHooks ? { testHooks: options.testHooks } : {}),
   });
   const relayStore = options.relayStore ?? new MemoryRelayStore();
+  const relayLimits = { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits };
+  const relayBudgets = (options.relayBudgets ?? ((rates) => new MemoryAddressBudgets(rates)))(budgetRates(relayLimits));
   const relay = createRelayHandler({
     store: relayStore,
-    limits: { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits },
+    budgets: relayBudgets,
+    limits: relayLimits,
     allowedOrigins: new Set(options.allowedOrigins ?? []),
     trustedProxyHops: options.trustedProxyHops ?? 0,
     logger,
@@ -232,7 +241,7 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
         }
         clearTimeout(timer);
         clearInterval(sweeper);
-        await Promise.all([relayStore.close(), options.fanout?.close()]);
+        await Promise.all([relayStore.close(), relayBudgets.close(), options.fanout?.close()]);
       })();
       return closing;
     },

@@ -8,6 +8,10 @@ import { ConfigError, loadConfig, type WeftConfig } from './config.js';
 import { SHUTDOWN_TIMEOUT_MS, createWeftServer } from './createServer.js';
 import { createLogger } from './logger.js';
 import { SqliteRelayStore } from './SqliteRelayStore.js';
+import type { AddressBudgets } from './AddressBudgets.js';
+import { budgetRates } from './createRelayHandler.js';
+import { DEFAULT_RELAY_LIMITS } from './relayProtocol.js';
+import { RedisAddressBudgets } from './RedisAddressBudgets.js';
 import { RedisRelayStore } from './RedisRelayStore.js';
 import { RedisFanout } from './RedisFanout.js';
 import type { RelayStore } from './RelayStore.js';
@@ -48,17 +52,21 @@ async function main(): Promise<void> {
 
   let relayStore: RelayStore;
   let fanout: SignalingFanout | undefined;
+  let relayBudgets: (() => AddressBudgets) | undefined;
   if (config.redisUrl !== null) {
     // Several instances act as one: the relay store and signaling fan-out live in Redis.
     const redisStore = new RedisRelayStore(config.redisUrl);
     relayStore = redisStore;
     fanout = new RedisFanout(config.redisUrl, logger);
+    // Per-address budgets shared by every instance (main never overrides the relay's limits).
+    const budgets = new RedisAddressBudgets(config.redisUrl, budgetRates(DEFAULT_RELAY_LIMITS));
+    relayBudgets = () => budgets;
     // Listen once Redis answers (or after a bound: the app and signaling are served
     // either way, and relay requests get 503 until Redis is back).
     let timer: NodeJS.Timeout | undefined;
     const waited = await Promise.race([
-      redisStore.ready().then(
-        ({ fsyncEveryWrite }) => {
+      Promise.all([redisStore.ready(), budgets.ready()]).then(
+        ([{ fsyncEveryWrite }]) => {
           if (!fsyncEveryWrite) logger.error('redis does not fsync every write (appendonly yes, appendfsync always): acknowledged relay writes may be lost if redis crashes');
           return true;
         },
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  const server = createWeftServer({ ...config, logger, relayStore, ...(fanout ? { fanout } : {}) });
+  const server = createWeftServer({ ...config, logger, relayStore, ...(fanout ? { fanout } : {}), ...(relayBudgets ? { relayBudgets } : {}) });
   let url: string;
   try {
     ({ url } = await server.listen());

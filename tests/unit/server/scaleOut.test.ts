@@ -7,6 +7,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { Awareness } from 'y-protocols/awareness';
+import { RedisAddressBudgets } from '../../../server/RedisAddressBudgets.js';
+import { budgetRates } from '../../../server/createRelayHandler.js';
+import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../../../server/relayProtocol.js';
 import { RedisFanout } from '../../../server/RedisFanout.js';
 import { RedisRelayStore } from '../../../server/RedisRelayStore.js';
 import { applySeed } from '../../../src/doc/seed';
@@ -35,11 +38,12 @@ afterEach(async () => {
 });
 
 /** An instance as main.ts makes it with REDIS_URL. */
-async function instance(): Promise<StartedServer> {
+async function instance(relayLimits: Partial<RelayLimits> = {}): Promise<StartedServer> {
   const relayStore = new RedisRelayStore(redis.url);
   const fanout = new RedisFanout(redis.url, { info: () => undefined, error: () => undefined });
-  await Promise.all([relayStore.ready(), fanout.ready()]);
-  return startServer({ relayStore, fanout });
+  const budgets = new RedisAddressBudgets(redis.url, budgetRates({ ...DEFAULT_RELAY_LIMITS, ...relayLimits }));
+  await Promise.all([relayStore.ready(), fanout.ready(), budgets.ready()]);
+  return startServer({ relayStore, fanout, relayLimits, relayBudgets: () => budgets });
 }
 
 const device = (url: string, doc = new Y.Doc()) => {
@@ -103,6 +107,19 @@ describe('scale-out on one Redis', () => {
     await waitFor('c read both', () => noteText(c.doc) === noteText(b.doc));
     a.t.pullNow();
     await waitFor('a read b', () => noteText(a.doc).includes('through instance two'));
+  });
+
+  it('an address has one relay budget across instances, not one per instance', async () => {
+    // Three reads, refilled one a day: with budgets in each instance's memory it would get six.
+    const limits = { readsPerAddressBurst: 3, readsPerAddressPerSecond: 1 / 86_400 };
+    const [one, two] = await Promise.all([instance(limits), instance(limits)]);
+    const read = async (server: StartedServer) => {
+      const res = await fetch(`${server.url}/relay/v2/${'q'.repeat(43)}?after=0`);
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    expect([await read(one), await read(two), await read(one)].map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(await read(two)).toEqual({ status: 429, error: 'address-quota' });
+    expect(await read(one)).toEqual({ status: 429, error: 'address-quota' });
   });
 
   it('Redis killed and restarted: nothing acknowledged is lost, and instances reconnect on their own', async () => {
