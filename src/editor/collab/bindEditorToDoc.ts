@@ -44,7 +44,7 @@ import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../doc/noteRoot';
 import { ORIGIN_RESCUE } from '../../doc/origins';
-import { followMovedText } from './followMovedText';
+import { followMovedText, mayFollowMovedText } from './followMovedText';
 import { rescueOrphanedText, type Relocate } from './rescueOrphanedText';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
@@ -460,8 +460,11 @@ export function bindEditorToDoc(
       const before = tr.local ? null : keptBeforeRemote;
       const update = tr.local ? null : incoming;
       if (!tr.local) incoming = null;
-      // A change that deleted nothing moved nothing (the usual case).
-      if (update === null || tr.deleteSet.clients.size === 0) return;
+      if (update === null) return;
+      const caret = before === null ? [] : [before.anchor, before.focus];
+      // Nothing of ours went with this change, or follows text it moved: nothing to do (the usual case).
+      const ownDeleted = tr.deleteSet.clients.has(doc.clientID);
+      if (!ownDeleted && !mayFollowMovedText(tr, doc.clientID, caret)) return;
       try {
         // Rendering the peer's change may still be queued in Lexical: commit it
         // now, or it would commit while the put-back text renders and keep the
@@ -477,8 +480,8 @@ export function bindEditorToDoc(
         };
         // Own text that went with a block the peer rewrote is put back into its copy;
         // own text typed after text the peer moved (a split) follows that text.
-        const rescued = tr.deleteSet.clients.has(doc.clientID) ? rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, follow) : 0;
-        const followed = followMovedText(tr, doc.clientID, ORIGIN_RESCUE, before === null ? [] : [before.anchor, before.focus], follow);
+        const rescued = ownDeleted ? rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, follow) : 0;
+        const followed = followMovedText(tr, doc.clientID, ORIGIN_RESCUE, caret, follow);
         // Rendering the put-back text puts the caret there too; with nothing
         // put back (the peer had seen it all) nothing renders, so place it here.
         if (moved !== null && rescued + followed === 0) placeCaret(editor, b, moved);

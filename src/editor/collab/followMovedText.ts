@@ -1,5 +1,20 @@
 import * as Y from 'yjs';
-import { align, attributesAt, copiesWrittenBy, MIN_SHARED, plainText, type Relocate } from './rescueOrphanedText';
+import { align, attributesAt, copiesWrittenBy, liveBefore, MIN_SHARED, plainText, withFormat, type Relocate } from './rescueOrphanedText';
+
+/**
+ * Whether {@link followMovedText} may have anything to do after `tr`: the cheap test
+ * (no characters built), so that the caller does its own work only then.
+ */
+export function mayFollowMovedText(tr: Y.Transaction, ownClient: number, caret: readonly Y.RelativePosition[]): boolean {
+  if (tr.local || tr.deleteSet.clients.size === 0) return false;
+  const caretItems = caretItemsOf(caret);
+  for (const type of tr.changed.keys()) {
+    if (type instanceof Y.XmlText && !isGone(type) && mayFollow(tr, type, caretItems, ownClient)) return true;
+  }
+  return false;
+}
+
+const caretItemsOf = (caret: readonly Y.RelativePosition[]): Y.ID[] => caret.flatMap((p) => (p.item !== null && p.assoc < 0 ? [p.item] : []));
 
 /**
  * After a peer's change, moves what this client typed right after text the
@@ -32,7 +47,7 @@ export function followMovedText(
   onMoved?: (relocate: Relocate) => void,
 ): number {
   if (tr.local || tr.deleteSet.clients.size === 0) return 0;
-  const caretItems = caret.flatMap((p) => (p.item !== null && p.assoc < 0 ? [p.item] : []));
+  const caretItems = caretItemsOf(caret);
   const moves: Move[] = [];
   const placed = new Map<string, Placed>();
   let copies: Y.XmlText[] | null = null;
@@ -120,16 +135,13 @@ function mayFollow(tr: Y.Transaction, text: Y.XmlText, caretItems: readonly Y.ID
 function charactersOf(tr: Y.Transaction, text: Y.XmlText, ownClient: number): Char[] {
   const chars: Char[] = [];
   const ownBefore = tr.beforeState.get(ownClient) ?? 0;
-  let attributes: Record<string, unknown> = {};
+  let attributes: Readonly<Record<string, unknown>> = {};
   for (let n = text._start; n !== null; n = n.right) {
-    const existed = n.id.clock < (tr.beforeState.get(n.id.client) ?? 0);
-    const deleted = n.deleted && Y.isDeleted(tr.deleteSet, n.id);
-    if (!existed || (n.deleted && !deleted)) continue;
+    if (!liveBefore(tr, n)) continue;
+    const deleted = n.deleted;
     const content = n.content;
     if (content instanceof Y.ContentFormat) {
-      attributes = { ...attributes };
-      if (content.value === null) delete attributes[content.key];
-      else attributes[content.key] = content.value;
+      attributes = withFormat(attributes, content);
     } else if (content instanceof Y.ContentString) {
       const movable = !deleted && n.id.client === ownClient && n.id.clock < ownBefore;
       for (let i = 0; i < content.str.length; i++) {

@@ -108,8 +108,16 @@ function inContainerDeletedBy(tr: Y.Transaction, type: Y.XmlText): boolean {
   return false;
 }
 
+/** The formatting in force after a format item: a new object (the old one is shared by earlier characters). */
+export function withFormat(attributes: Readonly<Record<string, unknown>>, format: Y.ContentFormat): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...attributes };
+  if (format.value === null) delete next[format.key];
+  else next[format.key] = format.value;
+  return next;
+}
+
 /** Whether an item was there just before the transaction (live, or deleted by it, and not created by it). */
-function liveBefore(tr: Y.Transaction, item: Y.Item): boolean {
+export function liveBefore(tr: Y.Transaction, item: Y.Item): boolean {
   if (item.id.clock >= (tr.beforeState.get(item.id.client) ?? 0)) return false;
   return !item.deleted || Y.isDeleted(tr.deleteSet, item.id);
 }
@@ -122,9 +130,7 @@ function charactersBefore(tr: Y.Transaction, text: Y.XmlText, ownClient: number,
     if (!liveBefore(tr, n)) continue;
     const content = n.content;
     if (content instanceof Y.ContentFormat) {
-      attributes = { ...attributes };
-      if (content.value === null) delete attributes[content.key];
-      else attributes[content.key] = content.value;
+      attributes = withFormat(attributes, content);
     } else if (content instanceof Y.ContentString) {
       const own = n.id.client === ownClient;
       // Yjs counts UTF-16 code units, as string indices do.
