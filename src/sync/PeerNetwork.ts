@@ -50,11 +50,11 @@ export interface PeerNetworkOptions {
   /** This tab's id on signaling (default random; tests use it to impersonate another tab). */
   readonly tabId?: string;
   /**
-   * The most WebRTC connections a room opens itself (default MAX_WEBRTC_CONNECTIONS, PeerRoom.ts),
-   * read at each decision: the deployment's `/config.json` may lower it, and it may arrive late.
-   * A room answers offers up to twice this (routeSignal.ts), so a newcomer always finds room.
+   * The most WebRTC connections a room opens itself (undefined: MAX_WEBRTC_CONNECTIONS, PeerRoom.ts),
+   * read at each decision: the deployment's `/config.json` may set it, and it may arrive late.
+   * A room answers offers up to twice this (routeSignal.ts): room for a newcomer when all are full.
    */
-  readonly maxConnections?: () => number;
+  readonly maxConnections?: () => number | undefined;
 }
 
 

@@ -377,7 +377,7 @@ export class PeerRoom implements Transport {
       .catch(() => undefined);
   }
 
-  /** The network's cap (a deployment may lower it), never below one. */
+  /** The network's cap (a deployment may set it); the default for none or nonsense. */
   private maxConnections(): number {
     const configured = this.host.options.maxConnections?.() ?? MAX_WEBRTC_CONNECTIONS;
     return Number.isInteger(configured) && configured >= 1 ? configured : MAX_WEBRTC_CONNECTIONS;
