@@ -44,6 +44,15 @@ const runs = (n) => ONLY === null || ONLY.has(String(n));
 /** `--relay-join-only`: scenario 12 measures the new device's join and skips throughput and memory. */
 const RELAY_JOIN_ONLY = args.includes('--relay-join-only');
 
+/** `2,16:4` → [{ peers: 2, cap: null }, { peers: 16, cap: 4 }]; throws on anything else. */
+function parseRooms(text) {
+  return text.split(',').map((item) => {
+    const m = /^(\d+)(?::(\d+))?$/.exec(item.trim());
+    if (!m || Number(m[1]) < 2 || (m[2] !== undefined && Number(m[2]) < 1)) throw new Error(`WEFT_ROOMS: "${item}" is not <peers ≥ 2>[:<cap ≥ 1>]`);
+    return { peers: Number(m[1]), cap: m[2] === undefined ? null : Number(m[2]) };
+  });
+}
+
 /** Sizes of the inputs: the full run, and the quick one (seconds, for `npm test`). */
 const CONFIG = QUICK
   ? {
@@ -99,7 +108,8 @@ const CONFIG = QUICK
       relayWrites: 4000,
       relayRooms: 10_000,
       // Scenario 13: full meshes of 2 to 16 (the cap, 20, is above them), and 16 with the cap at 4.
-      rooms: [
+      // WEFT_ROOMS=2,16:4,16 runs those rooms in that order (peers[:cap]), e.g. to swap the order of two rows.
+      rooms: process.env.WEFT_ROOMS ? parseRooms(process.env.WEFT_ROOMS) : [
         { peers: 2, cap: null },
         { peers: 4, cap: null },
         { peers: 8, cap: null },
