@@ -24,6 +24,7 @@ import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
 import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
+import { loadYWebrtc } from './stockYWebrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
 import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER, ChannelAuth } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
@@ -392,6 +393,41 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
       },
       30_000,
     );
+
+    it('a stock y-webrtc newcomer to a room of full Weft peers joins through their invitation (an announce addressed to it)', async () => {
+      vi.stubGlobal('WebSocket', SameOriginWebSocket); // y-webrtc's signaling uses the global one
+      cleanup.push(() => vi.unstubAllGlobals());
+      const [a, b, c] = [note('Ann'), note('Bob'), note('Carol')];
+      // With a cap of one, Ann and Bob are full once connected to each other.
+      const ta = browser({ maxConnections: () => 1 }).join(a.doc, a.awareness, ROOM, { firewall: false });
+      await waitFor('Ann on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+      const tb = browser({ maxConnections: () => 1 }).join(b.doc, b.awareness, ROOM, { firewall: false });
+      await waitFor('Ann and Bob connected', () => ta.peerCount === 1 && tb.peerCount === 1);
+      a.doc.getText('t').insert(0, 'from Weft');
+      const yWebrtc = await loadYWebrtc(`invitation-${crypto.randomUUID()}`);
+      const provider = new yWebrtc.WebrtcProvider(await deriveRoomName(ROOM.noteId, ROOM.secret), c.doc, {
+        signaling: [signalingUrl],
+        password: ROOM.secret,
+        awareness: c.awareness,
+        maxConns: 20,
+        filterBcConns: true,
+        peerOpts: { config: { iceServers: [] }, wrtc: fakeWrtc },
+      });
+      const closeStock = () => {
+        provider.disconnect(); // (destroy alone leaves its signaling socket open)
+        provider.destroy();
+      };
+      cleanup.push(closeStock);
+      await waitFor('the stock peer has the note', () => c.doc.getText('t').toString() === 'from Weft', 10_000);
+      c.doc.getText('t').insert(0, 'stock. ');
+      await waitFor('both Weft peers have its edit', () => [a, b].every((p) => p.doc.getText('t').toString() === 'stock. from Weft'));
+      // Above their cap of one, within its ceiling of two.
+      expect([ta.peerCount, tb.peerCount]).toEqual([2, 2]);
+      closeStock();
+      ta.destroy();
+      tb.destroy();
+      await waitFor('every socket closed', () => server.stats().connections === 0);
+    });
 
     it('a newcomer whose announce finds every peer full still connects (they invite it), and syncs', async () => {
       // Three peers with a cap of two: a triangle, everyone full.
