@@ -6,7 +6,7 @@
  * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
  * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
  * 11: the storage layout, one IndexedDB database per note vs one for all, raw;
- * 12: the store-and-forward relay).
+ * 12: the store-and-forward relay; 13: rooms with many people, 2 to 16 peers in one note).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -32,6 +32,7 @@ import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
 import { layoutScenario } from './scenarios/layout.mjs';
 import { relayJoinScenario, relayMemoryScenario, relayThroughputScenario } from './scenarios/relay.mjs';
+import { manyPeersScenario } from './scenarios/manyPeers.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -42,6 +43,15 @@ const ONLY = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : nul
 const runs = (n) => ONLY === null || ONLY.has(String(n));
 /** `--relay-join-only`: scenario 12 measures the new device's join and skips throughput and memory. */
 const RELAY_JOIN_ONLY = args.includes('--relay-join-only');
+
+/** `2,16:4` → [{ peers: 2, cap: null }, { peers: 16, cap: 4 }]; throws on anything else. */
+function parseRooms(text) {
+  return text.split(',').map((item) => {
+    const m = /^(\d+)(?::(\d+))?$/.exec(item.trim());
+    if (!m || Number(m[1]) < 2 || (m[2] !== undefined && Number(m[2]) < 1)) throw new Error(`WEFT_ROOMS: "${item}" is not <peers ≥ 2>[:<cap ≥ 1>]`);
+    return { peers: Number(m[1]), cap: m[2] === undefined ? null : Number(m[2]) };
+  });
+}
 
 /** Sizes of the inputs: the full run, and the quick one (seconds, for `npm test`). */
 const CONFIG = QUICK
@@ -67,6 +77,12 @@ const CONFIG = QUICK
       relayJoins: 1,
       relayWrites: 200,
       relayRooms: 500,
+      // Scenario 13: one full mesh and one partial mesh (cap 2: the invitation path), few keys.
+      rooms: [
+        { peers: 2, cap: null },
+        { peers: 4, cap: 2 },
+      ],
+      roomKeystrokes: 6,
     }
   : {
       traceOps: Infinity,
@@ -91,6 +107,16 @@ const CONFIG = QUICK
       relayJoins: 7,
       relayWrites: 4000,
       relayRooms: 10_000,
+      // Scenario 13: full meshes of 2 to 16 (the cap, 20, is above them), and 16 with the cap at 4.
+      // WEFT_ROOMS=2,16:4,16 runs those rooms in that order (peers[:cap]), e.g. to swap the order of two rows.
+      rooms: process.env.WEFT_ROOMS ? parseRooms(process.env.WEFT_ROOMS) : [
+        { peers: 2, cap: null },
+        { peers: 4, cap: null },
+        { peers: 8, cap: null },
+        { peers: 16, cap: null },
+        { peers: 16, cap: 4 },
+      ],
+      roomKeystrokes: 30,
     };
 
 const failures = [];
@@ -551,6 +577,26 @@ function markdown() {
     lines.push(`| server memory per 10,000 rooms (difference) | ${fmt(m.sqlite?.rssPer10kRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssPer10kRoomsMb, 1)} MB (+ Redis used_memory ${fmt(m.redis.redisPer10kRoomsMb, 1)} MB)` : 'not run'} |`);
     if (relay.join?.summary) lines.push('', `New device from the relay alone, automerge-paper note: navigation → whole note shown median ${fmt(relay.join.summary.median)} ms, max ${fmt(relay.join.summary.max)} ms (n=${relay.join.summary.n}).`);
   }
+  const rooms = r.scenarios.manyPeers;
+  if (rooms) {
+    lines.push(
+      '',
+      `## 13. Rooms with many people (N Chromium processes, one note, ${rooms.keystrokes} keystrokes typed in turn; load average at start ${r.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} on ${r.machine.cpus} CPUs)`,
+      '',
+      '| peers | cap | degrees | keystroke → other peer p50 ms | p99 | max | pairs | CPU s per peer, process tree (median / max) | renderer / its main thread (medians) | typing s | received per keystroke and receiver: messages / bytes / doc updates | load at end |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    for (const x of rooms.rows) {
+      if (!x.ok) {
+        lines.push(`| ${x.peers} | ${x.cap ?? 'app (20)'} | FAILED: ${x.error} |  |  |  |  |  |  |  |  |  |`);
+        continue;
+      }
+      const k = x.perReceiverPerKeystroke;
+      lines.push(
+        `| ${x.peers} | ${x.cap ?? 'app (20)'} | ${x.degrees.join(' ')} | ${fmt(x.latency.median)} | ${fmt(x.latency.p99)} | ${fmt(x.latency.max)} | ${x.pairs} | ${fmt(x.cpuSeconds.median)} / ${fmt(x.cpuSeconds.max)} | ${fmt(x.rendererSeconds.median)} / ${fmt(x.mainThreadSeconds.median)} | ${fmt(x.typingSeconds, 1)} | ${fmt(k.messages, 1)} / ${fmt(k.bytes, 0)} / ${fmt(k.updates, 1)} | ${x.loadAverage.end.map((v) => v.toFixed(1)).join(' ')} |`,
+      );
+    }
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -731,6 +777,21 @@ async function relayScenarios(browser, baseUrl, paper) {
   results.scenarios.relay = out;
 }
 
+/** [13] Rooms with many people (bench/scenarios/manyPeers.mjs). */
+async function manyPeersRooms() {
+  log(`\n[13] rooms with many people: N Chromium processes in one note, ${CONFIG.roomKeystrokes} keystrokes typed in turn (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}, ${cpus().length} CPUs)`);
+  const rows = await manyPeersScenario({ root: ROOT, distDir: join(ROOT, 'dist'), rooms: CONFIG.rooms, keystrokes: CONFIG.roomKeystrokes, log });
+  for (const row of rows) if (!row.ok) fail(`[13] ${row.peers} peers${row.cap === null ? '' : `, cap ${row.cap}`}: ${row.error}`);
+  // Ratios against the two-peer room of the same run.
+  const two = rows.find((x) => x.ok && x.peers === 2 && x.cap === null);
+  for (const row of rows) {
+    if (!row.ok || !two || row === two) continue;
+    row.vsTwoPeers = { p50: ratio(row.latency.median, two.latency.median), p99: ratio(row.latency.p99, two.latency.p99), cpu: ratio(row.cpuSeconds.median, two.cpuSeconds.median) };
+    log(`  ${row.peers} peers${row.cap === null ? '' : `, cap ${row.cap}`} vs 2 peers: p50 ×${fmt(row.vsTwoPeers.p50)}, p99 ×${fmt(row.vsTwoPeers.p99)}, CPU per peer ×${fmt(row.vsTwoPeers.cpu)}`);
+  }
+  results.scenarios.manyPeers = { keystrokes: CONFIG.roomKeystrokes, rows };
+}
+
 let stopRequested = null;
 /**
  * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
@@ -854,6 +915,7 @@ async function main() {
       }
       results.scenarios.scale = { seed, rows };
     }
+    if (runs(13)) await manyPeersRooms();
     if (runs(11)) {
       log('\n[11] storage layout, raw IndexedDB: one database per note vs one for all (issue 21)');
       const rows = await layoutScenario({ sizes: CONFIG.layoutSizes, log });

@@ -19,6 +19,8 @@
  *                    working directory)
  *   REDIS_URL        redis://host:port — the relay store and the signaling fan-out go
  *                    through Redis so that several instances act as one (default: none)
+ *   MAX_PEER_CONNECTIONS  the most WebRTC connections a browser opens itself per note,
+ *                    handed to clients in /config.json (default: the app's own, 20)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +38,8 @@ const MAX_ROOT_SEARCH_DEPTH = 8;
 const ICE_URL = /^(stuns?|turns?):\S+$/;
 /** Most reverse proxies `TRUST_PROXY` may count: a longer chain is surely a mistake. */
 export const MAX_TRUSTED_PROXY_HOPS = 10;
+/** Bounds of `MAX_PEER_CONNECTIONS` (the client accepts the same: src/sync/syncConfig.ts). */
+export const MAX_PEER_CONNECTIONS_RANGE = { min: 1, max: 64 } as const;
 /** Keys of an RTCIceServer that we pass through. */
 const ICE_KEYS = new Set(['urls', 'username', 'credential']);
 
@@ -65,6 +69,8 @@ export interface WeftConfig {
   dataDir: string;
   /** Redis for the relay store and signaling fan-out (`REDIS_URL`), or null. */
   redisUrl: string | null;
+  /** The per-note cap on WebRTC connections a browser opens (`MAX_PEER_CONNECTIONS`); absent: the app's default. */
+  maxPeerConnections?: number;
 }
 
 /** A configuration problem, with a message meant for the person starting the server. */
@@ -231,6 +237,12 @@ function parseRedisUrl(value: string | undefined): string | null {
   return value.trim();
 }
 
+function parseMaxPeerConnections(value: string | undefined): { maxPeerConnections?: number } {
+  if (value === undefined || value.trim() === '') return {};
+  const { min, max } = MAX_PEER_CONNECTIONS_RANGE;
+  return { maxPeerConnections: parseInteger('MAX_PEER_CONNECTIONS', value, min, min, max) };
+}
+
 /** Reads and validates the configuration from `env` (default: `process.env`). Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): WeftConfig {
   const staticDir = env.STATIC_DIR?.trim();
@@ -246,5 +258,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     serveSourceMaps: parseInteger('SERVE_SOURCE_MAPS', env.SERVE_SOURCE_MAPS, 0, 0, 1) === 1,
     dataDir: resolve(env.DATA_DIR?.trim() || DEFAULT_DATA_DIR),
     redisUrl: parseRedisUrl(env.REDIS_URL),
+    ...parseMaxPeerConnections(env.MAX_PEER_CONNECTIONS),
   };
 }

@@ -52,6 +52,8 @@ export interface WeftServerOptions {
   iceServers?: readonly IceServerConfig[];
   /** Extra signaling URLs served in `/config.json` (the client adds its own origin's `/signal`). */
   signalingUrls?: readonly string[];
+  /** Served in `/config.json` when set: the most WebRTC connections a browser opens itself per note. */
+  maxPeerConnections?: number;
   /**
    * Origins whose WebSocket upgrades are accepted besides the server's own (`'*'`: any);
    * others are refused with 403.
@@ -116,7 +118,11 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
   const logger = options.logger;
   const serveStatic = createStaticHandler(options.staticDir, logger, { serveSourceMaps: options.serveSourceMaps ?? false });
   const configBody = Buffer.from(
-    JSON.stringify({ iceServers: options.iceServers ?? [], signaling: options.signalingUrls ?? [] }),
+    JSON.stringify({
+      iceServers: options.iceServers ?? [],
+      signaling: options.signalingUrls ?? [],
+      ...(options.maxPeerConnections === undefined ? {} : { maxPeerConnections: options.maxPeerConnections }),
+    }),
     'utf8',
   );
   const signaling = new SignalingServer({

@@ -30,7 +30,7 @@ const preferences: Preferences = {
   set: (key, value) => localStorage.setItem(key, value),
 };
 
-// ICE servers and extra signaling URLs come from the deployment
+// ICE servers, extra signaling URLs and the per-note connection cap come from the deployment
 // (/config.json). The copy cached on this device applies at once — start-up
 // never waits for the network — and a fresh one replaces it when it arrives.
 let syncConfig = cachedSyncConfig();
@@ -49,6 +49,7 @@ const loadNetwork = () =>
       (network = new PeerNetwork({
         signaling: () => resolveSignalingUrls(location, syncConfig),
         iceServers: () => syncConfig.iceServers,
+        maxConnections: () => syncConfig.maxPeerConnections,
       })),
     (error: unknown) => {
       networkLoading = null; // try again on the next note

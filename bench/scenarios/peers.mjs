@@ -31,7 +31,7 @@ import { chromium } from '@playwright/test';
 import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { startAppServer } from './coldStart.mjs';
 
-const EDITOR = '[contenteditable="true"][aria-label="Note"]';
+export const EDITOR = '[contenteditable="true"][aria-label="Note"]';
 /** Characters of prose per pasted line (after its 7-character number): ~76 bytes a line, as before. */
 const PASTE_LINE_CHARS = 69;
 
@@ -206,7 +206,8 @@ async function waitConnected(page, timeout = 30_000) {
   await syncStatus(page).filter({ hasText: /^Connected to 1 peer$/ }).waitFor({ timeout });
 }
 
-async function shareLink(page) {
+/** Opens the Share dialog of the note shown on `page` and returns its share link. */
+export async function shareLink(page) {
   await page.getByRole('button', { name: 'Share' }).click();
   const dialog = page.getByRole('dialog');
   const input = dialog.getByRole('textbox', { name: 'Share link' });

@@ -49,6 +49,12 @@ export interface PeerNetworkOptions {
   readonly multiplex?: boolean;
   /** This tab's id on signaling (default random; tests use it to impersonate another tab). */
   readonly tabId?: string;
+  /**
+   * The most WebRTC connections a room opens itself (undefined: MAX_WEBRTC_CONNECTIONS, PeerRoom.ts),
+   * read at each decision: the deployment's `/config.json` may set it, and it may arrive late.
+   * A room answers offers up to twice this (routeSignal.ts): room for a newcomer when all are full.
+   */
+  readonly maxConnections?: () => number | undefined;
 }
 
 

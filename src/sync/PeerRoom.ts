@@ -68,7 +68,12 @@ export const AWARENESS_PER_SECOND = 60;
 export const AWARENESS_BURST = 120;
 /** How long a peer dropped for misbehaviour is ignored on signaling. */
 export const BLOCK_DURATION_MS = 60_000;
-/** Most WebRTC connections per room (y-webrtc's default is random in 20..34; a fixed cap is easier to reason about). */
+/**
+ * Most WebRTC connections a room opens itself (y-webrtc's default is random in
+ * 20..34; a fixed cap is easier to reason about). It answers up to twice as
+ * many (routeSignal.ts): room for newcomers when everyone is full. A
+ * deployment may lower it (PeerNetworkOptions.maxConnections).
+ */
 export const MAX_WEBRTC_CONNECTIONS = 20;
 
 /** One remote browser in this room. */
@@ -224,7 +229,7 @@ export class PeerRoom implements Transport {
 
   /** A signaling socket opened (or the room attached to an open one): announce ourselves. */
   signalingOpened(via?: SignalingClient): void {
-    if (this.destroyed || this.remotes.size >= MAX_WEBRTC_CONNECTIONS) return;
+    if (this.destroyed || this.remotes.size >= this.maxConnections()) return;
     this.publishPayload({ type: 'announce', from: this.peerId, ...this.tabField() }, via);
   }
 
@@ -247,7 +252,7 @@ export class PeerRoom implements Transport {
       // A multiplexed channel is not negotiated through signaling: for routing it is an answered connection.
       connectionWith: () => existing && { initiator: existing.auth === null && existing.connection.initiator, token: existing.token },
       connectionCount: this.remotes.size,
-      maxConnections: MAX_WEBRTC_CONNECTIONS,
+      maxConnections: this.maxConnections(),
     });
     switch (route.action) {
       case 'ignore':
@@ -259,6 +264,9 @@ export class PeerRoom implements Transport {
         else this.connect(payload.from, via, true, payload.tab);
         return;
       }
+      case 'invite':
+        this.publishPayload({ type: 'announce', from: this.peerId, to: payload.from, ...this.tabField() }, via);
+        return;
       case 'answer':
         if (existing && route.replace) {
           existing.replaced = true;
@@ -367,6 +375,12 @@ export class PeerRoom implements Transport {
         else if (step.kind === 'failed') remote.link.violate(`channel proof: ${step.reason}`);
       })
       .catch(() => undefined);
+  }
+
+  /** The network's cap (a deployment may set it); the default for none or nonsense. */
+  private maxConnections(): number {
+    const configured = this.host.options.maxConnections?.() ?? MAX_WEBRTC_CONNECTIONS;
+    return Number.isInteger(configured) && configured >= 1 ? configured : MAX_WEBRTC_CONNECTIONS;
   }
 
   private peerConnectionClass(): PeerConnectionClass | null {

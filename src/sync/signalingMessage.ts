@@ -11,7 +11,10 @@
  * client: relayed publishes and `{type:'pong'}` (anything else is ignored).
  *
  * Payloads (inside `data`, encrypted: signalingCrypto.ts):
- * - `{type:'announce', from}`: "I am in this room";
+ * - `{type:'announce', from}`: "I am in this room"; with `to` (an
+ *   invitation: Weft sends it to a newcomer when it has no connection left
+ *   to open itself, routeSignal.ts), for that peer only — stock y-webrtc
+ *   ignores every payload whose `to` is someone else's;
  * - `{type:'signal', from, to, token, signal}` where `signal` is simple-peer's
  *   JSON: `{type:'offer'|'answer', sdp}` or `{type:'candidate', candidate:
  *   {candidate, sdpMLineIndex, sdpMid}}`; `token` is y-webrtc's glare token
@@ -44,7 +47,7 @@ export type PeerSignal =
  * (PeerNetwork.ts). Only a claim: see channelAuth.ts.
  */
 export type SignalPayload =
-  | { readonly type: 'announce'; readonly from: string; readonly tab?: string }
+  | { readonly type: 'announce'; readonly from: string; readonly to?: string; readonly tab?: string }
   | {
       readonly type: 'signal';
       readonly from: string;
@@ -99,7 +102,10 @@ export const parseSignalPayload = (data: unknown): SignalPayload | string => {
   if (!isPeerId(data.from)) return 'bad sender id';
   if (data.tab !== undefined && !isPeerId(data.tab)) return 'bad tab id';
   const tab = data.tab === undefined ? {} : { tab: data.tab };
-  if (data.type === 'announce') return { type: 'announce', from: data.from, ...tab };
+  if (data.type === 'announce') {
+    if (data.to !== undefined && !isPeerId(data.to)) return 'bad recipient id';
+    return { type: 'announce', from: data.from, ...(data.to === undefined ? {} : { to: data.to }), ...tab };
+  }
   if (data.type !== 'signal') return 'unknown payload type';
   if (!isPeerId(data.to)) return 'bad recipient id';
   if (typeof data.token !== 'number' || !Number.isFinite(data.token)) return 'bad glare token';

@@ -1,7 +1,8 @@
 /**
  * Deploy-time network configuration of the sync layer: ICE servers
- * (STUN/TURN) and extra signaling URLs, served by our server as
- * `GET /config.json` → `{ "iceServers": RTCIceServer[], "signaling": string[] }`.
+ * (STUN/TURN), extra signaling URLs and optionally the per-note cap on
+ * WebRTC connections, served by our server as `GET /config.json` →
+ * `{ "iceServers": RTCIceServer[], "signaling": string[], "maxPeerConnections"?: number }`.
  *
  * Fetched at start-up with a timeout; the last good value is cached in
  * localStorage so an offline start (the app comes from the service worker)
@@ -22,6 +23,9 @@ export const MAX_ICE_SERVERS = 8;
 export const MAX_SIGNALING_URLS = 4;
 /** Most URLs one ICE server entry may list. */
 export const MAX_URLS_PER_ICE_SERVER = 4;
+/** Bounds of `maxPeerConnections` (the server's MAX_PEER_CONNECTIONS has the same). */
+export const MIN_PEER_CONNECTIONS = 1;
+export const MAX_PEER_CONNECTIONS = 64;
 /** Longest URL or credential string accepted. */
 export const MAX_CONFIG_STRING_LENGTH = 512;
 
@@ -30,6 +34,8 @@ export interface SyncConfig {
   readonly iceServers: RTCIceServer[];
   /** Extra signaling URLs (ws:/wss:), in addition to the same-origin one. */
   readonly signaling: string[];
+  /** The most WebRTC connections a note opens itself (PeerNetworkOptions.maxConnections); absent: the app's default. */
+  readonly maxPeerConnections?: number;
 }
 
 /** Used when nothing was ever fetched: LAN/loopback peers still connect with no ICE servers. */
@@ -87,7 +93,9 @@ export const parseSyncConfig = (json: unknown): SyncConfig => {
         MAX_SIGNALING_URLS,
       )
     : [];
-  return { iceServers, signaling };
+  const cap = json.maxPeerConnections;
+  const validCap = typeof cap === 'number' && Number.isInteger(cap) && cap >= MIN_PEER_CONNECTIONS && cap <= MAX_PEER_CONNECTIONS;
+  return { iceServers, signaling, ...(validCap ? { maxPeerConnections: cap } : {}) };
 };
 
 /**

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       SERVE_SOURCE_MAPS: '1',
       DATA_DIR: 'relay/here',
       REDIS_URL: 'redis://127.0.0.1:6380',
+      MAX_PEER_CONNECTIONS: '4',
     });
     expect(config).toEqual({
       port: 3000,
@@ -59,8 +60,12 @@ describe('loadConfig', () => {
       serveSourceMaps: true,
       dataDir: resolve('relay/here'),
       redisUrl: 'redis://127.0.0.1:6380',
+      maxPeerConnections: 4,
     });
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
+    expect(loadConfig({}).maxPeerConnections).toBeUndefined();
+    expect(loadConfig({ MAX_PEER_CONNECTIONS: '1' }).maxPeerConnections).toBe(1);
+    expect(loadConfig({ MAX_PEER_CONNECTIONS: '64' }).maxPeerConnections).toBe(64);
     expect(loadConfig({ TRUST_PROXY: '0' }).trustedProxyHops).toBe(0);
   });
 
@@ -70,6 +75,9 @@ describe('loadConfig', () => {
     [{ PORT: 'abc' }, /PORT must be an integer/],
     [{ PORT: '70000' }, /PORT must be an integer/],
     [{ PORT: '-1' }, /PORT must be an integer/],
+    [{ MAX_PEER_CONNECTIONS: '0' }, /MAX_PEER_CONNECTIONS must be an integer from 1 to 64/],
+    [{ MAX_PEER_CONNECTIONS: '65' }, /MAX_PEER_CONNECTIONS must be an integer from 1 to 64/],
+    [{ MAX_PEER_CONNECTIONS: 'four' }, /MAX_PEER_CONNECTIONS must be an integer/],
     [{ PORT: '80.5' }, /PORT must be an integer/],
     [{ HOST: 'local host' }, /HOST must be/],
     [{ ICE_SERVERS: 'stun:x' }, /not valid JSON/],

@@ -54,6 +54,7 @@ describe('static files', () => {
       staticDir: makeSite(),
       iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }],
       signalingUrls: ['wss://signal.example.org/signal'],
+      maxPeerConnections: 4,
     }));
   });
 
@@ -193,7 +194,7 @@ describe('static files', () => {
     expect(stale.status).toBe(200);
   });
 
-  it('serves /config.json with the ICE servers and extra signaling URLs, uncached', async () => {
+  it('serves /config.json with the ICE servers, extra signaling URLs and connection cap, uncached', async () => {
     const res = await get('/config.json');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -201,6 +202,7 @@ describe('static files', () => {
     expect(JSON.parse(res.body)).toEqual({
       iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }],
       signaling: ['wss://signal.example.org/signal'],
+      maxPeerConnections: 4,
     });
     expectSecurityHeaders(res);
     const head = await get('/config.json?t=1', { method: 'HEAD' });

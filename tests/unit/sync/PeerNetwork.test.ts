@@ -24,9 +24,11 @@ import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
 import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
+import { loadYWebrtc } from './stockYWebrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
 import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER, ChannelAuth } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
+import { mulberry32, seedsFor } from '../../prng';
 
 const ROOM = { noteId: 'AAECAwQFBgcICQoLDA0ODw', secret: '__79_Pv6-fj39vX08_Lx8A' };
 
@@ -342,6 +344,106 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect(heardFromVera.every((message) => message[0] === AUTH_HELLO_MARKER || message[0] === AUTH_PROOF_MARKER)).toBe(true);
     for (const transport of [tmA, tvA, thA, tvB, thB]) transport.destroy();
     await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  describe('rooms larger than the connection cap (a partial mesh)', () => {
+    const CAP = 2;
+    /** `count` browsers with the cap lowered to CAP, joining the room one after the other, each once connected to someone. */
+    const joinOneByOne = async (count: number, first = 0) => {
+      const peers: { name: string; doc: Y.Doc; transport: ReturnType<PeerNetwork['join']> }[] = [];
+      for (let i = first; i < first + count; i++) {
+        const { doc, awareness } = note(`peer ${i}`);
+        const transport = browser({ maxConnections: () => CAP }).join(doc, awareness, ROOM, { firewall: false });
+        peers.push({ name: `peer ${i}`, doc, transport });
+        if (i > 0) await waitFor(`peer ${i} connected to someone`, () => transport.peerCount > 0, 10_000);
+      }
+      return peers;
+    };
+    const texts = (peers: { doc: Y.Doc }[]) => peers.map((p) => p.doc.getText('t').toString());
+
+    it.each(seedsFor('partial mesh', { pinned: [1, 2024], fresh: 1 }))(
+      'five peers, cap 2: every edit reaches every peer through relaying peers (seed %i)',
+      async (seed) => {
+        const random = mulberry32(seed);
+        const peers = await joinOneByOne(5);
+        // Each opens at most CAP itself and answers up to twice that; not everyone is connected to everyone.
+        await waitFor('the mesh settled', () => peers.every((p) => p.transport.peerCount >= 1));
+        const degrees = peers.map((p) => p.transport.peerCount);
+        expect(Math.max(...degrees), `degrees ${degrees.join(',')}`).toBeLessThanOrEqual(2 * CAP);
+        expect(degrees.reduce((a, b) => a + b, 0) / 2, `degrees ${degrees.join(',')}`).toBeLessThan((5 * 4) / 2);
+        // Rounds: every peer inserts a token at a token boundary of its own text (tokens never split),
+        // concurrently within a round. The oracle: every token, exactly once, on every peer.
+        const expected: string[] = [];
+        for (let round = 0; round < 4; round++) {
+          for (const [i, peer] of peers.entries()) {
+            const text = peer.doc.getText('t');
+            const boundaries = [0, ...[...text.toString()].flatMap((c, at) => (c === '|' ? [at + 1] : []))];
+            const token = `p${i}r${round}|`;
+            text.insert(boundaries[Math.floor(random() * boundaries.length)]!, token);
+            expected.push(token.slice(0, -1));
+          }
+          await waitFor(`round ${round} everywhere (seed ${seed})`, () => {
+            const all = texts(peers);
+            return all.every((t) => t === all[0]) && all[0]!.split('|').length === expected.length + 1;
+          });
+        }
+        for (const text of texts(peers)) expect(text.split('|').filter(Boolean).sort()).toEqual([...expected].sort());
+        for (const { transport } of peers) transport.destroy();
+        await waitFor('every socket closed', () => server.stats().connections === 0);
+      },
+      30_000,
+    );
+
+    it('a stock y-webrtc newcomer to a room of full Weft peers joins through their invitation (an announce addressed to it)', async () => {
+      vi.stubGlobal('WebSocket', SameOriginWebSocket); // y-webrtc's signaling uses the global one
+      cleanup.push(() => vi.unstubAllGlobals());
+      const [a, b, c] = [note('Ann'), note('Bob'), note('Carol')];
+      // With a cap of one, Ann and Bob are full once connected to each other.
+      const ta = browser({ maxConnections: () => 1 }).join(a.doc, a.awareness, ROOM, { firewall: false });
+      await waitFor('Ann on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+      const tb = browser({ maxConnections: () => 1 }).join(b.doc, b.awareness, ROOM, { firewall: false });
+      await waitFor('Ann and Bob connected', () => ta.peerCount === 1 && tb.peerCount === 1);
+      a.doc.getText('t').insert(0, 'from Weft');
+      const yWebrtc = await loadYWebrtc(`invitation-${crypto.randomUUID()}`);
+      const provider = new yWebrtc.WebrtcProvider(await deriveRoomName(ROOM.noteId, ROOM.secret), c.doc, {
+        signaling: [signalingUrl],
+        password: ROOM.secret,
+        awareness: c.awareness,
+        maxConns: 20,
+        filterBcConns: true,
+        peerOpts: { config: { iceServers: [] }, wrtc: fakeWrtc },
+      });
+      const closeStock = () => {
+        provider.disconnect(); // (destroy alone leaves its signaling socket open)
+        provider.destroy();
+      };
+      cleanup.push(closeStock);
+      await waitFor('the stock peer has the note', () => c.doc.getText('t').toString() === 'from Weft', 10_000);
+      c.doc.getText('t').insert(0, 'stock. ');
+      await waitFor('both Weft peers have its edit', () => [a, b].every((p) => p.doc.getText('t').toString() === 'stock. from Weft'));
+      // Above their cap of one, within its ceiling of two.
+      expect([ta.peerCount, tb.peerCount]).toEqual([2, 2]);
+      closeStock();
+      ta.destroy();
+      tb.destroy();
+      await waitFor('every socket closed', () => server.stats().connections === 0);
+    });
+
+    it('a newcomer whose announce finds every peer full still connects (they invite it), and syncs', async () => {
+      // Three peers with a cap of two: a triangle, everyone full.
+      const full = await joinOneByOne(3);
+      await waitFor('the triangle', () => full.every((p) => p.transport.peerCount === CAP));
+      full[0]!.doc.getText('t').insert(0, 'written before the newcomer came');
+      await waitFor('the triangle synced', () => texts(full).every((t) => t === 'written before the newcomer came'));
+      const [newcomer] = await joinOneByOne(1, 3);
+      await waitFor('the newcomer has the note', () => newcomer!.doc.getText('t').toString() === 'written before the newcomer came');
+      newcomer!.doc.getText('t').insert(0, 'and wrote back. ');
+      await waitFor('everyone has the newcomer’s edit', () => texts(full).every((t) => t.startsWith('and wrote back. ')));
+      expect(newcomer!.transport.peerCount).toBeLessThanOrEqual(CAP);
+      for (const { transport } of full) expect(transport.peerCount).toBeLessThanOrEqual(2 * CAP);
+      for (const { transport } of [...full, newcomer!]) transport.destroy();
+      await waitFor('every socket closed', () => server.stats().connections === 0);
+    });
   });
 
   it('holds nothing module-level: the same note in two networks of one process is two browsers, not an error', async () => {

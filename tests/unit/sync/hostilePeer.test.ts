@@ -25,11 +25,9 @@
  * the timing: it checks by count that each message's work happens in its own
  * delivery (and prints the times). Randomness is seeded (WEFT_SEED reproduces).
  */
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
 import * as Y from 'yjs';
@@ -38,7 +36,6 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import * as syncProtocol from 'y-protocols/sync';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
-import type * as YWebrtc from 'y-webrtc';
 import type { WebrtcProvider as WebrtcProviderClass } from 'y-webrtc';
 import { createWeftServer, type WeftServer } from '../../../server/createServer.js';
 import { silentLogger } from '../../../server/logger.js';
@@ -51,6 +48,7 @@ import type { Transport } from '../../../src/sync/Transport';
 import { PeerNetwork } from '../../../src/sync/PeerNetwork';
 import { deriveRoomKey, openSignal, sealSignal } from '../../../src/sync/signalingCrypto';
 import { FakePeerConnection, fakeWrtc, type FakeDataChannel } from './fakeWrtc';
+import { loadYWebrtc } from './stockYWebrtc';
 import { mulberry32, randomBytes, seedFor } from '../../prng';
 import { waitFor as waitForState } from '../waitFor';
 
@@ -69,20 +67,6 @@ const report = (what: string, timing: { maxPerMessage: number; maxLag: number; c
   console.info(`${what} (seed ${SEED}): ${timing.count} deliveries on the attacker's channel, longest ${timing.maxPerMessage.toFixed(1)} ms, longest event-loop lag ${timing.maxLag.toFixed(1)} ms`);
 
 // ---------------------------------------------------------------- environment
-
-type YWebrtcModule = typeof YWebrtc;
-const require = createRequire(import.meta.url);
-const Y_WEBRTC_SRC = pathToFileURL(require.resolve('y-webrtc').replace(/dist[\\/]y-webrtc\.cjs$/, 'src/y-webrtc.js')).href;
-
-/** A separate module instance of y-webrtc ("another browser"): its own rooms and sockets. */
-const loadYWebrtc = async (instance: string): Promise<YWebrtcModule> => {
-  const mod = (await import(/* @vite-ignore */ `${Y_WEBRTC_SRC}?instance=${instance}`)) as YWebrtcModule;
-  // All instances share one lib0, whose BroadcastChannel delivers to every
-  // subscriber in the process: make rooms ignore it, so peers use WebRTC as
-  // separate browsers would. (Room assigns `_bcSubscriber` in its constructor.)
-  Object.defineProperty(mod.Room.prototype, '_bcSubscriber', { configurable: true, get: () => () => {}, set: () => {} });
-  return mod;
-};
 
 /** The fake WebRTC, recording the peer connections it creates (to find the victim's channels). */
 const recordingWrtc = (created: FakePeerConnection[]) => ({

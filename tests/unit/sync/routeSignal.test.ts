@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeSignal, type RouteContext } from '../../../src/sync/routeSignal';
+import { ANSWER_CEILING_FACTOR, routeSignal, type RouteContext } from '../../../src/sync/routeSignal';
 import type { SignalPayload } from '../../../src/sync/signalingMessage';
 
 const ME = 'me';
@@ -26,16 +26,27 @@ describe('routeSignal', () => {
     expect(action(signal('offer'), { isBlocked: (id) => id === PEER })).toMatchObject({ action: 'ignore', reason: 'sender is blocked' });
   });
 
-  it('connects to an announced peer once, within the cap', () => {
+  it('connects to an announced peer once, within the cap; at the cap it invites the peer, up to the ceiling', () => {
     expect(action(announce)).toEqual({ action: 'connect' });
     expect(action(announce, { connectionCount: 19 })).toEqual({ action: 'connect' });
-    expect(action(announce, { connectionCount: 20 })).toMatchObject({ action: 'ignore', reason: 'too many connections' });
+    expect(action(announce, { connectionCount: 20 })).toEqual({ action: 'invite' });
+    expect(action(announce, { connectionCount: 39 })).toEqual({ action: 'invite' });
+    expect(action(announce, { connectionCount: 40 })).toMatchObject({ action: 'ignore', reason: 'too many connections' });
     expect(action(announce, { connectionWith: () => ({ initiator: false, token: undefined }) })).toMatchObject({ action: 'ignore' });
   });
 
-  it('answers an offer addressed to us, within the cap; signals for others are ignored', () => {
+  it('an invitation (an announce addressed to us) is taken like an announce, but never answered with one', () => {
+    const invitation: SignalPayload = { type: 'announce', from: PEER, to: ME };
+    expect(action(invitation)).toEqual({ action: 'connect' });
+    expect(action(invitation, { connectionCount: 20 })).toMatchObject({ action: 'ignore', reason: 'too many connections' });
+    expect(action({ type: 'announce', from: PEER, to: 'someone else' })).toMatchObject({ action: 'ignore', reason: 'addressed to someone else' });
+  });
+
+  it('answers an offer addressed to us up to twice the cap (room for invited newcomers); signals for others are ignored', () => {
     expect(action(signal('offer'))).toEqual({ action: 'answer', replace: false });
-    expect(action(signal('offer'), { connectionCount: 20 })).toMatchObject({ action: 'ignore', reason: 'too many connections' });
+    expect(action(signal('offer'), { connectionCount: 20 })).toEqual({ action: 'answer', replace: false });
+    expect(action(signal('offer'), { connectionCount: 20 * ANSWER_CEILING_FACTOR - 1 })).toEqual({ action: 'answer', replace: false });
+    expect(action(signal('offer'), { connectionCount: 20 * ANSWER_CEILING_FACTOR })).toMatchObject({ action: 'ignore', reason: 'too many connections' });
     expect(action(signal('offer', 1, 'someone else'))).toMatchObject({ action: 'ignore', reason: 'addressed to someone else' });
     // A further offer on a connection we answer goes to it (and does not count against the cap).
     expect(action(signal('offer'), { connectionCount: 20, connectionWith: () => ({ initiator: false, token: undefined }) })).toEqual({ action: 'forward' });

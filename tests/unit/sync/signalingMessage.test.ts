@@ -61,6 +61,7 @@ describe('parseSignalPayload', () => {
     ['no recipient', { ...offer, to: undefined }, 'bad recipient id'],
     ['unknown type', { type: 'hello', from: PEER }, 'unknown payload type'],
     ['bad tab id', { type: 'announce', from: PEER, tab: 5 }, 'bad tab id'],
+    ['invitation to a bad recipient id', { type: 'announce', from: PEER, to: 7 }, 'bad recipient id'],
     ['huge tab id', { type: 'announce', from: PEER, tab: 't'.repeat(MAX_PEER_ID_LENGTH + 1) }, 'bad tab id'],
     ['signal without signal', { ...offer, signal: undefined }, 'bad signal'],
     ['signal without token', { ...offer, token: undefined }, 'bad glare token'],
@@ -75,6 +76,8 @@ describe('parseSignalPayload', () => {
     expect(parseSignalPayload({ type: 'announce', from: PEER, extra: 1 })).toEqual({ type: 'announce', from: PEER });
     expect(parseSignalPayload(offer)).toEqual(offer);
     expect(parseSignalPayload({ type: 'announce', from: PEER, tab: 'tab-1' })).toEqual({ type: 'announce', from: PEER, tab: 'tab-1' });
+    // An invitation: an announce addressed to one peer.
+    expect(parseSignalPayload({ type: 'announce', from: PEER, to: 'me', tab: 'tab-1' })).toEqual({ type: 'announce', from: PEER, to: 'me', tab: 'tab-1' });
     expect(parseSignalPayload({ ...offer, tab: 'tab-1' })).toEqual({ ...offer, tab: 'tab-1' });
     expect(parseSignalPayload({ ...offer, signal: { type: 'answer', sdp: 'v=0', x: 1 } })).toEqual({ ...offer, signal: { type: 'answer', sdp: 'v=0' } });
     expect(parseSignalPayload(candidate({ candidate: 'c', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'u' }))).toEqual(

@@ -3,6 +3,8 @@ import {
   DEFAULT_SYNC_CONFIG,
   MAX_CONFIG_STRING_LENGTH,
   MAX_ICE_SERVERS,
+  MAX_PEER_CONNECTIONS,
+  MIN_PEER_CONNECTIONS,
   MAX_SIGNALING_URLS,
   MAX_URLS_PER_ICE_SERVER,
   SIGNALING_PATH,
@@ -46,6 +48,15 @@ describe('parseSyncConfig', () => {
     for (const bad of [null, 'x', 3, [], { iceServers: 'x', signaling: {} }]) expect(parseSyncConfig(bad)).toEqual(DEFAULT_SYNC_CONFIG);
     const many = parseSyncConfig({ iceServers: Array.from({ length: 50 }, (_, i) => ({ urls: `stun:s${i}` })) });
     expect(many.iceServers).toHaveLength(MAX_ICE_SERVERS);
+  });
+
+  it('takes a connection cap only as a whole number in its range; anything else leaves the app’s default', () => {
+    expect(parseSyncConfig({ maxPeerConnections: 4 }).maxPeerConnections).toBe(4);
+    expect(parseSyncConfig({ maxPeerConnections: MIN_PEER_CONNECTIONS }).maxPeerConnections).toBe(MIN_PEER_CONNECTIONS);
+    expect(parseSyncConfig({ maxPeerConnections: MAX_PEER_CONNECTIONS }).maxPeerConnections).toBe(MAX_PEER_CONNECTIONS);
+    for (const bad of [0, MAX_PEER_CONNECTIONS + 1, 2.5, '4', null, Infinity, -3]) {
+      expect('maxPeerConnections' in parseSyncConfig({ maxPeerConnections: bad }), String(bad)).toBe(false);
+    }
   });
 });
 
