@@ -217,6 +217,7 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
     await page.getByRole('status', { name: 'Relay status' }).filter({ hasText: 'Saved to the relay' }).waitFor({ timeout: 60_000 });
     await a.close(); // nobody is online from here on
     const ms = [];
+    const local = [];
     const timelines = [];
     for (let j = 0; j < joins; j++) {
       const c = await chromium.launchPersistentContext(join(dir, `c${j}`), LAUNCH_OPTIONS);
@@ -246,9 +247,22 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
       );
       const connected = await p.getByRole('status', { name: 'Sync status' }).textContent();
       if (/Connected/.test(connected ?? '')) throw new Error('a peer was online during a relay-only join');
+      // The floor, same browser and note: opening it again now that this device holds it
+      // (a new page from storage: the app's start and drawing the note, without the relay's part).
+      await p.goto('about:blank');
+      await p.goto(link);
+      const again = await p.waitForFunction(
+        ([sel, w]) => {
+          const el = document.querySelector(sel);
+          return el && el.childElementCount === w.paras && el.textContent.length === w.chars ? performance.now() : false;
+        },
+        [EDITOR, want],
+        { polling: 'raf', timeout: 60_000 },
+      );
+      local.push(await again.jsonValue());
       await c.close();
     }
-    return { ok: true, ms, timelines, paragraphs: want.paras, chars: want.chars };
+    return { ok: true, ms, local, timelines, paragraphs: want.paras, chars: want.chars };
   } catch (error) {
     return { ok: false, error: String(error) };
   } finally {
