@@ -256,12 +256,15 @@ export class NotesIndex {
   private write(writes: EntryWrite[]): Promise<WriteResult[]> {
     const ids = writes.map((w) => w.id);
     const optimistic: string[] = [];
+    /** What the cache showed before, to show again should the write fail. */
+    const before = new Map<string, NoteSummary>();
     for (const { id, change } of writes) {
       this.unstored.set(id, (this.unstored.get(id) ?? 0) + 1);
       const cached = this.cache.get(id);
       if (!cached) continue;
       const next = change(cached);
       if (next === undefined) continue;
+      if (!before.has(id)) before.set(id, cached);
       if (next === null) this.cache.delete(id);
       else this.cache.set(id, summarize(next));
       optimistic.push(id);
@@ -293,8 +296,9 @@ export class NotesIndex {
       },
       async (error: unknown) => {
         settle(null);
-        // What the cache showed was never stored: show what is.
-        await Promise.all(optimistic.map((id) => this.get(id).catch(() => undefined)));
+        // What the cache showed was never stored: show what was, then what storage holds (if it can be read).
+        for (const [id, summary] of before) if (!this.unstored.has(id)) this.cache.set(id, summary);
+        await Promise.all(optimistic.map((id) => (this.unstored.has(id) ? undefined : this.get(id).catch(() => undefined))));
         if (optimistic.length > 0) this.emit({ ids: optimistic, stored: true });
         throw asStorageError(error);
       },
