@@ -298,7 +298,7 @@ export class NotesIndex {
         settle(null);
         // What the cache showed was never stored: show what was, then what storage holds (if it can be read).
         for (const [id, summary] of before) if (!this.unstored.has(id)) this.cache.set(id, summary);
-        await Promise.all(optimistic.map((id) => (this.unstored.has(id) ? undefined : this.get(id).catch(() => undefined))));
+        await Promise.all(optimistic.filter((id) => !this.unstored.has(id)).map((id) => this.get(id).catch(() => undefined)));
         if (optimistic.length > 0) this.emit({ ids: optimistic, stored: true });
         throw asStorageError(error);
       },
