@@ -3,7 +3,7 @@
  * the migration's source) at its edges: what is stored per entry (field by field), ties in the list order,
  * titles cut without splitting a character, no-op calls that write nothing, reinstating an entry
  * from a backup, and the search cache following the text. (Written from the mutants StrykerJS
- * found surviving; notesIndex.test.ts covers the behaviour in the large.)
+ * found surviving; LegacyNotesIndex.test.ts covers the behaviour in the large.)
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
