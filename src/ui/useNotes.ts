@@ -2,11 +2,19 @@ import { useEffect, useState } from 'react';
 import type { ListPage, NotesIndex } from '../app/NotesIndex';
 
 /**
+ * At most one read of the list per this long while changes keep coming (a
+ * restore of 10,000 notes stores 10,000 entries, one at a time): the first
+ * change is read at once, the rest of a burst once it is over or this much
+ * later.
+ */
+export const LIST_REFRESH_MS = 250;
+
+/**
  * The first `limit` notes of the list, filtered by `query`, read again
  * whenever a change is stored (this tab or another). Null until the first
  * read; nothing is read before `ready` (the list may still be migrating).
  * Reads never pile up: a change heard during a read makes one more read
- * after it (a restore of 10,000 notes changes the list 10,000 times).
+ * after it, and bursts are thinned out (see {@link LIST_REFRESH_MS}).
  */
 export function useNotes(index: NotesIndex, query: string, limit: number, ready: boolean, onError: (error: unknown) => void): ListPage | null {
   const [page, setPage] = useState<ListPage | null>(null);
@@ -34,11 +42,22 @@ export function useNotes(index: NotesIndex, query: string, limit: number, ready:
       }
     };
     void read();
+    let lastRead = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
     const stopObserving = index.observe((change) => {
-      if (change.stored) void read();
+      if (!change.stored || timer !== null) return;
+      const wait = lastRead + LIST_REFRESH_MS - Date.now();
+      const run = () => {
+        timer = null;
+        lastRead = Date.now();
+        void read();
+      };
+      if (wait <= 0) run();
+      else timer = setTimeout(run, wait);
     });
     return () => {
       disposed = true;
+      if (timer !== null) clearTimeout(timer);
       stopObserving();
     };
   }, [index, query, limit, ready, onError]);
