@@ -15,10 +15,8 @@ import {
   contentEntry,
   createEntry,
   importedEntry,
-  isStorableEntry,
   newEntry,
   purgeEntry,
-  reinstateEntry,
   removeEntry,
   renameEntry,
   restoreEntry,
@@ -28,7 +26,6 @@ import {
   summarize,
   type EntryChange,
   type ImportedEntry,
-  type IndexRecord,
   type NoteSummary,
 } from '../doc/noteEntry';
 import { isNoteId, isShareSecret, newNoteId, newShareSecret } from '../doc/noteId';
@@ -193,13 +190,6 @@ export class NotesIndex {
     // The note is about to open here: its secret must be at hand (see peek).
     if (result?.entry && !this.unstored.has(id)) this.cache.set(id, summarize(result.entry));
     return !existed && result?.entry !== undefined;
-  }
-
-  /** Adds back an entry that is not listed (see `reinstateEntry`); resolves true when it was added. */
-  async reinstate(summary: IndexRecord): Promise<boolean> {
-    if (!isStorableEntry(summary)) return false;
-    const [result] = await this.write([{ id: summary.id, change: reinstateEntry(summary), text: '' }]);
-    return result?.changed === true && result.entry !== undefined;
   }
 
   /**

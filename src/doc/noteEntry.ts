@@ -5,7 +5,7 @@
  * adapters can run them inside one transaction (read, change, write) and the
  * app can apply the same change to what is on screen before it is stored.
  */
-import { isNoteId, isShareSecret, newShareSecret } from './noteId';
+import { isShareSecret, newShareSecret } from './noteId';
 
 /** Longest derived title kept (characters); the first line of a note can be a whole paragraph. */
 export const MAX_DERIVED_TITLE_CHARS = 120;
@@ -211,22 +211,6 @@ export const sharedEntry =
   (current) =>
     current ? restoreEntry(current) : newEntry({ id, secret, at, shared: true });
 
-/**
- * Adds back an entry that is not listed (e.g. purged here, and now restored
- * from a backup) with the summary's fields and out of the trash; a listed
- * entry is kept.
- */
-export const reinstateEntry =
-  (summary: IndexRecord): EntryChange =>
-  (current) =>
-    current
-      ? undefined
-      : {
-          ...newEntry({ id: summary.id, secret: summary.secret, at: summary.createdAt, title: summary.explicitTitle, shared: summary.shared }),
-          derivedTitle: cap(summary.derivedTitle, MAX_DERIVED_TITLE_CHARS),
-          updatedAt: summary.updatedAt,
-        };
-
 /** An entry as a backup file keeps it. */
 export interface ImportedEntry {
   secret: string;
@@ -259,6 +243,3 @@ export const importedEntry =
           deletedAt: entry.deletedAt,
           shared: entry.shared,
         };
-
-/** Whether an id and secret may be stored at all (the link parser and backup reader check them first). */
-export const isStorableEntry = (record: { id: string; secret: string }): boolean => isNoteId(record.id) && isShareSecret(record.secret);
