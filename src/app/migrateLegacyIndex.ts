@@ -74,6 +74,8 @@ async function copyEntries(docs: DocStore, index: NotesIndexStore, legacyName: s
           // Only where missing: a batch copied by an earlier, interrupted run stays as it is.
           return { id: summary.id, change: (current) => (current ? undefined : record), text: searchTextOf(legacy.text(summary.id)) };
         }),
+        // On disk before the marker, and so before the old list is deleted.
+        { durable: true },
       );
     }
     return summaries.length;

@@ -19,7 +19,7 @@
 import { compareRecency, matchesSearch, toIndexRecord, type IndexRecord } from '../doc/noteEntry';
 import { StorageError } from './DocStore';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
-import type { EntryWrite, NotesIndexStore, PageOptions, WriteResult } from './NotesIndexStore';
+import type { EntryWrite, NotesIndexStore, PageOptions, UpdateOptions, WriteResult } from './NotesIndexStore';
 import { toStorageError } from './updateLog';
 
 /** The database of the notes list. Persisted names: never rename. */
@@ -151,11 +151,11 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
     });
   }
 
-  update(writes: readonly EntryWrite[]): Promise<WriteResult[]> {
+  update(writes: readonly EntryWrite[], options: UpdateOptions = {}): Promise<WriteResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
     return this.run('Could not save the notes list', async (db) => {
       // Both stores always: a deleted entry takes its text with it.
-      const tx = db.transaction([ENTRIES_STORE, TEXTS_STORE], 'readwrite');
+      const tx = db.transaction([ENTRIES_STORE, TEXTS_STORE], 'readwrite', { durability: options.durable ? 'strict' : 'default' });
       const done = transactionDone(tx);
       const entries = tx.objectStore(ENTRIES_STORE);
       const texts = tx.objectStore(TEXTS_STORE);
@@ -212,7 +212,9 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
 
   setMarker(key: string, value: unknown): Promise<void> {
     return this.run('Could not save the notes list', async (db) => {
-      const tx = db.transaction([MARKERS_STORE], 'readwrite');
+      // Strict: Chromium's default (relaxed) may report a commit before it is on disk, and a
+      // marker may be what lets the caller delete something (the old list, after the migration).
+      const tx = db.transaction([MARKERS_STORE], 'readwrite', { durability: 'strict' });
       const done = transactionDone(tx);
       if (value === undefined) tx.objectStore(MARKERS_STORE).delete(key);
       else tx.objectStore(MARKERS_STORE).put(value, key);

@@ -33,6 +33,14 @@ export interface WriteResult {
   readonly changed: boolean;
 }
 
+export interface UpdateOptions {
+  /**
+   * Resolve only once the writes are on disk, not merely handed to the OS (IndexedDB's `strict`
+   * durability; Chromium's default is relaxed): for writes that something is deleted after.
+   */
+  durable?: boolean;
+}
+
 export interface NotesIndexStore {
   /** One entry by id (trash included); undefined when there is none. */
   get(id: string): Promise<IndexRecord | undefined>;
@@ -48,9 +56,10 @@ export interface NotesIndexStore {
    * Runs each write's change on the stored entry and stores the result, all
    * in one transaction (all or nothing); results in the writes' order.
    */
-  update(writes: readonly EntryWrite[]): Promise<WriteResult[]>;
+  update(writes: readonly EntryWrite[], options?: UpdateOptions): Promise<WriteResult[]>;
   /** A small value of the store's own (e.g. a migration marker); undefined when unset. */
   getMarker(key: string): Promise<unknown>;
+  /** Resolves once the marker, and every write before it, is durably stored (not only handed to the OS). */
   setMarker(key: string, value: unknown): Promise<void>;
   /** Lets go of the storage (the connection); later calls may reopen it. */
   close(): void;

@@ -16,7 +16,7 @@ import { IndexedDbNotesIndexStore } from '../../../src/storage/IndexedDbNotesInd
 import { IndexedDbStore } from '../../../src/storage/IndexedDbStore';
 import { MemoryStore } from '../../../src/storage/memory';
 import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
-import type { EntryWrite, NotesIndexStore, WriteResult } from '../../../src/storage/NotesIndexStore';
+import type { EntryWrite, NotesIndexStore, UpdateOptions, WriteResult } from '../../../src/storage/NotesIndexStore';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { mulberry32 } from '../../prng';
 import { freshPrefix, rawRows } from '../storage/harness';
@@ -91,9 +91,10 @@ async function writeLegacyIndex(docs: DocStore, count: number, seed: number): Pr
 function dyingAt(store: NotesIndexStore, failAt: number): NotesIndexStore {
   let batches = 0;
   return Object.assign(Object.create(store) as NotesIndexStore, {
-    update: (writes: readonly EntryWrite[]): Promise<WriteResult[]> => {
+    update: (writes: readonly EntryWrite[], options?: UpdateOptions): Promise<WriteResult[]> => {
       if (++batches === failAt) return Promise.reject(new Error('killed'));
-      return store.update(writes);
+      expect(options?.durable).toBe(true); // on disk before the marker
+      return store.update(writes, options);
     },
   });
 }

@@ -39,7 +39,7 @@ function counting(store: NotesIndexStore) {
     count: (options) => count('count', store.count(options)),
     search: (terms, options) => count('search', store.search(terms, options)),
     text: (id) => count('text', store.text(id)),
-    update: (writes) => count('update', store.update(writes)),
+    update: (writes, options) => count('update', store.update(writes, options)),
     getMarker: (key) => count('getMarker', store.getMarker(key)),
     setMarker: (key, value) => count('setMarker', store.setMarker(key, value)),
     close: () => store.close(),
