@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ListPage, NotesIndex } from '../app/NotesIndex';
 
 /**
@@ -18,6 +18,11 @@ export const LIST_REFRESH_MS = 250;
  */
 export function useNotes(index: NotesIndex, query: string, limit: number, ready: boolean, onError: (error: unknown) => void): ListPage | null {
   const [page, setPage] = useState<ListPage | null>(null);
+  // The latest callback, without re-reading the list whenever the caller passes a new one.
+  const onErrorRef = useRef(onError);
+  useEffect(() => {
+    onErrorRef.current = onError;
+  });
   useEffect(() => {
     if (!ready) return;
     let disposed = false;
@@ -36,7 +41,7 @@ export function useNotes(index: NotesIndex, query: string, limit: number, ready:
           if (!disposed && !again) setPage(next);
         } while (again && !disposed);
       } catch (error) {
-        if (!disposed) onError(error);
+        if (!disposed) onErrorRef.current(error);
       } finally {
         reading = false;
       }
@@ -60,6 +65,6 @@ export function useNotes(index: NotesIndex, query: string, limit: number, ready:
       if (timer !== null) clearTimeout(timer);
       stopObserving();
     };
-  }, [index, query, limit, ready, onError]);
+  }, [index, query, limit, ready]);
   return page;
 }
