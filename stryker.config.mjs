@@ -18,7 +18,7 @@ export default {
   // Module-level constants would rerun every test per mutant; their values are pinned by tests that use them.
   ignoreStatic: true,
   mutate: [
-    'src/doc/{backup,noteId,noteText,notesIndex,removalGuard,versionPolicy,noteSchema}.ts',
+    'src/doc/{backup,noteId,noteText,noteEntry,LegacyNotesIndex,removalGuard,versionPolicy,noteSchema}.ts',
     'src/sync/{chunking,compression,peerMessage,shareLink,keys,presence,syncConfig,signalingMessage,routeSignal,updateFirewall}.ts',
     'server/{signalingProtocol,signalingLimits,TopicRegistry,TokenBucket}.ts',
   ],

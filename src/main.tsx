@@ -1,13 +1,16 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { broadcastIndex, WeftApp, type Preferences } from './app/session';
+import { WeftApp, type Preferences } from './app/session';
 import { registerServiceWorker } from './pwa/registerServiceWorker';
+import { IndexedDbNotesIndexStore } from './storage/IndexedDbNotesIndexStore';
 import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
+import { MemoryNotesIndexStore } from './storage/MemoryNotesIndexStore';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
 import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
+import { BroadcastIndexChannel } from './sync/IndexChannel';
 import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
 import type { TransportFactory } from './sync/Transport';
 import { httpRelayClient, prefetchingRelayClient } from './sync/relayClient';
@@ -117,7 +120,9 @@ const app = new WeftApp({
   store: new IndexedDbStore(),
   fallbackStore: () => new MemoryStore(),
   transports,
-  crossTabIndex: broadcastIndex,
+  indexStore: new IndexedDbNotesIndexStore(),
+  fallbackIndexStore: () => new MemoryNotesIndexStore(),
+  indexChannel: new BroadcastIndexChannel(),
   preferences,
   versions: new IndexedDbVersionStore(),
 });

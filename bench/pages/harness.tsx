@@ -369,11 +369,10 @@ async function ensureApp(): Promise<WeftApp> {
     fallbackStore: () => new MemoryStore(),
     // Every note syncs once loaded; here it joins an in-memory network with no other member.
     transports: new LoopbackNetwork().factory,
-    crossTabIndex: null,
     preferences: { get: (k) => prefs.get(k) ?? null, set: (k, v) => void prefs.set(k, v) },
   });
   await app.start();
-  noteId = app.index.create({ title: 'bench' });
+  noteId = await app.index.create({ title: 'bench' });
   return app;
 }
 
@@ -383,7 +382,7 @@ async function waitPhaseReady(session: NoteSession): Promise<void> {
 
 /** Makes the next `mount('app')` open a new, empty note (the paste profile pastes into a fresh one each round). */
 async function freshNote(): Promise<void> {
-  noteId = (await ensureApp()).index.create({ title: 'bench' });
+  noteId = await (await ensureApp()).index.create({ title: 'bench' });
 }
 
 async function mountNote(): Promise<Mounted> {

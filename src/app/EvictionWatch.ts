@@ -5,7 +5,7 @@
  * peer that is online sends the note back.
  */
 import type * as Y from 'yjs';
-import type { NotesIndex } from '../doc/notesIndex';
+import type { NotesIndex } from './NotesIndex';
 import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE } from './messages';
 
 /** Alert key of a note's eviction alerts: the "restored" one replaces the "cleared" one. */
@@ -21,19 +21,22 @@ export interface EvictionWatchOptions {
 export class EvictionWatch {
   private readonly disposers: Array<() => void> = [];
   private started = false;
+  private disposed = false;
 
   constructor(private readonly options: EvictionWatchOptions) {}
 
   /**
    * Call once storage has loaded a doc holding only the seed. When the list
    * remembers text for the note, its storage was cleared: alerts, then
-   * watches for the first update from elsewhere. Returns whether it did.
+   * watches for the first update from elsewhere. Resolves whether it did
+   * (the list is read from storage first; a list that cannot be read says nothing).
    */
-  start(): boolean {
+  async start(): Promise<boolean> {
     if (this.started) return false;
     this.started = true;
     const { index, noteId, doc, alert } = this.options;
-    if (index.text(noteId).trim() === '' && !index.get(noteId)?.derivedTitle) return false;
+    const [text, entry] = await Promise.all([index.text(noteId), index.get(noteId)]).catch(() => ['', undefined] as const);
+    if (this.disposed || (text.trim() === '' && !entry?.derivedTitle)) return false;
     alert(evictedAlertKey(noteId), NOTE_STORAGE_CLEARED_MESSAGE);
     const onRestored = (_update: Uint8Array, _origin: unknown, _doc: Y.Doc, tr: Y.Transaction) => {
       if (tr.local) return;
@@ -47,6 +50,7 @@ export class EvictionWatch {
 
   /** Stops watching. */
   dispose(): void {
+    this.disposed = true;
     for (const dispose of this.disposers.splice(0)) dispose();
   }
 }

@@ -5,7 +5,8 @@
  */
 import type * as Y from 'yjs';
 import { noteLeadingText } from '../doc/noteText';
-import { MAX_INDEXED_TEXT_CHARS, type NotesIndex } from '../doc/notesIndex';
+import { MAX_INDEXED_TEXT_CHARS } from '../doc/noteEntry';
+import type { NotesIndex } from './NotesIndex';
 
 /** How long typing may go on before the notes list (title, search text, order) is refreshed. */
 export const INDEX_REFRESH_MS = 400;
@@ -77,7 +78,8 @@ export class IndexRefresher {
     settle?.();
     this.cancel();
     const { firstLine, text } = noteLeadingText(doc, MAX_INDEXED_TEXT_CHARS);
-    index.updateFromContent(noteId, { firstLine, text, at });
+    // Stored in the background; a failure is reported by the index (onError).
+    void index.updateFromContent(noteId, { firstLine, text, at });
   }
 
   /** Writes a pending refresh now (flush, page hide, unmount); nothing when none is pending. */

@@ -22,16 +22,19 @@ export class PendingShares {
     private readonly deps: {
       preferences: Preferences;
       /** Whether the notes index still has the note. */
-      exists: (noteId: string) => boolean;
+      exists: (noteId: string) => Promise<boolean>;
       /** Removes the note for good. */
       purge: (noteId: string) => Promise<void>;
     },
   ) {}
 
   /** At start-up: drops the notes an earlier page load left pending. */
-  purgeLeftovers(): void {
-    for (const noteId of this.read()) void this.deps.purge(noteId).catch(() => undefined);
+  async purgeLeftovers(): Promise<void> {
+    const leftovers = this.read();
     this.save();
+    for (const noteId of leftovers) {
+      if (await this.deps.exists(noteId).catch(() => false)) void this.deps.purge(noteId).catch(() => undefined);
+    }
   }
 
   /** Marks a note just added from a share link as pending. */
@@ -68,7 +71,7 @@ export class PendingShares {
   private read(): string[] {
     try {
       const parsed: unknown = JSON.parse(this.deps.preferences.get(PENDING_SHARES_KEY) ?? '[]');
-      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string' && this.deps.exists(id)) : [];
+      return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
     } catch {
       return [];
     }

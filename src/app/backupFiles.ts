@@ -9,13 +9,14 @@
  */
 import * as Y from 'yjs';
 import { backupEntryOf, encodeBackupEnd, encodeBackupHeader, encodeBackupNote, type BackupNoteLine } from '../doc/backup';
-import { MAX_INDEXED_TEXT_CHARS, UNTITLED, type NotesIndex } from '../doc/notesIndex';
+import { MAX_INDEXED_TEXT_CHARS, UNTITLED } from '../doc/noteEntry';
 import { noteLeadingText, type LeadingText } from '../doc/noteText';
 import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
 import { BackupFileError, readBackup } from '../doc/readBackup';
 import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { applyCheckedUpdate } from '../sync/updateFirewall';
 import type { DocStore, StorageError } from '../storage/DocStore';
+import type { NotesIndex } from './NotesIndex';
 
 /** What backup and restore need from the app. */
 export interface BackupContext {
@@ -54,12 +55,6 @@ export type RestoreResult =
 export const BACKUP_MIME_TYPE = 'application/x-ndjson';
 /** Text gathered before it is handed to a Blob part (characters): bounds the heap a backup uses. */
 const BLOB_PART_CHARS = 4 * 1024 * 1024;
-/**
- * Restored notes whose list entries are written in one index transaction:
- * every index change redraws the list and is stored and sent to other tabs,
- * so one per note would cost in proportion to notes × list length.
- */
-const ENTRY_BATCH = 100;
 /** Progress reports per phase, at most (a report per note of 10,000 would only redraw the bar). */
 const PROGRESS_STEPS = 200;
 
@@ -101,7 +96,7 @@ async function withStoredDoc<T>(store: DocStore, name: string, fn: (doc: Y.Doc) 
  */
 export async function createBackup(ctx: BackupContext, run: BackupRun = {}): Promise<Blob> {
   await ctx.flush();
-  const entries = ctx.index.list({ includeDeleted: true });
+  const entries = await ctx.index.all();
   const report = progressReporter(run, 'saving', entries.length);
   const parts: Blob[] = [];
   let pending: string[] = [encodeBackupHeader({ exportedAt: new Date(ctx.now()).toISOString(), notes: entries.length })];
@@ -136,8 +131,8 @@ const errorDetail = (error: unknown) => (error instanceof Error ? error.message 
 
 /**
  * Merges a backup file into this device, one note at a time: each note's
- * state into its stored doc (and its open editors), then its entry into the
- * notes list. The whole file is checked first (read twice, never held
+ * state into its stored doc (and its open editors), then at once its entry
+ * into the notes list. The whole file is checked first (read twice, never held
  * whole): a malformed, foreign or truncated file changes nothing. Each note
  * is restored whole or not at all; a cancel or a failure stops before the
  * next note and the result says how many were restored. Importing the same
@@ -169,16 +164,6 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
   let restored = 0;
   let failure: { title: string; detail: string } | null = null;
   let cancelled = false;
-  // Notes stored whose entries are not written yet (see ENTRY_BATCH).
-  let unlisted: Array<{ note: BackupNoteLine; content: LeadingText }> = [];
-  const listRestored = () => {
-    const batch = unlisted;
-    unlisted = [];
-    ctx.index.batch(() => {
-      for (const { note, content } of batch) ctx.index.importEntry(note.id, note.entry, content);
-    });
-    restored += batch.length;
-  };
   try {
     for await (const item of readBackup(file)) {
       if (item.kind !== 'note') continue;
@@ -187,20 +172,22 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
         break;
       }
       try {
-        unlisted.push({ note: item.note, content: await restoreNote(ctx, item.note) });
+        // The note first, then its list entry (one small transaction): the list never shows a
+        // note whose text is not stored, and a restore killed in between leaves at most this one
+        // note stored but not listed (restoring the same file again lists it).
+        const content = await restoreNote(ctx, item.note);
+        await ctx.index.importEntry(item.note.id, item.note.entry, content);
       } catch (error) {
         const { entry } = item.note;
         failure = { title: entry.title?.trim() || entry.derivedTitle || UNTITLED, detail: errorDetail(error) };
         break;
       }
-      if (unlisted.length >= ENTRY_BATCH) listRestored();
-      report(restored + unlisted.length);
+      report(++restored);
     }
   } catch (error) {
     // The file changed between the check and now (it was being rewritten).
-    failure = { title: `note ${restored + unlisted.length + 1}`, detail: errorDetail(error) };
+    failure = { title: `note ${restored + 1}`, detail: errorDetail(error) };
   }
-  listRestored();
   await ctx.flush();
   if (failure) {
     const rest = total - restored - 1;
@@ -228,8 +215,8 @@ export async function restoreBackup(ctx: BackupContext, file: Blob, run: BackupR
 /**
  * One note's state, merged into storage in one write (plus the schema
  * repair's, if any), then into open editors. Returns what its list entry
- * needs; the entry is written after, so the list never shows a note whose
- * text is not stored yet.
+ * needs; the entry is written right after, so the list never shows a note
+ * whose text is not stored yet.
  */
 async function restoreNote(ctx: BackupContext, note: BackupNoteLine): Promise<LeadingText> {
   // A backup is as untrusted as a peer (it may come from anywhere): the

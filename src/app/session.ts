@@ -13,26 +13,29 @@ import type { LexicalEditor } from 'lexical';
 import { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { noteLeadingText, noteText } from '../doc/noteText';
-import { NotesIndex } from '../doc/notesIndex';
 import { ORIGIN_STORAGE } from '../doc/origins';
 import { applySeed, holdsMoreThanSeed } from '../doc/seed';
 import { MAX_PINNED_PER_NOTE, VERSION_INTERVAL_MS, canPin } from '../doc/versionPolicy';
 import { bindEditorToDoc, type DocBinding } from '../editor/collab/bindEditorToDoc';
 import { docHtmlDocument, docMarkdown } from '../editor/docExport';
 import { readNoteState, replaceDocContent, replaceEditorContent, type VersionContent } from '../editor/versionContent';
-import { StorageError, type DocStore, type PersistedDoc } from '../storage/DocStore';
+import { StorageError, type DocStore } from '../storage/DocStore';
+import { MemoryNotesIndexStore } from '../storage/MemoryNotesIndexStore';
 import { MemoryVersionStore } from '../storage/memoryVersions';
+import type { NotesIndexStore } from '../storage/NotesIndexStore';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
-import { BroadcastChannelSync } from '../sync/broadcastChannelSync';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink } from '../sync/shareLink';
+import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
 import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
 import { FallbackTextFeed } from './FallbackTextFeed';
 import { IndexRefresher } from './IndexRefresher';
+import { migrateLegacyIndex } from './migrateLegacyIndex';
 import { NOTE_DISPLAY_FAILED_MESSAGE, NOTE_REDRAWN_MESSAGE, storageErrorMessage } from './messages';
+import { NotesIndex } from './NotesIndex';
 import { NoteVersions } from './NoteVersions';
 import { PendingShares } from './PendingShares';
 import type { Preferences } from './Preferences';
@@ -41,7 +44,10 @@ import { repairStoredNote } from './repairStoredNote';
 import { Signal } from './Signal';
 import { SyncLink } from './SyncLink';
 
-/** Storage name of the notes index document. */
+/**
+ * Storage name of the notes index document of before issue 21 (a Y.Doc
+ * holding the whole list): read once, by the migration, then deleted.
+ */
 export const INDEX_DOC_NAME = 'index';
 /** Storage name of a note's document. */
 export const noteDocName = (noteId: string) => `note:${noteId}`;
@@ -68,8 +74,15 @@ export type AppDeps = {
   fallbackStore: () => DocStore;
   /** Links a note's doc to its peers (y-webrtc in the browser, loopback in tests). */
   transports: TransportFactory;
-  /** Keeps the notes index in step across this browser's tabs; null where there are no tabs (tests). */
-  crossTabIndex: ((doc: Y.Doc) => { destroy(): void }) | null;
+  /**
+   * The notes list (IndexedDB in the browser). Optional so that tests that
+   * do not reload need not pass one: the default lives in memory.
+   */
+  indexStore?: NotesIndexStore;
+  /** Used instead when durable storage is unavailable. Default: memory. */
+  fallbackIndexStore?: () => NotesIndexStore;
+  /** Tells this browser's other tabs what changed in the list; absent where there are no tabs (tests). */
+  indexChannel?: IndexChannel | null;
   preferences: Preferences;
   now?: () => number;
   /**
@@ -85,26 +98,16 @@ export type AppDeps = {
 const DISPLAY_NAME_KEY = 'weft:display-name';
 /** Preference key prefix of a note's "shared" flag (see WeftApp.sharing). */
 const SHARING_KEY_PREFIX = 'weft:sharing:';
-/** The BroadcastChannel that carries the notes index between this browser's tabs. */
-export const INDEX_CHANNEL = 'weft:index';
-
-/** A BroadcastChannel-backed cross-tab sync for the index (the browser default). */
-export const broadcastIndex = (doc: Y.Doc) => new BroadcastChannelSync(doc, INDEX_CHANNEL);
-
 /** App-wide services: storage, the notes index, alerts. One per page. */
 export class WeftApp {
   readonly alerts = new Signal<readonly AppAlert[]>([]);
   readonly ready = new Signal<boolean>(false);
   /** The local user's display name, shown to peers; remembered in preferences. */
   readonly displayName: Signal<string>;
-  readonly indexDoc = new Y.Doc();
-  // The index takes its clock from the deps too (lazily: `now` is set in the constructor), so
-  // `create`/`remove` and content refreshes agree on time; with two clocks an injected one
-  // that runs behind Date.now made edits never move a note up the list.
-  readonly index = new NotesIndex(this.indexDoc, { now: () => this.now() });
+  /** The notes list (src/app/NotesIndex.ts). */
+  readonly index: NotesIndex;
   store: DocStore;
-  private indexPersisted: PersistedDoc | null = null;
-  private disposers: Array<() => void> = [];
+  private indexStore: NotesIndexStore;
   /** Open notes' flush functions, so `flush()` can wait for all of them. */
   readonly flushers = new Set<() => Promise<void>>();
   readonly now: () => number;
@@ -122,9 +125,19 @@ export class WeftApp {
     this.versionIntervalMs = deps.versionIntervalMs ?? VERSION_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
     this.displayName = new Signal(sanitizeDisplayName(deps.preferences.get(DISPLAY_NAME_KEY)));
+    // The index takes its clock from the deps too, so `create`/`remove` and content refreshes
+    // agree on time; with two clocks an injected one that runs behind Date.now made edits
+    // never move a note up the list.
+    this.indexStore = deps.indexStore ?? new MemoryNotesIndexStore();
+    this.index = new NotesIndex({
+      store: this.indexStore,
+      now: this.now,
+      channel: deps.indexChannel ?? null,
+      onError: (error) => this.alert('storage', storageErrorMessage(error)),
+    });
     this.pendingShares = new PendingShares({
       preferences: deps.preferences,
-      exists: (noteId) => this.index.get(noteId) !== undefined,
+      exists: async (noteId) => (await this.index.get(noteId)) !== undefined,
       purge: (noteId) => this.purgeNote(noteId),
     });
   }
@@ -154,7 +167,7 @@ export class WeftApp {
     return {
       shared: () => {
         const remembered = this.deps.preferences.get(key);
-        return remembered === '1' || (remembered !== '0' && this.index.get(noteId)?.shared === true);
+        return remembered === '1' || (remembered !== '0' && this.index.peek(noteId)?.shared === true);
       },
       set: (shared) => {
         try {
@@ -166,30 +179,29 @@ export class WeftApp {
     };
   }
 
-  /** Loads the notes index from storage. Falls back to memory, with an alert, when storage is unusable. */
+  /**
+   * Opens the notes list: moves an existing device's list to the new layout
+   * the first time (src/app/migrateLegacyIndex.ts; later starts only read its
+   * marker), then hears other tabs. Nothing here reads the list itself: the
+   * list reads its first page, the note page its one entry. Falls back to
+   * memory, with an alert, when storage is unusable.
+   */
   async start(): Promise<void> {
-    let persisted = this.store.open(INDEX_DOC_NAME, this.indexDoc);
     try {
-      await persisted.whenLoaded;
+      await migrateLegacyIndex({ docs: this.store, index: this.indexStore, legacyName: INDEX_DOC_NAME });
     } catch (error) {
       const storageError = asStorageError(error);
       this.alert('storage', storageErrorMessage(storageError));
-      void persisted.destroy().catch(() => undefined);
       if (storageError.kind === 'unavailable' || storageError.kind === 'blocked') {
         this.store = this.deps.fallbackStore();
-        persisted = this.store.open(INDEX_DOC_NAME, this.indexDoc);
-        await persisted.whenLoaded.catch(() => undefined);
+        this.indexStore = this.deps.fallbackIndexStore?.() ?? new MemoryNotesIndexStore();
+        this.index.useStore(this.indexStore);
       }
     }
-    this.indexPersisted = persisted;
+    this.index.start();
     // Notes opened from a link in an earlier page load that never met a peer
     // nor were edited (the tab was closed or reloaded while pending): drop them.
-    this.pendingShares.purgeLeftovers();
-    this.disposers.push(persisted.onError((e) => this.alert('storage', storageErrorMessage(e))));
-    if (this.deps.crossTabIndex) {
-      const crossTab = this.deps.crossTabIndex(this.indexDoc);
-      this.disposers.push(() => crossTab.destroy());
-    }
+    await this.pendingShares.purgeLeftovers();
     this.ready.set(true);
   }
 
@@ -209,7 +221,7 @@ export class WeftApp {
 
   /** Deletes a note's stored document for good (after the undo window). */
   async purgeNote(noteId: string): Promise<void> {
-    this.index.purge(noteId);
+    await this.index.purge(noteId);
     const versionsDeleted = this.versions.deleteNote(noteId);
     await this.store.remove(noteDocName(noteId));
     await versionsDeleted;
@@ -254,13 +266,11 @@ export class WeftApp {
    */
   async flush(): Promise<void> {
     await Promise.all([...this.flushers].map((flush) => flush()));
-    await this.indexPersisted?.flush();
+    await this.index.flush();
   }
 
   async destroy(): Promise<void> {
-    for (const dispose of this.disposers.splice(0)) dispose();
-    await this.indexPersisted?.destroy();
-    this.indexDoc.destroy();
+    await this.index.dispose();
   }
 }
 
@@ -376,7 +386,7 @@ export class NoteSession {
    * line (the list's copy of it may be up to one refresh behind the typing).
    */
   currentTitle(): string {
-    const entry = this.app.index.get(this.noteId);
+    const entry = this.app.index.peek(this.noteId);
     const explicit = entry?.explicitTitle?.trim();
     if (explicit) return explicit;
     const firstLine = this.readDoc((doc) => noteLeadingText(doc, 0).firstLine.trim());
@@ -385,7 +395,7 @@ export class NoteSession {
 
   /** The note's share link, or null when the note is not in the index. */
   shareLink(origin: string): string | null {
-    const secret = this.app.index.get(this.noteId)?.secret;
+    const secret = this.app.index.peek(this.noteId)?.secret;
     return secret ? formatShareLink(origin, this.noteId, secret) : null;
   }
 
@@ -528,7 +538,7 @@ export class NoteSession {
       noteId,
       doc,
       awareness,
-      secret: () => app.index.get(noteId)?.secret,
+      secret: () => app.index.peek(noteId)?.secret,
       // The binding sees every peer's update before it is applied (DocBinding.beforeRemoteUpdate).
       connect: (...args) => app.connect(...args, { beforeApply: (update) => collab.beforeRemoteUpdate(update) }),
       onStatus: (status, peerCount, relay) => {
@@ -578,15 +588,18 @@ export class NoteSession {
         refresher.refresh(0);
       } else {
         // Seed only although the list remembers text: storage was cleared.
-        eviction.start();
+        void eviction.start();
       }
       this.setState({ phase: 'ready' });
       refresher.start();
       if (!mount.quarantined) sync.start();
     };
+    // The note's list entry is read while the doc loads (its share secret is needed once sync
+    // starts); a failure to read it is the list's problem, reported there, not the note's.
+    const entryRead = app.index.get(noteId).catch(() => undefined);
     persisted.whenLoaded.then(
-      () => loaded(null),
-      (error: unknown) => loaded(asStorageError(error)),
+      () => entryRead.then(() => loaded(null)),
+      (error: unknown) => entryRead.then(() => loaded(asStorageError(error))),
     );
 
     return () => {

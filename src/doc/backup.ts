@@ -34,7 +34,7 @@
 import { fromBase64, toBase64 } from 'lib0/buffer';
 import * as Y from 'yjs';
 import { isNoteId } from './noteId';
-import type { NoteSummary } from './notesIndex';
+import type { NoteSummary } from './noteEntry';
 
 /** The `format` field of every backup file. */
 export const BACKUP_FORMAT = 'weft-backup';

@@ -19,7 +19,7 @@ import {
   type BackupHeader,
   type BackupNoteLine,
 } from './backup';
-import { NotesIndex } from './notesIndex';
+import { LegacyNotesIndex } from './LegacyNotesIndex';
 
 /** A file that is not a whole, well-formed backup; `message` is for the user. */
 export class BackupFileError extends Error {
@@ -165,7 +165,7 @@ async function* readVersion1(file: Blob): AsyncGenerator<BackupItem> {
   const parsed = parseBackup(text);
   if (!parsed.ok) throw new BackupFileError(parsed.error);
   const { backup } = parsed;
-  const index = new NotesIndex(new Y.Doc());
+  const index = new LegacyNotesIndex(new Y.Doc());
   Y.applyUpdate(index.doc, backup.index);
   const exportedAt = Date.parse(backup.exportedAt);
   yield { kind: 'header', header: { exportedAt: backup.exportedAt, notes: backup.notes.length } };

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { noteHref, parseRoute } from '../app/route';
+import { storageErrorMessage } from '../app/messages';
 import type { WeftApp } from '../app/session';
+import { StorageError } from '../storage/DocStore';
 import { OnlineStatus } from '../pwa/OnlineStatus';
 import { StorageStatus } from '../pwa/StorageStatus';
 import { UpdatePrompt } from '../pwa/UpdatePrompt';
@@ -8,8 +10,9 @@ import { parseShareFragment } from '../sync/shareLink';
 import { Alerts } from './Alerts';
 import { BackupMenu } from './BackupMenu';
 import { NotePage } from './NotePage';
-import { NotesList } from './NotesList';
+import { NOTES_PAGE_SIZE, NotesList } from './NotesList';
 import { navigate, useHash } from './useRoute';
+import { useNote } from './useNote';
 import { useNotes } from './useNotes';
 import { useSignal } from './useSignal';
 import { UndoToast, type Toast } from './UndoToast';
@@ -23,7 +26,14 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
   const hash = useHash();
   const route = parseRoute(hash, isShareFragment);
   const [query, setQuery] = useState('');
-  const notes = useNotes(app.index, query);
+  const [limit, setLimit] = useState(NOTES_PAGE_SIZE);
+  const showStorageError = useCallback(
+    (error: unknown) =>
+      app.alert('storage', storageErrorMessage(error instanceof StorageError ? error : new StorageError('unknown', String(error)))),
+    [app],
+  );
+  const page = useNotes(app.index, query, limit, ready, showStorageError);
+  const showMore = useCallback(() => setLimit((n) => n + NOTES_PAGE_SIZE), []);
   const [toast, setToastState] = useState<Toast | null>(null);
   const toastRef = useRef<Toast | null>(null);
   // Showing a new toast (or letting one time out) makes the previous action final.
@@ -40,25 +50,24 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
     setToast(null);
   }, [setToast]);
   const activeId = route.kind === 'note' ? route.noteId : null;
-  const active = activeId && ready ? app.index.get(activeId) : undefined;
+  const lookup = useNote(app.index, activeId, ready);
+  const active = lookup.status === 'found' ? lookup.note : undefined;
 
   const createNote = useCallback(() => {
-    const id = app.index.create();
-    navigate(noteHref(id));
-  }, [app]);
+    app.index.create().then((id) => navigate(noteHref(id)), showStorageError);
+  }, [app, showStorageError]);
 
   const deleteNote = useCallback(
     (noteId: string) => {
-      const title = app.index.get(noteId)?.title ?? 'Note';
-      app.index.remove(noteId);
+      const title = app.index.peek(noteId)?.title ?? 'Note';
+      void app.index.remove(noteId);
       navigate('', { replace: true });
       toastRef.current?.expire();
       setToast({
         key: noteId,
         message: `Deleted “${title}”.`,
         undo: () => {
-          app.index.restore(noteId);
-          navigate(noteHref(noteId));
+          void app.index.restore(noteId).then(() => navigate(noteHref(noteId)));
         },
         expire: () => void app.purgeNote(noteId),
       });
@@ -86,9 +95,11 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
     }
     app.dismissAlert('link');
     // A new entry stays pending until a peer connects or the user writes (src/app/PendingShares.ts).
-    if (app.index.addShared(parsed.noteId, parsed.secret, app.now())) app.pendingShares.mark(parsed.noteId);
-    navigate(noteHref(parsed.noteId), { replace: true });
-  }, [app, shareFragment, ready]);
+    app.index.addShared(parsed.noteId, parsed.secret, app.now()).then((added) => {
+      if (added) app.pendingShares.mark(parsed.noteId);
+      navigate(noteHref(parsed.noteId), { replace: true });
+    }, showStorageError);
+  }, [app, shareFragment, ready, showStorageError]);
 
   return (
     <div className="app">
@@ -117,13 +128,19 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
             value={query}
             onChange={(e) => setQuery(e.target.value)}
           />
-          <NotesList notes={notes} activeId={activeId} query={query} now={app.now()} />
+          {page ? (
+            <NotesList notes={page.notes} total={page.total} activeId={activeId} query={query} now={app.now()} onShowMore={showMore} />
+          ) : (
+            <p className="muted">Loading the list…</p>
+          )}
         </aside>
         <main className="content">
           {!ready ? (
             <p className="muted">Loading your notes…</p>
           ) : active ? (
             <NotePage key={active.id} app={app} note={active} onDelete={deleteNote} />
+          ) : lookup.status === 'loading' && route.kind === 'note' ? (
+            <p className="muted">Opening the note…</p>
           ) : route.kind === 'note' ? (
             <div role="alert" className="empty">
               This note is not on this device. It may have been deleted, or the link was opened in another browser.

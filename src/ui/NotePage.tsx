@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { WeftApp } from '../app/session';
 import { NoteEditor } from '../editor/NoteEditor';
-import type { NoteSummary } from '../doc/notesIndex';
+import type { NoteSummary } from '../doc/noteEntry';
 import { downloadFile } from './downloadFile';
 import { HistoryDialog } from './HistoryDialog';
 import { Presence } from './Presence';

@@ -1,31 +1,39 @@
-import { useState } from 'react';
 import { noteHref } from '../app/route';
-import type { NoteSummary } from '../doc/notesIndex';
+import type { NoteSummary } from '../doc/noteEntry';
 import { formatRelativeTime } from './formatRelativeTime';
 
 /**
- * List entries drawn at first, and added per "Show more notes". The list is
- * redrawn on every change to the index (typing refreshes it), so drawing all
- * of 10,000 notes would cost in proportion to the notes on every refresh and
- * at start-up; the newest ones are the ones looked for, search finds the rest.
+ * List entries read and drawn at first, and added per "Show more notes". The
+ * list is read again on every stored change (typing refreshes it), so reading
+ * and drawing all of 10,000 notes would cost in proportion to the notes on
+ * every refresh and at start-up; the newest ones are the ones looked for,
+ * search finds the rest.
  */
 export const NOTES_PAGE_SIZE = 100;
 
-type Props = { notes: NoteSummary[]; activeId: string | null; query: string; now: number };
+type Props = {
+  /** The first page(s) of the list, as read (at most what is to be drawn). */
+  notes: readonly NoteSummary[];
+  /** How many notes the list (or the search) holds in all. */
+  total: number;
+  activeId: string | null;
+  query: string;
+  now: number;
+  /** Asks for one more page. */
+  onShowMore: () => void;
+};
 
 const count = (n: number) => n.toLocaleString('en-US');
 
 /**
  * The navigation landmark "Notes": one link per note, named by its title only
  * (the last-edit time sits outside the link so it does not change the name),
- * the newest {@link NOTES_PAGE_SIZE} first, more on request.
+ * the newest first, a page of {@link NOTES_PAGE_SIZE} at a time (the caller reads them).
  */
-export function NotesList({ notes, activeId, query, now }: Props) {
-  const [shown, setShown] = useState(NOTES_PAGE_SIZE);
-  const visible = notes.length > shown ? notes.slice(0, shown) : notes;
+export function NotesList({ notes: visible, total, activeId, query, now, onShowMore }: Props) {
   return (
     <nav aria-label="Notes" className="notes-list">
-      {notes.length === 0 ? (
+      {visible.length === 0 ? (
         <p className="muted">{query ? 'No notes match your search.' : 'No notes yet.'}</p>
       ) : (
         <ul>
@@ -41,10 +49,10 @@ export function NotesList({ notes, activeId, query, now }: Props) {
           ))}
         </ul>
       )}
-      {visible.length < notes.length && (
+      {visible.length < total && (
         <p className="small muted notes-more">
-          Showing {count(visible.length)} of {count(notes.length)} notes.{' '}
-          <button type="button" onClick={() => setShown((n) => n + NOTES_PAGE_SIZE)}>
+          Showing {count(visible.length)} of {count(total)} notes.{' '}
+          <button type="button" onClick={onShowMore}>
             Show more notes
           </button>
         </p>

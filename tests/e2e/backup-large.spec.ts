@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as Y from 'yjs';
 import { encodeBackupV1 } from '../../src/doc/backup';
-import { NotesIndex } from '../../src/doc/notesIndex';
+import { LegacyNotesIndex as NotesIndex } from '../../src/doc/LegacyNotesIndex';
 import { readBackup } from '../../src/doc/readBackup';
 import { fixtureBackup, fixtureLines, fixtureNote } from '../backupFixture';
 import { seedFor } from '../prng';

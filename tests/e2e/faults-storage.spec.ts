@@ -146,8 +146,11 @@ test('storage quota exceeded, reported when the transaction aborts: an alert; th
         if (full()) {
           const tx = this.transaction;
           const quota = new DOMException('The quota has been exceeded (disk full).', 'QuotaExceededError');
-          Object.defineProperty(tx, 'error', { get: () => quota });
-          request.addEventListener('success', () => tx.abort());
+          // Once per transaction: a notes-list write puts its entry and its search text in one.
+          if (!Object.getOwnPropertyDescriptor(tx, 'error')) {
+            Object.defineProperty(tx, 'error', { get: () => quota });
+            request.addEventListener('success', () => tx.abort());
+          }
         }
         return request;
       } as never;

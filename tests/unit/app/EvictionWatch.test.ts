@@ -7,11 +7,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { EvictionWatch, evictedAlertKey } from '../../../src/app/EvictionWatch';
 import { NOTE_RESTORED_FROM_PEER_MESSAGE, NOTE_STORAGE_CLEARED_MESSAGE } from '../../../src/app/messages';
-import { NotesIndex } from '../../../src/doc/notesIndex';
+import { NotesIndex } from '../../../src/app/NotesIndex';
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
 import { ORIGIN_LOOPBACK } from '../../../src/doc/origins';
 import { applySeed, holdsMoreThanSeed } from '../../../src/doc/seed';
 import { MemoryStore } from '../../../src/storage/memory';
+import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -20,9 +21,9 @@ afterEach(async () => {
 
 /** A note the list knows (with text when `listed`), opened from an empty store: what eviction looks like. */
 async function openFromClearedStore(listed: string) {
-  const index = new NotesIndex(new Y.Doc());
-  const noteId = index.create();
-  if (listed) index.updateFromContent(noteId, { firstLine: listed, text: listed });
+  const index = new NotesIndex({ store: new MemoryNotesIndexStore() });
+  const noteId = await index.create();
+  if (listed) await index.updateFromContent(noteId, { firstLine: listed, text: listed });
   const doc = new Y.Doc();
   applySeed(doc);
   const persisted = new MemoryStore().open(`note:${noteId}`, doc);
@@ -47,7 +48,7 @@ describe('EvictionWatch', () => {
   it('alerts when the doc loads as seed only although the list remembers text, then when a peer restores it', async () => {
     const { noteId, doc, watch, alerts } = await openFromClearedStore('Shopping list');
     expect(holdsMoreThanSeed(doc)).toBe(false);
-    expect(watch.start()).toBe(true);
+    expect(await watch.start()).toBe(true);
     expect(alerts).toEqual([{ key: evictedAlertKey(noteId), message: NOTE_STORAGE_CLEARED_MESSAGE }]);
 
     // Local changes (the user typing again) are not a restore.
@@ -63,14 +64,14 @@ describe('EvictionWatch', () => {
 
   it('says nothing for a note that was never edited', async () => {
     const { doc, watch, alerts } = await openFromClearedStore('');
-    expect(watch.start()).toBe(false);
+    expect(await watch.start()).toBe(false);
     Y.applyUpdate(doc, peerUpdate(doc, 'from a peer'), ORIGIN_LOOPBACK);
     expect(alerts).toEqual([]);
   });
 
   it('dispose stops watching for the restore', async () => {
     const { doc, watch, alerts } = await openFromClearedStore('Shopping list');
-    watch.start();
+    await watch.start();
     watch.dispose();
     Y.applyUpdate(doc, peerUpdate(doc, 'from a peer'), ORIGIN_LOOPBACK);
     expect(alerts).toHaveLength(1);

@@ -14,7 +14,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { INDEX_REFRESH_MS, IndexRefresher } from '../../../src/app/IndexRefresher';
 import { noteLeadingText } from '../../../src/doc/noteText';
-import { MAX_INDEXED_TEXT_CHARS, NotesIndex } from '../../../src/doc/notesIndex';
+import { NotesIndex } from '../../../src/app/NotesIndex';
+import { MAX_INDEXED_TEXT_CHARS } from '../../../src/doc/noteEntry';
+import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
 import { NOTE_BINDING, NOTE_ROOT_NAMES } from '../../../src/doc/noteRoot';
 import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
@@ -31,11 +33,12 @@ afterEach(() => {
 });
 
 /** A note entry in a fresh index, its doc, and a refresher; the clock moves only when told. */
-function setup() {
+async function setup() {
   let t = T0;
   const clock = { now: () => t, advance: (ms: number) => (t += ms) };
-  const index = new NotesIndex(new Y.Doc(), { now: clock.now });
-  const noteId = index.create();
+  const index = new NotesIndex({ store: new MemoryNotesIndexStore(), now: clock.now });
+  // `peek` below: this tab's writes show in its cache at once (they are stored in the background).
+  const noteId = await index.create();
   const doc = new Y.Doc();
   applySeed(doc);
   const refresher = new IndexRefresher({ index, noteId, doc, now: clock.now });
@@ -52,36 +55,36 @@ function setup() {
 }
 
 describe('IndexRefresher', () => {
-  it('refreshes title, text and last edit once per burst of updates, only after start', () => {
-    const { index, noteId, refresher, clock, type } = setup();
+  it('refreshes title, text and last edit once per burst of updates, only after start', async () => {
+    const { index, noteId, refresher, clock, type } = await setup();
     type('Loaded before start');
     vi.advanceTimersByTime(INDEX_REFRESH_MS * 2);
-    expect(index.get(noteId)?.derivedTitle).toBe('');
+    expect(index.peek(noteId)?.derivedTitle).toBe('');
 
     refresher.start();
     clock.advance(5000);
     type(' and typed');
     type(' after');
     vi.advanceTimersByTime(INDEX_REFRESH_MS - 1);
-    expect(index.get(noteId)?.derivedTitle).toBe('');
+    expect(index.peek(noteId)?.derivedTitle).toBe('');
     vi.advanceTimersByTime(1);
-    const entry = index.get(noteId);
+    const entry = index.peek(noteId);
     expect(entry?.derivedTitle).toBe('Loaded before start and typed after');
-    expect(index.text(noteId)).toBe('Loaded before start and typed after');
+    expect(await index.text(noteId)).toBe('loaded before start and typed after'); // stored folded, for search
     expect(entry?.updatedAt).toBe(T0 + 5000);
   });
 
-  it('refresh(0) brings title and text up to date without moving the note up the list', () => {
-    const { index, noteId, refresher, clock, type } = setup();
+  it('refresh(0) brings title and text up to date without moving the note up the list', async () => {
+    const { index, noteId, refresher, clock, type } = await setup();
     type('Stored by a page that died');
     clock.advance(60_000);
     refresher.refresh(0);
-    expect(index.get(noteId)?.derivedTitle).toBe('Stored by a page that died');
-    expect(index.get(noteId)?.updatedAt).toBe(T0);
+    expect(index.peek(noteId)?.derivedTitle).toBe('Stored by a page that died');
+    expect(index.peek(noteId)?.updatedAt).toBe(T0);
   });
 
-  it('flush writes a pending refresh now, and settles the editor first', () => {
-    const { doc, index, noteId, clock } = setup();
+  it('flush writes a pending refresh now, and settles the editor first', async () => {
+    const { doc, index, noteId, clock } = await setup();
     const settle = vi.fn();
     const refresher = new IndexRefresher({ index, noteId, doc, now: clock.now, settle });
     disposers.push(() => refresher.dispose());
@@ -94,29 +97,29 @@ describe('IndexRefresher', () => {
     run.insert(0, 'Flushed');
     refresher.flush();
     expect(settle).toHaveBeenCalledTimes(1);
-    expect(index.get(noteId)?.derivedTitle).toBe('Flushed');
+    expect(index.peek(noteId)?.derivedTitle).toBe('Flushed');
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('writes a pending refresh when the page is hidden or unloaded, not when it becomes visible', () => {
-    const { index, noteId, refresher, type } = setup();
+  it('writes a pending refresh when the page is hidden or unloaded, not when it becomes visible', async () => {
+    const { index, noteId, refresher, type } = await setup();
     refresher.start();
     type('Before the tab closed');
     const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('visible');
     document.dispatchEvent(new Event('visibilitychange'));
-    expect(index.get(noteId)?.derivedTitle).toBe('');
+    expect(index.peek(noteId)?.derivedTitle).toBe('');
     visibility.mockReturnValue('hidden');
     document.dispatchEvent(new Event('visibilitychange'));
-    expect(index.get(noteId)?.derivedTitle).toBe('Before the tab closed');
+    expect(index.peek(noteId)?.derivedTitle).toBe('Before the tab closed');
     visibility.mockRestore();
 
     type(', and more');
     window.dispatchEvent(new Event('pagehide'));
-    expect(index.get(noteId)?.derivedTitle).toBe('Before the tab closed, and more');
+    expect(index.peek(noteId)?.derivedTitle).toBe('Before the tab closed, and more');
   });
 
-  it('dispose drops the pending refresh and every listener', () => {
-    const { doc, index, noteId, refresher, type } = setup();
+  it('dispose drops the pending refresh and every listener', async () => {
+    const { doc, index, noteId, refresher, type } = await setup();
     refresher.start();
     type('Never listed');
     refresher.dispose();
@@ -125,13 +128,13 @@ describe('IndexRefresher', () => {
     window.dispatchEvent(new Event('pagehide'));
     refresher.refresh();
     vi.advanceTimersByTime(INDEX_REFRESH_MS * 2);
-    expect(index.get(noteId)?.derivedTitle).toBe('');
+    expect(index.peek(noteId)?.derivedTitle).toBe('');
     expect(doc.getXmlElement(NOTE_ROOT_NAMES[NOTE_BINDING]).toString()).toContain('Never listed nor this');
   });
 });
 
 describe('the title line and search text read from the doc', () => {
-  it('are those the editor shows, for every kind of block', () => {
+  it('are those the editor shows, for every kind of block', async () => {
     vi.useRealTimers();
     const cases: Array<[string, () => void]> = [
       ['an empty first paragraph', () => $getRoot().append($createParagraphNode(), $createParagraphNode().append($createTextNode('second')))],

@@ -11,7 +11,7 @@ function setup(preferences: Preferences = memoryPreferences(), existing = new Se
   const purged: string[] = [];
   const shares = new PendingShares({
     preferences,
-    exists: (id) => existing.has(id),
+    exists: async (id) => existing.has(id),
     purge: async (id) => void purged.push(id),
   });
   return { shares, purged, preferences };
@@ -53,12 +53,12 @@ describe('PendingShares', () => {
     expect(purged).toEqual(['a']);
   });
 
-  it('purges at start-up what an earlier page load left pending, for notes still in the index', () => {
+  it('purges at start-up what an earlier page load left pending, for notes still in the index', async () => {
     const preferences = memoryPreferences();
     // An earlier page load marked these and was closed before they proved themselves.
     preferences.set('weft:pending-shares', JSON.stringify(['a', 'gone', 42]));
     const { shares, purged } = setup(preferences);
-    shares.purgeLeftovers();
+    await shares.purgeLeftovers();
     expect(purged).toEqual(['a']);
     expect(preferences.get('weft:pending-shares')).toBe('[]');
   });
@@ -66,7 +66,7 @@ describe('PendingShares', () => {
   it('works when preferences cannot be written', async () => {
     const preferences: Preferences = { get: () => '{not json', set: vi.fn(() => { throw new Error('blocked'); }) };
     const { shares, purged } = setup(preferences);
-    expect(() => shares.purgeLeftovers()).not.toThrow();
+    await expect(shares.purgeLeftovers()).resolves.toBeUndefined();
     shares.mark('b');
     shares.trackView('b')();
     await nextTask();

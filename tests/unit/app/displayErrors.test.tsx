@@ -54,7 +54,6 @@ async function startApp(network: LoopbackNetwork, clock: { now: number }): Promi
     store: new MemoryStore(),
     fallbackStore: () => new MemoryStore(),
     transports: network.factory,
-    crossTabIndex: null,
     preferences: new MapPreferences(),
     now: () => clock.now,
   });
@@ -114,7 +113,7 @@ async function world(): Promise<World> {
   const network = new LoopbackNetwork();
   const clock = { now: 1_000_000 };
   const alice = await startApp(network, clock);
-  const noteId = alice.index.create();
+  const noteId = await alice.index.create();
   const session = alice.openNote(noteId);
   const container = document.createElement('div');
   document.body.append(container);
@@ -127,7 +126,7 @@ async function world(): Promise<World> {
   const bobApp = await startApp(network, clock);
   const parsed = parseShareFragment(new URL(session.shareLink('https://weft.example') as string).hash);
   if (!parsed.ok) throw new Error(parsed.error);
-  bobApp.index.addShared(parsed.noteId, parsed.secret);
+  await bobApp.index.addShared(parsed.noteId, parsed.secret);
   const bob = createHeadlessEditor({ nodes: [...EDITOR_NODES], onError: (e) => { throw e; } });
   const bobSession = bobApp.openNote(noteId);
   let bobDoc: Y.Doc | null = null;

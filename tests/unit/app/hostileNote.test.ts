@@ -33,7 +33,6 @@ async function startApp(network: LoopbackNetwork, store = new MemoryStore(), doc
       docs.push(doc);
       return network.join(doc, awareness, room);
     },
-    crossTabIndex: null,
     preferences: new MapPreferences(),
   });
   await app.start();
@@ -73,7 +72,7 @@ describe('hostile content through the app', () => {
   it('a stored note with a bad heading tag is repaired on open, with a message, and stays editable', async () => {
     const store = new MemoryStore();
     const app = await startApp(new LoopbackNetwork(), store);
-    const noteId = app.index.create();
+    const noteId = await app.index.create();
     const first = await mount(app, noteId);
     typeAtEnd(first.editor, 'valid text');
     await app.flush();
@@ -95,8 +94,8 @@ describe('hostile content through the app', () => {
   it('a stored note with 2,000 nested quotes is flattened on open; one with 20,000 is quarantined', async () => {
     const store = new MemoryStore();
     const app = await startApp(new LoopbackNetwork(), store);
-    const repairable = app.index.create();
-    const quarantined = app.index.create();
+    const repairable = await app.index.create();
+    const quarantined = await app.index.create();
     for (const id of [repairable, quarantined]) {
       const m = await mount(app, id);
       typeAtEnd(m.editor, 'valid text');
@@ -125,14 +124,14 @@ describe('hostile content through the app', () => {
     const network = new LoopbackNetwork();
     const docs: Y.Doc[] = [];
     const alice = await startApp(network);
-    const noteId = alice.index.create();
+    const noteId = await alice.index.create();
     const a = await mount(alice, noteId);
     typeAtEnd(a.editor, 'precious');
     const mallory = await startApp(network, new MemoryStore(), docs);
     const link = alice.openNote(noteId).shareLink('https://weft.example') as string;
     const parsed = parseShareFragment(new URL(link).hash);
     if (!parsed.ok) throw new Error(parsed.error);
-    mallory.index.addShared(parsed.noteId, parsed.secret);
+    await mallory.index.addShared(parsed.noteId, parsed.secret);
     const m = await mount(mallory, noteId);
     expect(text(m.editor)).toContain('precious');
     // Mallory's doc is changed directly (not through her editor); her transport sends it on.

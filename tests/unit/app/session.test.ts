@@ -14,6 +14,7 @@ import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { typeAtEnd } from '../editor/typeAtEnd';
 import { waitFor } from '../waitFor';
 import { MemoryStore } from '../../../src/storage/memory';
+import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
 import { LoopbackNetwork, type LoopbackTransport } from '../../../src/sync/loopback';
 import { parseShareFragment } from '../../../src/sync/shareLink';
 
@@ -21,6 +22,7 @@ import { parseShareFragment } from '../../../src/sync/shareLink';
 interface Device {
   app: WeftApp;
   store: MemoryStore;
+  indexStore: MemoryNotesIndexStore;
   preferences: MapPreferences;
   transports: LoopbackTransport[];
 }
@@ -50,26 +52,27 @@ function clock(start = 1_700_000_000_000): () => number {
  */
 async function startDevice(
   network: LoopbackNetwork,
-  existing: { store?: MemoryStore; preferences?: MapPreferences } = {},
+  existing: { store?: MemoryStore; indexStore?: MemoryNotesIndexStore; preferences?: MapPreferences } = {},
 ): Promise<Device> {
   const store = existing.store ?? new MemoryStore();
+  const indexStore = existing.indexStore ?? new MemoryNotesIndexStore();
   const preferences = existing.preferences ?? new MapPreferences();
   const transports: LoopbackTransport[] = [];
   const app = new WeftApp({
     store,
+    indexStore,
     fallbackStore: () => new MemoryStore(),
     transports: (doc, awareness, room) => {
       const transport = network.join(doc, awareness, room);
       transports.push(transport);
       return transport;
     },
-    crossTabIndex: null,
     preferences,
     now: clock(),
   });
   await app.start();
   cleanups.push(() => app.destroy());
-  return { app, store, preferences, transports };
+  return { app, store, indexStore, preferences, transports };
 }
 
 /** Resolves once `session.state` satisfies `predicate` (the state is a Signal: no polling). */
@@ -138,19 +141,19 @@ function stateOf(editor: LexicalEditor): SerializedEditorState {
 const occurrences = (haystack: string, needle: string): number => haystack.split(needle).length - 1;
 
 /** Gives `to` the note `noteId` of `from` as opening its share link would. */
-function shareNote(from: Device, to: Device, noteId: string): void {
+async function shareNote(from: Device, to: Device, noteId: string): Promise<void> {
   const link = from.app.openNote(noteId).shareLink('https://weft.example');
   if (link === null) throw new Error('note has no share link');
   const parsed = parseShareFragment(new URL(link).hash);
   if (!parsed.ok) throw new Error(parsed.error);
-  to.app.index.addShared(parsed.noteId, parsed.secret);
+  await to.app.index.addShared(parsed.noteId, parsed.secret);
 }
 
 describe('WeftApp + NoteSession (composition root)', () => {
   it("persists a note's content across sessions exactly once", async () => {
     const network = new LoopbackNetwork();
     const first = await startDevice(network);
-    const noteId = first.app.index.create();
+    const noteId = await first.app.index.create();
     const m1 = await mount(first, noteId);
     // A fresh note is the frozen seed: one empty paragraph.
     expect(blocks(m1.editor)).toEqual(['']);
@@ -163,8 +166,8 @@ describe('WeftApp + NoteSession (composition root)', () => {
     // Same device (same store and preferences), new app instance: twice, to catch anything
     // (seed, replayed storage) that would add content on every open.
     for (let session = 0; session < 2; session++) {
-      const again = await startDevice(network, { store: first.store, preferences: first.preferences });
-      expect(again.app.index.get(noteId)?.title).toBe('Groceries');
+      const again = await startDevice(network, { store: first.store, indexStore: first.indexStore, preferences: first.preferences });
+      expect((await again.app.index.get(noteId))?.title).toBe('Groceries');
       const m = await mount(again, noteId);
       expect(blocks(m.editor)).toEqual(['Groceries', 'apples and pears']);
       expect(m.errors).toEqual([]);
@@ -178,15 +181,15 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const network = new LoopbackNetwork();
     const a = await startDevice(network);
     const b = await startDevice(network);
-    const noteId = a.app.index.create();
+    const noteId = await a.app.index.create();
     const ma = await mount(a, noteId);
     typeAtEnd(ma.editor, 'Hello from A');
 
     // B does not have the note yet: no entry, no share link, nothing to open.
-    expect(b.app.index.get(noteId)).toBeUndefined();
+    expect((await b.app.index.get(noteId))).toBeUndefined();
     expect(b.app.openNote(noteId).shareLink('https://weft.example')).toBeNull();
-    shareNote(a, b, noteId);
-    expect(b.app.index.get(noteId)?.shared).toBe(true);
+    await shareNote(a, b, noteId);
+    expect((await b.app.index.get(noteId))?.shared).toBe(true);
     const mb = await mount(b, noteId);
 
     await whenState(mb.session, (s) => s.sync === 'connected' && s.peerCount === 1);
@@ -204,10 +207,10 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const network = new LoopbackNetwork();
     const a = await startDevice(network);
     const b = await startDevice(network);
-    const noteId = a.app.index.create();
+    const noteId = await a.app.index.create();
     const ma = await mount(a, noteId);
     typeAtEnd(ma.editor, 'shared line');
-    shareNote(a, b, noteId);
+    await shareNote(a, b, noteId);
     const mb = await mount(b, noteId);
     await whenState(mb.session, (s) => s.peerCount === 1);
     expect(blocks(mb.editor)).toEqual(['shared line']);
@@ -256,42 +259,42 @@ describe('WeftApp + NoteSession (composition root)', () => {
   it('refreshes the notes index title and search text from content, and only edits move a note up', async () => {
     const network = new LoopbackNetwork();
     const device = await startDevice(network);
-    const older = device.app.index.create();
-    const noteId = device.app.index.create();
+    const older = await device.app.index.create();
+    const noteId = await device.app.index.create();
     const m = await mount(device, noteId);
     typeAtEnd(m.editor, 'Trip ideas');
     addParagraph(m.editor, 'mountains and lakes');
     await device.app.flush();
-    const entry = device.app.index.get(noteId);
+    const entry = (await device.app.index.get(noteId));
     expect(entry?.title).toBe('Trip ideas');
-    expect(device.app.index.list({ query: 'lakes' }).map((n) => n.id)).toEqual([noteId]);
+    expect((await device.app.index.list({ limit: Infinity, query: 'lakes' })).notes.map((n) => n.id)).toEqual([noteId]);
     m.unmount();
 
     // Opening the older note without editing it does not move it to the top ...
     const mo = await mount(device, older);
     await device.app.flush();
-    expect(device.app.index.list().map((n) => n.id)).toEqual([noteId, older]);
+    expect((await device.app.index.list({ limit: Infinity })).notes.map((n) => n.id)).toEqual([noteId, older]);
     // ... an edit does.
     typeAtEnd(mo.editor, 'Now edited');
     await device.app.flush();
-    expect(device.app.index.list().map((n) => n.id)).toEqual([older, noteId]);
-    expect(device.app.index.get(older)?.title).toBe('Now edited');
+    expect((await device.app.index.list({ limit: Infinity })).notes.map((n) => n.id)).toEqual([older, noteId]);
+    expect((await device.app.index.get(older))?.title).toBe('Now edited');
   });
 
   it('flush() resolves with the list refreshed and the content stored, without waiting for timers', async () => {
     const network = new LoopbackNetwork();
     const device = await startDevice(network);
-    const noteId = device.app.index.create();
+    const noteId = await device.app.index.create();
     const m = await mount(device, noteId);
     typeAtEnd(m.editor, 'Saved right away');
     // The list refresh is debounced; flush() runs it now.
-    expect(device.app.index.get(noteId)?.title).toBe('Untitled');
+    expect((await device.app.index.get(noteId))?.title).toBe('Untitled');
     await device.app.flush();
-    expect(device.app.index.get(noteId)?.title).toBe('Saved right away');
+    expect((await device.app.index.get(noteId))?.title).toBe('Saved right away');
     expect(device.store.rows(noteDocName(noteId))).toBeGreaterThan(0);
     // What is stored, read by another instance of the app on the same storage.
-    const reader = await startDevice(new LoopbackNetwork(), { store: device.store });
-    expect(reader.app.index.get(noteId)?.title).toBe('Saved right away');
+    const reader = await startDevice(new LoopbackNetwork(), { store: device.store, indexStore: device.indexStore });
+    expect((await reader.app.index.get(noteId))?.title).toBe('Saved right away');
     const mr = await mount(reader, noteId);
     expect(blocks(mr.editor)).toEqual(['Saved right away']);
   });
@@ -300,9 +303,9 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const network = new LoopbackNetwork();
     const a = await startDevice(network);
     const b = await startDevice(network);
-    const noteId = a.app.index.create();
+    const noteId = await a.app.index.create();
     const ma = await mount(a, noteId);
-    shareNote(a, b, noteId);
+    await shareNote(a, b, noteId);
     const mb = await mount(b, noteId);
     await whenState(ma.session, (s) => s.peers.length === 1);
     expect(ma.session.state.get().peers[0]?.name).toBe('Anonymous');
@@ -327,7 +330,7 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const state = await whenState(ma.session, (s) => s.peers[0]?.name === 'Ada Lovelace');
     expect(state.peers[0]?.color).toBe(mb.session.state.get().selfColor);
     // Remembered for the next session of B's device.
-    const bAgain = await startDevice(network, { store: b.store, preferences: b.preferences });
+    const bAgain = await startDevice(network, { store: b.store, indexStore: b.indexStore, preferences: b.preferences });
     expect(bAgain.app.displayName.get()).toBe('Ada Lovelace');
   });
 
@@ -344,9 +347,9 @@ describe('WeftApp + NoteSession (composition root)', () => {
     const network = new LoopbackNetwork();
     const a = await startDevice(network);
     const b = await startDevice(network);
-    const noteId = a.app.index.create();
+    const noteId = await a.app.index.create();
     const ma = await mount(a, noteId);
-    shareNote(a, b, noteId);
+    await shareNote(a, b, noteId);
     const mb = await mount(b, noteId);
     await whenState(ma.session, (s) => s.peerCount === 1);
     mb.unmount();
@@ -360,7 +363,7 @@ describe('WeftApp + NoteSession (composition root)', () => {
   it('unbinding undoes what bind set up: no flusher, live doc, transport or name listener left; the doc goes once written', async () => {
     const network = new LoopbackNetwork();
     const device = await startDevice(network);
-    const noteId = device.app.index.create();
+    const noteId = await device.app.index.create();
     const m = await mount(device, noteId);
     typeAtEnd(m.editor, 'typed, then closed at once');
     const doc = device.app.liveDocs.get(noteId)?.values().next().value as Y.Doc;
@@ -370,7 +373,7 @@ describe('WeftApp + NoteSession (composition root)', () => {
     expect(device.app.liveDocs.has(noteId)).toBe(false);
     expect(device.transports[0]?.status).toBe('offline');
     // The refresh pending for the last keystrokes ran on unmount instead of being dropped.
-    expect(device.app.index.get(noteId)?.derivedTitle).toBe('typed, then closed at once');
+    expect((await device.app.index.get(noteId))?.derivedTitle).toBe('typed, then closed at once');
     // Its writes land, then the doc goes.
     await waitFor('the unbound doc to be destroyed', () => doc.isDestroyed);
     const before = m.session.state.get();

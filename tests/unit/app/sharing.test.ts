@@ -25,7 +25,6 @@ async function start(preferences = new MapPreferences(), rooms: SyncRoom[] = [])
       rooms.push(room);
       return network.join(doc, awareness, room);
     },
-    crossTabIndex: null,
     preferences,
   });
   await app.start();
@@ -37,7 +36,7 @@ describe('WeftApp.sharing', () => {
   it('a note of ours is not shared until shared; Stop sharing turns it off again; remembered', async () => {
     const preferences = new MapPreferences();
     const app = await start(preferences);
-    const noteId = app.index.create();
+    const noteId = await app.index.create();
     expect(app.sharing(noteId).shared()).toBe(false);
     app.sharing(noteId).set(true);
     expect(app.sharing(noteId).shared()).toBe(true);
@@ -50,7 +49,7 @@ describe('WeftApp.sharing', () => {
   it('a note opened from a link is shared, unless sharing was stopped here', async () => {
     const app = await start();
     const noteId = 'AAECAwQFBgcICQoLDA0ODw';
-    app.index.addShared(noteId, '__79_Pv6-fj39vX08_Lx8A');
+    await app.index.addShared(noteId, '__79_Pv6-fj39vX08_Lx8A');
     expect(app.sharing(noteId).shared()).toBe(true);
     app.sharing(noteId).set(false);
     expect(app.sharing(noteId).shared()).toBe(false);
@@ -59,8 +58,8 @@ describe('WeftApp.sharing', () => {
   it('hands the flag to the transport factory with the room', async () => {
     const rooms: SyncRoom[] = [];
     const app = await start(new MapPreferences(), rooms);
-    const noteId = app.index.create();
-    const secret = app.index.get(noteId)?.secret ?? '';
+    const noteId = await app.index.create();
+    const secret = (await app.index.get(noteId))?.secret ?? '';
     const doc = new Y.Doc();
     const transport = app.connect(doc, new Awareness(doc), noteId, secret);
     expect(rooms[0]?.sharing?.shared()).toBe(false);

@@ -28,7 +28,6 @@ async function device(network: LoopbackNetwork, options: { versionIntervalMs?: n
     store,
     fallbackStore: () => new MemoryStore(),
     transports: network.factory,
-    crossTabIndex: null,
     preferences: new MapPreferences(),
     versions,
     now: () => (t += 1000),
@@ -68,7 +67,7 @@ const text = (editor: LexicalEditor) => {
 describe('version history', () => {
   it('opening a note records a version only when it changed since the last one', async () => {
     const { app, versions } = await device(new LoopbackNetwork());
-    const id = app.index.create();
+    const id = await app.index.create();
     const first = await mount(app, id);
     replaceLines(first.editor, ['Shopping list', 'milk, eggs and bread']);
     first.unmount();
@@ -89,7 +88,7 @@ describe('version history', () => {
 
   it('records a version every interval while the note is edited, and none while it is idle', async () => {
     const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 15 });
-    const id = app.index.create();
+    const id = await app.index.create();
     const { editor } = await mount(app, id);
     replaceLines(editor, ['draft one']);
     await eventually(async () => expect((await versions.list(id)).map((v) => v.reason)).toEqual(['periodic']));
@@ -103,8 +102,8 @@ describe('version history', () => {
     const network = new LoopbackNetwork();
     const a = await device(network);
     const b = await device(network);
-    const id = a.app.index.create();
-    b.app.index.addShared(id, a.app.index.get(id)!.secret);
+    const id = await a.app.index.create();
+    await b.app.index.addShared(id, (await a.app.index.get(id))!.secret);
     const onA = await mount(a.app, id);
     const onB = await mount(b.app, id);
     replaceLines(onA.editor, ['Meeting notes', 'Decisions we must not lose']);
@@ -128,26 +127,26 @@ describe('version history', () => {
 
   it('deleting a note for good deletes its versions', async () => {
     const { app, versions } = await device(new LoopbackNetwork(), { versionIntervalMs: 10 });
-    const id = app.index.create();
+    const id = await app.index.create();
     const { editor, unmount } = await mount(app, id);
     replaceLines(editor, ['soon gone']);
     await eventually(async () => expect(await versions.list(id)).toHaveLength(1));
     unmount();
-    app.index.remove(id);
+    await app.index.remove(id);
     await app.purgeNote(id);
     expect(await versions.list(id)).toEqual([]);
   });
 
   it('a version that is gone cannot be restored, and says so', async () => {
     const { app } = await device(new LoopbackNetwork());
-    const id = app.index.create();
+    const id = await app.index.create();
     const { session } = await mount(app, id);
     await expect(session.restoreVersion(12345)).rejects.toThrow(/no longer stored/);
   });
 
   it(`pins up to ${MAX_PINNED_PER_NOTE} versions of a note, says so past that, and unpins`, async () => {
     const { app, versions } = await device(new LoopbackNetwork());
-    const id = app.index.create();
+    const id = await app.index.create();
     const { session } = await mount(app, id);
     const saved = [];
     for (let i = 0; i <= MAX_PINNED_PER_NOTE; i++) {

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { BACKUP_FORMAT, encodeBackupV1, isBase64, parseBackup } from '../../../src/doc/backup';
 import { newNoteId } from '../../../src/doc/noteId';
-import { NotesIndex } from '../../../src/doc/notesIndex';
+import { LegacyNotesIndex as NotesIndex } from '../../../src/doc/LegacyNotesIndex';
 
 const NOTE_CHARS = 5_000;
 

@@ -90,10 +90,10 @@ describe('export from the doc', () => {
   });
 
   it('the session exports a note whose editor is unmounted', async () => {
-    const app = new WeftApp({ store: new MemoryStore(), fallbackStore: () => new MemoryStore(), transports: new LoopbackNetwork().factory, crossTabIndex: null, preferences: new MapPreferences() });
+    const app = new WeftApp({ store: new MemoryStore(), fallbackStore: () => new MemoryStore(), transports: new LoopbackNetwork().factory, preferences: new MapPreferences() });
     await app.start();
     cleanups.push(() => app.destroy());
-    const noteId = app.index.create();
+    const noteId = await app.index.create();
     const session = app.openNote(noteId);
     expect(session.markdown()).toBeNull(); // never opened
     const editor = newEditor();

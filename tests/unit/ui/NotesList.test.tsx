@@ -4,10 +4,10 @@
  * (issue 21: 10,000 links were drawn at start-up and on every index change),
  * and more on request.
  */
-import { act } from 'react';
+import { act, useState } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NoteSummary } from '../../../src/doc/notesIndex';
+import type { NoteSummary } from '../../../src/doc/noteEntry';
 import { NOTES_PAGE_SIZE, NotesList } from '../../../src/ui/NotesList';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -31,12 +31,20 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
+/** What the App does: reads the first `limit` notes (here: slices them) and adds a page per "Show more". */
+function Paged({ all }: { all: NoteSummary[] }) {
+  const [limit, setLimit] = useState(NOTES_PAGE_SIZE);
+  return (
+    <NotesList notes={all.slice(0, limit)} total={all.length} activeId={null} query="" now={0} onShowMore={() => setLimit((n) => n + NOTES_PAGE_SIZE)} />
+  );
+}
+
 function render(count: number): HTMLElement {
   const container = document.createElement('div');
   document.body.append(container);
   root = createRoot(container);
   const notes = Array.from({ length: count }, (_, n) => summary(n));
-  act(() => root!.render(<NotesList notes={notes} activeId={null} query="" now={0} />));
+  act(() => root!.render(<Paged all={notes} />));
   return container;
 }
 

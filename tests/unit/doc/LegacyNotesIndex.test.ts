@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import {
-  MAX_DERIVED_TITLE_CHARS,
-  MAX_INDEXED_TEXT_CHARS,
-  NotesIndex,
-  UNTITLED,
-  normalizeForSearch,
-} from '../../../src/doc/notesIndex';
+import { LegacyNotesIndex as NotesIndex } from '../../../src/doc/LegacyNotesIndex';
+import { MAX_DERIVED_TITLE_CHARS, MAX_INDEXED_TEXT_CHARS, UNTITLED, normalizeForSearch } from '../../../src/doc/noteEntry';
 import { isNoteId, isShareSecret, newNoteId, newShareSecret, toBase64Url } from '../../../src/doc/noteId';
 import { ORIGIN_INDEX } from '../../../src/doc/origins';
 

@@ -1,5 +1,9 @@
 /**
- * The notes list as local-first data: a Y.Doc of its own (persisted like any
+ * The notes list as it was stored before issue 21 (and as version 1 backup
+ * files still carry it): a Y.Doc of its own. The app now keeps the list in a
+ * NotesIndexStore (read by page); this class remains to read version 1
+ * backups and to migrate an existing device's list (src/app/migrateLegacyIndex.ts),
+ * and to write that layout in tests. Originally: a Y.Doc of its own (persisted like any
  * note, under a fixed storage name), so it works offline, survives reloads and
  * merges when two tabs change it at the same time.
  *
@@ -22,42 +26,21 @@
  * | `shared`       | boolean | true when the entry came from someone's share link       |
  */
 import * as Y from 'yjs';
+import {
+  MAX_DERIVED_TITLE_CHARS,
+  MAX_INDEXED_TEXT_CHARS,
+  UNTITLED,
+  cap,
+  collapseWhitespace,
+  normalizeExplicitTitle,
+  normalizeForSearch,
+  type NoteSummary,
+} from './noteEntry';
 import { isNoteId, isShareSecret, newNoteId, newShareSecret } from './noteId';
 import { ORIGIN_INDEX } from './origins';
 
 /** Name of the top-level map in the index doc. Persisted: never rename. */
 export const NOTES_MAP_NAME = 'notes';
-/** Longest derived title kept (characters); the first line of a note can be a whole paragraph. */
-export const MAX_DERIVED_TITLE_CHARS = 120;
-/** Longest explicit title kept (characters). */
-export const MAX_TITLE_CHARS = 200;
-/**
- * Searchable text kept per note (characters, after collapsing whitespace).
- * The index doc holds every note's text and is loaded at start-up, so search
- * covers the first 4000 characters of each note, not all of it.
- */
-export const MAX_INDEXED_TEXT_CHARS = 4000;
-/** Title shown when a note has neither an explicit nor a derived title. */
-export const UNTITLED = 'Untitled';
-
-/** One note as the list and the note page see it. */
-export interface NoteSummary {
-  readonly id: string;
-  /** What to show: explicit title ?? derived title ?? {@link UNTITLED}. */
-  readonly title: string;
-  /** The title the user typed, or null when the title is derived from the content. */
-  readonly explicitTitle: string | null;
-  /** The note's first line ('' when empty). */
-  readonly derivedTitle: string;
-  /** The share secret (base64url); goes into the share link's fragment. */
-  readonly secret: string;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-  /** Set while the note is soft-deleted (restorable), else null. */
-  readonly deletedAt: number | null;
-  /** True when the entry was added from someone else's share link. */
-  readonly shared: boolean;
-}
 
 export interface ListOptions {
   /** Filters by title and text: every whitespace-separated term must occur (case-, accent- and width-insensitive). */
@@ -73,26 +56,6 @@ export interface NotesIndexOptions {
 
 type Entry = Y.Map<unknown>;
 
-/**
- * Folds case, accents and compatibility forms (full-width letters, ligatures)
- * so that "cafe" finds "Café" and "ＡＢＣ" finds "abc".
- */
-export function normalizeForSearch(value: string): string {
-  return value.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
-}
-
-/** Cuts `value` to at most `max` UTF-16 units without splitting a surrogate pair. */
-function cap(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const cut = value.slice(0, max);
-  const last = cut.charCodeAt(cut.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
-}
-
-function collapseWhitespace(value: string): string {
-  return value.replace(/\s+/gu, ' ').trim();
-}
-
 const asString = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const asNumber = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
@@ -101,7 +64,7 @@ const asNumber = (value: unknown): number | null => (typeof value === 'number' &
  * cache; every read goes to the doc, so changes merged from another tab show
  * up at once. All writes are transactions with origin {@link ORIGIN_INDEX}.
  */
-export class NotesIndex {
+export class LegacyNotesIndex {
   private readonly notes: Y.Map<Entry>;
   private readonly now: () => number;
   /** Normalized search text per note, recomputed only when title or text changed. */
@@ -358,11 +321,6 @@ export class NotesIndex {
     this.searchCache.set(id, { source, normalized });
     return normalized;
   }
-}
-
-/** A typed title: capped; blank means "no explicit title". */
-function normalizeExplicitTitle(title: string): string | null {
-  return title.trim() === '' ? null : cap(title, MAX_TITLE_CHARS);
 }
 
 function summarize(id: string, entry: Entry): NoteSummary {

@@ -1,12 +1,14 @@
 /**
- * NotesIndex at its edges: what is stored per entry (field by field), ties in the list order,
+ * LegacyNotesIndex (the Y.Doc list of before issue 21, still the layout of version 1 backups and
+ * the migration's source) at its edges: what is stored per entry (field by field), ties in the list order,
  * titles cut without splitting a character, no-op calls that write nothing, reinstating an entry
  * from a backup, and the search cache following the text. (Written from the mutants StrykerJS
- * found surviving; notesIndex.test.ts covers the behaviour in the large.)
+ * found surviving; LegacyNotesIndex.test.ts covers the behaviour in the large.)
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MAX_DERIVED_TITLE_CHARS, MAX_TITLE_CHARS, NOTES_MAP_NAME, NotesIndex, UNTITLED, type NoteSummary } from '../../../src/doc/notesIndex';
+import { NOTES_MAP_NAME, LegacyNotesIndex as NotesIndex } from '../../../src/doc/LegacyNotesIndex';
+import { MAX_DERIVED_TITLE_CHARS, MAX_TITLE_CHARS, UNTITLED, type NoteSummary } from '../../../src/doc/noteEntry';
 import { newNoteId, newShareSecret } from '../../../src/doc/noteId';
 
 function makeIndex(start = 1_000) {

@@ -1,0 +1,66 @@
+/**
+ * Where the notes list lives: one entry per note, read by id or a page at a
+ * time (newest first), never all at start-up; each note's search text kept
+ * apart and read only by a search. Every write is a read-modify-write of one
+ * entry inside one transaction, so two tabs changing different fields of the
+ * same entry (a rename here, typing there) both keep their change.
+ * Adapters: IndexedDB in the browser, memory in tests and as the fallback.
+ */
+import type { EntryChange, IndexRecord } from '../doc/noteEntry';
+
+export interface PageOptions {
+  /** Most entries returned. */
+  limit: number;
+  /** Also list soft-deleted entries. Default false. */
+  includeDeleted?: boolean;
+}
+
+/** One write of {@link NotesIndexStore.update}. */
+export interface EntryWrite {
+  readonly id: string;
+  readonly change: EntryChange;
+  /**
+   * The entry's search text (already folded, see `searchTextOf`), written
+   * when the entry exists after the change and the text differs; omitted:
+   * the stored text stays. A deleted entry loses its text.
+   */
+  readonly text?: string;
+}
+
+/** What one write did: the entry as stored afterwards (undefined: there is none) and whether anything was written. */
+export interface WriteResult {
+  readonly entry: IndexRecord | undefined;
+  readonly changed: boolean;
+}
+
+export interface UpdateOptions {
+  /**
+   * Resolve only once the writes are on disk, not merely handed to the OS (IndexedDB's `strict`
+   * durability; Chromium's default is relaxed): for writes that something is deleted after.
+   */
+  durable?: boolean;
+}
+
+export interface NotesIndexStore {
+  /** One entry by id (trash included); undefined when there is none. */
+  get(id: string): Promise<IndexRecord | undefined>;
+  /** The newest entries, in `compareRecency` order, at most `limit`. */
+  page(options: PageOptions): Promise<IndexRecord[]>;
+  /** How many entries there are (soft-deleted ones only with `includeDeleted`). */
+  count(options?: { includeDeleted?: boolean }): Promise<number>;
+  /** Every entry (trash only with `includeDeleted`) whose titles or search text hold every term, in `compareRecency` order. */
+  search(terms: readonly string[], options?: { includeDeleted?: boolean }): Promise<IndexRecord[]>;
+  /** A note's stored search text ('' when there is none). */
+  text(id: string): Promise<string>;
+  /**
+   * Runs each write's change on the stored entry and stores the result, all
+   * in one transaction (all or nothing); results in the writes' order.
+   */
+  update(writes: readonly EntryWrite[], options?: UpdateOptions): Promise<WriteResult[]>;
+  /** A small value of the store's own (e.g. a migration marker); undefined when unset. */
+  getMarker(key: string): Promise<unknown>;
+  /** Resolves once the marker, and every write before it, is durably stored (not only handed to the OS). */
+  setMarker(key: string, value: unknown): Promise<void>;
+  /** Lets go of the storage (the connection); later calls may reopen it. */
+  close(): void;
+}
