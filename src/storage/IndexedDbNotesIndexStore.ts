@@ -9,7 +9,10 @@
  *   costs the entries shown, not the entries stored.
  * - {@link TEXTS_STORE} (keyPath `id`): each note's folded search text (up to
  *   4,000 characters), read only by a search.
- * - {@link MARKERS_STORE}: small values of the store's own (the migration marker).
+ * - {@link MARKERS_STORE}: small values of the store's own (the migration marker), and
+ *   {@link COUNTS_KEY}: how many entries there are, listed and in all, kept in
+ *   the transaction of every entry write, so that "Showing 100 of N" reads one
+ *   value at start-up instead of counting every key.
  *
  * Writes are read-modify-write inside one readwrite transaction, which
  * IndexedDB runs one after another per store, so concurrent tabs never lose
@@ -29,6 +32,25 @@ export const ENTRIES_STORE = 'entries';
 export const TEXTS_STORE = 'texts';
 export const MARKERS_STORE = 'markers';
 export const RECENCY_INDEX = 'recency';
+
+/** Key in {@link MARKERS_STORE} of the entry counts. Persisted: never rename. */
+export const COUNTS_KEY = 'counts';
+
+interface Counts {
+  listed: number;
+  all: number;
+}
+
+const isCounts = (value: unknown): value is Counts =>
+  typeof value === 'object' && value !== null && Number.isSafeInteger((value as Counts).listed) && Number.isSafeInteger((value as Counts).all);
+
+/** The counts, kept or (the first time, or if damaged: `kept` false) counted from the keys. */
+async function countsIn(entries: IDBObjectStore, markers: IDBObjectStore): Promise<Counts & { kept: boolean }> {
+  const value: unknown = await requestResult(markers.get(COUNTS_KEY));
+  if (isCounts(value)) return { listed: value.listed, all: value.all, kept: true };
+  const [all, listed] = await Promise.all([requestResult(entries.count()), requestResult(entries.index(RECENCY_INDEX).count(LISTED()))]);
+  return { all, listed, kept: false };
+}
 
 /** Search texts read per request while searching (bounds the memory of one step). */
 const SEARCH_BATCH = 500;
@@ -108,9 +130,9 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
 
   count({ includeDeleted = false } = {}): Promise<number> {
     return this.run('Could not read the notes list', async (db) => {
-      const store = db.transaction([ENTRIES_STORE], 'readonly').objectStore(ENTRIES_STORE);
-      // Counts keys: the entries themselves are not read.
-      return requestResult(includeDeleted ? store.count() : store.index(RECENCY_INDEX).count(LISTED()));
+      const tx = db.transaction([ENTRIES_STORE, MARKERS_STORE], 'readonly');
+      const counts = await countsIn(tx.objectStore(ENTRIES_STORE), tx.objectStore(MARKERS_STORE));
+      return includeDeleted ? counts.all : counts.listed;
     });
   }
 
@@ -155,10 +177,14 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
     if (writes.length === 0) return Promise.resolve([]);
     return this.run('Could not save the notes list', async (db) => {
       // Both stores always: a deleted entry takes its text with it.
-      const tx = db.transaction([ENTRIES_STORE, TEXTS_STORE], 'readwrite', { durability: options.durable ? 'strict' : 'default' });
+      const tx = db.transaction([ENTRIES_STORE, TEXTS_STORE, MARKERS_STORE], 'readwrite', { durability: options.durable ? 'strict' : 'default' });
       const done = transactionDone(tx);
       const entries = tx.objectStore(ENTRIES_STORE);
       const texts = tx.objectStore(TEXTS_STORE);
+      const markers = tx.objectStore(MARKERS_STORE);
+      // Read before any write of this transaction: counted from the keys, they must not see them yet.
+      const { kept, ...counts } = await countsIn(entries, markers);
+      const countsBefore = { ...counts };
       // Every read is requested at once (one round of the event loop, not one per write); each
       // change then runs on what the previous write of the same id left, in order.
       const stored = await Promise.all(writes.map(({ id }) => requestResult(entries.get(id))));
@@ -183,6 +209,10 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
             if (entry) entries.put(toStored(entry));
             changed = true;
           }
+          if (before !== entry) {
+            counts.all += (entry ? 1 : 0) - (before ? 1 : 0);
+            counts.listed += (entry?.deletedAt === null ? 1 : 0) - (before?.deletedAt === null ? 1 : 0);
+          }
           current.set(id, entry);
           if (entry && text !== undefined) {
             const previous = currentTexts.has(id) ? currentTexts.get(id) : textOf(storedTexts[i]);
@@ -194,6 +224,7 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
           }
           results.push({ entry, changed });
         });
+        if (!kept || counts.all !== countsBefore.all || counts.listed !== countsBefore.listed) markers.put(counts, COUNTS_KEY);
       } catch (error) {
         tx.abort();
         await done.catch(() => undefined);

@@ -12,6 +12,7 @@ import {
   purgeEntry,
   removeEntry,
   renameEntry,
+  restoreEntry,
   searchTerms,
   searchTextOf,
   type IndexRecord,
@@ -180,6 +181,40 @@ describe.each(harnesses)('NotesIndexStore contract: $name', (harness) => {
     expect(await store.get(a.id)).toBeUndefined();
     expect(await store.text(a.id)).toBe('');
     expect(await store.count({ includeDeleted: true })).toBe(0);
+  });
+
+  it('counts follow creation, the trash, restoring, purging and a failed batch, for every instance', async () => {
+    const store = harness.make();
+    const counts = async (s: NotesIndexStore) => [await s.count(), await s.count({ includeDeleted: true })];
+    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    await store.update([{ id: a.id, change: createEntry(a) }, { id: b.id, change: createEntry(b) }, { id: c.id, change: createEntry(c) }]);
+    expect(await counts(store)).toEqual([3, 3]);
+    await store.update([{ id: a.id, change: removeEntry(5) }, { id: a.id, change: removeEntry(6) }]);
+    expect(await counts(store)).toEqual([2, 3]);
+    await store.update([{ id: b.id, change: purgeEntry }, { id: a.id, change: restoreEntry }, { id: c.id, change: createEntry(c) }]);
+    expect(await counts(store)).toEqual([2, 2]);
+    await expect(
+      store.update([
+        { id: c.id, change: purgeEntry },
+        {
+          id: a.id,
+          change: () => {
+            throw new Error('bad change');
+          },
+        },
+      ]),
+    ).rejects.toThrow('bad change');
+    expect(await counts(harness.again(store))).toEqual([2, 2]);
+  });
+
+  it('counts are right again when the kept ones are gone (they are recounted from the entries)', async () => {
+    const store = harness.make();
+    const [a, b] = [entry(1), entry(2, { deletedAt: 3 })];
+    await store.update([{ id: a.id, change: createEntry(a) }, { id: b.id, change: createEntry(b) }]);
+    await store.setMarker('counts', undefined);
+    expect([await store.count(), await store.count({ includeDeleted: true })]).toEqual([1, 2]);
+    await add(store, entry(4));
+    expect([await store.count(), await store.count({ includeDeleted: true })]).toEqual([2, 3]);
   });
 
   it('markers persist, and unset reads as undefined', async () => {
