@@ -35,6 +35,7 @@ import {
   normalizeExplicitTitle,
   normalizeForSearch,
   type NoteSummary,
+  type ImportedEntry,
 } from './noteEntry';
 import { isNoteId, isShareSecret, newNoteId, newShareSecret } from './noteId';
 import { ORIGIN_INDEX } from './origins';
@@ -256,14 +257,7 @@ export class LegacyNotesIndex {
    */
   importEntry(
     id: string,
-    entry: {
-      secret: string;
-      title: string | null;
-      createdAt: number;
-      updatedAt: number;
-      deletedAt: number | null;
-      shared: boolean;
-    },
+    entry: ImportedEntry,
     content: { firstLine: string; text: string },
   ): boolean {
     if (!isNoteId(id)) return false;
