@@ -211,6 +211,7 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
         label: labels[w],
         handler: summarize(r.handler),
         paint: summarize(r.paint),
+        afterPaint: summarize(r.afterPaint),
         // Typing inside a paragraph vs. keys that change the block structure (Enter, joining Backspace).
         handlerText: summarize(r.handler.filter((_, k) => !r.structural[k])),
         handlerStructural: summarize(r.handler.filter((_, k) => r.structural[k])),
@@ -225,7 +226,8 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
       );
       log(
         `  ${''.padEnd(12)} handler, typing in a paragraph: n ${row.handlerText.n} median ${fmt(row.handlerText.median)} p99 ${fmt(row.handlerText.p99)} | ` +
-          `Enter / joining Backspace: n ${row.handlerStructural.n} median ${fmt(row.handlerStructural.median)} max ${fmt(row.handlerStructural.max)}`,
+          `Enter / joining Backspace: n ${row.handlerStructural.n} median ${fmt(row.handlerStructural.median)} max ${fmt(row.handlerStructural.max)}` +
+          (row.afterPaint.max > 0 ? ` | written to the doc after the frame: median ${fmt(row.afterPaint.median)} p99 ${fmt(row.afterPaint.p99)} max ${fmt(row.afterPaint.max)}` : ''),
       );
     }
     const check = await page.evaluate(() => window.weftBench.checkText()).catch((e) => ({ error: String(e.message ?? e) }));

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { WeftApp, type Preferences } from './app/session';
 import { registerServiceWorker } from './pwa/registerServiceWorker';
 import { IndexedDbNotesIndexStore } from './storage/IndexedDbNotesIndexStore';
+import { PaintScheduler } from './storage/PaintScheduler';
 import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
 import { MemoryNotesIndexStore } from './storage/MemoryNotesIndexStore';
@@ -116,8 +117,11 @@ const transports: TransportFactory = (doc, awareness, room, hooks) => {
 
 // One app per page, created outside React so that StrictMode's double effects
 // never build or tear down storage twice.
+// The frame after an edit: the editor writes it to its doc there, and storage writes it to IndexedDB.
+const paintScheduler = new PaintScheduler();
 const app = new WeftApp({
-  store: new IndexedDbStore(),
+  store: new IndexedDbStore({ paintScheduler }),
+  afterPaint: (run) => paintScheduler.schedule(run),
   fallbackStore: () => new MemoryStore(),
   transports,
   indexStore: new IndexedDbNotesIndexStore(),

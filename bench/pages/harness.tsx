@@ -37,6 +37,7 @@ import { NoteEditor } from '../../src/editor/NoteEditor';
 import { EDITOR_NODES } from '../../src/editor/nodes';
 import type { DocStore, PersistedDoc } from '../../src/storage/DocStore';
 import { IndexedDbStore } from '../../src/storage/IndexedDbStore';
+import { PaintScheduler } from '../../src/storage/PaintScheduler';
 import { UPDATES_STORE, CUSTOM_STORE } from '../../src/storage/updatesDatabase';
 import { MemoryStore } from '../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../src/sync/loopback';
@@ -227,6 +228,8 @@ interface KeyMeasure {
   open: number | null;
   paintArmed: boolean;
   paint: Promise<number> | null;
+  /** The app's write of the keystroke to its doc, in the task after the frame (ms; 0 elsewhere). */
+  afterPaint: number;
   /** Whether the key changes the block structure (Enter, Backspace joining two paragraphs). */
   structural: boolean;
 }
@@ -338,7 +341,7 @@ interface Active {
   model: TextModel;
   keys: NodeKey[];
   /** Per keystroke, in order; `structural` marks Enter and paragraph-joining Backspace. */
-  samples: { handler: number[]; paint: number[]; structural: boolean[] };
+  samples: { handler: number[]; paint: number[]; afterPaint: number[]; structural: boolean[] };
   windowStart: number;
   structural: boolean;
   /** The paragraph the last keystroke typed into. */
@@ -362,10 +365,20 @@ async function fetchOps(url: string): Promise<number> {
 
 async function ensureApp(): Promise<WeftApp> {
   if (app) return app;
-  store = new TrackingStore(new IndexedDbStore({ prefix: `weft-bench-${Date.now()}:` }));
+  // As in main.tsx: one scheduler for the editor's writes to the doc and storage's writes.
+  const paintScheduler = new PaintScheduler();
+  store = new TrackingStore(new IndexedDbStore({ prefix: `weft-bench-${Date.now()}:`, paintScheduler }));
   const prefs = new Map<string, string>();
   app = new WeftApp({
     store,
+    // The keystroke's write to the doc, after its frame: timed apart (afterPaint), and
+    // inside key→paint (it runs before the task that ends that measure).
+    afterPaint: (run) =>
+      paintScheduler.schedule(() => {
+        const t = now();
+        run();
+        if (cur) cur.afterPaint += now() - t;
+      }),
     fallbackStore: () => new MemoryStore(),
     // Every note syncs once loaded; here it joins an in-memory network with no other member.
     transports: new LoopbackNetwork().factory,
@@ -411,7 +424,7 @@ async function mount(variant: Variant): Promise<void> {
   await afterNextPaint();
   const keys = editorKeys(m.editor);
   if (keys.length !== 1) throw new Error(`expected one empty paragraph, found ${keys.length}`);
-  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [], structural: [] }, windowStart: 0, structural: false, lastPara: 0, repairs: 0 };
+  active = { variant, mounted: m, model: new TextModel(), keys, samples: { handler: [], paint: [], afterPaint: [], structural: [] }, windowStart: 0, structural: false, lastPara: 0, repairs: 0 };
 }
 
 /** Applies ops [from, to) programmatically, `batch` unit ops per editor update. */
@@ -440,7 +453,7 @@ function mustActive(): Active {
 
 function beginWindow(): void {
   const a = mustActive();
-  a.samples = { handler: [], paint: [], structural: [] };
+  a.samples = { handler: [], paint: [], afterPaint: [], structural: [] };
   a.repairs = 0;
   a.windowStart = now();
   contentRoot(a.mounted).focus();
@@ -454,6 +467,7 @@ async function recordPrevious(a: Active): Promise<void> {
   const paintAt = await (m.paint as Promise<number>);
   cur = null;
   a.samples.handler.push(m.handler);
+  a.samples.afterPaint.push(m.afterPaint);
   a.samples.structural.push(m.structural);
   if (m.t0 !== null) a.samples.paint.push(paintAt - m.t0);
   repairIfDiverged(a);
@@ -535,13 +549,13 @@ async function prepareKey(i: number): Promise<{ text?: string; key?: string }> {
   await afterNextPaint();
   a.structural = del === 1 ? off === 0 : ch === '\n';
   a.model.apply(op);
-  cur = { t0: null, handler: 0, open: null, paintArmed: false, paint: null, structural: a.structural };
+  cur = { t0: null, handler: 0, open: null, paintArmed: false, paint: null, afterPaint: 0, structural: a.structural };
   if (del === 1) return { key: 'Backspace' };
   if (ch === '\n') return { key: 'Enter' };
   return { text: ch };
 }
 
-async function endWindow(): Promise<{ handler: number[]; paint: number[]; structural: boolean[]; longTasks: number[]; repairs: number }> {
+async function endWindow(): Promise<{ handler: number[]; paint: number[]; afterPaint: number[]; structural: boolean[]; longTasks: number[]; repairs: number }> {
   const a = mustActive();
   await recordPrevious(a);
   if (a.structural) a.keys = editorKeys(a.mounted.editor);

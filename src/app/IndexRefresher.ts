@@ -84,6 +84,9 @@ export class IndexRefresher {
 
   /** Writes a pending refresh now (flush, page hide, unmount); nothing when none is pending. */
   flush(): void {
+    // Edits the editor holds but the doc does not yet (written after the next
+    // frame) arm the timer as they land: a closing page must not wait for that frame.
+    this.options.settle?.();
     if (this.timer !== null) this.refresh();
   }
 

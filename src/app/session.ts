@@ -93,6 +93,13 @@ export type AppDeps = {
   versions?: VersionStore;
   /** How often an open, edited note gets a version; default VERSION_INTERVAL_MS. */
   versionIntervalMs?: number;
+  /**
+   * Schedules work right after the frame that shows an edit (the page's
+   * PaintScheduler, shared with storage so an edit and its write run in one
+   * task). Given, an editor's keystrokes reach the doc there, not inside the
+   * keystroke (bindEditorToDoc's `deferLocalWrites`). Tests leave it out.
+   */
+  afterPaint?: (run: () => void) => void;
 };
 
 const DISPLAY_NAME_KEY = 'weft:display-name';
@@ -116,11 +123,15 @@ export class WeftApp {
   readonly versionIntervalMs: number;
   /** Docs of notes bound to an editor right now, by note id (a backup import updates them live). */
   readonly liveDocs = new Map<string, Set<Y.Doc>>();
+  private readonly settleLiveDoc = new Map<Y.Doc, () => void>();
+  /** Runs a callback right after the next paint (the app's one PaintScheduler); absent: at once. */
+  readonly afterPaint: ((run: () => void) => void) | undefined;
   /** Notes opened from a share link that have not yet proven their secret (see PendingShares). */
   readonly pendingShares: PendingShares;
 
   constructor(private readonly deps: AppDeps) {
     this.store = deps.store;
+    this.afterPaint = deps.afterPaint;
     this.versions = deps.versions ?? new MemoryVersionStore();
     this.versionIntervalMs = deps.versionIntervalMs ?? VERSION_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
@@ -242,18 +253,28 @@ export class WeftApp {
       store: this.store,
       index: this.index,
       docName: noteDocName,
-      liveDocs: (noteId: string) => this.liveDocs.get(noteId) ?? [],
+      liveDocs: (noteId: string) => {
+        const docs = this.liveDocs.get(noteId) ?? new Set<Y.Doc>();
+        // Their editors' edits reach them before they are read or merged into.
+        for (const doc of docs) this.settleLiveDoc.get(doc)?.();
+        return docs;
+      },
       flush: () => this.flush(),
       now: this.now,
     };
   }
 
-  /** Registers a note's doc as bound to an editor; returns the disposer. */
-  addLiveDoc(noteId: string, doc: Y.Doc): () => void {
+  /**
+   * Registers a note's doc as bound to an editor; `settle` writes the editor's
+   * edits that are not in the doc yet. Returns the disposer.
+   */
+  addLiveDoc(noteId: string, doc: Y.Doc, settle: () => void = () => {}): () => void {
     let docs = this.liveDocs.get(noteId);
     if (!docs) this.liveDocs.set(noteId, (docs = new Set()));
     docs.add(doc);
+    this.settleLiveDoc.set(doc, settle);
     return () => {
+      this.settleLiveDoc.delete(doc);
       docs.delete(doc);
       if (docs.size === 0 && this.liveDocs.get(noteId) === docs) this.liveDocs.delete(noteId);
     };
@@ -454,6 +475,8 @@ export class NoteSession {
   async restoreVersion(id: number): Promise<void> {
     const state = await this.app.versions.load(id);
     if (!state) throw new Error('This version is no longer stored on this device.');
+    // What was just typed is in the version recorded first, and an undo step of its own.
+    if (this.mount) this.commitEdits(this.mount);
     await this.mount?.versions.recorder.recordIfChanged('before-restore');
     const mount = this.mount;
     if (!mount) throw new Error('The note is not open.');
@@ -492,6 +515,7 @@ export class NoteSession {
       user,
       cursorsContainer: context.cursorsContainer,
       onSyncError: (error) => this.displayError(error, 'redrawn'),
+      ...(app.afterPaint ? { deferLocalWrites: app.afterPaint } : {}),
       onRenderFailure: (error) => {
         showingText = true;
         this.displayError(error, 'failed', noteText(doc));
@@ -562,7 +586,7 @@ export class NoteSession {
     const untrackView = app.pendingShares.trackView(noteId);
     const disposers = [
       persisted.onError((e) => alert('storage', storageErrorMessage(e))),
-      app.addLiveDoc(noteId, doc), // live backup imports
+      app.addLiveDoc(noteId, doc, () => this.commitEdits(mount)), // live backup imports
       () => app.flushers.delete(flush),
       () => presence.dispose(),
       () => fallback.dispose(),
@@ -635,18 +659,15 @@ export class NoteSession {
   }
 
   /**
-   * Commits keystrokes Lexical has not committed yet, so they reach the doc
-   * (and storage) before the doc is read or unbound. Not for an editor that
+   * Writes the editor's edits that are not in the doc yet (keystrokes Lexical
+   * has not committed, and those waiting for the frame after them), so they
+   * reach the doc (and storage) before the doc is read or unbound. Not for an editor that
    * cannot draw the note or lost its binding; an editor broken enough to
    * throw here has nothing to add.
    */
   private commitEdits(mount: Mount): void {
     if (mount.quarantined || mount.collab.renderFailed) return;
-    try {
-      mount.editor.read(() => undefined);
-    } catch (error) {
-      console.warn('[weft] pending edits could not be committed', error);
-    }
+    mount.collab.writeLocalEdits();
   }
 
   /** Unbinds a note too deep to repair: never edited here, never synced (repairStoredNote said so). */

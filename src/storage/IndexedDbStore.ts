@@ -28,6 +28,12 @@ export interface IndexedDbStoreOptions {
   openTimeoutMs?: number;
   /** See {@link DELETE_BLOCKED_GRACE_MS}. */
   deleteBlockedGraceMs?: number;
+  /**
+   * Runs writes after the frame that shows their edit. The page passes its one
+   * scheduler, which the editor's writes to the doc share: an edit then reaches
+   * the doc and IndexedDB in the same task. Default: a scheduler of its own.
+   */
+  paintScheduler?: PaintScheduler;
 }
 
 /** Stores each doc in its own IndexedDB database named `prefix + name`. */
@@ -43,7 +49,7 @@ export class IndexedDbStore implements DocStore {
     this.openTimeoutMs = options.openTimeoutMs ?? OPEN_TIMEOUT_MS;
     this.deleteBlockedGraceMs = options.deleteBlockedGraceMs ?? DELETE_BLOCKED_GRACE_MS;
     // Edits are written right after the frame that shows them (see PaintScheduler).
-    const scheduler = new PaintScheduler();
+    const scheduler = options.paintScheduler ?? new PaintScheduler();
     this.scheduleWrite = (write) => scheduler.schedule(write);
   }
 

@@ -1,3 +1,6 @@
+/** Rounds of callbacks scheduled by callbacks that one task runs (see runWaiting). */
+const MAX_ROUNDS_PER_TASK = 4;
+
 /**
  * Runs callbacks in the task right after the page's next paint (a frame
  * callback posts a message; the message task runs once that frame is drawn),
@@ -12,7 +15,8 @@
  * tests/e2e/faults-crash.spec.ts holds us to; closing the page is covered
  * by the unload journal.
  *
- * One per store, which lives as long as the page: its listener goes with it.
+ * One per page (main.tsx), shared by the editors' writes to their docs and
+ * storage's writes, and living as long as the page: its listener goes with it.
  */
 export class PaintScheduler {
   private readonly channel: MessageChannel | null;
@@ -34,15 +38,26 @@ export class PaintScheduler {
       return;
     }
     this.waiting.push(callback);
-    if (this.frameRequested) return;
-    this.frameRequested = true;
+    if (!this.frameRequested) this.requestFrame();
+  }
+
+  private requestFrame(): void {
     const channel = this.channel;
+    if (channel === null) return;
+    this.frameRequested = true;
     requestAnimationFrame(() => channel.port2.postMessage(null));
   }
 
   private readonly runWaiting = (): void => {
+    // What these callbacks schedule runs in this task too (an edit written to
+    // the doc queues its IndexedDB write): the frame it waited for is drawn.
+    // Bounded: a callback that always reschedules itself waits for the next frame.
+    this.frameRequested = true; // no new frame for what is scheduled meanwhile
+    for (let round = 0; round < MAX_ROUNDS_PER_TASK && this.waiting.length > 0; round++) {
+      for (const callback of this.waiting.splice(0)) callback();
+    }
     this.frameRequested = false;
-    for (const callback of this.waiting.splice(0)) callback();
+    if (this.waiting.length > 0) this.requestFrame();
   };
 
   private readonly onVisibilityChange = (): void => {

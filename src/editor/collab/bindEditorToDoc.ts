@@ -39,6 +39,7 @@ import {
   UNDO_COMMAND,
   mergeRegister,
   type LexicalEditor,
+  type UpdateListenerPayload,
 } from 'lexical';
 import * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
@@ -96,7 +97,21 @@ export interface BindEditorToDocOptions {
    * {@link DocBinding.rebuildView} to try again. Defaults to console.error.
    */
   onRenderFailure?: (error: Error) => void;
+  /**
+   * When given, this editor's own edits are written to the doc in a task this
+   * schedules (the app: right after the frame that shows them) instead of
+   * inside Lexical's commit, several keystrokes in one transaction when they
+   * come faster than frames. The keystroke's handler then costs what Lexical
+   * alone costs (bench scenario 1). Whatever reads or changes the doc first
+   * calls {@link DocBinding.writeLocalEdits} or
+   * {@link DocBinding.beforeRemoteUpdate}, which write them at once. Without
+   * it (tests, tools) every commit is written as it happens.
+   */
+  deferLocalWrites?: (write: () => void) => void;
 }
+
+/** What a commit of the editor changed, as its update listener hears it (see `writeToDoc`). */
+type LocalChange = Pick<UpdateListenerPayload, 'prevEditorState' | 'editorState' | 'dirtyElements' | 'dirtyLeaves' | 'normalizedNodes' | 'tags'>;
 
 /** What {@link bindEditorToDoc} returns. */
 export interface DocBinding {
@@ -136,6 +151,13 @@ export interface DocBinding {
    * never bring anything back.
    */
   beforeRemoteUpdate(update: Uint8Array): void;
+  /**
+   * Writes this editor's edits that are not in the doc yet (keystrokes
+   * Lexical has not committed, and those waiting for `deferLocalWrites`)
+   * now. Call it before reading the doc for the user (saving, exporting,
+   * versions, closing the note).
+   */
+  writeLocalEdits(): void;
   /** Stops syncing in both directions, removes remote cursors, destroys the undo manager. */
   dispose(): void;
 }
@@ -169,6 +191,10 @@ export interface DocBinding {
  *   asynchronously (microtask) unless `editor.update(fn, { discrete: true })`
  *   is used, and V1 renders remote changes in a non-discrete update: use
  *   `editor.read(() => …)` (which flushes) before inspecting state in tests.
+ *   With `deferLocalWrites` (V2) they reach Yjs later still, in the task it
+ *   schedules, each commit as its own diff and the batch in one transaction;
+ *   `writeLocalEdits` and `beforeRemoteUpdate` write them at once. Commits
+ *   made while a change from elsewhere is handled are never deferred.
  */
 export function bindEditorToDoc(
   editor: LexicalEditor,
@@ -200,6 +226,8 @@ export function bindEditorToDoc(
   let rebuildView: () => boolean = () => true;
   // The peer's update about to be applied (see beforeRemoteUpdate).
   let incoming: Uint8Array | null = null;
+  // Writes this editor's edits that wait for `deferLocalWrites` (V2; V1 never defers).
+  let writeWaiting: () => void = () => {};
   if (version === 'v1') {
     const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
     binding = b;
@@ -255,7 +283,7 @@ export function bindEditorToDoc(
       try {
         // Local edits Lexical has not committed yet (it commits in a
         // microtask) reach Yjs first; the rebuild below would replace them.
-        const pending = catchUpdateErrors(editor, () => commitPending(editor));
+        const pending = catchUpdateErrors(editor, writeWaiting);
         if (pending !== null) console.warn('weft: a pending local edit failed before a rebuild', pending);
         const element = rootElementOf(editor) ?? detachedRoot;
         const failed = catchUpdateErrors(editor, () => {
@@ -356,10 +384,12 @@ export function bindEditorToDoc(
           // the Yjs undo manager in one): the sync below is queued into that
           // update and its errors reach onError after this returns.
           watchQueuedSync();
-        } else if (hasPendingUpdate(editor)) {
+        } else if (hasPendingUpdate(editor) || waiting.length > 0) {
           // A failed update discards Lexical's whole pending state, local
-          // keystrokes not yet committed included: commit those first.
-          error = catchUpdateErrors(editor, () => commitPending(editor));
+          // keystrokes not yet committed included: commit those first. (Whoever
+          // applies a change calls beforeRemoteUpdate, which does it before the
+          // change is in the doc; this is for anyone who did not.)
+          error = catchUpdateErrors(editor, writeWaiting);
           // Those keystrokes moved the caret: they are the last thing typed.
           if (!tr.local) keptBeforeRemote = selection.current;
         }
@@ -409,42 +439,99 @@ export function bindEditorToDoc(
       }
     };
     root.observeDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
+    /** Writes one commit (or a batch of them, see `waiting`) of the editor to the doc. */
+    const writeToDoc = (change: LocalChange): void => {
+      const { prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags } = change;
+      // V2 only writes back *text* normalization after rendering a remote
+      // change. But Lexical also restructures while applying it (removing a
+      // ListNode whose last item went away, etc.), and then the editor shows
+      // less than the doc holds: a fresh editor loaded from the same doc
+      // differs from the live ones. Diffing the dirty part of the tree back
+      // into Yjs as a local edit keeps them equal; when nothing was
+      // restructured the diff finds nothing and writes nothing.
+      const writeTags = new Set(tags);
+      writeTags.delete(COLLABORATION_TAG);
+      writeTags.delete(HISTORIC_TAG);
+      doc.transact(() => {
+        // Typing inside a paragraph takes the O(paragraph) path; the
+        // library's diff (O(blocks) per update) only runs for structure.
+        // After rendering a peer's change, nothing needs writing back when
+        // Lexical shows what Yjs holds (see $lexicalMatchesYjs).
+        const rendered = tags.has(COLLABORATION_TAG) || tags.has(HISTORIC_TAG);
+        const nothingElse = editorState.read(
+          () =>
+            $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes) ||
+            (rendered && $lexicalMatchesYjs(b, dirtyElements, rebuilding)),
+        );
+        // Blocks keep their own Y elements through removals, moves and
+        // additions around them (the library pairs blocks by type alone).
+        if (!nothingElse) editorState.read(() => $alignBlocks(b, dirtyElements));
+        // With nothing else to write, the library call would only publish
+        // its own caret positions, which the keeper replaces anyway.
+        if (!nothingElse || normalizedNodes.size > 0) {
+          syncLexicalUpdateToYjsV2__EXPERIMENTAL(
+            b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
+          );
+        }
+      }, b);
+    };
+    // This editor's commits not written yet (deferLocalWrites), in order. Each is
+    // written as its own diff, from its own states: one diff across several
+    // commits would see typing at two places in a paragraph as one replacement
+    // of the text between them (peers' words deleted and written again as ours).
+    let waiting: LocalChange[] = [];
+    let writeScheduled = false;
+    // Commits made while a change from elsewhere is being handled (its render,
+    // the caret put back into text, the rescue below) are part of handling it:
+    // written at once, so that the caret keeper knows them before what comes next.
+    let handlingDocChange = 0;
+    const enterDocChange = (tr: Y.Transaction): void => {
+      if (tr.origin !== b) handlingDocChange++;
+    };
+    const leaveDocChange = (tr: Y.Transaction): void => {
+      if (tr.origin !== b) handlingDocChange = Math.max(0, handlingDocChange - 1);
+    };
+    doc.on('beforeObserverCalls', enterDocChange);
+    doc.on('afterTransactionCleanup', leaveDocChange);
+    writeWaiting = () => {
+      // Keystrokes Lexical has not committed yet join the batch.
+      if (!isUpdating(editor) && hasPendingUpdate(editor)) commitPending(editor);
+      const changes = waiting;
+      waiting = [];
+      if (changes.length === 0 || renderFailed || disposedSync) return;
+      // One Yjs transaction for the batch: one update to store and send.
+      doc.transact(() => {
+        for (const change of changes) writeToDoc(change);
+      }, b);
+      // After the write, so that a caret can name the character just typed.
+      const latest = (changes.at(-1) as LocalChange).editorState;
+      selection.keep(latest.read(() => $keepSelection(b)));
+    };
+    const runScheduledWrite = (): void => {
+      writeScheduled = false;
+      try {
+        writeWaiting();
+      } catch (thrown) {
+        // The doc may hold part of the write: draw the editor from the doc again.
+        recover(asError(thrown));
+      }
+    };
     const off = editor.registerUpdateListener(
       ({ prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags }) => {
         if (tags.has(SKIP_COLLAB_TAG) || resettingView || renderFailed) return;
-        // V2 only writes back *text* normalization after rendering a remote
-        // change. But Lexical also restructures while applying it (removing a
-        // ListNode whose last item went away, etc.), and then the editor shows
-        // less than the doc holds: a fresh editor loaded from the same doc
-        // differs from the live ones. Diffing the dirty part of the tree back
-        // into Yjs as a local edit keeps them equal; when nothing was
-        // restructured the diff finds nothing and writes nothing.
-        const writeTags = new Set(tags);
-        writeTags.delete(COLLABORATION_TAG);
-        writeTags.delete(HISTORIC_TAG);
-        doc.transact(() => {
-          // Typing inside a paragraph takes the O(paragraph) path; the
-          // library's diff (O(blocks) per update) only runs for structure.
-          // After rendering a peer's change, nothing needs writing back when
-          // Lexical shows what Yjs holds (see $lexicalMatchesYjs).
-          const rendered = tags.has(COLLABORATION_TAG) || tags.has(HISTORIC_TAG);
-          const nothingElse = editorState.read(
-            () =>
-              $syncTextEditsToYjs(b, prevEditorState, dirtyElements, dirtyLeaves, normalizedNodes) ||
-              (rendered && $lexicalMatchesYjs(b, dirtyElements, rebuilding)),
-          );
-          // Blocks keep their own Y elements through removals, moves and
-          // additions around them (the library pairs blocks by type alone).
-          if (!nothingElse) editorState.read(() => $alignBlocks(b, dirtyElements));
-          // With nothing else to write, the library call would only publish
-          // its own caret positions, which the keeper replaces anyway.
-          if (!nothingElse || normalizedNodes.size > 0) {
-            syncLexicalUpdateToYjsV2__EXPERIMENTAL(
-              b, provider, prevEditorState, editorState, nothingElse ? NO_DIRTY_ELEMENTS : dirtyElements, dirtyLeaves, normalizedNodes, writeTags,
-            );
+        const change = { prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags };
+        const defer = options.deferLocalWrites;
+        if (defer !== undefined && handlingDocChange === 0 && !rebuilding && !tags.has(COLLABORATION_TAG) && !tags.has(HISTORIC_TAG)) {
+          waiting.push(change);
+          if (!writeScheduled) {
+            writeScheduled = true;
+            defer(runScheduledWrite);
           }
-        }, b);
-        // After the write, so that a caret can name the character just typed.
+          return;
+        }
+        // In order: what waits was committed before this.
+        writeWaiting();
+        writeToDoc(change);
         selection.keep(editorState.read(() => $keepSelection(b)));
       },
     );
@@ -493,6 +580,8 @@ export function bindEditorToDoc(
     doc.on('beforeTransaction', beforeRemote);
     doc.on('afterTransaction', rescue);
     unregisterSync = () => {
+      doc.off('beforeObserverCalls', enterDocChange);
+      doc.off('afterTransactionCleanup', leaveDocChange);
       doc.off('beforeTransaction', beforeRemote);
       doc.off('afterTransaction', rescue);
       disposedSync = true;
@@ -547,10 +636,13 @@ export function bindEditorToDoc(
 
   const unregisterCommands = mergeRegister(
     editor.registerCommand(UNDO_COMMAND, () => {
+      // What was typed before the undo is a step of its own, written first.
+      writeWaiting();
       undoManager.undo();
       return true;
     }, COMMAND_PRIORITY_EDITOR),
     editor.registerCommand(REDO_COMMAND, () => {
+      writeWaiting();
       undoManager.redo();
       return true;
     }, COMMAND_PRIORITY_EDITOR),
@@ -570,12 +662,20 @@ export function bindEditorToDoc(
     beforeRemoteUpdate(update: Uint8Array) {
       if (disposed || renderFailed) return;
       incoming = update;
-      if (isUpdating(editor) || !hasPendingUpdate(editor)) return;
-      const error = catchUpdateErrors(editor, () => commitPending(editor));
+      const error = catchUpdateErrors(editor, writeWaiting);
       if (error !== null) console.warn('weft: a pending local edit failed before a peer’s change', error);
+    },
+    writeLocalEdits() {
+      if (disposed || renderFailed) return;
+      const error = catchUpdateErrors(editor, writeWaiting);
+      if (error !== null) console.warn('weft: a pending local edit could not be written', error);
     },
     dispose() {
       if (disposed) return;
+      if (!renderFailed) {
+        const error = catchUpdateErrors(editor, writeWaiting);
+        if (error !== null) console.warn('weft: a pending local edit could not be written before unbinding', error);
+      }
       disposed = true;
       selection.dispose();
       unregisterPresence();

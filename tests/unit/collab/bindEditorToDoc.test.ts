@@ -245,3 +245,117 @@ describe('undo history is bounded', () => {
     expect(text(editor)).toHaveLength(MAX_UNDO_STEPS + 101);
   });
 });
+
+/**
+ * deferLocalWrites: the app writes a keystroke to the doc in the task after the frame that shows
+ * it. Here the "frame" is run by hand, so the tests say exactly when it comes.
+ */
+describe('edits written after the frame (deferLocalWrites)', () => {
+  function deferredPair(): { a: { editor: LexicalEditor; handle: DocBinding; doc: Y.Doc; frame: () => void; frames: () => number }; b: { editor: LexicalEditor; doc: Y.Doc } } {
+    const seed = seedUpdate();
+    const docA = new Y.Doc();
+    const docB = new Y.Doc();
+    const scheduled: Array<() => void> = [];
+    const editorA = createTestEditor([]);
+    const handle = bindEditorToDoc(editorA, docA, { deferLocalWrites: (write) => scheduled.push(write) });
+    cleanups.push(() => handle.dispose());
+    Y.applyUpdate(docA, seed, ORIGIN_STORAGE);
+    const b = bound(docB);
+    Y.applyUpdate(docB, seed, ORIGIN_STORAGE);
+    flush(editorA);
+    flush(b.editor);
+    let ran = 0;
+    const frame = () => {
+      for (const write of scheduled.splice(0)) {
+        ran++;
+        write();
+      }
+    };
+    return { a: { editor: editorA, handle, doc: docA, frame, frames: () => ran }, b: { ...b, doc: docB } };
+  }
+  const docText = (doc: Y.Doc) => {
+    const peer = new Y.Doc();
+    Y.applyUpdate(peer, Y.encodeStateAsUpdate(doc));
+    const { editor } = bound(peer);
+    return text(editor);
+  };
+
+  it('a burst of keystrokes reaches the doc in one transaction, once the frame has run', () => {
+    const { a } = deferredPair();
+    const updates: Uint8Array[] = [];
+    a.doc.on('update', (u: Uint8Array) => updates.push(u));
+    for (const ch of 'hello') typeAtEnd(a.editor, ch);
+    expect(text(a.editor)).toBe('hello');
+    expect(updates).toHaveLength(0); // shown, not written yet
+    a.frame();
+    expect(a.frames()).toBe(1); // one write scheduled for the burst
+    expect(updates).toHaveLength(1);
+    expect(docText(a.doc)).toBe('hello');
+  });
+
+  it('typing at two places before the frame writes each where it was typed (not one diff over the text between)', () => {
+    const { a, b } = deferredPair();
+    typeAtEnd(a.editor, 'one two');
+    a.frame();
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), ORIGIN_REMOTE);
+    // b types in the middle; a, before its frame, types at the start and at the end.
+    b.editor.update(() => {
+      const t = $getRoot().getFirstDescendant();
+      if ($isTextNode(t)) t.select(3, 3).insertText(' and');
+    }, { discrete: true });
+    a.editor.update(() => {
+      const t = $getRoot().getFirstDescendant();
+      if ($isTextNode(t)) t.select(0, 0).insertText('>');
+    }, { discrete: true });
+    typeAtEnd(a.editor, '!');
+    a.frame();
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc), ORIGIN_REMOTE);
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), ORIGIN_REMOTE);
+    expect(text(a.editor)).toBe('>one and two!');
+    expect(text(b.editor)).toBe('>one and two!');
+  });
+
+  it('a peer’s change arriving before the frame finds the waiting keystrokes already written', () => {
+    const { a, b } = deferredPair();
+    typeAtEnd(b.editor, 'Hello');
+    Y.applyUpdate(a.doc, Y.encodeStateAsUpdate(b.doc), ORIGIN_REMOTE);
+    typeAtEnd(a.editor, ' world');
+    const peerChange = (() => {
+      const before = Y.encodeStateVector(b.doc);
+      b.editor.update(() => {
+        const t = $getRoot().getFirstDescendant();
+        if ($isTextNode(t)) t.select(0, 0).insertText('Oh, ');
+      }, { discrete: true });
+      return Y.encodeStateAsUpdate(b.doc, before);
+    })();
+    // As a transport does: beforeRemoteUpdate, then apply. No frame has run.
+    a.handle.beforeRemoteUpdate(peerChange);
+    expect(docText(a.doc)).toBe('Hello world');
+    Y.applyUpdate(a.doc, peerChange, ORIGIN_REMOTE);
+    expect(text(a.editor)).toBe('Oh, Hello world');
+    a.frame(); // nothing left to write
+    Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc), ORIGIN_REMOTE);
+    expect(text(b.editor)).toBe('Oh, Hello world');
+  });
+
+  it('writeLocalEdits writes them now; undo first writes what waits, then undoes it', () => {
+    const { a } = deferredPair();
+    typeAtEnd(a.editor, 'kept');
+    a.handle.writeLocalEdits();
+    expect(docText(a.doc)).toBe('kept');
+    a.handle.undoManager.stopCapturing();
+    typeAtEnd(a.editor, ' undone');
+    a.editor.dispatchCommand(UNDO_COMMAND, undefined);
+    expect(text(a.editor)).toBe('kept');
+    expect(docText(a.doc)).toBe('kept');
+    a.frame();
+    expect(docText(a.doc)).toBe('kept');
+  });
+
+  it('unbinding writes what waits', () => {
+    const { a } = deferredPair();
+    typeAtEnd(a.editor, 'last words');
+    a.handle.dispose();
+    expect(docText(a.doc)).toBe('last words');
+  });
+});

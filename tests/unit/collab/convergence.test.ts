@@ -43,6 +43,10 @@ Error.stackTraceLimit = 40;
 const PEERS = 3;
 /** Long enough that only stopCapturing() (called at random by runOp) ends an undo group. */
 const CAPTURE_FOREVER_MS = 1e9;
+/** Seeds the stream that decides whether a run writes edits in batches, and when (see runSeed). */
+const FRAMES_STREAM = 0x5eed_f00d;
+/** Seeds that hit Yjs issue 794 when their edits are written in batches (see the known upstream bugs below). */
+const YJS_794_WHEN_BATCHED: readonly number[] = [1409390490];
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -144,6 +148,10 @@ interface RunOptions {
   checkEach?: boolean;
   /** The CONVERGENCE_MODE that replays a seed of this run (printed with a failure). */
   mode?: Mode;
+  /** Write edits to the doc in batches, as the app does; default: decided by the seed (half of them). */
+  deferWrites?: boolean;
+  /** Seeds run with every commit written as it happens even when the seed would batch them. */
+  skipBatched?: readonly number[];
 }
 
 /** Counters across seeds, printed after the run (evidence for the report). */
@@ -164,6 +172,11 @@ let stats = newStats();
 /** Run one seed; returns null on success or a failure description. */
 function runSeed(seed: number, options: RunOptions): string | null {
   const rng = new Rng(seed);
+  // Half the seeds write edits to the doc in batches, as the app does (after the frame that
+  // shows them): from a stream of their own, so the other half replays seeds found before.
+  const frames = new Rng(seed ^ FRAMES_STREAM);
+  const batchedBySeed = frames.chance(0.5); // drawn in every run: the stream's later draws stay the same
+  const deferred = options.deferWrites ?? (batchedBySeed && !(options.skipBatched ?? []).includes(seed));
   const { version } = options;
   const seedBytes = seedFor(version);
   const trace: string[] = [];
@@ -175,7 +188,7 @@ function runSeed(seed: number, options: RunOptions): string | null {
     while (clientIDs.has(id));
     clientIDs.add(id);
     // Deterministic client ids: Yjs orders concurrent inserts by client id.
-    const peer = createPeer(`peer${i}`, { version, clientID: id });
+    const peer = createPeer(`peer${i}`, { version, clientID: id, deferWrites: deferred });
     peers.push(peer);
   }
   const net = new Network(peers, rng);
@@ -212,6 +225,10 @@ function runSeed(seed: number, options: RunOptions): string | null {
         const peer = peers[i] as Peer;
         const desc = runOp(peer, i, pickOp(rng, options.ops), rng, oracle);
         trace.push(`${peer.name}: ${desc}`);
+        if (deferred && frames.chance(0.5)) {
+          peer.handle.writeLocalEdits();
+          trace.push(`${peer.name}: (a frame: its edits written to the doc)`);
+        }
         if (options.log) console.log(`${peer.name}: ${desc}\n${outline(peer.editor)}`);
       }
       if (options.checkEach) {
@@ -261,7 +278,7 @@ function runSeed(seed: number, options: RunOptions): string | null {
     if (Y.decodeStateVector(sv0).get(SEED_CLIENT_ID) !== seedClock) problems.push('structs written under the seed client id');
     if (problems.length === 0) return null;
     return [
-      `seed ${seed} (binding ${version}) failed: ${problems.join('; ')}`,
+      `seed ${seed} (binding ${version}${deferred ? ', edits written in batches' : ''}) failed: ${problems.join('; ')}`,
       options.mode === 'typing-only'
         ? `replay: WEFT_SEED=${seed} CONVERGENCE_BINDING=${version} npx vitest run tests/unit/collab/convergence.test.ts -t 'typing-only'`
         : `replay: CONVERGENCE_SEED=${seed} CONVERGENCE_BINDING=${version}${options.mode && options.mode !== 'every-operation' ? ` CONVERGENCE_MODE=${options.mode}` : ''} npx vitest run tests/unit/collab/convergence.test.ts`,
@@ -288,6 +305,8 @@ function runSeed(seed: number, options: RunOptions): string | null {
 
 /** What a fresh editor loaded from a peer's doc shows, when the peer's editor shows something else; else null. */
 function driftFromDoc(peer: Peer, version: NoteBindingVersion): string | null {
+  // Edits waiting for their frame are the editor's, not yet the doc's (this check writes them).
+  peer.handle.writeLocalEdits();
   const reloaded = reloadFrom(peer.doc, version);
   try {
     return JSON.stringify(stateOf(peer.editor)) === JSON.stringify(stateOf(reloaded.editor)) ? null : outline(reloaded.editor);
@@ -316,10 +335,13 @@ describe(`convergence (binding ${VERSION})`, () => {
 
   // With WEFT_SEED this is the replayed seed (in the every-operation mode these seeds were found in).
   for (const seed of seedsFor('convergence regression', { pinned: REGRESSION_SEEDS, fresh: 0 })) {
-    it(`regression seed ${seed}`, () => {
-      const failure = runSeed(seed, { version: VERSION });
-      expect(failure, failure ?? '').toBeNull();
-    });
+    // Each as it was found (every commit written as it happens) and with edits written in batches.
+    for (const deferWrites of YJS_794_WHEN_BATCHED.includes(seed) ? [false] : [false, true]) {
+      it(`regression seed ${seed}${deferWrites ? ', edits written in batches' : ''}`, () => {
+        const failure = runSeed(seed, { version: VERSION, deferWrites });
+        expect(failure, failure ?? '').toBeNull();
+      });
+    }
   }
 
   /** Runs `seeds` and fails with the first failure; prints what the oracle saw. */
@@ -392,7 +414,7 @@ describe(`convergence (binding ${VERSION})`, () => {
   // anything (not only when something of ours was to be moved) left an editor off its doc after an undo.
   const everyOperation = seedRun('every operation', [239841725, 1409390490], EVERY_OPERATION_SEEDS, SEED_COUNT);
   it(`every operation: ${everyOperation.label}, converged, with the per-operation intention checks`, () => {
-    const result = fuzz('every operation', everyOperation, { version: VERSION, mode: 'every-operation' });
+    const result = fuzz('every operation', everyOperation, { version: VERSION, mode: 'every-operation', skipBatched: YJS_794_WHEN_BATCHED });
     expectEveryCheckRan('every operation', result, ORACLE_CHECKS, EVERY_OPERATION_SEEDS / 10);
     expectNoRecoveries(result, { typingOnly: false });
   }, 600_000);
@@ -414,6 +436,16 @@ describe(`convergence (binding ${VERSION})`, () => {
     const failure = runSeed(322026889, { version: VERSION });
     expect(failure, failure ?? '').toBeNull();
   });
+  // The same Yjs bug, reached by seed 1409390490 when edits are written in batches (the peers'
+  // updates then reach each other in another order): after peer1 applies a peer's update that
+  // holds an undo, peer1's Y.Doc reads "一丌与不…" while a reload of its own encoding reads
+  // "一丌不…与…" — and its editor shows the latter. Written each as it happens, the seed passes.
+  for (const seed of YJS_794_WHEN_BATCHED) {
+    it.fails(`known upstream bug: seed ${seed} with edits written in batches diverges after an undo (Yjs issue 794)`, () => {
+      const failure = runSeed(seed, { version: VERSION, deferWrites: true });
+      expect(failure, failure ?? '').toBeNull();
+    });
+  }
 
   // Seeds 1-30 pinned (the V1 binding failed this run), plus fresh ones.
   const typingOnly = seedsFor('convergence typing-only', { pinned: Array.from({ length: 30 }, (_, i) => i + 1), fresh: 10 });

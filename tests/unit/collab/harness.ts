@@ -62,7 +62,7 @@ export function createTestEditor(errors: Error[] = []): LexicalEditor {
 /** Build a peer; `seed` is applied *after* binding, like storage would load. */
 export function createPeer(
   name: string,
-  opts: { version?: NoteBindingVersion; seed?: Uint8Array; clientID?: number } = {},
+  opts: { version?: NoteBindingVersion; seed?: Uint8Array; clientID?: number; deferWrites?: boolean } = {},
 ): Peer {
   const doc = new Y.Doc();
   if (opts.clientID !== undefined) doc.clientID = opts.clientID;
@@ -71,6 +71,10 @@ export function createPeer(
   const editor = createTestEditor(errors);
   const handle = bindEditorToDoc(editor, doc, {
     ...(opts.version ? { bindingVersion: opts.version } : {}),
+    // Deferred as in the app, except that no frame ever comes by itself: the edits wait
+    // until a peer's change arrives, an undo, writeLocalEdits (the test's "a frame passed")
+    // or the network settling writes them.
+    ...(opts.deferWrites ? { deferLocalWrites: () => {} } : {}),
     onSyncError: (e) => resyncs.push(e),
   });
   if (opts.seed) Y.applyUpdate(doc, opts.seed, ORIGIN_SEED);
@@ -203,6 +207,7 @@ export class Network {
    */
   settle(maxRounds = 10): void {
     for (let round = 0; round < maxRounds; round++) {
+      for (const peer of this.peers) peer.handle.writeLocalEdits();
       this.deliverSome(Number.POSITIVE_INFINITY);
       for (let i = 0; i < this.peers.length; i++) {
         for (let j = i + 1; j < this.peers.length; j++) {

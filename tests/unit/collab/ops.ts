@@ -268,7 +268,11 @@ export function runOp(peer: Peer, index: number, op: OpName, rng: Rng, oracle: I
   oracle.record(report);
   // Capture boundaries are time-based in Yjs; make them random but reproducible
   // (the test sets captureTimeout so that only stopCapturing() ends a group).
-  if (rng.chance(0.6)) handle.undoManager.stopCapturing();
+  if (rng.chance(0.6)) {
+    // Time passed (the app groups undo steps by time): the frame that writes waiting edits came too.
+    handle.writeLocalEdits();
+    handle.undoManager.stopCapturing();
+  }
   return desc;
 }
 

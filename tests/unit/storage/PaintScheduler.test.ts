@@ -57,4 +57,33 @@ describe('PaintScheduler', () => {
     expect(ran).toEqual(['edit']);
     expect(frames).not.toHaveBeenCalled();
   });
+
+  it('runs what its callbacks schedule in the same task (an edit written to the doc, then its storage write), with no new frame', async () => {
+    const scheduler = new PaintScheduler();
+    const frames = vi.spyOn(window, 'requestAnimationFrame');
+    const ran: string[] = [];
+    scheduler.schedule(() => {
+      ran.push('edit written to the doc');
+      scheduler.schedule(() => ran.push('stored'));
+    });
+    await nextFrameDrawn();
+    expect(ran).toEqual(['edit written to the doc', 'stored']);
+    expect(frames).toHaveBeenCalledTimes(2); // ours and the test's wait: none for 'stored'
+  });
+
+  it('a callback that keeps rescheduling itself waits for the next frame after a few rounds', async () => {
+    const scheduler = new PaintScheduler();
+    let runs = 0;
+    const again = (): void => {
+      runs++;
+      if (runs < 100) scheduler.schedule(again);
+    };
+    scheduler.schedule(again);
+    await nextFrameDrawn();
+    const afterOneFrame = runs;
+    expect(afterOneFrame).toBeGreaterThan(1);
+    expect(afterOneFrame).toBeLessThan(100);
+    await nextFrameDrawn();
+    expect(runs).toBeGreaterThan(afterOneFrame);
+  });
 });
