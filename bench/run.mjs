@@ -756,6 +756,8 @@ async function relayScenarios(browser, baseUrl, paper) {
       joined.localSummary = summarize(joined.local);
       const floor = joined.localSummary.median;
       log(`    the floor, same browser: the note opened again from this device's storage, navigation → whole note shown median ${fmt(floor)} ms (n=${joined.localSummary.n}); relay join ×${fmt(ratio(joined.summary.median, floor))}`);
+      joined.coldSummary = summarize(joined.cold);
+      log(`    the cold floor, a new device: a share link of a note nobody holds, navigation → its empty note editable median ${fmt(joined.coldSummary.median)} ms (n=${joined.coldSummary.n}); the note's own part of the join: ${fmt(joined.summary.median - joined.coldSummary.median)} ms`);
       target(10, `new device joins the automerge-paper note from the relay alone (median of ${joined.summary.n})`, joined.summary.median, 1000, 'ms', `${peerJoin ? `from an online peer: ${fmt(peerJoin)} ms; ` : ''}opened again from its own storage: ${fmt(floor)} ms`);
       target(10, 'relay join vs opening the same note from the device\'s own storage (same browser, same run)', ratio(joined.summary.median, floor), 1.3, 'x');
     }

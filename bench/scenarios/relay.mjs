@@ -13,7 +13,7 @@
  *   Redis's own used_memory), per 10,000 rooms.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, createPrivateKey, createPublicKey, hkdfSync, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, hkdfSync, randomBytes, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -262,7 +262,25 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
       local.push(await again.jsonValue());
       await c.close();
     }
-    return { ok: true, ms, local, timelines, paragraphs: want.paras, chars: want.chars };
+    // The cold floor: a new device (fresh profile, nothing cached, no service worker) opening a
+    // share link of a note nobody holds, until its empty note is editable. What the app's own
+    // start costs on a new device, before any of the note's content.
+    const cold = [];
+    for (let j = 0; j < joins; j++) {
+      const c = await chromium.launchPersistentContext(join(dir, `cold${j}`), LAUNCH_OPTIONS);
+      const p = c.pages()[0] ?? (await c.newPage());
+      await p.goto('about:blank');
+      const id = () => randomBytes(16).toString('base64url');
+      await p.goto(`${server.url}/#/share/v1/${id()}/${id()}`);
+      const at = await p.waitForFunction(
+        (sel) => document.querySelector(sel)?.getAttribute('contenteditable') === 'true' ? performance.now() : false,
+        EDITOR,
+        { polling: 'raf', timeout: 60_000 },
+      );
+      cold.push(await at.jsonValue());
+      await c.close();
+    }
+    return { ok: true, ms, local, cold, timelines, paragraphs: want.paras, chars: want.chars };
   } catch (error) {
     return { ok: false, error: String(error) };
   } finally {
