@@ -98,6 +98,10 @@ interface Remote {
   readonly presenceRate: TokenBucket;
   /** Awareness clients this connection vouched for (removed when it closes). */
   readonly clients: Set<number>;
+  /** Whether the peer answered our sync step 1 (its step 2 arrived) on this link. */
+  answered: boolean;
+  /** Asks again for a step 2 that has not come (see startNote); null when none is due. */
+  reask: ReturnType<typeof setTimeout> | null;
 }
 
 /** Where a received message came from. */
@@ -117,7 +121,19 @@ const newRemote = (peerId: string, via: SignalingClient | null, connection: Peer
   replaced: false,
   presenceRate: new TokenBucket(AWARENESS_BURST, AWARENESS_PER_SECOND, Date.now()),
   clients: new Set(),
+  answered: false,
+  reask: null,
 });
+
+/**
+ * When a peer's answer to our sync step 1 has not come, we ask again: after
+ * SYNC_REASK_MS, then twice that, MAX_SYNC_REASKS times in all. The protocol
+ * asks once per connection, so one lost step 1 or step 2 would otherwise leave
+ * this side without the peer's edits until the next connection (seen once in
+ * the three-note interop test: each side showed "1 peer", one held both texts).
+ */
+export const SYNC_REASK_MS = 3_000;
+export const MAX_SYNC_REASKS = 3;
 
 const browserPeerConnection = () => (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection ?? null;
 const browserOnline = (): boolean => typeof navigator === 'undefined' || navigator.onLine !== false;
@@ -190,7 +206,10 @@ export class PeerRoom implements Transport {
     this.tabs = null;
     for (const dispose of this.disposers.splice(0).reverse()) dispose();
     // Our channels only: a connection other notes still use stays open for them.
-    for (const remote of [...this.remotes.values()]) remote.connection.release(remote.link);
+    for (const remote of [...this.remotes.values()]) {
+      if (remote.reask !== null) clearTimeout(remote.reask);
+      remote.connection.release(remote.link);
+    }
     this.remotes.clear();
     if (this.topic !== null) this.host.detach(this.topic, this);
     this.listeners.clear();
@@ -428,13 +447,26 @@ export class PeerRoom implements Transport {
   private startNote(remote: Remote): void {
     remote.open = true;
     const link = remote.link;
-    link?.send(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    const askForSync = () => link?.send(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
+    askForSync();
+    const reask = (attempt: number): void => {
+      remote.reask = setTimeout(() => {
+        remote.reask = null;
+        if (this.destroyed || !remote.open || remote.answered || remote.link !== link) return;
+        console.warn(`[weft] no sync answer from peer ${remote.peerId.slice(0, 8)} after ${(SYNC_REASK_MS * (2 ** attempt - 1)) / 1000} s: asking again`);
+        askForSync();
+        if (attempt < MAX_SYNC_REASKS) reask(attempt + 1);
+      }, SYNC_REASK_MS * 2 ** (attempt - 1));
+    };
+    reask(1);
     const states = this.awareness.getStates();
     if (states.size > 0) link?.send(this.awarenessMessage([...states.keys()]));
     this.statusMayHaveChanged();
   }
 
   private linkClosed(remote: Remote): void {
+    if (remote.reask !== null) clearTimeout(remote.reask);
+    remote.reask = null;
     // A multiplexed channel that never carried the note: the connection is not (or no longer) the tab it claimed.
     if (remote.auth !== null && !remote.auth.done && remote.tab !== undefined) this.host.forgetShared(remote.tab, remote.connection);
     remote.open = false;
@@ -505,6 +537,7 @@ export class PeerRoom implements Transport {
       case 'sync-step-2':
       case 'update': {
         const kind = message.kind === 'sync-step-2' ? 'sync' : 'update';
+        if (kind === 'sync' && source !== 'tab') source.answered = true;
         // The schema firewall (updateFirewall.ts): a rejected update never reaches the doc.
         const accepted = this.firewall ? checkNoteUpdate(this.doc, message.update, { kind }).ok : validateUpdate(message.update);
         if (!accepted) return null;

@@ -26,6 +26,7 @@ import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import { loadYWebrtc } from './stockYWebrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
+import { DataChannelLink } from '../../../src/sync/DataChannelLink';
 import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER, ChannelAuth } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
 import { mulberry32, seedsFor } from '../../prng';
@@ -185,6 +186,33 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
   /** The note ids of `count` notes, with their secrets. */
   const rooms = (count: number) =>
     Array.from({ length: count }, (_, i) => ({ noteId: `${ROOM.noteId.slice(0, 20)}${String(i).padStart(2, '0')}`, secret: ROOM.secret }));
+
+  it('a lost answer to the first sync is asked for again: both sides end with both texts', async () => {
+    const [a, b] = [note('Ann'), note('Bob')];
+    a.doc.getText('t').insert(0, 'from A. ');
+    b.doc.getText('t').insert(0, 'from B. ');
+    // The first sync step 2 either side sends never arrives (as in the rare interop failure).
+    const send = DataChannelLink.prototype.send;
+    let dropped = 0;
+    vi.spyOn(DataChannelLink.prototype, 'send').mockImplementation(function (this: DataChannelLink, message: Uint8Array) {
+      if (dropped === 0 && message[0] === MESSAGE_SYNC && message[1] === syncProtocol.messageYjsSyncStep2) {
+        dropped++;
+        return;
+      }
+      send.call(this, message);
+    });
+    const warnings: string[] = [];
+    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(' ')));
+    const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });
+    await waitFor('A on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+    const tb = browser().join(b.doc, b.awareness, ROOM, { firewall: false });
+    await waitFor('connected', () => ta.peerCount === 1 && tb.peerCount === 1);
+    await waitFor('both texts on both sides', () =>
+      [a, b].every(({ doc }) => doc.getText('t').toString().includes('from A. ') && doc.getText('t').toString().includes('from B. ')),
+    );
+    expect(dropped).toBe(1);
+    expect(warnings.filter((w) => w.includes('no sync answer from peer'))).toHaveLength(1);
+  });
 
   it('syncs doc and presence with ORIGIN_PEER, removes a closed peer’s presence, and closes its socket with the last note', async () => {
     const [a, b] = [note('Ann'), note('Bob')];
