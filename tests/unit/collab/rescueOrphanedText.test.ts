@@ -9,7 +9,7 @@ import { $insertList, $removeList } from '@lexical/list';
 import { $createHeadingNode } from '@lexical/rich-text';
 import { $setBlocksType } from '@lexical/selection';
 import { $createParagraphNode, $createTextNode, $getRoot, $getSelection, $isElementNode, $isRangeSelection, $isTextNode, type ElementNode, type LexicalNode } from 'lexical';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ORIGIN_REMOTE } from '../../../src/doc/origins';
 import { rescueOrphanedText } from '../../../src/editor/collab/rescueOrphanedText';
@@ -31,7 +31,10 @@ afterEach(() => {
  * live transport sends them; {@link send} delivers a queue.
  */
 function notePeers(names: string[], lines: string[]): Peer[] {
-  const made = names.map((name, i) => createPeer(name, { clientID: 100 + i, seed: seedUpdate() }));
+  // Every peer but the first (which writes the lines) writes its edits as the app does when
+  // `typistsDefer`: after the frame, which never comes by itself here, so a peer's change always
+  // finds them waiting (beforeRemoteUpdate writes them) or `settle` writes them.
+  const made = names.map((name, i) => createPeer(name, { clientID: 100 + i, seed: seedUpdate(), deferWrites: typistsDefer && i > 0 }));
   peers.push(...made);
   const [first] = made as [Peer];
   first.editor.update(
@@ -71,6 +74,8 @@ function deliver(to: Peer, update: Uint8Array): void {
 
 /** Everything `from` sent to `to` so far. */
 function send(from: Peer, to: Peer): void {
+  // What `from` typed is sent once written (its frame came); `to`'s own edits still wait.
+  from.handle.writeLocalEdits();
   const queue = queueOf(from, to);
   while (queue.length > 0) deliver(to, queue.shift() as Uint8Array);
 }
@@ -78,6 +83,9 @@ function send(from: Peer, to: Peer): void {
 function settle(all: Peer[]): void {
   for (let round = 0; round < 4; round++) for (const a of all) for (const b of all) if (a !== b) send(a, b);
 }
+
+/** Whether the typists' edits wait for their frame (see notePeers); each describe below runs both ways. */
+let typistsDefer = false;
 
 const blockAt = (i: number): ElementNode => $getRoot().getChildAtIndex(i) as ElementNode;
 const lastText = (node: LexicalNode): LexicalNode => ($isElementNode(node) ? lastText(node.getLastDescendant() ?? node) : node);
@@ -124,7 +132,11 @@ function expectAgreed(all: Peer[], blocks: string): void {
   expect(JSON.stringify(stateOf(fresh.editor))).toBe(JSON.stringify(stateOf((all[0] as Peer).editor)));
 }
 
-describe('typing into a block a peer rewrites unseen', () => {
+describe.each([false, true])('typing into a block a peer rewrites unseen (edits written after the frame: %s)', (deferred) => {
+  beforeEach(() => {
+    typistsDefer = deferred;
+  });
+
   it('a paragraph turned into a heading keeps the words typed at its end', () => {
     const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
     a.editor.update(() => $setBlocksType(blockAt(0).selectEnd(), () => $createHeadingNode('h1')), { discrete: true });
@@ -281,7 +293,11 @@ describe('typing into a block a peer rewrites unseen', () => {
  * character into the copy: else the typing lands at the split point and the
  * person's words are torn in two.
  */
-describe('typing after text a peer moves into a new block (a split)', () => {
+describe.each([false, true])('typing after text a peer moves into a new block (a split) (edits written after the frame: %s)', (deferred) => {
+  beforeEach(() => {
+    typistsDefer = deferred;
+  });
+
   /** Presses Enter after the `offset`-th character of block `i`. */
   function splitAt(p: Peer, i: number, offset: number): void {
     p.editor.update(() => {
