@@ -54,6 +54,5 @@ export function iceServersFor(
     const { username, credential } = mintTurnCredential(options.turn.secret, options.turn.ttlSeconds, nowMs);
     servers.push({ urls: [...options.turn.urls], username, credential });
   }
-  servers.push(...options.iceServers);
-  return servers;
+  return [...servers, ...options.iceServers];
 }

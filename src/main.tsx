@@ -11,7 +11,7 @@ import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { BroadcastIndexChannel } from './sync/IndexChannel';
-import { cachedSyncConfig, fetchSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
+import { cachedSyncConfig, fetchSyncConfig, hasTurn, resolveSignalingUrls } from './sync/syncConfig';
 import { SyncConfigSource } from './sync/SyncConfigSource';
 import type { TransportFactory } from './sync/Transport';
 import { httpRelayClient, prefetchingRelayClient } from './sync/relayClient';
@@ -62,6 +62,8 @@ const loadNetwork = () =>
         signaling: () => resolveSignalingUrls(location, syncConfig.current()),
         iceServers: () => syncConfig.current().iceServers,
         maxConnections: () => syncConfig.current().maxPeerConnections,
+        // "Hide my IP address from peers": relay candidates only (with no TURN configured, no connection at all).
+        iceTransportPolicy: () => (app.hideIpAddress.get() ? 'relay' : 'all'),
       })),
     (error: unknown) => {
       networkLoading = null; // try again on the next note
@@ -136,6 +138,9 @@ const app = new WeftApp({
   versions: new IndexedDbVersionStore(),
 });
 void app.start();
+// The privacy option is offered when the deployment has a TURN relay to hide behind.
+app.relayAvailable.set(hasTurn(syncConfig.current()));
+syncConfig.subscribe(() => app.relayAvailable.set(hasTurn(syncConfig.current())));
 // Let queued IndexedDB writes land before an update reloads the page.
 registerServiceWorker({ beforeReload: () => app.flush() });
 // A small, documented handle for debugging and end-to-end tests ("wait until saved").
