@@ -2,9 +2,12 @@
  * Issue 18, short-lived TURN credentials against a real coturn (Debian's `turnserver`, started on
  * loopback with a generated `use-auth-secret` configuration and a port the OS picked): the
  * credential the Weft server mints in `/config.json` allocates a relay, a credential minted with
- * another secret does not, and the page never sees the secret.
+ * another secret does not, and the page never sees the secret. Then the app itself: "Hide my
+ * IP address from peers" makes a device gather relay candidates only, and two peers edit
+ * together through coturn, which the status line and "Connection details" say.
  */
 import { expect, test, type WeftServer } from './fixtures';
+import { editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf } from './helpers/peers';
 import { coturnInstalled, startCoturn, type Coturn } from './helpers/coturn';
 import { DIST_DIR } from './helpers/server';
 
@@ -103,5 +106,48 @@ test.describe('TURN credentials with a real coturn', () => {
     );
     expect(outcome.types).toEqual([]);
     expect(outcome.errors).toContain(401);
+  });
+
+  test('"Hide my IP address from peers": relay candidates only, remembered, and the peers edit through coturn', async ({ launchProfile, profileDir }) => {
+    const alice = await launchPeer(launchProfile, profileDir, 'alice');
+    await alice.page.goto(`${weft.url}/`);
+    await newNote(alice.page);
+    await expect(syncStatusOf(alice.page)).toHaveText('Not shared');
+    const link = await shareLinkOf(alice.page);
+    await expect(syncStatusOf(alice.page)).toHaveText('Looking for peers…');
+
+    await alice.page.getByRole('button', { name: 'Connection details' }).click();
+    const details = alice.page.getByRole('dialog', { name: 'Connection details' });
+    // Offered because the deployment has TURN (/config.json), off by default.
+    const hide = details.getByRole('checkbox', { name: 'Hide my IP address from peers' });
+    await expect(hide).not.toBeChecked();
+    await hide.check();
+    await expect(details.getByLabel('Signaling server')).toHaveText('reachable');
+    await details.getByRole('button', { name: 'Close' }).click();
+
+    const bob = await launchPeer(launchProfile, profileDir, 'bob');
+    await openShareLink(bob.page, link);
+    await expectConnected(alice.page, 1, RELAY_TIMEOUT_MS);
+    await expect(syncStatusOf(alice.page)).toHaveText('Connected to 1 peer, relayed', { timeout: RELAY_TIMEOUT_MS });
+    await expect(syncStatusOf(bob.page)).toHaveText('Connected to 1 peer, relayed', { timeout: RELAY_TIMEOUT_MS });
+
+    await editorOf(bob.page).click();
+    await bob.page.keyboard.type('Bob through the relay');
+    await expect(editorOf(alice.page)).toContainText('Bob through the relay');
+    await editorOf(alice.page).click();
+    await alice.page.keyboard.press('Control+End');
+    await alice.page.keyboard.type(' and Alice back');
+    await expect(editorOf(bob.page)).toContainText('Bob through the relay and Alice back');
+
+    // Alice's details: only relay candidates were gathered (peers never saw her addresses), the pair is relayed.
+    await alice.page.getByRole('button', { name: 'Connection details' }).click();
+    await expect(details.getByLabel('Connected peers')).toHaveText(/^relayed \(relay ↔ \w+\)$/);
+    await expect(details.getByLabel('ICE candidates gathered')).toHaveText(/^host 0, srflx 0, relay [1-9]\d*$/);
+    await details.getByRole('button', { name: 'Close' }).click();
+
+    // Remembered on this device.
+    await alice.page.reload();
+    await alice.page.getByRole('button', { name: 'Connection details' }).click();
+    await expect(details.getByRole('checkbox', { name: 'Hide my IP address from peers' })).toBeChecked();
   });
 });
