@@ -19,8 +19,8 @@
  *
  * A connection that fails or stays disconnected gets an ICE restart (the
  * initiator sends a new offer with fresh ICE servers: new TURN credentials,
- * a new network interface), {@link MAX_ICE_RESTARTS} times at most before it
- * closes. It reports what ICE did (candidates gathered, ICE server errors,
+ * a new network interface; relay candidates only when a TURN server is
+ * configured), {@link MAX_ICE_RESTARTS} times at most before it closes. It reports what ICE did (candidates gathered, ICE server errors,
  * the selected pair) for the connection status (ConnectionMonitor.ts).
  */
 
@@ -76,6 +76,10 @@ export interface PeerConnectionOptions {
   /** A further channel the remote side opened (multiplexing): accept it with {@link PeerConnection.acceptChannel} or close it. */
   readonly onChannel?: (channel: RTCDataChannel) => void;
 }
+
+/** A TURN server with credentials (a relay ICE can use). */
+const isTurnServer = (server: RTCIceServer): boolean =>
+  server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url));
 
 const asCandidateType = (value: unknown): CandidateType | null =>
   typeof value === 'string' && (CANDIDATE_TYPES as readonly string[]).includes(value) ? (value as CandidateType) : null;
@@ -338,8 +342,14 @@ export class PeerConnection {
       return;
     }
     this.restarts++;
+    const iceServers = this.options.iceServersNow?.() ?? this.options.iceServers;
     try {
-      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers: this.options.iceServersNow?.() ?? this.options.iceServers });
+      // With a TURN server at hand, the restart goes through it only: the path ICE picked
+      // failed, and a relayed pair is the one that survives what broke it. (Seen in the NAT
+      // test: behind two symmetric NATs Chrome picks a relay-to-peer-reflexive pair that dies
+      // within seconds; relay-to-relay holds.)
+      const relayOnly = iceServers.some(isTurnServer);
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, ...(relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
     } catch {
       // A configuration the platform refuses: restart with the one it has.
     }

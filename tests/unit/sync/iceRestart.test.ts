@@ -87,6 +87,9 @@ describe('ICE restart', () => {
     expect(a.pc.offers.at(-1)).toEqual({ iceRestart: true });
     expect(a.pc.configuration.iceServers).toEqual(fresh);
     expect(b.pc.configuration.iceServers).toEqual(fresh);
+    // A TURN server is configured: the restart gathers relay candidates only, on both sides.
+    expect(a.pc.configuration.iceTransportPolicy).toBe('relay');
+    expect(b.pc.configuration.iceTransportPolicy).toBe('relay');
     // Only the initiator offers; the answerer answers the restart offer.
     expect(b.pc.offers).toHaveLength(0);
     await waitFor('the answer', () => b.signals.filter((s) => s.type === 'answer').length === answersBefore + 1);
@@ -94,6 +97,15 @@ describe('ICE restart', () => {
     b.pc.setConnectionState('connected');
     expect(a.connection.isClosed).toBe(false);
     expect(a.closed).toBe(0);
+  });
+
+  it('without a TURN server the restart keeps gathering every candidate type', async () => {
+    const stunOnly = [{ urls: 'stun:stun.example.org' }];
+    const [a] = await connectedPair(() => stunOnly);
+    a.pc.setConnectionState('failed');
+    await waitFor('the restart offer', () => a.pc.offers.some((o) => o?.iceRestart === true));
+    expect(a.pc.configuration.iceServers).toEqual(stunOnly);
+    expect(a.pc.configuration.iceTransportPolicy).toBeUndefined();
   });
 
   it('gives up after MAX_ICE_RESTARTS restarts that did not reconnect, with a reason', async () => {
