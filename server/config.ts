@@ -21,12 +21,18 @@
  *                    through Redis so that several instances act as one (default: none)
  *   MAX_PEER_CONNECTIONS  the most WebRTC connections a browser opens itself per note,
  *                    handed to clients in /config.json (default: the app's own, 20)
+ *   STUN_URLS        comma-separated stun:/stuns: URLs handed to clients
+ *   TURN_URLS        comma-separated turn:/turns: URLs of TURN servers sharing TURN_SECRET
+ *   TURN_SECRET      coturn's static-auth-secret: each client gets a credential minted
+ *                    from it (turnCredentials.ts), never the secret
+ *   TURN_TTL         seconds a minted TURN credential is valid (default 3600)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ANY_ORIGIN } from './isOriginAllowed.js';
 import type { SignalingLimits } from './signalingLimits.js';
+import type { TurnConfig } from './turnCredentials.js';
 
 /** Default TCP port. */
 export const DEFAULT_PORT = 8080;
@@ -40,6 +46,20 @@ const ICE_URL = /^(stuns?|turns?):\S+$/;
 export const MAX_TRUSTED_PROXY_HOPS = 10;
 /** Bounds of `MAX_PEER_CONNECTIONS` (the client accepts the same: src/sync/syncConfig.ts). */
 export const MAX_PEER_CONNECTIONS_RANGE = { min: 1, max: 64 } as const;
+/**
+ * Default `TURN_TTL`: one hour. A credential is needed only to make an allocation (coturn
+ * checks the expiry then, not while a relay is in use), clients fetch a fresh one before
+ * it expires, and a credential copied out of a page is worth an hour to whoever took it.
+ */
+export const DEFAULT_TURN_TTL_SECONDS = 3600;
+/** Bounds of `TURN_TTL`: a minute (clients need time to use it) to a week. */
+export const TURN_TTL_RANGE = { min: 60, max: 7 * 24 * 3600 } as const;
+/** Shortest `TURN_SECRET` accepted: an HMAC key anyone could guess would let anyone relay through the server. */
+export const MIN_TURN_SECRET_LENGTH = 16;
+/** A TURN URL (the REST scheme is for TURN only). */
+const TURN_URL = /^turns?:\S+$/;
+/** A STUN URL. */
+const STUN_URL = /^stuns?:\S+$/;
 /** Keys of an RTCIceServer that we pass through. */
 const ICE_KEYS = new Set(['urls', 'username', 'credential']);
 
@@ -71,6 +91,10 @@ export interface WeftConfig {
   redisUrl: string | null;
   /** The per-note cap on WebRTC connections a browser opens (`MAX_PEER_CONNECTIONS`); absent: the app's default. */
   maxPeerConnections?: number;
+  /** STUN servers handed to clients (`STUN_URLS`). */
+  stunUrls: string[];
+  /** TURN servers whose credentials are minted per client (`TURN_URLS`, `TURN_SECRET`, `TURN_TTL`), or null. */
+  turn: TurnConfig | null;
 }
 
 /** A configuration problem, with a message meant for the person starting the server. */
@@ -243,6 +267,30 @@ function parseMaxPeerConnections(value: string | undefined): { maxPeerConnection
   return { maxPeerConnections: parseInteger('MAX_PEER_CONNECTIONS', value, min, min, max) };
 }
 
+function parseIceUrls(name: string, value: string | undefined, pattern: RegExp, example: string): string[] {
+  return list(value).map((url) => {
+    if (!pattern.test(url)) throw new ConfigError(`${name}: "${url}" must be a URL like ${example}.`);
+    return url;
+  });
+}
+
+function parseTurn(env: Readonly<Record<string, string | undefined>>): TurnConfig | null {
+  const urls = parseIceUrls('TURN_URLS', env.TURN_URLS, TURN_URL, 'turn:turn.example.org:3478?transport=udp or turns:turn.example.org:5349');
+  const secret = env.TURN_SECRET?.trim() ?? '';
+  const ttlSeconds = parseInteger('TURN_TTL', env.TURN_TTL, DEFAULT_TURN_TTL_SECONDS, TURN_TTL_RANGE.min, TURN_TTL_RANGE.max);
+  if (urls.length === 0) {
+    if (secret !== '') throw new ConfigError('TURN_SECRET is set but TURN_URLS is not: list the TURN servers that share the secret.');
+    return null;
+  }
+  if (secret === '') {
+    throw new ConfigError("TURN_URLS needs TURN_SECRET: the static-auth-secret of the TURN server (coturn's use-auth-secret), from which each client's short-lived credential is minted.");
+  }
+  if (secret.length < MIN_TURN_SECRET_LENGTH) {
+    throw new ConfigError(`TURN_SECRET must be at least ${MIN_TURN_SECRET_LENGTH} characters (e.g. the output of: openssl rand -hex 32).`);
+  }
+  return { urls, secret, ttlSeconds };
+}
+
 /** Reads and validates the configuration from `env` (default: `process.env`). Throws `ConfigError`. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): WeftConfig {
   const staticDir = env.STATIC_DIR?.trim();
@@ -259,5 +307,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     dataDir: resolve(env.DATA_DIR?.trim() || DEFAULT_DATA_DIR),
     redisUrl: parseRedisUrl(env.REDIS_URL),
     ...parseMaxPeerConnections(env.MAX_PEER_CONNECTIONS),
+    stunUrls: parseIceUrls('STUN_URLS', env.STUN_URLS, STUN_URL, 'stun:stun.example.org:3478'),
+    turn: parseTurn(env),
   };
 }

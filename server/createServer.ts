@@ -7,6 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { IceServerConfig } from './config.js';
+import { iceServersFor, type TurnConfig } from './turnCredentials.js';
 import { createStaticHandler } from './createStaticHandler.js';
 import type { Logger } from './logger.js';
 import { resolveRequestPath } from './resolveRequestPath.js';
@@ -54,6 +55,13 @@ export interface WeftServerOptions {
   signalingUrls?: readonly string[];
   /** Served in `/config.json` when set: the most WebRTC connections a browser opens itself per note. */
   maxPeerConnections?: number;
+  /** STUN URLs served in `/config.json` (before `iceServers`). */
+  stunUrls?: readonly string[];
+  /**
+   * TURN servers sharing a secret with this server: every `/config.json` response carries a
+   * credential minted for it (turnCredentials.ts) and `iceCredentialTtl`; never the secret.
+   */
+  turn?: TurnConfig | null;
   /**
    * Origins whose WebSocket upgrades are accepted besides the server's own (`'*'`: any);
    * others are refused with 403.
@@ -82,7 +90,7 @@ export interface WeftServerOptions {
    * memory). `main.ts` passes Redis ones with REDIS_URL, shared by every instance. Closed on `close()`.
    */
   relayBudgets?: (rates: BudgetRates) => AddressBudgets;
-  /** The clock of the relay's proofs and budgets (tests). */
+  /** The clock of the relay's proofs and budgets and of TURN credentials' expiry (tests). */
   now?: () => number;
   /**
    * Test-only signaling hooks, default none (`main.ts` never sets them): `onFrame` sees
@@ -117,14 +125,19 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
   const port = options.port ?? 8080;
   const logger = options.logger;
   const serveStatic = createStaticHandler(options.staticDir, logger, { serveSourceMaps: options.serveSourceMaps ?? false });
-  const configBody = Buffer.from(
-    JSON.stringify({
-      iceServers: options.iceServers ?? [],
-      signaling: options.signalingUrls ?? [],
-      ...(options.maxPeerConnections === undefined ? {} : { maxPeerConnections: options.maxPeerConnections }),
-    }),
-    'utf8',
-  );
+  const turn = options.turn ?? null;
+  const now = options.now ?? Date.now;
+  // Minted per request when TURN is configured: each client gets its own short-lived credential.
+  const configBody = (): Buffer =>
+    Buffer.from(
+      JSON.stringify({
+        iceServers: iceServersFor({ stunUrls: options.stunUrls ?? [], turn, iceServers: options.iceServers ?? [] }, now()),
+        signaling: options.signalingUrls ?? [],
+        ...(options.maxPeerConnections === undefined ? {} : { maxPeerConnections: options.maxPeerConnections }),
+        ...(turn === null ? {} : { iceCredentialTtl: turn.ttlSeconds }),
+      }),
+      'utf8',
+    );
   const signaling = new SignalingServer({
     limits: options.limits,
     allowedOrigins: options.allowedOrigins ?? [],
@@ -180,11 +193,13 @@ export function createWeftServer(options: WeftServerOptions): WeftServer {
       return;
     }
     if (path.pathname === CONFIG_PATH) {
+      const body = configBody();
       res.statusCode = 200;
       res.setHeader('Content-Type', 'application/json; charset=utf-8');
-      res.setHeader('Content-Length', configBody.length);
-      res.setHeader('Cache-Control', 'no-cache');
-      res.end(req.method === 'HEAD' ? undefined : configBody);
+      res.setHeader('Content-Length', body.length);
+      // A minted credential is this client's alone: no cache may keep it or hand it to another.
+      res.setHeader('Cache-Control', turn === null ? 'no-cache' : 'no-store');
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     if (path.pathname === SIGNALING_PATH) {

@@ -116,6 +116,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // What clients are told about NAT traversal (never the secret): a deployer checks it here.
+  if (config.turn !== null) logger.info('TURN credentials minted per client', { servers: config.turn.urls.length, ttlSeconds: config.turn.ttlSeconds });
+  else if (config.stunUrls.length === 0 && config.iceServers.length === 0) logger.info('no STUN/TURN configured: peers connect on one machine or LAN only');
   // Printed last: whoever waits for this line may signal right away.
   process.stdout.write(`Weft is running at ${url}\n`);
 }

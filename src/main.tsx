@@ -12,7 +12,8 @@ import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
 import { BroadcastIndexChannel } from './sync/IndexChannel';
-import { cachedSyncConfig, loadSyncConfig, resolveSignalingUrls } from './sync/syncConfig';
+import { cachedSyncConfig, fetchSyncConfig, hasTurn, resolveSignalingUrls } from './sync/syncConfig';
+import { SyncConfigSource } from './sync/SyncConfigSource';
 import type { TransportFactory } from './sync/Transport';
 import { httpRelayClient, prefetchingRelayClient } from './sync/relayClient';
 import { deriveRelayKeys } from './sync/relayCrypto';
@@ -36,9 +37,17 @@ const preferences: Preferences = {
 
 // ICE servers, extra signaling URLs and the per-note connection cap come from the deployment
 // (/config.json). The copy cached on this device applies at once — start-up
-// never waits for the network — and a fresh one replaces it when it arrives.
-let syncConfig = cachedSyncConfig();
-void loadSyncConfig().then((config) => (syncConfig = config));
+// never waits for the network — and a fresh one replaces it when it arrives, and
+// again before the TURN credentials in it expire (SyncConfigSource.ts).
+const syncConfig = new SyncConfigSource({
+  initial: cachedSyncConfig(),
+  fetch: () => fetchSyncConfig(),
+  onOnline: (listener) => {
+    window.addEventListener('online', listener);
+    return () => window.removeEventListener('online', listener);
+  },
+});
+syncConfig.start();
 
 // The peer network (WebRTC, signaling, other tabs; a few tens of KB) is a
 // separate chunk, loaded when the first note starts syncing: the notes list
@@ -51,9 +60,11 @@ const loadNetwork = () =>
   (networkLoading ??= import('./sync/PeerNetwork').then(
     ({ PeerNetwork }) =>
       (network = new PeerNetwork({
-        signaling: () => resolveSignalingUrls(location, syncConfig),
-        iceServers: () => syncConfig.iceServers,
-        maxConnections: () => syncConfig.maxPeerConnections,
+        signaling: () => resolveSignalingUrls(location, syncConfig.current()),
+        iceServers: () => syncConfig.current().iceServers,
+        maxConnections: () => syncConfig.current().maxPeerConnections,
+        // "Hide my IP address from peers": relay candidates only (with no TURN configured, no connection at all).
+        iceTransportPolicy: () => (app.hideIpAddress.get() ? 'relay' : 'all'),
       })),
     (error: unknown) => {
       networkLoading = null; // try again on the next note
@@ -131,6 +142,9 @@ const app = new WeftApp({
   versions: new IndexedDbVersionStore(),
 });
 void app.start();
+// The privacy option is offered when the deployment has a TURN relay to hide behind.
+app.relayAvailable.set(hasTurn(syncConfig.current()));
+syncConfig.subscribe(() => app.relayAvailable.set(hasTurn(syncConfig.current())));
 // Let queued IndexedDB writes land before an update reloads the page.
 registerServiceWorker({ beforeReload: () => app.flush() });
 // A small, documented handle for debugging and end-to-end tests ("wait until saved").

@@ -483,7 +483,7 @@ async function pasteOnce(a, b, pasteLines, prose, label) {
     if (process.env.WEFT_PEERS_DEBUG) paste.debug = { sent, received };
   }
   paste.stillConnected =
-    (await syncStatus(a).textContent()) === 'Connected to 1 peer' && (await syncStatus(b).textContent()) === 'Connected to 1 peer';
+    /^Connected to 1 peer(,|$)/.test((await syncStatus(a).textContent()) ?? '') && /^Connected to 1 peer(,|$)/.test((await syncStatus(b).textContent()) ?? '');
   return paste;
 }
 

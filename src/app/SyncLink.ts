@@ -8,6 +8,7 @@ import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { RelayHandle, RelayStatus } from '../sync/RelayTransport';
 import type { SyncStatus, Transport } from '../sync/Transport';
+import type { ConnectionDetails } from '../sync/ConnectionMonitor';
 
 export interface SyncLinkOptions {
   noteId: string;
@@ -27,11 +28,14 @@ export interface SyncLinkOptions {
   onPeer: () => void;
   /** The transport could not start; `message` is for the user. */
   onError: (message: string) => void;
+  /** What the peer connections are doing (null: this transport has none), at start and after every change. */
+  onConnection?: (details: ConnectionDetails | null) => void;
 }
 
 export class SyncLink {
   private transport: Transport | null = null;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeDetails: (() => void) | null = null;
   private started = false;
   private disposed = false;
 
@@ -55,6 +59,12 @@ export class SyncLink {
     const onChange = () => {
       onStatus(transport.status, transport.peerCount, transport.relay?.relayStatus ?? null);
       if (transport.peerCount > 0 || transport.relay?.relayStatus.verified === true) onPeer();
+      // A transport loaded late (deferredTransport) has its connection details from then on.
+      const connection = transport.connection;
+      if (connection && this.unsubscribeDetails === null && !this.disposed) {
+        this.unsubscribeDetails = connection.onDetails(() => this.options.onConnection?.(connection.details));
+      }
+      this.options.onConnection?.(connection?.details ?? null);
     };
     onChange();
     this.unsubscribe = transport.onChange(onChange);
@@ -66,11 +76,18 @@ export class SyncLink {
     return this.transport?.relay ?? null;
   }
 
+  /** "Try again" on the peer connections (see ConnectionHandle.retry). */
+  retry(options?: { reconnectAll?: boolean }): void {
+    this.transport?.connection?.retry(options);
+  }
+
   /** Stops syncing: unsubscribes, then destroys the transport. */
   dispose(): void {
     this.disposed = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeDetails?.();
+    this.unsubscribeDetails = null;
     this.transport?.destroy();
     this.transport = null;
   }

@@ -28,6 +28,7 @@ import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/
 import { formatShareLink } from '../sync/shareLink';
 import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
+import type { ConnectionDetails } from '../sync/ConnectionMonitor';
 import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
@@ -103,6 +104,8 @@ export type AppDeps = {
 };
 
 const DISPLAY_NAME_KEY = 'weft:display-name';
+/** Preference key of "Hide my IP address from peers" (this device only). */
+export const HIDE_IP_ADDRESS_KEY = 'weft:hide-ip-address';
 /** Preference key prefix of a note's "shared" flag (see WeftApp.sharing). */
 const SHARING_KEY_PREFIX = 'weft:sharing:';
 /** App-wide services: storage, the notes index, alerts. One per page. */
@@ -111,6 +114,14 @@ export class WeftApp {
   readonly ready = new Signal<boolean>(false);
   /** The local user's display name, shown to peers; remembered in preferences. */
   readonly displayName: Signal<string>;
+  /**
+   * "Hide my IP address from peers": connections go through the deployment's TURN relay
+   * only (`iceTransportPolicy: 'relay'`), so peers never learn this device's addresses.
+   * Remembered per device; the composition root hands it to the peer network.
+   */
+  readonly hideIpAddress: Signal<boolean>;
+  /** Whether the deployment offers a TURN relay (set by the composition root from /config.json). */
+  readonly relayAvailable = new Signal<boolean>(false);
   /** The notes list (src/app/NotesIndex.ts). */
   readonly index: NotesIndex;
   store: DocStore;
@@ -136,6 +147,7 @@ export class WeftApp {
     this.versionIntervalMs = deps.versionIntervalMs ?? VERSION_INTERVAL_MS;
     this.now = deps.now ?? Date.now;
     this.displayName = new Signal(sanitizeDisplayName(deps.preferences.get(DISPLAY_NAME_KEY)));
+    this.hideIpAddress = new Signal(deps.preferences.get(HIDE_IP_ADDRESS_KEY) === '1');
     // The index takes its clock from the deps too, so `create`/`remove` and content refreshes
     // agree on time; with two clocks an injected one that runs behind Date.now made edits
     // never move a note up the list.
@@ -162,6 +174,19 @@ export class WeftApp {
     } catch {
       // Preferences unavailable (storage blocked): the name still applies to this tab.
     }
+  }
+
+  /**
+   * Turns "Hide my IP address from peers" on or off and remembers it. Open notes then
+   * reconnect (from `hideIpAddress`'s subscribers): connections made the other way stop.
+   */
+  setHideIpAddress(hide: boolean): void {
+    try {
+      this.deps.preferences.set(HIDE_IP_ADDRESS_KEY, hide ? '1' : '0');
+    } catch {
+      // Preferences unavailable: the choice holds for this page.
+    }
+    this.hideIpAddress.set(hide);
   }
 
   /** Creates the sync transport for a note (composition: which adapter is the deps' business). */
@@ -304,6 +329,10 @@ export type NoteState = {
   peerCount: number;
   /** What the store-and-forward relay holds of the note (null: no relay here). */
   relay: RelayStatus | null;
+  /** Whether the note is shared (its link was shared from here or opened here, and not stopped). */
+  shared: boolean;
+  /** What the peer connections are doing, for the status and "Connection details" (null: not known). */
+  connection: ConnectionDetails | null;
   /** Who else has the note open, from presence (validated, untrusted input). */
   peers: readonly PresencePeer[];
   /** The colour other peers see for this user's cursor. */
@@ -334,6 +363,8 @@ export class NoteSession {
     sync: 'offline',
     peerCount: 0,
     relay: null,
+    shared: false,
+    connection: null,
     peers: [],
     selfColor: 'transparent',
     fallbackText: null,
@@ -425,6 +456,12 @@ export class NoteSession {
     const relay = this.mount?.sync?.relay();
     if (relay) relay.share();
     else this.app.sharing(this.noteId).set(true);
+    this.setState({ shared: true });
+  }
+
+  /** "Try again" in the connection details: reconnect signaling, drop what never opened, look for peers again. */
+  retryConnection(): void {
+    this.mount?.sync?.retry();
   }
 
   /**
@@ -434,6 +471,7 @@ export class NoteSession {
   async stopSharing(): Promise<void> {
     const relay = this.mount?.sync?.relay();
     this.app.sharing(this.noteId).set(false);
+    this.setState({ shared: false });
     if (!relay) return;
     try {
       await relay.unshare();
@@ -525,7 +563,7 @@ export class NoteSession {
     const persisted = app.store.open(noteDocName(noteId), doc);
     // Applied as if read from storage: it is (or is about to be) stored.
     if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
-    this.setState({ selfColor: user.color });
+    this.setState({ selfColor: user.color, shared: app.sharing(noteId).shared() });
 
     const versions = new NoteVersions({
       versions: app.versions,
@@ -567,8 +605,9 @@ export class NoteSession {
       connect: (...args) => app.connect(...args, { beforeApply: (update) => collab.beforeRemoteUpdate(update) }),
       onStatus: (status, peerCount, relay) => {
         if (relay?.problem && relay.problem !== this.state.get().relay?.problem) alert(relayAlertKey(noteId), relay.problem);
-        this.setState({ sync: status, peerCount, relay });
+        this.setState({ sync: status, peerCount, relay, shared: app.sharing(noteId).shared() });
       },
+      onConnection: (connection) => this.setState({ connection }),
       onPeer: () => app.pendingShares.confirm(noteId),
       onError: (message) => alert('sync', message),
     });
@@ -586,6 +625,8 @@ export class NoteSession {
     const untrackView = app.pendingShares.trackView(noteId);
     const disposers = [
       persisted.onError((e) => alert('storage', storageErrorMessage(e))),
+      // "Hide my IP address" changed: every connection is made again under the new policy.
+      app.hideIpAddress.subscribe(() => sync.retry({ reconnectAll: true })),
       app.addLiveDoc(noteId, doc, () => this.commitEdits(mount)), // live backup imports
       () => app.flushers.delete(flush),
       () => presence.dispose(),

@@ -16,9 +16,16 @@
  * channel closes, or when it fails.
  *
  * Every channel's messages go through a {@link DataChannelLink}.
+ *
+ * A connection that fails or stays disconnected gets an ICE restart (the
+ * initiator sends a new offer with fresh ICE servers: new TURN credentials,
+ * a new network interface; relay candidates only when a TURN server is
+ * configured), {@link MAX_ICE_RESTARTS} times at most before it closes. It reports what ICE did (candidates gathered, ICE server errors,
+ * the selected pair) for the connection status (ConnectionMonitor.ts).
  */
 
 import type { PeerSignal } from './signalingMessage';
+import { CANDIDATE_TYPES, type CandidateType, type PeerPath } from './ConnectionMonitor';
 import {
   CHANNEL_PROTOCOL,
   DataChannelLink,
@@ -31,11 +38,35 @@ import {
 /** The RTCPeerConnection constructor (the browser's, or a test double). */
 export type PeerConnectionClass = new (config?: RTCConfiguration) => RTCPeerConnection;
 
+/**
+ * ICE restarts a connection gets before it gives up and closes: one is what a
+ * changed network or renewed TURN credentials need; more would only keep a
+ * vanished peer listed as connected for longer.
+ */
+export const MAX_ICE_RESTARTS = 1;
+/** A `disconnected` connection gets this long to come back by itself before an ICE restart. */
+export const DISCONNECTED_GRACE_MS = 4_000;
+/** An ICE restart that has not reconnected within this is counted as failed (and restarted again, within the bound). */
+export const ICE_RESTART_TIMEOUT_MS = 15_000;
+
+/** What a connection tells its owner about ICE, for the connection status. */
+export type ConnectionEvent =
+  | { readonly kind: 'candidate'; readonly type: CandidateType }
+  | { readonly kind: 'error'; readonly message: string }
+  /** The state or the selected pair changed. */
+  | { readonly kind: 'state' };
+
 /** Options of a {@link PeerConnection}. */
 export interface PeerConnectionOptions {
   readonly initiator: boolean;
   readonly RTCPeerConnection: PeerConnectionClass;
   readonly iceServers: RTCIceServer[];
+  /** The ICE servers now, for an ICE restart (TURN credentials may have been renewed); default `iceServers`. */
+  readonly iceServersNow?: () => RTCIceServer[];
+  /** `relay`: gather TURN relay candidates only, so peers never learn this device's addresses. */
+  readonly iceTransportPolicy?: RTCIceTransportPolicy;
+  /** ICE events for the connection status. */
+  readonly onEvent?: (event: ConnectionEvent) => void;
   /** Offer / accept compression of large messages (DataChannelLink.ts). */
   readonly compression: boolean;
   /** A signal to publish to the remote peer. */
@@ -45,6 +76,17 @@ export interface PeerConnectionOptions {
   /** A further channel the remote side opened (multiplexing): accept it with {@link PeerConnection.acceptChannel} or close it. */
   readonly onChannel?: (channel: RTCDataChannel) => void;
 }
+
+/** A TURN server with credentials (a relay ICE can use). */
+const isTurnServer = (server: RTCIceServer): boolean =>
+  server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url));
+
+const asCandidateType = (value: unknown): CandidateType | null =>
+  typeof value === 'string' && (CANDIDATE_TYPES as readonly string[]).includes(value) ? (value as CandidateType) : null;
+
+/** A gathered candidate's type: the platform's field, else the SDP attribute (`typ relay`). */
+const candidateType = (candidate: RTCIceCandidate): CandidateType | null =>
+  asCandidateType(candidate.type) ?? asCandidateType(/ typ (\w+)/.exec(candidate.candidate)?.[1]);
 
 /** Label of the initiator's data channel: random like simple-peer's (20 random bytes, hex). */
 const channelLabel = (): string =>
@@ -60,24 +102,37 @@ export class PeerConnection {
   private pendingCandidates: RTCIceCandidateInit[] = [];
   private hasRemoteDescription = false;
   private closed = false;
+  private restarts = 0;
+  /** Waiting for a disconnected connection to come back, or for a restart to work. */
+  private recoveryTimer: ReturnType<typeof setTimeout> | null = null;
+  private selected: PeerPath | null = null;
+  private everConnected = false;
+  /** Why the connection ended without opening (or stopped working), for the status; null while fine. */
+  private failureReason: string | null = null;
 
   constructor(private readonly options: PeerConnectionOptions) {
     this.initiator = options.initiator;
-    this.pc = new options.RTCPeerConnection({ iceServers: options.iceServers });
+    this.pc = new options.RTCPeerConnection({
+      iceServers: options.iceServers,
+      ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+    });
     this.pc.onicecandidate = (event) => {
       const candidate = event.candidate;
       if (!candidate || this.closed) return;
+      const type = candidateType(candidate);
+      if (type !== null) options.onEvent?.({ kind: 'candidate', type });
       options.onSignal({
         type: 'candidate',
         candidate: { candidate: candidate.candidate, sdpMLineIndex: candidate.sdpMLineIndex, sdpMid: candidate.sdpMid },
       });
     };
-    this.pc.onconnectionstatechange = () => {
-      if (this.pc.connectionState === 'failed' || this.pc.connectionState === 'closed') this.destroy();
+    this.pc.onicecandidateerror = (event) => {
+      if (this.closed) return;
+      const { url, errorCode, errorText } = event as RTCPeerConnectionIceErrorEvent;
+      options.onEvent?.({ kind: 'error', message: `${url || 'ICE server'}: ${errorCode} ${errorText}`.trim() });
     };
-    this.pc.oniceconnectionstatechange = () => {
-      if (this.pc.iceConnectionState === 'failed' || this.pc.iceConnectionState === 'closed') this.destroy();
-    };
+    this.pc.onconnectionstatechange = () => this.stateChanged();
+    this.pc.oniceconnectionstatechange = () => this.stateChanged();
     if (options.initiator) {
       const channel = this.pc.createDataChannel(channelLabel(), options.compression ? { protocol: CHANNEL_PROTOCOL } : {});
       this.link = this.wrap(channel, offeringCompression(options.compression));
@@ -117,6 +172,25 @@ export class PeerConnection {
   /** True once closed (by either side, or failed). */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The selected candidate pair while connected (null: not connected, or not known yet). */
+  get path(): PeerPath | null {
+    return this.selected;
+  }
+
+  /** Why it closed without working, or null. */
+  get failure(): string | null {
+    return this.failureReason;
+  }
+
+  /**
+   * Restarts ICE now unless it is connected (the network changed, "Try again"):
+   * within {@link MAX_ICE_RESTARTS}, like a failure would.
+   */
+  restartIfStalled(): void {
+    if (this.closed || this.state() === 'connected' || this.state() === 'new') return;
+    this.recover();
   }
 
   /** Opens a further channel on this (open) connection for another note. */
@@ -188,6 +262,8 @@ export class PeerConnection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearRecovery();
+    this.selected = null;
     // Closing the peer connection closes its channels without firing their close events.
     for (const link of [...this.links]) link.markClosed();
     try {
@@ -214,7 +290,108 @@ export class PeerConnection {
         this.options.onSignal({ type: description.type, sdp: description.sdp ?? '' });
       }
     } catch {
+      this.failureReason = 'Setting up the connection failed (offer or answer refused)';
       this.destroy();
+    }
+  }
+
+  private state(): string {
+    // connectionState covers DTLS too; iceConnectionState where a platform lacks it.
+    return this.pc.connectionState ?? this.pc.iceConnectionState;
+  }
+
+  private stateChanged(): void {
+    if (this.closed) return;
+    const state = this.state();
+    if (state === 'closed') {
+      this.destroy();
+      return;
+    }
+    if (state === 'connected') {
+      this.everConnected = true;
+      this.clearRecovery();
+      void this.readPath();
+    } else if (state === 'failed') {
+      this.selected = null;
+      this.clearRecovery();
+      this.recover();
+    } else if (state === 'disconnected' && this.recoveryTimer === null) {
+      // Often a blip (a lost packet burst, a Wi-Fi roam): give it a moment before restarting.
+      this.recoveryTimer = setTimeout(() => {
+        this.recoveryTimer = null;
+        if (this.state() !== 'connected') this.recover();
+      }, DISCONNECTED_GRACE_MS);
+    }
+    this.options.onEvent?.({ kind: 'state' });
+  }
+
+  /**
+   * An ICE restart, within the bound; past it the connection closes. Only the
+   * initiator sends the new offer (two restart offers at once would collide);
+   * both sides take fresh ICE servers for the candidates they gather next.
+   */
+  private recover(): void {
+    if (this.closed) return;
+    this.clearRecovery();
+    if (this.restarts >= MAX_ICE_RESTARTS) {
+      this.failureReason = !this.everConnected
+        ? 'No network path to the peer was found (ICE failed): a TURN relay is needed between these networks'
+        : 'The connection to the peer was lost and could not be restored';
+      this.options.onEvent?.({ kind: 'error', message: this.failureReason });
+      this.destroy();
+      return;
+    }
+    this.restarts++;
+    const iceServers = this.options.iceServersNow?.() ?? this.options.iceServers;
+    try {
+      // With a TURN server at hand, the restart goes through it only: the path ICE picked
+      // failed, and a relayed pair is the one that survives what broke it. (Seen in the NAT
+      // test: behind two symmetric NATs Chrome picks a relay-to-peer-reflexive pair that dies
+      // within seconds; relay-to-relay holds.)
+      const relayOnly = iceServers.some(isTurnServer);
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, ...(relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
+    } catch {
+      // A configuration the platform refuses: restart with the one it has.
+    }
+    if (this.initiator && this.hasRemoteDescription) {
+      // Candidates of the new ICE generation wait for the answer that introduces it.
+      this.hasRemoteDescription = false;
+      void this.negotiate(async () => {
+        const offer = await this.pc.createOffer({ iceRestart: true });
+        await this.pc.setLocalDescription(offer);
+        return this.pc.localDescription ?? offer;
+      });
+    }
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = null;
+      if (this.state() !== 'connected') this.recover();
+    }, ICE_RESTART_TIMEOUT_MS);
+  }
+
+  private clearRecovery(): void {
+    if (this.recoveryTimer !== null) clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = null;
+  }
+
+  /** Which candidate pair carries the connection (direct or relayed), from the platform's stats. */
+  private async readPath(): Promise<void> {
+    try {
+      const stats = await this.pc.getStats();
+      const entries = new Map<string, Record<string, unknown>>();
+      stats.forEach((entry: Record<string, unknown>) => entries.set(String(entry.id), entry));
+      let pairId: unknown;
+      for (const entry of entries.values()) if (entry.type === 'transport' && entry.selectedCandidatePairId) pairId = entry.selectedCandidatePairId;
+      if (pairId === undefined) {
+        for (const entry of entries.values()) if (entry.type === 'candidate-pair' && entry.nominated === true && entry.state === 'succeeded') pairId = entry.id;
+      }
+      const pair = pairId === undefined ? undefined : entries.get(String(pairId));
+      const local = asCandidateType(entries.get(String(pair?.localCandidateId))?.candidateType);
+      const remote = asCandidateType(entries.get(String(pair?.remoteCandidateId))?.candidateType);
+      if (this.closed || local === null || remote === null) return;
+      this.selected = { local, remote };
+      this.options.onEvent?.({ kind: 'state' });
+    } catch {
+      // No stats (closing): the path stays unknown.
     }
   }
 

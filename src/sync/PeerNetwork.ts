@@ -33,8 +33,10 @@ import { MUX_LABEL_PREFIX } from './channelAuth';
 export interface PeerNetworkOptions {
   /** The signaling URLs to use, read whenever a socket is opened (the deploy configuration may arrive late). */
   readonly signaling: () => readonly string[];
-  /** ICE servers for new connections (read per connection). */
+  /** ICE servers for new connections (read per connection, and again for an ICE restart). */
   readonly iceServers?: () => RTCIceServer[];
+  /** `relay`: TURN relays only, peers never see this device's addresses ("Hide my IP address"); read per connection. */
+  readonly iceTransportPolicy?: () => RTCIceTransportPolicy;
   /** WebRTC; default the browser's, none (no peers, only tabs) where it is missing. */
   readonly RTCPeerConnection?: PeerConnectionClass | null;
   /** WebSocket; default the platform's. */
@@ -78,6 +80,8 @@ export interface RoomHost {
   attach(topic: string, room: PeerRoom): void;
   /** Stops relaying; unsubscribes. */
   detach(topic: string, room: PeerRoom): void;
+  /** Signaling sockets that are down try again now (back online, "Try again"), not after their backoff. */
+  reconnectSignaling(): void;
   /** Publishes `data` (sealed payload) to `topic`, through `via` or every open socket. */
   publish(topic: string, data: string, via?: SignalingClient): void;
   /** The room's transport closed: its note may open again. */
@@ -142,6 +146,10 @@ export class PeerNetwork implements RoomHost {
     this.rooms.delete(topic);
     for (const client of this.clients.values()) client.send(unsubscribeFrame([topic]));
     if (this.rooms.size === 0) this.closeClients();
+  }
+
+  reconnectSignaling(): void {
+    for (const client of this.clients.values()) client.reconnectNow();
   }
 
   publish(topic: string, data: string, via?: SignalingClient): void {

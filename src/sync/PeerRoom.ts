@@ -28,13 +28,14 @@ import * as syncProtocol from 'y-protocols/sync';
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from 'y-protocols/awareness';
 import { ORIGIN_PEER, ORIGIN_TAB } from '../doc/origins';
 import type { ApplyHooks, SyncRoom, SyncStatus, Transport } from './Transport';
+import { ConnectionMonitor, type ConnectionDetails, type ConnectionHandle } from './ConnectionMonitor';
 import { ChangeListeners } from './ChangeListeners';
 import { deriveRoomName, roomPassword } from './keys';
 import { deriveRoomKey, openSignal, sealSignal } from './signalingCrypto';
 import { parseSignalPayload, type PeerSignal, type SignalPayload } from './signalingMessage';
 import type { SignalingClient } from './SignalingClient';
 import { routeSignal } from './routeSignal';
-import { PeerConnection, type PeerConnectionClass } from './PeerConnection';
+import { PeerConnection, type ConnectionEvent, type PeerConnectionClass } from './PeerConnection';
 import type { DataChannelLink, LinkHandlers } from './DataChannelLink';
 import { ChannelAuth, channelBinding, deriveChannelAuthKey, muxLabel, type ChannelRole } from './channelAuth';
 import { AwarenessOwnership } from './awarenessOwnership';
@@ -161,6 +162,9 @@ export class PeerRoom implements Transport {
   private destroyed = false;
   private lastStatus: SyncStatus = 'offline';
   private lastPeerCount = 0;
+  /** What the connections are doing, for the status line and "Connection details". */
+  private readonly monitor = new ConnectionMonitor({ onChange: () => this.detailsListeners.notify() });
+  private readonly detailsListeners = new ChangeListeners();
 
   constructor(
     private readonly host: RoomHost,
@@ -174,10 +178,16 @@ export class PeerRoom implements Transport {
     this.compression = host.options.compression !== false && compressionSupported();
     if (typeof globalThis.addEventListener === 'function') {
       const onNetwork = (): void => this.statusMayHaveChanged();
-      globalThis.addEventListener('online', onNetwork);
+      // Back online, or on another network: signaling now, not after its backoff; ICE again on what stalled.
+      const onOnline = (): void => {
+        this.host.reconnectSignaling();
+        for (const remote of this.remotes.values()) remote.connection.restartIfStalled();
+        this.statusMayHaveChanged();
+      };
+      globalThis.addEventListener('online', onOnline);
       globalThis.addEventListener('offline', onNetwork);
       this.disposers.push(() => {
-        globalThis.removeEventListener('online', onNetwork);
+        globalThis.removeEventListener('online', onOnline);
         globalThis.removeEventListener('offline', onNetwork);
       });
     }
@@ -196,6 +206,15 @@ export class PeerRoom implements Transport {
     return this.listeners.add(listener);
   }
 
+  /** The connection status' details and "Try again" (ConnectionMonitor.ts). */
+  readonly connection: ConnectionHandle = ((room: PeerRoom): ConnectionHandle => ({
+    get details(): ConnectionDetails {
+      return room.monitor.details;
+    },
+    onDetails: (listener) => room.detailsListeners.add(listener),
+    retry: (options) => room.retry(options?.reconnectAll === true),
+  }))(this);
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
@@ -213,6 +232,8 @@ export class PeerRoom implements Transport {
     this.remotes.clear();
     if (this.topic !== null) this.host.detach(this.topic, this);
     this.listeners.clear();
+    this.monitor.dispose();
+    this.detailsListeners.clear();
     // Nothing connects it any more (the listeners are gone: nobody to tell).
     this.lastStatus = 'offline';
     this.lastPeerCount = 0;
@@ -307,6 +328,9 @@ export class PeerRoom implements Transport {
       initiator,
       RTCPeerConnection: this.peerConnectionClass()!,
       iceServers: this.host.options.iceServers?.() ?? [],
+      iceServersNow: () => this.host.options.iceServers?.() ?? [],
+      ...(this.relayOnly() ? { iceTransportPolicy: 'relay' as const } : {}),
+      onEvent: (event) => this.connectionEvent(event),
       compression: this.compression,
       onSignal: (signal) => this.sendSignal(remote, signal),
       onChannel: (channel) => this.host.incomingChannel(remote.connection, channel),
@@ -396,6 +420,38 @@ export class PeerRoom implements Transport {
       .catch(() => undefined);
   }
 
+  private relayOnly(): boolean {
+    return this.host.options.iceTransportPolicy?.() === 'relay';
+  }
+
+  private connectionEvent(event: ConnectionEvent): void {
+    if (this.destroyed) return;
+    if (event.kind === 'candidate') this.monitor.candidate(event.type);
+    else if (event.kind === 'error') this.monitor.error(event.message);
+    this.statusMayHaveChanged();
+  }
+
+  /**
+   * "Try again": signaling reconnects now, connections that never opened (all
+   * of them with `reconnectAll`) are dropped, stalled ones restart ICE, and we
+   * announce ourselves again.
+   */
+  private retry(reconnectAll: boolean): void {
+    if (this.destroyed) return;
+    this.monitor.reset();
+    this.host.reconnectSignaling();
+    for (const remote of [...this.remotes.values()]) {
+      if (remote.open && !reconnectAll) remote.connection.restartIfStalled();
+      else {
+        remote.replaced = true; // (not a failure to report: we dropped it)
+        remote.connection.release(remote.link);
+        if (this.remotes.get(remote.peerId) === remote) this.remotes.delete(remote.peerId);
+      }
+    }
+    this.signalingOpened();
+    this.statusMayHaveChanged();
+  }
+
   /** The network's cap (a deployment may set it); the default for none or nonsense. */
   private maxConnections(): number {
     const configured = this.host.options.maxConnections?.() ?? MAX_WEBRTC_CONNECTIONS;
@@ -469,6 +525,9 @@ export class PeerRoom implements Transport {
     remote.reask = null;
     // A multiplexed channel that never carried the note: the connection is not (or no longer) the tab it claimed.
     if (remote.auth !== null && !remote.auth.done && remote.tab !== undefined) this.host.forgetShared(remote.tab, remote.connection);
+    if (!remote.open && !remote.replaced && !this.destroyed) {
+      this.monitor.attemptFailed(remote.connection.failure ?? 'A connection to a peer closed before it opened');
+    }
     remote.open = false;
     if (this.remotes.get(remote.peerId) === remote) this.remotes.delete(remote.peerId);
     this.ownership.release(remote);
@@ -643,8 +702,17 @@ export class PeerRoom implements Transport {
   /** Recomputes status and peer count; tells the listeners when either changed. */
   statusMayHaveChanged(): void {
     if (this.destroyed) return;
-    const peers = this.openRemotes(null).length + (this.tabs?.size ?? 0);
+    const open = this.openRemotes(null);
+    const peers = open.length + (this.tabs?.size ?? 0);
     const online = (this.host.options.online ?? browserOnline)();
+    this.monitor.update({
+      online,
+      signalingConnected: this.host.signalingConnected,
+      paths: open.map((remote) => remote.connection.path),
+      tabs: this.tabs?.size ?? 0,
+      pending: this.remotes.size - open.length,
+      relayOnly: this.relayOnly(),
+    });
     const status: SyncStatus =
       peers > 0 ? 'connected' : !online || this.topic === null ? 'offline' : this.host.signalingConnected ? 'connecting' : 'offline';
     if (status === this.lastStatus && peers === this.lastPeerCount) return;

@@ -60,6 +60,15 @@ export class SignalingClient {
     }
   }
 
+  /** While down and waiting to reconnect: reconnect now, with the backoff reset. */
+  reconnectNow(): void {
+    if (this.destroyed || this.socket !== null) return;
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.failures = 0;
+    this.connect();
+  }
+
   /** Closes the socket for good. Idempotent. */
   destroy(): void {
     if (this.destroyed) return;

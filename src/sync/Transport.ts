@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { RelayHandle } from './RelayTransport';
+import type { ConnectionHandle } from './ConnectionMonitor';
 
 /**
  * What the status line says:
@@ -46,6 +47,11 @@ export interface Transport {
    * relay holds and what waits, Share / Stop sharing.
    */
   readonly relay?: RelayHandle;
+  /**
+   * What the peer connections are doing (signaling, ICE candidates, paths, errors) and
+   * "Try again", when the transport has peer connections (ConnectionMonitor.ts).
+   */
+  readonly connection?: ConnectionHandle;
   /** Calls `listener` after `status`, `peerCount` or the relay's status changed. Returns its disposer. */
   onChange(listener: () => void): () => void;
   /**

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { ApplyHooks, SyncRoom, SyncStatus, Transport, TransportFactory } from './Transport';
 import { ChangeListeners } from './ChangeListeners';
+import type { ConnectionHandle } from './ConnectionMonitor';
 
 /**
  * A {@link Transport} whose real implementation is still being loaded (the
@@ -61,6 +62,11 @@ class DeferredTransport implements Transport {
 
   get peerCount(): number {
     return this.real?.peerCount ?? 0;
+  }
+
+  /** The real transport's, once it exists (its arrival is a change: listeners look again). */
+  get connection(): ConnectionHandle | undefined {
+    return this.real?.connection;
   }
 
   onChange(listener: () => void): () => void {

@@ -2,7 +2,10 @@
  * Deploy-time network configuration of the sync layer: ICE servers
  * (STUN/TURN), extra signaling URLs and optionally the per-note cap on
  * WebRTC connections, served by our server as `GET /config.json` →
- * `{ "iceServers": RTCIceServer[], "signaling": string[], "maxPeerConnections"?: number }`.
+ * `{ "iceServers": RTCIceServer[], "signaling": string[], "maxPeerConnections"?: number,
+ *    "iceCredentialTtl"?: number }` — the last when the TURN credentials in
+ * `iceServers` were minted for this request and last that many seconds
+ * (SyncConfigSource.ts fetches fresh ones before then).
  *
  * Fetched at start-up with a timeout; the last good value is cached in
  * localStorage so an offline start (the app comes from the service worker)
@@ -26,6 +29,8 @@ export const MAX_URLS_PER_ICE_SERVER = 4;
 /** Bounds of `maxPeerConnections` (the server's MAX_PEER_CONNECTIONS has the same). */
 export const MIN_PEER_CONNECTIONS = 1;
 export const MAX_PEER_CONNECTIONS = 64;
+/** Longest credential lifetime accepted, in seconds (the server's TURN_TTL allows a week). */
+export const MAX_ICE_CREDENTIAL_TTL_S = 7 * 24 * 3600;
 /** Longest URL or credential string accepted. */
 export const MAX_CONFIG_STRING_LENGTH = 512;
 
@@ -36,6 +41,8 @@ export interface SyncConfig {
   readonly signaling: string[];
   /** The most WebRTC connections a note opens itself (PeerNetworkOptions.maxConnections); absent: the app's default. */
   readonly maxPeerConnections?: number;
+  /** Seconds the TURN credentials in `iceServers` stay valid from when they were fetched; absent: static ones. */
+  readonly iceCredentialTtl?: number;
 }
 
 /** Used when nothing was ever fetched: LAN/loopback peers still connect with no ICE servers. */
@@ -95,8 +102,16 @@ export const parseSyncConfig = (json: unknown): SyncConfig => {
     : [];
   const cap = json.maxPeerConnections;
   const validCap = typeof cap === 'number' && Number.isInteger(cap) && cap >= MIN_PEER_CONNECTIONS && cap <= MAX_PEER_CONNECTIONS;
-  return { iceServers, signaling, ...(validCap ? { maxPeerConnections: cap } : {}) };
+  const ttl = json.iceCredentialTtl;
+  const validTtl = typeof ttl === 'number' && Number.isInteger(ttl) && ttl >= 1 && ttl <= MAX_ICE_CREDENTIAL_TTL_S;
+  return { iceServers, signaling, ...(validCap ? { maxPeerConnections: cap } : {}), ...(validTtl ? { iceCredentialTtl: ttl } : {}) };
 };
+
+/** True when the configuration lists a TURN server with credentials: relayed connections are possible. */
+export const hasTurn = (config: SyncConfig): boolean =>
+  config.iceServers.some(
+    (server) => server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url)),
+  );
 
 /**
  * The signaling URLs to use: our own origin's `/signal` first (ws: for http:,
@@ -136,7 +151,14 @@ const readCached = (storage: SyncConfigEnvironment['storage']): SyncConfig | nul
  * (offline, timeout, HTTP error, bad JSON) returns the cached value, else
  * {@link DEFAULT_SYNC_CONFIG}. Never rejects.
  */
-export const loadSyncConfig = async (env: SyncConfigEnvironment = browserEnvironment()): Promise<SyncConfig> => {
+export const loadSyncConfig = async (env: SyncConfigEnvironment = browserEnvironment()): Promise<SyncConfig> =>
+  (await fetchSyncConfig(env)) ?? readCached(env.storage) ?? DEFAULT_SYNC_CONFIG;
+
+/**
+ * Fetches and validates `/config.json` and caches it; null on any failure
+ * (offline, timeout, HTTP error, bad JSON). Never rejects.
+ */
+export const fetchSyncConfig = async (env: SyncConfigEnvironment = browserEnvironment()): Promise<SyncConfig | null> => {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), env.timeoutMs ?? SYNC_CONFIG_TIMEOUT_MS);
   try {
@@ -150,7 +172,7 @@ export const loadSyncConfig = async (env: SyncConfigEnvironment = browserEnviron
     }
     return config;
   } catch {
-    return readCached(env.storage) ?? DEFAULT_SYNC_CONFIG;
+    return null;
   } finally {
     clearTimeout(timer);
   }

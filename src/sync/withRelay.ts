@@ -19,6 +19,9 @@ export function withRelay(peers: Transport, relay: RelayTransport): Transport {
       return peers.awareness;
     },
     relay,
+    get connection() {
+      return peers.connection;
+    },
     onChange(listener) {
       const a = peers.onChange(listener);
       const b = relay.onChange(listener);

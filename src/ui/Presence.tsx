@@ -1,17 +1,38 @@
 import { useState } from 'react';
-import type { NoteSession, WeftApp } from '../app/session';
+import type { NoteSession, NoteState, WeftApp } from '../app/session';
+import { isRelayed, type PeerPath } from '../sync/ConnectionMonitor';
+import { ConnectionDialog } from './ConnectionDialog';
 import type { RelayStatus } from '../sync/RelayTransport';
-import type { SyncStatus } from '../sync/Transport';
 import { useSignal } from './useSignal';
 
-function statusText(status: SyncStatus, peerCount: number): string {
-  switch (status) {
+/** ", direct", ", relayed" or ", 1 relayed" after the peer count; nothing while no path is known. */
+function pathText(paths: readonly (PeerPath | null)[]): string {
+  const known = paths.filter((path): path is PeerPath => path !== null);
+  if (known.length === 0) return '';
+  const relayed = known.filter(isRelayed).length;
+  return relayed === 0 ? ', direct' : relayed === paths.length ? ', relayed' : `, ${relayed} relayed`;
+}
+
+/**
+ * The status line, in words. A note nobody else has is "Not shared"; a shared one says
+ * whether it is looking, connecting, connected (and how) or can't reach anyone.
+ */
+export function syncStatusText(state: Pick<NoteState, 'sync' | 'peerCount' | 'shared' | 'connection'>): string {
+  const { sync, peerCount, shared, connection } = state;
+  const connected = `Connected to ${peerCount} ${peerCount === 1 ? 'peer' : 'peers'}`;
+  if (peerCount > 0) return connection ? connected + pathText(connection.paths) : connected;
+  if (!shared) return 'Not shared';
+  if (connection === null) return sync === 'offline' ? 'Offline' : 'Looking for peers…';
+  switch (connection.reachability) {
     case 'offline':
       return 'Offline';
-    case 'connecting':
-      return 'Looking for peers…';
+    case 'looking':
     case 'connected':
-      return `Connected to ${peerCount} ${peerCount === 1 ? 'peer' : 'peers'}`;
+      return 'Looking for peers…';
+    case 'connecting':
+      return 'Connecting…';
+    case 'unreachable':
+      return "Can't reach other peers";
   }
 }
 
@@ -40,12 +61,19 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
   const state = useSignal(session.state);
   const name = useSignal(app.displayName);
   const [draft, setDraft] = useState<string | null>(null);
+  const [detailsOpen, setDetailsOpen] = useState(false);
 
   return (
     <section className="presence" aria-label="Collaboration">
-      <span role="status" aria-label="Sync status" className={`sync-status sync-${state.sync}`}>
-        {statusText(state.sync, state.peerCount)}
+      <span role="status" aria-label="Sync status" className={`sync-status sync-${state.connection?.reachability ?? state.sync}`}>
+        {syncStatusText(state)}
       </span>
+      {state.shared && (
+        <button type="button" className="link-button" onClick={() => setDetailsOpen(true)}>
+          Connection details
+        </button>
+      )}
+      {detailsOpen && <ConnectionDialog app={app} session={session} onClose={() => setDetailsOpen(false)} />}
       {relayText(state.relay) !== null && (
         <span role="status" aria-label="Relay status" className={`relay-status relay-${state.relay?.state ?? 'off'}`}>
           {relayText(state.relay)}

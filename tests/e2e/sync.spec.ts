@@ -280,12 +280,14 @@ test('a note created offline and shared later syncs the same way', async ({ laun
   await a.context.setOffline(true);
   await a.page.reload();
   await newNote(a.page);
-  await expect(syncStatusOf(a.page)).toHaveText('Offline');
+  // Nobody else has it: that, not the network, is what the status says.
+  await expect(syncStatusOf(a.page)).toHaveText('Not shared');
   await a.page.keyboard.type('Drafted on a plane');
   await a.page.keyboard.press('Enter');
   await a.page.keyboard.type('- packed list');
   // The link exists offline: the secret was made with the note.
   const link = await shareLinkOf(a.page);
+  await expect(syncStatusOf(a.page)).toHaveText('Offline');
   await flushed(a.page);
 
   await a.context.setOffline(false);

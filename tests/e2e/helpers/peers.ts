@@ -54,7 +54,10 @@ export async function launchPeer(
 
 /** The note editor (the contenteditable). */
 export const editorOf = editor;
-/** The sync status line: "Offline", "Looking for peers…" or "Connected to N peer(s)". */
+/**
+ * The sync status line: "Not shared", "Offline", "Looking for peers…", "Connecting…",
+ * "Can't reach other peers" or "Connected to N peer(s)[, direct | , relayed | , K relayed]".
+ */
 export const syncStatusOf = (page: Page): Locator => page.getByRole('status', { name: 'Sync status' });
 /** The "People here" list (the local user first, then peers). */
 export const peopleOf = (page: Page): Locator => page.getByRole('list', { name: 'People here' });
@@ -108,9 +111,12 @@ export async function setDisplayName(page: Page, name: string): Promise<void> {
 
 export { flushed };
 
-/** Waits until `page` says it is connected to exactly `peers` peer(s). */
+/**
+ * Waits until `page` says it is connected to exactly `peers` peer(s) ("Connected to 2 peers",
+ * followed by how once known: ", direct", ", relayed", ", 1 relayed").
+ */
 export async function expectConnected(page: Page, peers = 1, timeout = 20_000): Promise<void> {
-  await expect(syncStatusOf(page)).toHaveText(`Connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}`, { timeout });
+  await expect(syncStatusOf(page)).toHaveText(new RegExp(`^Connected to ${peers} ${peers === 1 ? 'peer' : 'peers'}(, .+)?$`), { timeout });
 }
 
 /**

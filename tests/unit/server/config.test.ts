@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_HOST, DEFAULT_PORT, defaultStaticDir, loadConfig } from '../../../server/config.js';
+import {
+  ConfigError,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  DEFAULT_TURN_TTL_SECONDS,
+  MIN_TURN_SECRET_LENGTH,
+  defaultStaticDir,
+  loadConfig,
+} from '../../../server/config.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -19,6 +27,8 @@ describe('loadConfig', () => {
       serveSourceMaps: false,
       dataDir: resolve('data'),
       redisUrl: null,
+      stunUrls: [],
+      turn: null,
     });
     expect(DEFAULT_HOST).toBe('127.0.0.1');
     expect(DEFAULT_PORT).toBe(8080);
@@ -44,6 +54,10 @@ describe('loadConfig', () => {
       DATA_DIR: 'relay/here',
       REDIS_URL: 'redis://127.0.0.1:6380',
       MAX_PEER_CONNECTIONS: '4',
+      STUN_URLS: 'stun:stun.example.org:3478, stuns:stun.example.org:5349',
+      TURN_URLS: 'turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349',
+      TURN_SECRET: ' 0123456789abcdef0123 ',
+      TURN_TTL: '600',
     });
     expect(config).toEqual({
       port: 3000,
@@ -61,7 +75,16 @@ describe('loadConfig', () => {
       dataDir: resolve('relay/here'),
       redisUrl: 'redis://127.0.0.1:6380',
       maxPeerConnections: 4,
+      stunUrls: ['stun:stun.example.org:3478', 'stuns:stun.example.org:5349'],
+      turn: {
+        urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349'],
+        secret: '0123456789abcdef0123',
+        ttlSeconds: 600,
+      },
     });
+    expect(loadConfig({ TURN_URLS: 'turn:t.example.org', TURN_SECRET: 'x'.repeat(MIN_TURN_SECRET_LENGTH) }).turn?.ttlSeconds).toBe(
+      DEFAULT_TURN_TTL_SECONDS,
+    );
     expect(loadConfig({ ALLOWED_ORIGINS: '*' }).allowedOrigins).toEqual(['*']);
     expect(loadConfig({}).maxPeerConnections).toBeUndefined();
     expect(loadConfig({ MAX_PEER_CONNECTIONS: '1' }).maxPeerConnections).toBe(1);
@@ -96,8 +119,26 @@ describe('loadConfig', () => {
     [{ MAX_CONNECTIONS_PER_ADDRESS: '0' }, /MAX_CONNECTIONS_PER_ADDRESS must be an integer of at least 1/],
     [{ MAX_TOPICS_PER_ADDRESS: 'lots' }, /MAX_TOPICS_PER_ADDRESS must be an integer of at least 1/],
     [{ SERVE_SOURCE_MAPS: 'yes' }, /SERVE_SOURCE_MAPS must be an integer from 0 to 1/],
+    [{ STUN_URLS: 'turn:t.example.org' }, /STUN_URLS: "turn:t.example.org" must be a URL like stun:/],
+    [{ STUN_URLS: 'stun.example.org:3478' }, /STUN_URLS: .* must be a URL like stun:/],
+    [{ TURN_URLS: 'stun:s.example.org', TURN_SECRET: 'x'.repeat(32) }, /TURN_URLS: "stun:s.example.org" must be a URL like turn:/],
+    [{ TURN_URLS: 'turn:t.example.org' }, /TURN_URLS needs TURN_SECRET/],
+    [{ TURN_SECRET: 'x'.repeat(32) }, /TURN_SECRET is set but TURN_URLS is not/],
+    [{ TURN_URLS: 'turn:t.example.org', TURN_SECRET: 'short' }, /TURN_SECRET must be at least 16 characters/],
+    [{ TURN_URLS: 'turn:t.example.org', TURN_SECRET: 'x'.repeat(32), TURN_TTL: '59' }, /TURN_TTL must be an integer from 60 to 604800/],
+    [{ TURN_URLS: 'turn:t.example.org', TURN_SECRET: 'x'.repeat(32), TURN_TTL: '1h' }, /TURN_TTL must be an integer/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never quotes TURN_SECRET in an error', () => {
+    const secret = 'tiny-secret';
+    try {
+      loadConfig({ TURN_URLS: 'turn:t.example.org', TURN_SECRET: secret });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain(secret);
+    }
   });
 });

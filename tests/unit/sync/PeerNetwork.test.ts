@@ -474,6 +474,32 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     });
   });
 
+  it('reports the connection (signaling, candidates, the pair, the relay-only policy) and "Try again" drops what never opened', async () => {
+    const [a, b] = [note('Ann'), note('Bob')];
+    const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
+    const ta = browser({ iceTransportPolicy: () => 'relay' }, pcsA).join(a.doc, a.awareness, ROOM, { firewall: false });
+    const seen: string[] = [];
+    const stop = ta.connection!.onDetails(() => seen.push(ta.connection!.details.reachability));
+    await waitFor('A looking', () => ta.connection!.details.reachability === 'looking');
+    expect(ta.connection!.details.signaling).toBe('connected');
+    const tb = browser({}, pcsB).join(b.doc, b.awareness, ROOM, { firewall: false });
+    await waitFor('connected with a known pair', () => ta.connection!.details.paths[0] != null && tb.connection!.details.paths[0] != null);
+    expect(ta.connection!.details).toMatchObject({ reachability: 'connected', relayOnly: true, paths: [{ local: 'host', remote: 'host' }] });
+    expect(ta.connection!.details.candidates.host).toBeGreaterThan(0);
+    expect(pcsA[0]!.configuration.iceTransportPolicy).toBe('relay');
+    expect(pcsB[0]!.configuration.iceTransportPolicy).toBeUndefined();
+    expect(seen).toContain('connected');
+    // "Try again" keeps a working connection (it only restarts stalled ones)…
+    ta.connection!.retry();
+    expect(ta.peerCount).toBe(1);
+    // …and with reconnectAll (a changed privacy setting) every connection is made again.
+    ta.connection!.retry({ reconnectAll: true });
+    await waitFor('a second connection', () => pcsA.length + pcsB.length >= 3 && ta.peerCount === 1 && tb.peerCount === 1);
+    stop();
+    ta.destroy();
+    tb.destroy();
+  });
+
   it('holds nothing module-level: the same note in two networks of one process is two browsers, not an error', async () => {
     const [a, b] = [note('Ann'), note('Bob')];
     const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });

@@ -99,6 +99,8 @@ export class FakePeerConnection {
   private readonly dataChannelListeners = new Set<(event: { channel: unknown }) => void>();
   ontrack: (() => void) | null = null;
   channel: FakeDataChannel | null = null;
+  /** The selected pair's local candidate type in `getStats`. */
+  localCandidateType = 'host';
   /** Channels created after the connection was up (multiplexing), on either side. */
   readonly extraChannels: FakeDataChannel[] = [];
   /** Channels this side opens on the established connection open late (see {@link FakeDataChannel.opensLate}). */
@@ -107,8 +109,29 @@ export class FakePeerConnection {
   remote: FakePeerConnection | null = null;
   private remoteId: string | null = null;
 
-  constructor(_config?: unknown) {
+  /** The configuration it was made with, then as `setConfiguration` changed it. */
+  configuration: RTCConfiguration;
+  /** The options of every `createOffer` call (an ICE restart passes `iceRestart`). */
+  readonly offers: (RTCOfferOptions | undefined)[] = [];
+
+  constructor(config?: unknown) {
+    this.configuration = { ...(config as RTCConfiguration | undefined) };
     registry.set(this.id, this);
+  }
+
+  getConfiguration(): RTCConfiguration {
+    return this.configuration;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
+    this.configuration = { ...config };
+  }
+
+  /** Test control: the platform reports `state` for both ICE and the connection. */
+  setConnectionState(state: RTCPeerConnectionState): void {
+    this.connectionState = state;
+    this.iceConnectionState = state;
+    this.onconnectionstatechange?.();
   }
 
   createDataChannel(label: string, init?: RTCDataChannelInit): FakeDataChannel {
@@ -134,7 +157,8 @@ export class FakePeerConnection {
     return channel;
   }
 
-  async createOffer(): Promise<{ type: string; sdp: string }> {
+  async createOffer(options?: RTCOfferOptions): Promise<{ type: string; sdp: string }> {
+    this.offers.push(options);
     return { type: 'offer', sdp: `fake ${this.id}\n` };
   }
 
@@ -175,8 +199,8 @@ export class FakePeerConnection {
     return new Map<string, Record<string, unknown>>([
       ['t', { id: 't', type: 'transport', selectedCandidatePairId: 'p' }],
       ['p', { id: 'p', type: 'candidate-pair', localCandidateId: 'l', remoteCandidateId: 'r' }],
-      ['l', { id: 'l', type: 'local-candidate', ip: '127.0.0.1', port: 1 }],
-      ['r', { id: 'r', type: 'remote-candidate', ip: '127.0.0.1', port: 2 }],
+      ['l', { id: 'l', type: 'local-candidate', ip: '127.0.0.1', port: 1, candidateType: this.localCandidateType }],
+      ['r', { id: 'r', type: 'remote-candidate', ip: '127.0.0.1', port: 2, candidateType: 'host' }],
     ]);
   }
 
@@ -188,6 +212,11 @@ export class FakePeerConnection {
 
   /** Called on the answerer: pairs the channels and opens everything. */
   private connect(): void {
+    if (this.remote !== null) {
+      // A renegotiation (an ICE restart): the channels stay, ICE connects again.
+      for (const pc of [this, this.remote]) pc.setConnectionState('connected');
+      return;
+    }
     const initiator = this.remoteId ? registry.get(this.remoteId) : undefined;
     if (!initiator?.channel) return;
     const mine = new FakeDataChannel(initiator.channel.label, initiator.channel.protocol);
