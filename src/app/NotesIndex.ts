@@ -28,7 +28,7 @@ import {
   type ImportedEntry,
   type NoteSummary,
 } from '../doc/noteEntry';
-import { isNoteId, isShareSecret, newNoteId, newShareSecret } from '../doc/noteId';
+import { isNoteCapability, isNoteId, newNoteId, newShareSecret } from '../doc/noteId';
 import { StorageError } from '../storage/DocStore';
 import type { EntryWrite, NotesIndexStore, WriteResult } from '../storage/NotesIndexStore';
 import type { IndexChannel } from '../sync/IndexChannel';
@@ -184,7 +184,7 @@ export class NotesIndex {
    */
   async addShared(id: string, secret: string, at: number = this.now()): Promise<boolean> {
     if (!isNoteId(id)) throw new RangeError('addShared: malformed note id');
-    if (!isShareSecret(secret)) throw new RangeError('addShared: malformed share secret');
+    if (!isNoteCapability(secret)) throw new RangeError('addShared: malformed share secret');
     const existed = this.cache.has(id) || (await this.store.get(id)) !== undefined;
     const [result] = await this.write([{ id, change: sharedEntry(id, secret, at) }]);
     // The note is about to open here: its secret must be at hand (see peek).
