@@ -25,7 +25,9 @@ import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { NotesIndexStore } from '../storage/NotesIndexStore';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
-import { formatShareLink } from '../sync/shareLink';
+import { formatShareLink, formatViewLink } from '../sync/shareLink';
+import { deriveNoteKeys } from '../sync/noteKeys';
+import { isShareSecret } from '../doc/noteId';
 import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
 import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
@@ -292,6 +294,8 @@ export type NoteState = {
    * its place, see NoteEditor's `fallbackText`); null while the editor works.
    */
   fallbackText: string | null;
+  /** This device holds the note through a view-only link: the editor is read-only, nothing it writes is sent. */
+  viewOnly: boolean;
 };
 
 /** What one `bind` set up: the editor, its doc and binding, and the note's versions. */
@@ -316,6 +320,7 @@ export class NoteSession {
     peers: [],
     selfColor: 'transparent',
     fallbackText: null,
+    viewOnly: false,
   });
   /** The current mount (null between mounts). */
   private mount: Mount | null = null;
@@ -393,10 +398,21 @@ export class NoteSession {
     return firstLine || entry?.title || 'Untitled';
   }
 
-  /** The note's share link, or null when the note is not in the index. */
+  /** The note's edit link, or null when the note is not in the index or is held view-only here. */
   shareLink(origin: string): string | null {
     const secret = this.app.index.peek(this.noteId)?.secret;
-    return secret ? formatShareLink(origin, this.noteId, secret) : null;
+    return secret && isShareSecret(secret) ? formatShareLink(origin, this.noteId, secret) : null;
+  }
+
+  /**
+   * The note's links: `edit` (null when held view-only here) and `view` (the read key and
+   * public key derived from the capability, noteKeys.ts). Null when the note is not in the index.
+   */
+  async shareLinks(origin: string): Promise<{ readonly edit: string | null; readonly view: string } | null> {
+    const secret = this.app.index.peek(this.noteId)?.secret;
+    if (!secret) return null;
+    const keys = await deriveNoteKeys(this.noteId, secret);
+    return { edit: this.shareLink(origin), view: formatViewLink(origin, this.noteId, keys.readKey, keys.publicKey) };
   }
 
   /** Starts keeping the note on the relay (the user opened the share dialog). */
@@ -574,6 +590,12 @@ export class NoteSession {
     let disposed = false;
     const loaded = (error: StorageError | null) => {
       if (disposed) return;
+      // A view-only capability: read-only (Lexical marks the editor aria-readonly); what is
+      // typed anyway (a forced editor) stays on this device, since nothing unsigned is sent.
+      const capability = app.index.peek(noteId)?.secret;
+      const viewOnly = capability !== undefined && !isShareSecret(capability);
+      if (viewOnly) editor.setEditable(false);
+      this.setState({ viewOnly });
       const check = repairStoredNote(doc, noteId, alert);
       // What the editor could not draw before the repair (2,000 nested quotes
       // overflow Lexical's recursive rendering) it can now.

@@ -2,18 +2,24 @@ import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './useModalDialog';
 
 type Props = {
-  link: string;
+  /** The edit link; null when this device holds the note view-only (it can pass on the view link only). */
+  link: string | null;
+  /** The view-only link. */
+  viewLink: string;
   onClose: () => void;
   /** "Stop sharing": removes the note from the relay; rejects with a message for the user. */
   onStopSharing?: () => Promise<void>;
 };
 
 /**
- * The note's share link: a read-only textbox, a copy button and a QR code for
- * phones. The link's fragment carries the note id and its secret; anyone who
- * has it can read and edit the note, which the dialog says in plain words.
+ * The note's links: the edit link ("Share link": read-only textbox, copy
+ * button, QR code for phones) and the view-only link ("View-only link"). The
+ * edit link's fragment carries the note's secret, anyone who has it can read
+ * and edit; the view link carries only what reads and verifies. The dialog
+ * says so in plain words.
  */
-export function ShareDialog({ link, onClose, onStopSharing }: Props) {
+export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing }: Props) {
+  const link = editLink ?? viewLink;
   // Deliberately no auto-select of the link: on Linux a selection becomes the PRIMARY
   // selection, and a later middle-click would paste the secret into a note.
   const dialog = useModalDialog();
@@ -59,14 +65,23 @@ export function ShareDialog({ link, onClose, onStopSharing }: Props) {
     <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose}>
       <h2 id="share-title">Share this note</h2>
       <p className="muted">
-        Anyone with this link can read and edit the note, live between browsers, and later through the relay, which
-        keeps the note encrypted for devices that are not online at the same time. Keep the link private; the server
-        never sees the note or the secret in the link.
+        Anyone with the share link can read and edit the note, live between browsers, and later through the relay, which
+        keeps the note encrypted for devices that are not online at the same time. Anyone with the view-only link can
+        read it and follow every change, but not edit. Keep the links private; the server never sees the note or the
+        keys in them.
       </p>
+      {editLink !== null && (
+        <div className="share-row">
+          <input ref={input} type="text" readOnly value={editLink} aria-label="Share link" />
+          <button type="button" className="primary" onClick={() => void copy()}>
+            Copy link
+          </button>
+        </div>
+      )}
       <div className="share-row">
-        <input ref={input} type="text" readOnly value={link} aria-label="Share link" />
-        <button type="button" className="primary" onClick={() => void copy()}>
-          Copy link
+        <input type="text" readOnly value={viewLink} aria-label="View-only link" />
+        <button type="button" onClick={() => void navigator.clipboard.writeText(viewLink).catch(() => undefined)}>
+          Copy view-only link
         </button>
       </div>
       <p role="status" className="small muted">

@@ -1,0 +1,87 @@
+/**
+ * Issue 17 end to end, two Chromium processes through our server: a view-only link shows live
+ * edits in a read-only editor that says "View only"; a view-only peer that forces its editor
+ * editable and types reaches no editor, also after a reload (it cannot sign, and editors refuse
+ * what is not signed); a version 1 link still opens as an edit link.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, viewLinkOf } from './helpers/peers';
+
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** What a user who bypasses the UI does: Lexical keeps its editor on the root element; make it editable. */
+const forceEditable = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const root = document.querySelector('[aria-label="Note"][contenteditable]') as (HTMLElement & { __lexicalEditor?: { setEditable(on: boolean): void } }) | null;
+    if (!root?.__lexicalEditor) throw new Error('no Lexical editor on the page');
+    root.__lexicalEditor.setEditable(true);
+  });
+
+test('a view-only link shows live edits read-only; a forced edit reaches no editor, also after reload', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(120_000);
+  const a = await launchPeer(launchProfile, profileDir, 'editor');
+  await a.page.goto('/');
+  await newNote(a.page);
+  await a.page.keyboard.type('Written by the editor');
+  const viewLink = await viewLinkOf(a.page);
+
+  const b = await launchPeer(launchProfile, profileDir, 'viewer');
+  await openShareLink(b.page, viewLink);
+  await expect(editorOf(b.page)).toContainText('Written by the editor', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).toHaveAttribute('aria-readonly', 'true');
+  await expect(b.page.getByRole('note')).toContainText('View only');
+  // The viewer's share dialog offers the view link only.
+  await b.page.getByRole('button', { name: 'Share' }).click();
+  await expect(b.page.getByRole('dialog').getByRole('textbox', { name: 'View-only link' })).toBeVisible();
+  await expect(b.page.getByRole('dialog').getByRole('textbox', { name: 'Share link' })).toHaveCount(0);
+  await b.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // Live edits arrive.
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' and typed live');
+  await expect(editorOf(b.page)).toContainText('Written by the editor and typed live');
+
+  // The viewer forces its editor editable and types: it shows here, and nowhere else.
+  await forceEditable(b.page);
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' FORGED');
+  await expect(editorOf(b.page)).toContainText('FORGED');
+  // A marker typed after it: once it is at the viewer, anything the viewer sent before has reached the editor.
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker one');
+  await expect(editorOf(b.page)).toContainText('marker one');
+  await expect(editorOf(a.page)).not.toContainText('FORGED');
+
+  // After a reload the viewer's stored copy still holds its forgery: the editor still never gets it.
+  await b.page.reload();
+  await expect(editorOf(b.page)).toContainText('marker one', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).toHaveAttribute('aria-readonly', 'true');
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker two');
+  await expect(editorOf(b.page)).toContainText('marker two', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(a.page)).toContainText('Written by the editor and typed live marker one marker two');
+  await expect(editorOf(a.page)).not.toContainText('FORGED');
+});
+
+test('a version 1 link (note id + secret) still opens as an edit link', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(90_000);
+  const a = await launchPeer(launchProfile, profileDir, 'a');
+  await a.page.goto('/');
+  const noteId = await newNote(a.page);
+  await a.page.keyboard.type('Shared the old way');
+  const link = await shareLinkOf(a.page);
+  const secret = /\/edit\/([A-Za-z0-9_-]{22})$/.exec(link)?.[1];
+  if (!secret) throw new Error(`not an edit link: ${link}`);
+  const v1 = `${new URL(link).origin}/#/share/v1/${noteId}/${secret}`;
+
+  const b = await launchPeer(launchProfile, profileDir, 'b');
+  expect(await openShareLink(b.page, v1)).toBe(noteId);
+  await expect(editorOf(b.page)).toContainText('Shared the old way', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).not.toHaveAttribute('aria-readonly', 'true');
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' and answered');
+  await expect(editorOf(a.page)).toContainText('Shared the old way and answered');
+});
