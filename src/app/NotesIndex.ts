@@ -18,6 +18,7 @@ import {
   newEntry,
   purgeEntry,
   removeEntry,
+  rekeyedEntry,
   renameEntry,
   restoreEntry,
   searchTerms,
@@ -151,6 +152,17 @@ export class NotesIndex {
   /** Sets the explicit title, or clears it (null or blank) so the title is derived again. Never rejects: failures go to `onError`. */
   rename(id: string, title: string | null): Promise<void> {
     return this.background([{ id, change: renameEntry(title) }]);
+  }
+
+  /**
+   * Gives the note a fresh share secret ("Revoke links") and resolves once it is stored, so
+   * the note's next transport uses it. Rejects with the storage error (the old secret stays).
+   */
+  async rekey(id: string): Promise<string> {
+    const secret = newShareSecret();
+    const [result] = await this.write([{ id, change: rekeyedEntry(secret) }]);
+    if (!result?.entry) throw new Error('This note is no longer in the list.');
+    return secret;
   }
 
   /**

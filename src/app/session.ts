@@ -437,6 +437,32 @@ export class NoteSession {
     }
   }
 
+  /**
+   * "Revoke links": gives the note a fresh secret, so every link handed out so far (edit and
+   * view) names a room this device no longer joins and a relay room it deleted; this device
+   * keeps editing under the new secret, and the new links work. What it cannot do: take back
+   * what old holders already have, or stop old holders from editing their copies among
+   * themselves (README, "Revoking links"). Rejects with a message for the user.
+   */
+  async revokeLinks(): Promise<void> {
+    const mount = this.mount;
+    const sync = mount?.sync;
+    if (!mount || !sync) throw new Error('Open the note to revoke its links.');
+    const secret = this.app.index.peek(this.noteId)?.secret;
+    if (!secret || !isShareSecret(secret)) throw new Error('Only an editor of this note can revoke its links.');
+    const sharing = this.app.sharing(this.noteId);
+    const wasShared = sharing.shared();
+    // The old relay room goes (signed with the old key); offline, it keeps what it had, which old holders have anyway.
+    await sync.relay()?.unshare().catch(() => undefined);
+    try {
+      await this.app.index.rekey(this.noteId);
+    } finally {
+      // Restarted (and shared again) even when the new secret could not be stored: nothing stays stopped.
+      sync.restart();
+      if (wasShared) this.share();
+    }
+  }
+
   /** This note's stored versions, newest first. */
   listVersions(): Promise<VersionMeta[]> {
     return this.app.versions.list(this.noteId);

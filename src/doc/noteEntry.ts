@@ -216,6 +216,12 @@ export const sharedEntry =
     return isShareSecret(secret) && !isShareSecret(current.secret) ? { ...restored, secret } : restoreEntry(current);
   };
 
+/** A new share secret for the note ("Revoke links"): the old links no longer name its room. */
+export const rekeyedEntry =
+  (secret: string): EntryChange =>
+  (current) =>
+    current ? { ...current, secret } : undefined;
+
 /** An entry as a backup file keeps it. */
 export interface ImportedEntry {
   secret: string;

@@ -89,7 +89,15 @@ export function NotePage({ app, note, onDelete }: Props) {
           link={links.edit}
           viewLink={links.view}
           onClose={() => setLinks(null)}
-          {...(links.edit !== null ? { onStopSharing: () => session.stopSharing() } : {})}
+          {...(links.edit !== null
+            ? {
+                onStopSharing: () => session.stopSharing(),
+                onRevoke: async () => {
+                  await session.revokeLinks();
+                  setLinks(await session.shareLinks(window.location.origin));
+                },
+              }
+            : {})}
         />
       )}
       {historyOpen && <HistoryDialog session={session} now={app.now} onClose={() => setHistoryOpen(false)} />}

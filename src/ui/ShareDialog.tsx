@@ -9,6 +9,8 @@ type Props = {
   onClose: () => void;
   /** "Stop sharing": removes the note from the relay; rejects with a message for the user. */
   onStopSharing?: () => Promise<void>;
+  /** "Revoke links" (editors only): new secrets, so the links above stop working; rejects with a message for the user. */
+  onRevoke?: () => Promise<void>;
 };
 
 /**
@@ -18,7 +20,7 @@ type Props = {
  * and edit; the view link carries only what reads and verifies. The dialog
  * says so in plain words.
  */
-export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing }: Props) {
+export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing, onRevoke }: Props) {
   const link = editLink ?? viewLink;
   // Deliberately no auto-select of the link: on Linux a selection becomes the PRIMARY
   // selection, and a later middle-click would paste the secret into a note.
@@ -27,6 +29,20 @@ export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing }
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
   const [stopped, setStopped] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<'idle' | 'confirm' | 'working'>('idle');
+  const [revoked, setRevoked] = useState<string | null>(null);
+
+  const revoke = async () => {
+    if (!onRevoke) return;
+    setRevoking('working');
+    try {
+      await onRevoke();
+      setRevoked('Links revoked. The links above are new: the old ones get no further changes. Send the new link to whoever should keep access.');
+    } catch (error) {
+      setRevoked(error instanceof Error ? error.message : String(error));
+    }
+    setRevoking('idle');
+  };
 
   const stop = async () => {
     if (!onStopSharing) return;
@@ -94,7 +110,28 @@ export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing }
         </figure>
       )}
       {stopped !== null && <p role="status" className="small">{stopped}</p>}
+      {revoking === 'confirm' && (
+        <div role="alertdialog" aria-label="Revoke links?" className="revoke-confirm">
+          <p className="small">
+            Revoke every link to this note, edit and view-only? People who opened them keep the copy they have, but get
+            none of your further changes, and you get none of theirs. You get new links to send to whoever should keep
+            access.
+          </p>
+          <button type="button" className="danger" onClick={() => void revoke()}>
+            Revoke
+          </button>
+          <button type="button" onClick={() => setRevoking('idle')}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {revoked !== null && <p role="status" className="small">{revoked}</p>}
       <div className="dialog-actions">
+        {onRevoke && (
+          <button type="button" className="danger" disabled={revoking !== 'idle'} onClick={() => setRevoking('confirm')}>
+            Revoke links
+          </button>
+        )}
         {onStopSharing && (
           <button type="button" className="danger" onClick={() => void stop()}>
             Stop sharing

@@ -6,7 +6,7 @@
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, viewLinkOf } from './helpers/peers';
+import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf, viewLinkOf } from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 
@@ -84,4 +84,54 @@ test('a version 1 link (note id + secret) still opens as an edit link', async ({
   await caretToEnd(b.page);
   await b.page.keyboard.type(' and answered');
   await expect(editorOf(a.page)).toContainText('Shared the old way and answered');
+});
+
+test('"Revoke links" (confirmed) cuts off the old link, and the new link works', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(150_000);
+  const a = await launchPeer(launchProfile, profileDir, 'owner');
+  await a.page.goto('/');
+  const noteId = await newNote(a.page);
+  await a.page.keyboard.type('Before revoking');
+  const oldLink = await shareLinkOf(a.page);
+
+  const b = await launchPeer(launchProfile, profileDir, 'old-holder');
+  await openShareLink(b.page, oldLink);
+  await expect(editorOf(b.page)).toContainText('Before revoking', { timeout: CONNECT_TIMEOUT_MS });
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+
+  // Revoke, with the confirmation; the dialog then shows new links.
+  await a.page.getByRole('button', { name: 'Share' }).click();
+  const dialog = a.page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Revoke links' }).click();
+  const confirm = dialog.getByRole('alertdialog', { name: 'Revoke links?' });
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Share link' })).toHaveValue(oldLink);
+  await dialog.getByRole('button', { name: 'Revoke links' }).click();
+  await confirm.getByRole('button', { name: 'Revoke' }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Links revoked' })).toBeVisible();
+  const newLink = await dialog.getByRole('textbox', { name: 'Share link' }).inputValue();
+  expect(newLink).not.toBe(oldLink);
+  expect(newLink).toContain(`/${noteId}/edit/`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(syncStatusOf(a.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
+
+  // The revoker keeps editing; a newcomer with the new link gets it (the positive marker) and answers.
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' and after');
+  const c = await launchPeer(launchProfile, profileDir, 'new-holder');
+  await openShareLink(c.page, newLink);
+  await expect(editorOf(c.page)).toContainText('Before revoking and after', { timeout: CONNECT_TIMEOUT_MS });
+  await caretToEnd(c.page);
+  await c.page.keyboard.type(' with the new link');
+  await expect(editorOf(a.page)).toContainText('Before revoking and after with the new link');
+
+  // The old holder got none of it, and what it writes reaches nobody.
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' OLD');
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker');
+  await expect(editorOf(c.page)).toContainText('with the new link marker');
+  await expect(editorOf(b.page)).toHaveText('Before revoking OLD');
+  await expect(editorOf(a.page)).not.toContainText('OLD');
+  await expect(editorOf(c.page)).not.toContainText('OLD');
 });
