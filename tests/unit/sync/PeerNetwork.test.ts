@@ -23,6 +23,7 @@ import { ORIGIN_PEER_GONE } from '../../../src/sync/PeerRoom';
 import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
 import { deriveNoteKeys } from '../../../src/sync/noteKeys';
 import { SIGNED_MARKER } from '../../../src/sync/signedUpdate';
+import { viewCapability } from '../../../src/doc/noteId';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import { loadYWebrtc } from './stockYWebrtc';
@@ -242,6 +243,39 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect([ORIGIN_PEER, ORIGIN_PEER_GONE]).toContain(removedBy[0]);
     expect(ta.status).toBe('connecting');
     ta.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('a view-only browser reads live, forwards editors’ signed updates verbatim to its tab, and sends nothing of its own', async () => {
+    const keys = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
+    const viewRoom = { noteId: ROOM.noteId, secret: viewCapability(keys.readKey, keys.publicKey) };
+    const [a, v, c] = [note('Ann (editor)'), note('Vic (view only)'), note('Cid (editor, a tab of Vic’s browser)')];
+    // Ann —WebRTC— Vic —BroadcastChannel— Cid: everything between Ann and Cid crosses Vic.
+    const tabsOfVic = `vic-tabs-${crypto.randomUUID()}`;
+    class VicsTabs extends BroadcastChannel {
+      constructor(name: string) {
+        super(`${tabsOfVic}/${name}`);
+      }
+    }
+    const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });
+    await waitFor('Ann on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+    const tv = browser({ BroadcastChannel: VicsTabs as never }).join(v.doc, v.awareness, viewRoom, { firewall: false });
+    const tc = network({ signaling: () => [], RTCPeerConnection: null, BroadcastChannel: VicsTabs as never }).join(c.doc, c.awareness, ROOM, { firewall: false });
+    await waitFor('Ann–Vic over WebRTC, Vic–Cid over the tab channel', () => ta.peerCount === 1 && tv.peerCount === 2 && tc.peerCount === 1);
+    a.doc.getText('t').insert(0, 'from Ann. ');
+    await waitFor('Ann’s edit at Vic and, through Vic, at Cid', () => c.doc.getText('t').toString() === 'from Ann. ' && v.doc.getText('t').toString() === 'from Ann. ');
+    c.doc.getText('t').insert(0, 'from Cid. ');
+    await waitFor('Cid’s edit at Ann, through Vic', () => a.doc.getText('t').toString() === 'from Cid. from Ann. ');
+    // Vic writes (a forced editor): it stays at Vic. The marker: Ann's next edit reaches Cid after it.
+    v.doc.getText('t').insert(0, 'VIC ');
+    a.doc.getText('t').insert(a.doc.getText('t').length, 'marker.');
+    await waitFor('the marker at Cid', () => c.doc.getText('t').toString().endsWith('marker.'));
+    expect(a.doc.getText('t').toString()).not.toContain('VIC');
+    expect(c.doc.getText('t').toString()).not.toContain('VIC');
+    expect(v.doc.getText('t').toString()).toContain('VIC');
+    // Nobody struck Vic: it only ever forwarded what editors signed.
+    expect([ta.peerCount, tv.peerCount, tc.peerCount]).toEqual([1, 2, 1]);
+    for (const t of [ta, tv, tc]) t.destroy();
     await waitFor('every socket closed', () => server.stats().connections === 0);
   });
 
