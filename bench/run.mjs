@@ -6,7 +6,8 @@
  * `npm test`). Options: `--only=1,2,3,4,5,6,7,8,9,10` runs a subset (9: the schema firewall's cost, on vs off;
  * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
  * 11: the storage layout, one IndexedDB database per note vs one for all, raw;
- * 12: the store-and-forward relay; 13: rooms with many people, 2 to 16 peers in one note).
+ * 12: the store-and-forward relay; 13: rooms with many people, 2 to 16 peers in one note;
+ * 14: signed updates, signing and verifying per keystroke and per 1 MB paste, on vs off).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -579,6 +580,21 @@ function markdown() {
     lines.push(`| server memory per 10,000 rooms (difference) | ${fmt(m.sqlite?.rssPer10kRoomsMb, 1)} MB | ${m.redis ? `${fmt(m.redis.rssPer10kRoomsMb, 1)} MB (+ Redis used_memory ${fmt(m.redis.redisPer10kRoomsMb, 1)} MB)` : 'not run'} |`);
     if (relay.join?.summary) lines.push('', `New device from the relay alone, automerge-paper note: navigation → whole note shown median ${fmt(relay.join.summary.median)} ms, max ${fmt(relay.join.summary.max)} ms (n=${relay.join.summary.n}).`);
   }
+  const signed = r.scenarios.signatures;
+  if (signed) {
+    lines.push(
+      '',
+      `## 14. Signed updates (WebCrypto Ed25519 in Chromium; ${signed.keystrokes} keystrokes, pastes of ${signed.pasteChars} characters = ${fmt(signed.pasteBytes / 1e6, 2)} MB updates)`,
+      '',
+      '| update | side | unsigned median ms (p99) | signed median ms (p99) | added median ms | ratio |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const [name, x] of [['keystroke', signed.keystroke], ['1 MB paste', signed.paste]]) {
+      for (const [label, y] of [['sender: encode (+ sign)', x.send], ['receiver: (verify +) decode, apply', x.receive]]) {
+        lines.push(`| ${name} | ${label} | ${fmt(y.off.median, 3)} (${fmt(y.off.p99, 3)}) | ${fmt(y.on.median, 3)} (${fmt(y.on.p99, 3)}) | ${fmt(y.addedMedian, 3)} | ×${fmt(y.ratio, 2)} |`);
+      }
+    }
+  }
   const rooms = r.scenarios.manyPeers;
   if (rooms) {
     lines.push(
@@ -800,6 +816,42 @@ async function manyPeersRooms() {
   results.scenarios.manyPeers = { keystrokes: CONFIG.roomKeystrokes, rows };
 }
 
+/**
+ * [14] Signed updates (issue 17): per keystroke and per 1 MB paste, the sender's and receiver's
+ * handlers with signing and verifying against the same run without, in one page.
+ */
+async function signatureScenario(browser, baseUrl) {
+  const keystrokes = QUICK ? 50 : 2000;
+  const pasteChars = QUICK ? 10_000 : 1_000_000;
+  const pasteReps = QUICK ? 2 : 15;
+  log(`\n[14] signed updates: ${keystrokes} keystrokes and ${pasteReps} pastes of ${pasteChars} characters, with and without signatures (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`${baseUrl}/index.html`);
+  await page.waitForFunction(() => document.title === 'ready');
+  const r = await page.evaluate(([k, c, n]) => window.weftBench.signatureCost(k, c, n), [keystrokes, pasteChars, pasteReps]);
+  await page.close();
+  const out = { keystrokes, pasteChars, pasteBytes: r.pasteBytes };
+  for (const [name, x] of [['keystroke', r.keystroke], ['paste', r.paste]]) {
+    const side = (off, on) => {
+      const row = { off: summarize(off), on: summarize(on) };
+      row.addedMedian = row.on.median - row.off.median;
+      row.ratio = ratio(row.on.median, row.off.median);
+      return row;
+    };
+    const row = { send: side(x.sendOffMs, x.sendOnMs), receive: side(x.receiveOffMs, x.receiveOnMs) };
+    out[name] = row;
+    for (const [label, y] of [['sender (encode; + sign)', row.send], ['receiver (+ verify; decode, apply)', row.receive]]) {
+      log(
+        `  ${name === 'keystroke' ? 'keystroke' : `paste (${fmt(r.pasteBytes / 1e6, 2)} MB update)`}, ${label}: unsigned median ${fmt(y.off.median, 3)} ms (p99 ${fmt(y.off.p99, 3)}), signed ${fmt(y.on.median, 3)} ms (p99 ${fmt(y.on.p99, 3)}) — added ${fmt(y.addedMedian, 3)} ms, ×${fmt(y.ratio, 2)}`,
+      );
+    }
+  }
+  results.scenarios.signatures = out;
+  target(14, 'signing added to the sender per keystroke (median)', out.keystroke.send.addedMedian, 0.1);
+  target(14, 'verifying added to the receiver per keystroke (median)', out.keystroke.receive.addedMedian, 0.1);
+}
+
 let stopRequested = null;
 /**
  * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
@@ -837,7 +889,7 @@ async function main() {
   log(`Weft bench${QUICK ? ' --quick' : ''}: ${cpus().length} CPUs, Chromium ${CHROME_PATH}`);
   log(ATTRIBUTION);
 
-  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9) || runs(10) || runs(12);
+  const needBrowser = runs(1) || runs(2) || runs(6) || runs(4) || runs(3) || runs(5) || runs(9) || runs(10) || runs(12) || runs(14);
   let browser = null;
   let server = null;
   try {
@@ -858,6 +910,7 @@ async function main() {
       if (runs(3) || runs(5)) await peerScenarios(browser, baseUrl, paper);
       if (runs(9)) await firewallScenario(browser, baseUrl, paper);
       if (runs(12)) await relayScenarios(browser, baseUrl, paper);
+      if (runs(14)) await signatureScenario(browser, baseUrl);
     }
     if (runs(8)) {
       log('\n[8] signaling server under load');

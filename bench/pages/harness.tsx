@@ -42,6 +42,9 @@ import { UPDATES_STORE, CUSTOM_STORE } from '../../src/storage/updatesDatabase';
 import { MemoryStore } from '../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../src/sync/loopback';
 import { checkNoteUpdate } from '../../src/sync/updateFirewall';
+import { deriveNoteKeys } from '../../src/sync/noteKeys';
+import { MESSAGE_SYNC, decodePeerMessage, peerMessage } from '../../src/sync/peerMessage';
+import * as syncProtocol from 'y-protocols/sync';
 
 export type Op = [pos: number, del: number, ch: string];
 
@@ -1053,8 +1056,67 @@ async function backupText(): Promise<string> {
   return (await a.backup()).text();
 }
 
+/**
+ * [14] What signed updates cost (issue 17): each update's trip through the sender's and the
+ * receiver's handlers — encode, decode, apply — with and without signing and verifying
+ * (NoteKeys.sealUpdate / openUpdate, WebCrypto Ed25519), side by side on the same updates:
+ * keystrokes typed into a note, and one paste of `pasteChars` characters. Also the sign and the
+ * verify alone. Times in ms.
+ */
+async function signatureCost(keystrokes: number, pasteChars: number, pasteReps: number) {
+  const keys = await deriveNoteKeys('AAECAwQFBgcICQoLDA0ODw', '__79_Pv6-fj39vX08_Lx8A');
+  const message = (update: Uint8Array) => peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
+  const receive = (doc: Y.Doc, bytes: Uint8Array) => {
+    const decoded = decodePeerMessage(bytes, { localClientId: doc.clientID });
+    if (!decoded.ok || decoded.message.kind !== 'update') throw new Error('bench: undecodable message');
+    Y.applyUpdate(doc, decoded.message.update, ORIGIN_REMOTE);
+  };
+  // Per side: the sender's handler (encode; + sign) and the receiver's (decode, apply; + verify first).
+  const run = async (updates: Uint8Array[]) => {
+    const off = new Y.Doc();
+    const on = new Y.Doc();
+    const sendOffMs: number[] = [];
+    const sendOnMs: number[] = [];
+    const receiveOffMs: number[] = [];
+    const receiveOnMs: number[] = [];
+    for (const update of updates) {
+      let t = now();
+      const plainOff = message(update);
+      sendOffMs.push(now() - t);
+      t = now();
+      receive(off, plainOff);
+      receiveOffMs.push(now() - t);
+      t = now();
+      const signed = (await keys.sealUpdate(message(update)))!;
+      sendOnMs.push(now() - t);
+      t = now();
+      const opened = await keys.openUpdate(signed);
+      if (opened === null) throw new Error('bench: a signature did not verify');
+      receive(on, opened);
+      receiveOnMs.push(now() - t);
+    }
+    if (off.getText('t').toString() !== on.getText('t').toString()) throw new Error('bench: signed and unsigned docs differ');
+    return { sendOffMs, sendOnMs, receiveOffMs, receiveOnMs };
+  };
+  const source = new Y.Doc();
+  const typed: Uint8Array[] = [];
+  source.on('update', (u: Uint8Array) => typed.push(u));
+  const text = source.getText('t');
+  for (let i = 0; i < keystrokes; i++) text.insert(text.length, String.fromCharCode(97 + (i % 26)));
+  const keystroke = await run(typed);
+  const pastes: Uint8Array[] = [];
+  for (let r = 0; r < pasteReps; r++) {
+    const doc = new Y.Doc();
+    doc.getText('t').insert(0, 'x'.repeat(pasteChars));
+    pastes.push(Y.encodeStateAsUpdate(doc));
+  }
+  const paste = await run(pastes);
+  return { keystroke, paste, pasteBytes: pastes[0]!.byteLength };
+}
+
 const api = {
   backupText,
+  signatureCost,
   firewallCost,
   fetchOps,
   mount,

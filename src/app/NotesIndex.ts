@@ -18,6 +18,7 @@ import {
   newEntry,
   purgeEntry,
   removeEntry,
+  rekeyedEntry,
   renameEntry,
   restoreEntry,
   searchTerms,
@@ -28,7 +29,7 @@ import {
   type ImportedEntry,
   type NoteSummary,
 } from '../doc/noteEntry';
-import { isNoteId, isShareSecret, newNoteId, newShareSecret } from '../doc/noteId';
+import { isNoteCapability, isNoteId, newNoteId, newShareSecret } from '../doc/noteId';
 import { StorageError } from '../storage/DocStore';
 import type { EntryWrite, NotesIndexStore, WriteResult } from '../storage/NotesIndexStore';
 import type { IndexChannel } from '../sync/IndexChannel';
@@ -154,6 +155,17 @@ export class NotesIndex {
   }
 
   /**
+   * Gives the note a fresh share secret ("Revoke links") and resolves once it is stored, so
+   * the note's next transport uses it. Rejects with the storage error (the old secret stays).
+   */
+  async rekey(id: string): Promise<string> {
+    const secret = newShareSecret();
+    const [result] = await this.write([{ id, change: rekeyedEntry(secret) }]);
+    if (!result?.entry) throw new Error('This note is no longer in the list.');
+    return secret;
+  }
+
+  /**
    * Refreshes what the list knows about a note's content: derived title,
    * search text and last edit (which only moves forward; `at` 0 keeps it).
    * Does nothing for an unknown or purged note. Never rejects.
@@ -184,7 +196,7 @@ export class NotesIndex {
    */
   async addShared(id: string, secret: string, at: number = this.now()): Promise<boolean> {
     if (!isNoteId(id)) throw new RangeError('addShared: malformed note id');
-    if (!isShareSecret(secret)) throw new RangeError('addShared: malformed share secret');
+    if (!isNoteCapability(secret)) throw new RangeError('addShared: malformed share secret');
     const existed = this.cache.has(id) || (await this.store.get(id)) !== undefined;
     const [result] = await this.write([{ id, change: sharedEntry(id, secret, at) }]);
     // The note is about to open here: its secret must be at hand (see peek).

@@ -71,6 +71,17 @@ export class SyncLink {
     return true;
   }
 
+  /** Stops the transport and starts a new one with the secret as it is now (after "Revoke links"). */
+  restart(): boolean {
+    if (this.disposed) return false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.transport?.destroy();
+    this.transport = null;
+    this.started = false;
+    return this.start();
+  }
+
   /** The relay side of the running transport, if it has one. */
   relay(): RelayHandle | null {
     return this.transport?.relay ?? null;

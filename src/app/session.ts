@@ -25,7 +25,9 @@ import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { NotesIndexStore } from '../storage/NotesIndexStore';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
-import { formatShareLink } from '../sync/shareLink';
+import { formatShareLink, formatViewLink } from '../sync/shareLink';
+import { deriveNoteKeys } from '../sync/noteKeys';
+import { isShareSecret } from '../doc/noteId';
 import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
 import type { ConnectionDetails } from '../sync/ConnectionMonitor';
@@ -342,6 +344,8 @@ export type NoteState = {
    * its place, see NoteEditor's `fallbackText`); null while the editor works.
    */
   fallbackText: string | null;
+  /** This device holds the note through a view-only link: the editor is read-only, nothing it writes is sent. */
+  viewOnly: boolean;
 };
 
 /** What one `bind` set up: the editor, its doc and binding, and the note's versions. */
@@ -368,6 +372,7 @@ export class NoteSession {
     peers: [],
     selfColor: 'transparent',
     fallbackText: null,
+    viewOnly: false,
   });
   /** The current mount (null between mounts). */
   private mount: Mount | null = null;
@@ -445,10 +450,21 @@ export class NoteSession {
     return firstLine || entry?.title || 'Untitled';
   }
 
-  /** The note's share link, or null when the note is not in the index. */
+  /** The note's edit link, or null when the note is not in the index or is held view-only here. */
   shareLink(origin: string): string | null {
     const secret = this.app.index.peek(this.noteId)?.secret;
-    return secret ? formatShareLink(origin, this.noteId, secret) : null;
+    return secret && isShareSecret(secret) ? formatShareLink(origin, this.noteId, secret) : null;
+  }
+
+  /**
+   * The note's links: `edit` (null when held view-only here) and `view` (the read key and
+   * public key derived from the capability, noteKeys.ts). Null when the note is not in the index.
+   */
+  async shareLinks(origin: string): Promise<{ readonly edit: string | null; readonly view: string } | null> {
+    const secret = this.app.index.peek(this.noteId)?.secret;
+    if (!secret) return null;
+    const keys = await deriveNoteKeys(this.noteId, secret);
+    return { edit: this.shareLink(origin), view: formatViewLink(origin, this.noteId, keys.readKey, keys.publicKey) };
   }
 
   /** Starts keeping the note on the relay (the user opened the share dialog). */
@@ -477,6 +493,32 @@ export class NoteSession {
       await relay.unshare();
     } catch (error) {
       throw new Error(`The relay could not delete this note: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
+  /**
+   * "Revoke links": gives the note a fresh secret, so every link handed out so far (edit and
+   * view) names a room this device no longer joins and a relay room it deleted; this device
+   * keeps editing under the new secret, and the new links work. What it cannot do: take back
+   * what old holders already have, or stop old holders from editing their copies among
+   * themselves (README, "Revoking links"). Rejects with a message for the user.
+   */
+  async revokeLinks(): Promise<void> {
+    const mount = this.mount;
+    const sync = mount?.sync;
+    if (!mount || !sync) throw new Error('Open the note to revoke its links.');
+    const secret = this.app.index.peek(this.noteId)?.secret;
+    if (!secret || !isShareSecret(secret)) throw new Error('Only an editor of this note can revoke its links.');
+    const sharing = this.app.sharing(this.noteId);
+    const wasShared = sharing.shared();
+    // The old relay room goes (signed with the old key); offline, it keeps what it had, which old holders have anyway.
+    await sync.relay()?.unshare().catch(() => undefined);
+    try {
+      await this.app.index.rekey(this.noteId);
+    } finally {
+      // Restarted (and shared again) even when the new secret could not be stored: nothing stays stopped.
+      sync.restart();
+      if (wasShared) this.share();
     }
   }
 
@@ -639,6 +681,12 @@ export class NoteSession {
     let disposed = false;
     const loaded = (error: StorageError | null) => {
       if (disposed) return;
+      // A view-only capability: read-only (Lexical marks the editor aria-readonly); what is
+      // typed anyway (a forced editor) stays on this device, since nothing unsigned is sent.
+      const capability = app.index.peek(noteId)?.secret;
+      const viewOnly = capability !== undefined && !isShareSecret(capability);
+      if (viewOnly) editor.setEditable(false);
+      this.setState({ viewOnly });
       const check = repairStoredNote(doc, noteId, alert);
       // What the editor could not draw before the repair (2,000 nested quotes
       // overflow Lexical's recursive rendering) it can now.

@@ -5,7 +5,7 @@
  * adapters can run them inside one transaction (read, change, write) and the
  * app can apply the same change to what is on screen before it is stored.
  */
-import { isShareSecret, newShareSecret } from './noteId';
+import { isNoteCapability, isShareSecret, newShareSecret } from './noteId';
 
 /** Longest derived title kept (characters); the first line of a note can be a whole paragraph. */
 export const MAX_DERIVED_TITLE_CHARS = 120;
@@ -204,12 +204,23 @@ export const purgeEntry: EntryChange = (current) => (current ? null : undefined)
 /**
  * A note opened from someone's share link: adds the entry when missing;
  * keeps an existing entry as it is (its secret included), only bringing it
- * back from the trash, since the user just asked to open it.
+ * back from the trash, since the user just asked to open it — except that an
+ * edit link opened for a note held view-only here upgrades it (`secret` is
+ * an edit secret, the entry held a view-only capability).
  */
 export const sharedEntry =
   (id: string, secret: string, at: number): EntryChange =>
+  (current) => {
+    if (!current) return newEntry({ id, secret, at, shared: true });
+    const restored = restoreEntry(current) ?? current;
+    return isShareSecret(secret) && !isShareSecret(current.secret) ? { ...restored, secret } : restoreEntry(current);
+  };
+
+/** A new share secret for the note ("Revoke links"): the old links no longer name its room. */
+export const rekeyedEntry =
+  (secret: string): EntryChange =>
   (current) =>
-    current ? restoreEntry(current) : newEntry({ id, secret, at, shared: true });
+    current ? { ...current, secret } : undefined;
 
 /** An entry as a backup file keeps it. */
 export interface ImportedEntry {
@@ -235,7 +246,7 @@ export const importedEntry =
       ? contentEntry(firstLine, entry.updatedAt)(current)
       : {
           id,
-          secret: isShareSecret(entry.secret) ? entry.secret : newShareSecret(),
+          secret: isNoteCapability(entry.secret) ? entry.secret : newShareSecret(),
           explicitTitle: entry.title === null ? null : normalizeExplicitTitle(entry.title),
           derivedTitle: deriveTitle(firstLine),
           createdAt: entry.createdAt,

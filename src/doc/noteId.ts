@@ -63,3 +63,30 @@ export function isNoteId(value: string): boolean {
 export function isShareSecret(value: string): boolean {
   return isCanonicalBase64Url(value, SHARE_SECRET_BYTES);
 }
+
+/** Bytes of a read key and of an Ed25519 public key in a view-only capability. */
+export const CAPABILITY_KEY_BYTES = 32;
+/** Separates the read key from the public key in a stored view-only capability (not a base64url character). */
+const VIEW_SEPARATOR = '.';
+
+/**
+ * A view-only capability as a note's entry stores it in place of a share
+ * secret: `<readKey>.<publicKey>`, each 32 bytes in canonical base64url
+ * (43 characters). It lets a device read and verify a note, never sign.
+ */
+export function viewCapability(readKey: string, publicKey: string): string {
+  return `${readKey}${VIEW_SEPARATOR}${publicKey}`;
+}
+
+/** The two keys of a stored view-only capability, or null when `value` is not one. */
+export function parseViewCapability(value: string): { readonly readKey: string; readonly publicKey: string } | null {
+  const parts = value.split(VIEW_SEPARATOR);
+  if (parts.length !== 2) return null;
+  const [readKey, publicKey] = parts as [string, string];
+  return isCanonicalBase64Url(readKey, CAPABILITY_KEY_BYTES) && isCanonicalBase64Url(publicKey, CAPABILITY_KEY_BYTES) ? { readKey, publicKey } : null;
+}
+
+/** True for what a note's entry may hold as its key: an edit secret or a view-only capability. */
+export function isNoteCapability(value: string): boolean {
+  return isShareSecret(value) || parseViewCapability(value) !== null;
+}

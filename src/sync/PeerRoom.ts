@@ -7,15 +7,23 @@
  * same stages, parsed once:
  *
  *   link (frame → decompress: DataChannelLink.ts) → rate limit (presence)
+ *   → verify (signedUpdate.ts: an update must be signed by the note's key;
+ *     unsigned or badly signed is a strike, never decoded)
  *   → decode (peerMessage.ts `decodePeerMessage`, awareness ownership)
  *   → check (schema firewall, updateFirewall.ts) → apply with the link's
  *   origin: ORIGIN_PEER (WebRTC) or ORIGIN_TAB (BroadcastChannel).
  *
  * Outbound: the doc's `update` and the awareness' `update` are encoded once
  * and sent on every link but the one the change came from (so a peer never
- * gets its own update back; the other peers do, for partial meshes).
+ * gets its own update back; the other peers do, for partial meshes). Updates
+ * are signed first, in order (one chain per room). A view-only room cannot
+ * sign: it sends no update of its own and answers no sync step 1; it
+ * forwards the signed updates it received verbatim (so partial meshes still
+ * carry editors' changes through it). A view-only peer's own state therefore
+ * never reaches anyone: everything it could pass on is an editor's signature.
  *
- * Wire format: y-webrtc's, so a stock y-webrtc client joins the room: its
+ * Wire format: y-webrtc's plus signed updates (a stock y-webrtc client with
+ * the room's password reads presence but neither reads nor writes the note): its
  * signaling payloads (announce / signal with simple-peer's JSON and glare
  * tokens), its data-channel messages (y-protocols sync and awareness), its
  * encrypted BroadcastChannel messages (including the tab peer-id message, so
@@ -30,7 +38,8 @@ import { ORIGIN_PEER, ORIGIN_TAB } from '../doc/origins';
 import type { ApplyHooks, SyncRoom, SyncStatus, Transport } from './Transport';
 import { ConnectionMonitor, type ConnectionDetails, type ConnectionHandle } from './ConnectionMonitor';
 import { ChangeListeners } from './ChangeListeners';
-import { deriveRoomName, roomPassword } from './keys';
+import { deriveNoteKeys, type NoteKeys } from './noteKeys';
+import { carriesUpdate, isSignedMessage } from './signedUpdate';
 import { deriveRoomKey, openSignal, sealSignal } from './signalingCrypto';
 import { parseSignalPayload, type PeerSignal, type SignalPayload } from './signalingMessage';
 import type { SignalingClient } from './SignalingClient';
@@ -91,6 +100,8 @@ interface Remote {
   readonly auth: ChannelAuth | null;
   /** Received messages waiting behind the (asynchronous) proof. */
   authQueue: Promise<void>;
+  /** Signed updates being verified, in arrival order. */
+  verifyQueue: Promise<void>;
   /** y-webrtc's glare token of our offer (the higher one wins when both sides offer). */
   token: number | undefined;
   open: boolean;
@@ -117,6 +128,7 @@ const newRemote = (peerId: string, via: SignalingClient | null, connection: Peer
   tab,
   auth,
   authQueue: Promise.resolve(),
+  verifyQueue: Promise.resolve(),
   token: undefined,
   open: false,
   replaced: false,
@@ -151,6 +163,11 @@ export class PeerRoom implements Transport {
   private readonly hooks: ApplyHooks | undefined;
   private readonly compression: boolean;
   private topic: string | null = null;
+  private keys: NoteKeys | null = null;
+  /** Outbound updates signed and sent in order. */
+  private outbound: Promise<void> = Promise.resolve();
+  /** The signed message whose update is being applied (a view-only room forwards it as it came). */
+  private applyingSigned: Uint8Array | null = null;
   private key: CryptoKey | null = null;
   private authKey: CryptoKey | null = null;
   /** The other tabs of this browser (their signaling is ignored: they sync here). */
@@ -244,11 +261,10 @@ export class PeerRoom implements Transport {
 
   private async start(): Promise<void> {
     try {
-      const topic = await deriveRoomName(this.room.noteId, this.room.secret);
-      [this.key, this.authKey] = await Promise.all([
-        deriveRoomKey(roomPassword(this.room.secret), topic),
-        deriveChannelAuthKey(this.room.secret, topic),
-      ]);
+      const keys = await (this.room.keys ?? deriveNoteKeys(this.room.noteId, this.room.secret));
+      const topic = keys.roomId;
+      [this.key, this.authKey] = await Promise.all([deriveRoomKey(keys.password, topic), deriveChannelAuthKey(keys.password, topic)]);
+      this.keys = keys;
       this.topic = topic;
     } catch {
       return; // WebCrypto unavailable: stay offline rather than throw later.
@@ -563,6 +579,33 @@ export class PeerRoom implements Transport {
     if (!remote.open || !link) return;
     // Rate limit first: over the limit, presence is dropped unparsed (no strike).
     if (message[0] === MESSAGE_AWARENESS && !remote.presenceRate.take(Date.now())) return;
+    // Verify before decoding: an update must carry the note's signature.
+    if (isSignedMessage(message)) {
+      this.verifyFromPeer(remote, link, message);
+      return;
+    }
+    if (carriesUpdate(message)) {
+      link.strike('unsigned update');
+      return;
+    }
+    this.decodeFromPeer(remote, link, message, null);
+  }
+
+  /** The verify stage: signed updates in arrival order; a bad signature is a strike. */
+  private verifyFromPeer(remote: Remote, link: DataChannelLink, signed: Uint8Array): void {
+    const keys = this.keys!;
+    remote.verifyQueue = remote.verifyQueue
+      .then(async () => {
+        const message = await keys.openUpdate(signed);
+        if (this.destroyed || !remote.open) return;
+        if (message === null) link.strike('bad signature');
+        else this.decodeFromPeer(remote, link, message, signed);
+      })
+      .catch(() => undefined);
+  }
+
+  /** The decode, check and apply stages. `signed`: the verified message `message` came in (null: not signed). */
+  private decodeFromPeer(remote: Remote, link: DataChannelLink, message: Uint8Array, signed: Uint8Array | null): void {
     const decoded = decodePeerMessage(message, {
       localClientId: this.doc.clientID,
       // Presence: a peer may only speak for client ids it introduced first (awarenessOwnership.ts).
@@ -578,51 +621,74 @@ export class PeerRoom implements Transport {
         else remote.clients.add(entry.clientId);
       }
     }
-    const reply = this.handle(decoded.message, remote);
-    if (reply === null) link.strike('refused update');
-    else if (reply !== undefined) link.send(reply);
+    const accepted = this.handle(decoded.message, remote, signed, (reply) => {
+      if (remote.open) link.send(reply);
+    });
+    if (!accepted) link.strike('refused update');
   }
 
   /**
-   * The check and apply stages, for a message from a peer or a tab. Returns
-   * the reply to send back, undefined for none, or null when the message was
-   * refused (a strike for a peer).
+   * The check and apply stages, for a message from a peer or a tab. `signed`
+   * is the verified signed message an update came in (an update without one
+   * is refused). Replies go to `reply` (a sync answer once signed). Returns
+   * false when the message was refused (a strike for a peer).
    */
-  private handle(message: DecodedPeerMessage, source: Source): Uint8Array | null | undefined {
+  private handle(message: DecodedPeerMessage, source: Source, signed: Uint8Array | null, reply: (message: Uint8Array) => void): boolean {
     const origin = source === 'tab' ? ORIGIN_TAB : ORIGIN_PEER;
     switch (message.kind) {
       case 'sync-step-1':
-        return peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc, message.stateVector));
+        // View-only: no answer (it cannot sign what it holds).
+        this.sendSigned(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc, message.stateVector)), reply);
+        return true;
       case 'sync-step-2':
       case 'update': {
+        if (signed === null) return false;
         const kind = message.kind === 'sync-step-2' ? 'sync' : 'update';
         if (kind === 'sync' && source !== 'tab') source.answered = true;
         // The schema firewall (updateFirewall.ts): a rejected update never reaches the doc.
         const accepted = this.firewall ? checkNoteUpdate(this.doc, message.update, { kind }).ok : validateUpdate(message.update);
-        if (!accepted) return null;
+        if (!accepted) return false;
         this.hooks?.beforeApply?.(message.update);
-        this.applyFrom(source, () => Y.applyUpdate(this.doc, message.update, origin));
-        return undefined;
+        this.applyFrom(source, () => Y.applyUpdate(this.doc, message.update, origin), signed);
+        return true;
       }
       case 'awareness':
         if (message.entries.length > 0) {
           this.applyFrom(source, () => applyAwarenessUpdate(this.awareness, encodeAwarenessEntries(message.entries), origin));
         }
-        return undefined;
+        return true;
       case 'query-awareness':
-        return this.awarenessMessage([...this.awareness.getStates().keys()]);
+        reply(this.awarenessMessage([...this.awareness.getStates().keys()]));
+        return true;
       case 'peer-id':
-        return undefined; // (TabChannel's own; a data channel never decodes one)
+        return true; // (TabChannel's own; a data channel never decodes one)
     }
   }
 
-  private applyFrom(source: Source, apply: () => void): void {
+  private applyFrom(source: Source, apply: () => void, signed: Uint8Array | null = null): void {
     this.applyingFrom = source;
+    this.applyingSigned = signed;
     try {
       apply();
     } finally {
       this.applyingFrom = null;
+      this.applyingSigned = null;
     }
+  }
+
+  /**
+   * Signs `message` (a sync step 2 or update) and hands it to `send`, in the
+   * order of the calls. Nothing for a view-only room.
+   */
+  private sendSigned(message: Uint8Array, send: (signed: Uint8Array) => void): void {
+    const keys = this.keys;
+    if (keys === null || !keys.canWrite) return;
+    this.outbound = this.outbound
+      .then(async () => {
+        const signed = await keys.sealUpdate(message);
+        if (signed !== null && !this.destroyed) send(signed);
+      })
+      .catch(() => undefined);
   }
 
   // ------------------------------------------------------------ outbound
@@ -637,9 +703,13 @@ export class PeerRoom implements Transport {
     const targets = this.openRemotes(from);
     const toTabs = from !== 'tab' && (this.tabs?.size ?? 0) > 0;
     if (targets.length === 0 && !toTabs) return;
-    const message = peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update));
-    for (const remote of targets) remote.link?.send(message);
-    if (toTabs) this.tabs?.post(message);
+    const send = (signed: Uint8Array): void => {
+      for (const remote of targets) if (remote.open) remote.link?.send(signed);
+      if (toTabs) this.tabs?.post(signed);
+    };
+    // View-only: an editor's change passes on with the editor's signature, as it came.
+    if (from !== null && this.applyingSigned !== null && this.keys?.canWrite === false) send(this.applyingSigned);
+    else this.sendSigned(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeUpdate(e, update)), send);
   };
 
   private readonly onAwarenessUpdate = (
@@ -683,16 +753,18 @@ export class PeerRoom implements Transport {
     const BroadcastChannelImpl =
       this.host.options.BroadcastChannel === undefined ? globalThis.BroadcastChannel : this.host.options.BroadcastChannel;
     if (!BroadcastChannelImpl || this.key === null) return;
+    const keys = this.keys!;
     const tabs = new TabChannel(BroadcastChannelImpl, topic, this.key, this.peerId, {
       localClientId: () => this.doc.clientID,
-      onMessage: (message) => this.handle(message, 'tab'),
+      openUpdate: (signed) => keys.openUpdate(signed),
+      onMessage: (message, signed) => this.handle(message, 'tab', signed, (reply) => tabs.post(reply)),
       onPeersChanged: () => this.statusMayHaveChanged(),
     });
     this.tabs = tabs;
     // Who we are, our state and theirs, presence both ways (what y-webrtc sends on connect).
     tabs.announce();
     tabs.post(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
-    tabs.post(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)));
+    this.sendSigned(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)), (signed) => tabs.post(signed));
     tabs.post(peerMessage(MESSAGE_QUERY_AWARENESS, () => undefined));
     tabs.post(this.awarenessMessage([this.awareness.clientID]));
   }

@@ -23,7 +23,10 @@ import { ORIGIN_RELAY, isTransportOrigin } from '../doc/origins';
 import { toBase64Url } from '../doc/noteId';
 import { ChangeListeners } from './ChangeListeners';
 import { RelayError, type RelayClient, type RelayPage } from './relayClient';
-import { deriveRelayKeys, openBlob, sealBlob, WRITER_BYTES, type BlobKind, type RelayKeys } from './relayCrypto';
+import * as encoding from 'lib0/encoding';
+import { openBlob, sealBlob, WRITER_BYTES, type BlobKind } from './relayCrypto';
+import { deriveNoteKeys, type NoteKeys } from './noteKeys';
+import { MESSAGE_SYNC, SYNC_STEP_2, decodePeerMessage, peerMessage } from './peerMessage';
 import type { ApplyHooks, SyncRoom, SyncStatus, Transport } from './Transport';
 import { MAX_UPDATE_BYTES, checkNoteUpdate } from './updateFirewall';
 
@@ -143,7 +146,7 @@ export class RelayTransport implements Transport, RelayHandle {
   private readonly writer = crypto.getRandomValues(new Uint8Array(WRITER_BYTES));
   private readonly writerId = toBase64Url(this.writer);
   private counter = 0;
-  private keys: RelayKeys | null = null;
+  private keys: NoteKeys | null = null;
   private state: RelayCursor = emptyCursor();
   private queue: Uint8Array[] = [];
   private queued = 0;
@@ -194,9 +197,10 @@ export class RelayTransport implements Transport, RelayHandle {
   async unshare(): Promise<void> {
     this.options.setShared(false);
     this.stop();
-    const keys = this.keys ?? (await deriveRelayKeys(this.options.room.secret));
-    await this.options.client.deleteRoom(keys);
-    this.options.cursors.remove(keys.roomId);
+    const keys = this.keys ?? (await this.deriveKeys());
+    if (!keys.canWrite) throw new Error('this device has a view-only link: only editors can delete the note from the relay');
+    await this.options.client.deleteRoom(keys.relay);
+    this.options.cursors.remove(keys.relay.roomId);
     this.state = emptyCursor();
     this.update({ state: 'off', pending: 0, message: null });
   }
@@ -222,11 +226,13 @@ export class RelayTransport implements Transport, RelayHandle {
     this.started = true;
     this.update({ state: 'syncing' });
     this.poller = setInterval(() => this.pullNow(), this.options.pollMs ?? RELAY_POLL_MS);
-    deriveRelayKeys(this.options.room.secret).then(
+    this.deriveKeys().then(
       (keys) => {
         if (!this.started) return;
         this.keys = keys;
-        this.state = this.options.cursors.load(keys.roomId) ?? emptyCursor();
+        // View-only: it reads the relay and never writes (it cannot sign).
+        if (!keys.canWrite) this.dropQueue();
+        this.state = this.options.cursors.load(keys.relay.roomId) ?? emptyCursor();
         this.state.pending += this.queued;
         this.save();
         this.fullPush = true;
@@ -234,6 +240,16 @@ export class RelayTransport implements Transport, RelayHandle {
       },
       () => this.update({ state: 'refused', message: 'This browser cannot make the keys the relay needs (no Ed25519 in WebCrypto).' }),
     );
+  }
+
+  /** The note's keys: the ones derived for the room (shared with the peers' transport) or our own. */
+  private deriveKeys(): Promise<NoteKeys> {
+    return this.options.room.keys ?? deriveNoteKeys(this.options.room.noteId, this.options.room.secret);
+  }
+
+  private dropQueue(): void {
+    this.queue = [];
+    this.queued = 0;
   }
 
   private stop(): void {
@@ -249,7 +265,7 @@ export class RelayTransport implements Transport, RelayHandle {
   private readonly onUpdate = (update: Uint8Array, origin: unknown): void => {
     // Own changes only: peers push their own, and a peer's change the relay lacks is in
     // the diff pushed on the next open.
-    if (isTransportOrigin(origin) || this.destroyed || !this.options.shared()) return;
+    if (isTransportOrigin(origin) || this.destroyed || !this.options.shared() || this.keys?.canWrite === false) return;
     if (!this.started) this.start();
     this.queue.push(update);
     this.queued++;
@@ -323,11 +339,11 @@ export class RelayTransport implements Transport, RelayHandle {
     if (this.again || this.queue.length > 0) this.kick(0);
   }
 
-  private async pull(keys: RelayKeys): Promise<RelayPage | null> {
+  private async pull(keys: NoteKeys): Promise<RelayPage | null> {
     let last: RelayPage | null = null;
     let rewound = false;
     for (let i = 0; i < MAX_PAGES_PER_PULL; i++) {
-      const page = await this.options.client.read(keys.roomId, this.state.cursor);
+      const page = await this.options.client.read(keys.relay.roomId, this.state.cursor);
       if (!this.started) return null;
       last = page;
       if (page.head < this.state.cursor && !rewound) {
@@ -353,27 +369,34 @@ export class RelayTransport implements Transport, RelayHandle {
   }
 
   /** Opens, checks and applies one blob. */
-  private async take(keys: RelayKeys, kind: BlobKind, data: Uint8Array, rewound: boolean): Promise<void> {
-    const opened = await openBlob(keys, kind, data);
+  private async take(keys: NoteKeys, kind: BlobKind, data: Uint8Array, rewound: boolean): Promise<void> {
+    const opened = await openBlob(keys.relay, kind, data);
     if (!this.started) return;
     if (opened === null) return this.reject('garbage');
     if (opened.writer === this.writerId) return; // our own, read back
     const seen = this.state.seen[opened.writer];
     if (seen !== undefined && opened.counter <= seen) return rewound ? undefined : this.reject('replayed');
+    // Verified before anything is decoded: the read key opens blobs, only the seed signs them.
+    const message = await keys.openUpdate(opened.signed);
+    if (!this.started) return;
+    if (message === null) return this.reject('not signed by an editor');
+    const decoded = decodePeerMessage(message, { localClientId: this.options.doc.clientID });
+    if (!decoded.ok || (decoded.message.kind !== 'sync-step-2' && decoded.message.kind !== 'update')) return this.reject('undecodable');
+    const update = decoded.message.update;
     const { doc, hooks } = this.options;
     if (this.options.firewall !== false) {
       // Checked as a sync: a relay blob is a batch or a diff (the first push of a note
       // holds its whole history, every client id in it), not one keystroke's update.
-      const verdict = checkNoteUpdate(doc, opened.update, { kind: 'sync' });
+      const verdict = checkNoteUpdate(doc, update, { kind: 'sync' });
       if (!verdict.ok) return this.reject('refused by the note schema');
     }
     try {
-      hooks?.beforeApply?.(opened.update);
-      Y.applyUpdate(doc, opened.update, ORIGIN_RELAY);
+      hooks?.beforeApply?.(update);
+      Y.applyUpdate(doc, update, ORIGIN_RELAY);
     } catch {
       return this.reject('undecodable');
     }
-    extendHeld(this.state.held, opened.update);
+    extendHeld(this.state.held, update);
     if (!this.current.verified) this.update({ verified: true });
     delete this.state.seen[opened.writer];
     this.state.seen[opened.writer] = opened.counter;
@@ -389,8 +412,9 @@ export class RelayTransport implements Transport, RelayHandle {
     });
   }
 
-  private async push(keys: RelayKeys): Promise<void> {
+  private async push(keys: NoteKeys): Promise<void> {
     const { doc } = this.options;
+    if (!keys.canWrite) return;
     const taken = this.queue.length;
     if (taken === 0 && !this.fullPush) return;
     let update: Uint8Array;
@@ -416,8 +440,8 @@ export class RelayTransport implements Transport, RelayHandle {
       // now if structs wait for dependencies: then it stays queued for the next round).
       if (!(await this.compact(keys, this.state.cursor))) return;
     } else {
-      const blob = await sealBlob(keys, 'update', this.writer, ++this.counter, update!);
-      await this.options.client.write(keys, 'update', blob as Uint8Array<ArrayBuffer>);
+      const blob = await this.seal(keys, 'update', update!);
+      await this.options.client.write(keys.relay, 'update', blob as Uint8Array<ArrayBuffer>);
       if (!this.started) return;
       extendHeld(this.state.held, update!);
     }
@@ -429,15 +453,16 @@ export class RelayTransport implements Transport, RelayHandle {
   }
 
   /** Uploads the whole note as one snapshot replacing the relay's blobs up to `head`; whether it did. */
-  private async compact(keys: RelayKeys, head: number): Promise<boolean> {
+  private async compact(keys: NoteKeys, head: number): Promise<boolean> {
     const { doc } = this.options;
+    if (!keys.canWrite) return false;
     // Structs waiting for a dependency are not in the snapshot: replacing the blobs that
     // hold them would drop them. Wait for them to resolve.
     if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) return false;
     const snapshot = Y.encodeStateAsUpdate(doc);
-    const blob = await sealBlob(keys, 'snapshot', this.writer, ++this.counter, snapshot);
+    const blob = await this.seal(keys, 'snapshot', snapshot);
     try {
-      await this.options.client.write(keys, 'snapshot', blob as Uint8Array<ArrayBuffer>, head);
+      await this.options.client.write(keys.relay, 'snapshot', blob as Uint8Array<ArrayBuffer>, head);
     } catch (error) {
       if (error instanceof RelayError && error.code === 'stale-snapshot') return false;
       throw error;
@@ -447,8 +472,19 @@ export class RelayTransport implements Transport, RelayHandle {
     return true;
   }
 
+  /** A blob of `update` (a batch, a diff or the whole note), signed as a sync step 2 and encrypted. */
+  private async seal(keys: NoteKeys, kind: BlobKind, update: Uint8Array): Promise<Uint8Array> {
+    const message = peerMessage(MESSAGE_SYNC, (e) => {
+      encoding.writeVarUint(e, SYNC_STEP_2);
+      encoding.writeVarUint8Array(e, update);
+    });
+    const signed = await keys.sealUpdate(message);
+    if (signed === null) throw new RelayError('refused', 'this device has a view-only link and cannot write');
+    return sealBlob(keys.relay, kind, this.writer, ++this.counter, signed);
+  }
+
   private save(): void {
-    if (this.keys) this.options.cursors.save(this.keys.roomId, this.state);
+    if (this.keys) this.options.cursors.save(this.keys.relay.roomId, this.state);
   }
 
   private update(change: Partial<RelayStatus>): void {

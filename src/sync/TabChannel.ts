@@ -4,13 +4,16 @@
  * and decrypted in order, and the tab peer ids they announce
  * ({@link MESSAGE_BC_PEER_ID}). The room (PeerRoom.ts) syncs with those tabs
  * here and ignores their signaling, so two tabs never also connect over
- * WebRTC. Messages are decoded with the same strict decoder as a peer's
- * (peerMessage.ts); the room handles all but the peer ids.
+ * WebRTC. Messages are verified (an update must be signed by the note's key,
+ * signedUpdate.ts: the channel's key is the view key too, so encryption alone
+ * does not prove an editor wrote it) and decoded with the same strict decoder
+ * as a peer's (peerMessage.ts); the room handles all but the peer ids.
  */
 
 import * as encoding from 'lib0/encoding';
 import { decryptBytes, encryptBytes } from './signalingCrypto';
 import { MESSAGE_BC_PEER_ID, decodePeerMessage, peerMessage, type DecodedPeerMessage } from './peerMessage';
+import { carriesUpdate, isSignedMessage } from './signedUpdate';
 
 /** The BroadcastChannel constructor (the platform's, or a test's). */
 export type BroadcastChannelClass = new (name: string) => BroadcastChannel;
@@ -19,8 +22,10 @@ export type BroadcastChannelClass = new (name: string) => BroadcastChannel;
 export interface TabHandlers {
   /** The doc's client id now (awareness entries for it are dropped). */
   localClientId(): number;
-  /** A message from another tab (never a peer id); returns the reply to post, if any. */
-  onMessage(message: DecodedPeerMessage): Uint8Array | null | undefined;
+  /** The sync message inside a signed one, or null when its signature is missing or wrong (NoteKeys.openUpdate). */
+  openUpdate(signed: Uint8Array): Promise<Uint8Array | null>;
+  /** A message from another tab (never a peer id); `signed`: the verified message an update came in. */
+  onMessage(message: DecodedPeerMessage, signed: Uint8Array | null): void;
   /** A tab joined or left the room. */
   onPeersChanged(): void;
 }
@@ -33,6 +38,8 @@ export class TabChannel {
   private outbound: Promise<void> = Promise.resolve();
   private inbound: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Messages from other tabs refused for a missing or wrong signature (no sender to drop: tabs are anonymous). */
+  refused = 0;
 
   constructor(
     BroadcastChannelImpl: BroadcastChannelClass,
@@ -90,8 +97,16 @@ export class TabChannel {
     if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) return;
     const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
     this.inbound = this.inbound.then(async () => {
-      const message = await decryptBytes(bytes, this.key);
-      if (message === null || this.closed) return;
+      const decrypted = await decryptBytes(bytes, this.key);
+      if (decrypted === null || this.closed) return;
+      // Verified before it is decoded; an unsigned update is refused unread.
+      const signed = isSignedMessage(decrypted) ? decrypted : null;
+      const message = signed === null ? (carriesUpdate(decrypted) ? null : decrypted) : await this.handlers.openUpdate(signed);
+      if (message === null) {
+        this.refused++;
+        return;
+      }
+      if (this.closed) return;
       const decoded = decodePeerMessage(message, { localClientId: this.handlers.localClientId(), allowPeerId: true });
       // Another tab of ours sent something unreadable (e.g. an older build): ignore it, keep the doc.
       if (!decoded.ok) return;
@@ -99,8 +114,7 @@ export class TabChannel {
         this.peerChanged(decoded.message.peerId, decoded.message.add);
         return;
       }
-      const reply = this.handlers.onMessage(decoded.message);
-      if (reply) this.post(reply);
+      this.handlers.onMessage(decoded.message, signed);
     }).catch(() => undefined);
   }
 

@@ -2,6 +2,7 @@ import type * as Y from 'yjs';
 import type { Awareness } from 'y-protocols/awareness';
 import type { RelayHandle } from './RelayTransport';
 import type { ConnectionHandle } from './ConnectionMonitor';
+import type { NoteKeys } from './noteKeys';
 
 /**
  * What the status line says:
@@ -16,7 +17,13 @@ export type SyncStatus = 'offline' | 'connecting' | 'connected';
 /** Which note to sync, straight from its share link (see shareLink.ts). */
 export interface SyncRoom {
   readonly noteId: string;
+  /** The note's capability: an edit secret, or a view-only `<readKey>.<publicKey>` (noteId.ts). */
   readonly secret: string;
+  /**
+   * The keys derived from `secret` (noteKeys.ts), when the caller derived them already:
+   * the peers and the relay of one note share one derivation. Absent: each transport derives.
+   */
+  readonly keys?: Promise<NoteKeys>;
   /**
    * Whether the note is shared, i.e. kept on the store-and-forward relay (absent: never).
    * The composition root remembers it per note.

@@ -20,9 +20,9 @@ type Props = {
  */
 export function NotePage({ app, note, onDelete }: Props) {
   const [session] = useState(() => app.openNote(note.id));
-  const [shareLink, setShareLink] = useState<string | null>(null);
+  const [links, setLinks] = useState<{ readonly edit: string | null; readonly view: string } | null>(null);
   const [historyOpen, setHistoryOpen] = useState(false);
-  const { fallbackText } = useSignal(session.state);
+  const { fallbackText, viewOnly } = useSignal(session.state);
 
   const exportMarkdown = () => {
     const markdown = session.markdown();
@@ -53,8 +53,8 @@ export function NotePage({ app, note, onDelete }: Props) {
         </label>
         <div className="note-actions">
           <button type="button" className="primary" onClick={() => {
-              session.share();
-              setShareLink(session.shareLink(window.location.origin));
+              if (!viewOnly) session.share();
+              void session.shareLinks(window.location.origin).then(setLinks, () => setLinks(null));
             }}>
             Share
           </button>
@@ -73,13 +73,33 @@ export function NotePage({ app, note, onDelete }: Props) {
         </div>
       </div>
       <Presence app={app} session={session} />
+      {viewOnly && (
+        <p className="view-only small muted" role="note">
+          View only: you opened this note with a view-only link. You see every change live, but cannot edit it.
+        </p>
+      )}
       <NoteEditor
         bind={session.bind}
         fallbackText={fallbackText}
         onRetry={session.retryDisplay}
         onDisplayError={session.displayError}
       />
-      {shareLink && <ShareDialog link={shareLink} onClose={() => setShareLink(null)} onStopSharing={() => session.stopSharing()} />}
+      {links && (
+        <ShareDialog
+          link={links.edit}
+          viewLink={links.view}
+          onClose={() => setLinks(null)}
+          {...(links.edit !== null
+            ? {
+                onStopSharing: () => session.stopSharing(),
+                onRevoke: async () => {
+                  await session.revokeLinks();
+                  setLinks(await session.shareLinks(window.location.origin));
+                },
+              }
+            : {})}
+        />
+      )}
       {historyOpen && <HistoryDialog session={session} now={app.now} onClose={() => setHistoryOpen(false)} />}
     </article>
   );

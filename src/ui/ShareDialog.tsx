@@ -2,18 +2,26 @@ import { useEffect, useRef, useState } from 'react';
 import { useModalDialog } from './useModalDialog';
 
 type Props = {
-  link: string;
+  /** The edit link; null when this device holds the note view-only (it can pass on the view link only). */
+  link: string | null;
+  /** The view-only link. */
+  viewLink: string;
   onClose: () => void;
   /** "Stop sharing": removes the note from the relay; rejects with a message for the user. */
   onStopSharing?: () => Promise<void>;
+  /** "Revoke links" (editors only): new secrets, so the links above stop working; rejects with a message for the user. */
+  onRevoke?: () => Promise<void>;
 };
 
 /**
- * The note's share link: a read-only textbox, a copy button and a QR code for
- * phones. The link's fragment carries the note id and its secret; anyone who
- * has it can read and edit the note, which the dialog says in plain words.
+ * The note's links: the edit link ("Share link": read-only textbox, copy
+ * button, QR code for phones) and the view-only link ("View-only link"). The
+ * edit link's fragment carries the note's secret, anyone who has it can read
+ * and edit; the view link carries only what reads and verifies. The dialog
+ * says so in plain words.
  */
-export function ShareDialog({ link, onClose, onStopSharing }: Props) {
+export function ShareDialog({ link: editLink, viewLink, onClose, onStopSharing, onRevoke }: Props) {
+  const link = editLink ?? viewLink;
   // Deliberately no auto-select of the link: on Linux a selection becomes the PRIMARY
   // selection, and a later middle-click would paste the secret into a note.
   const dialog = useModalDialog();
@@ -21,6 +29,20 @@ export function ShareDialog({ link, onClose, onStopSharing }: Props) {
   const [qr, setQr] = useState<string | null>(null);
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
   const [stopped, setStopped] = useState<string | null>(null);
+  const [revoking, setRevoking] = useState<'idle' | 'confirm' | 'working'>('idle');
+  const [revoked, setRevoked] = useState<string | null>(null);
+
+  const revoke = async () => {
+    if (!onRevoke) return;
+    setRevoking('working');
+    try {
+      await onRevoke();
+      setRevoked('Links revoked. The links above are new: the old ones get no further changes. Send the new link to whoever should keep access.');
+    } catch (error) {
+      setRevoked(error instanceof Error ? error.message : String(error));
+    }
+    setRevoking('idle');
+  };
 
   const stop = async () => {
     if (!onStopSharing) return;
@@ -59,14 +81,23 @@ export function ShareDialog({ link, onClose, onStopSharing }: Props) {
     <dialog ref={dialog} className="share-dialog" aria-labelledby="share-title" onClose={onClose}>
       <h2 id="share-title">Share this note</h2>
       <p className="muted">
-        Anyone with this link can read and edit the note, live between browsers, and later through the relay, which
-        keeps the note encrypted for devices that are not online at the same time. Keep the link private; the server
-        never sees the note or the secret in the link.
+        Anyone with the share link can read and edit the note, live between browsers, and later through the relay, which
+        keeps the note encrypted for devices that are not online at the same time. Anyone with the view-only link can
+        read it and follow every change, but not edit. Keep the links private; the server never sees the note or the
+        keys in them.
       </p>
+      {editLink !== null && (
+        <div className="share-row">
+          <input ref={input} type="text" readOnly value={editLink} aria-label="Share link" />
+          <button type="button" className="primary" onClick={() => void copy()}>
+            Copy link
+          </button>
+        </div>
+      )}
       <div className="share-row">
-        <input ref={input} type="text" readOnly value={link} aria-label="Share link" />
-        <button type="button" className="primary" onClick={() => void copy()}>
-          Copy link
+        <input type="text" readOnly value={viewLink} aria-label="View-only link" />
+        <button type="button" onClick={() => void navigator.clipboard.writeText(viewLink).catch(() => undefined)}>
+          Copy view-only link
         </button>
       </div>
       <p role="status" className="small muted">
@@ -79,7 +110,28 @@ export function ShareDialog({ link, onClose, onStopSharing }: Props) {
         </figure>
       )}
       {stopped !== null && <p role="status" className="small">{stopped}</p>}
+      {revoking === 'confirm' && (
+        <div role="alertdialog" aria-label="Revoke links?" className="revoke-confirm">
+          <p className="small">
+            Revoke every link to this note, edit and view-only? People who opened them keep the copy they have, but get
+            none of your further changes, and you get none of theirs. You get new links to send to whoever should keep
+            access.
+          </p>
+          <button type="button" className="danger" onClick={() => void revoke()}>
+            Revoke
+          </button>
+          <button type="button" onClick={() => setRevoking('idle')}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {revoked !== null && <p role="status" className="small">{revoked}</p>}
       <div className="dialog-actions">
+        {onRevoke && (
+          <button type="button" className="danger" disabled={revoking !== 'idle'} onClick={() => setRevoking('confirm')}>
+            Revoke links
+          </button>
+        )}
         {onStopSharing && (
           <button type="button" className="danger" onClick={() => void stop()}>
             Stop sharing

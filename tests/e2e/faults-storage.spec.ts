@@ -218,7 +218,7 @@ test('storage cleared while the app was closed: a peer that is online restores t
   await flushed(alice);
   await alice.getByRole('button', { name: 'Share' }).click();
   const link = await alice.getByRole('textbox', { name: 'Share link' }).inputValue();
-  expect(link).toMatch(/#\/share\/v1\//);
+  expect(link).toMatch(/#\/share\/v2\//);
 
   const bob = await first(await launch('bob'));
   await bob.goto(link);

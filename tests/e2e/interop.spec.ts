@@ -1,7 +1,8 @@
 /**
  * Our own WebRTC provider in real Chromium, beyond what the app's UI reaches (issue 15):
- * - a stock y-webrtc client (a third party: y-webrtc + simple-peer + Yjs, no Weft code) joins a
- *   note through our server and both see each other's edits — the open protocol stays readable;
+ * - a stock y-webrtc client (a third party: y-webrtc + simple-peer + Yjs, no Weft code) given
+ *   the room and password a view-only link yields (what a view-only holder who bypasses the UI
+ *   has) connects, but its unsigned edits are refused and it is dropped (issue 17);
  * - two Weft tabs sharing several notes at once use one RTCPeerConnection between them.
  * Each side is its own Chromium process. The test page (tests/e2e/pages/peerPage.ts) is bundled
  * into a copy of dist/ and served by a Weft server over it (helpers/testPage.ts).
@@ -9,10 +10,10 @@
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { deriveRoomName } from '../../src/sync/keys';
+import { deriveNoteKeys } from '../../src/sync/noteKeys';
 import { parseShareFragment } from '../../src/sync/shareLink';
 import { CONNECT_TIMEOUT_MS } from './helpers/hostilePeers';
-import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, shareLinkOf } from './helpers/peers';
+import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, shareLinkOf, syncStatusOf } from './helpers/peers';
 import { bundleTestPage } from './helpers/testPage';
 
 /** Bundles the test page into `dir` (a copy of dist/); returns its path. */
@@ -53,7 +54,7 @@ async function openTestPage(page: Page, url: string): Promise<void> {
   await page.waitForFunction(() => 'weftPeer' in window && 'stockPeer' in window);
 }
 
-test('a stock y-webrtc client joins a Weft note through our server: both see each other’s edits', async ({ launchProfile, profileDir, copyDist, serveDir }) => {
+test('a stock y-webrtc client with a view-only link’s room and password connects, reads nothing, and its unsigned edits get it dropped', async ({ launchProfile, profileDir, copyDist, serveDir }) => {
   test.setTimeout(120_000);
   const dir = await copyDist();
   const pagePath = await bundlePage(dir);
@@ -69,21 +70,26 @@ test('a stock y-webrtc client joins a Weft note through our server: both see eac
 
   const stock = await launchPeer(launchProfile, profileDir, 'stock');
   await openTestPage(stock.page, `${server.url}${pagePath}`);
-  const roomName = await deriveRoomName(noteId, secret);
+  // What a view-only link yields: the topic and the password, no signing key.
+  const { roomId, password } = await deriveNoteKeys(noteId, secret);
   await stock.page.evaluate(([room, key, url]) => (window as unknown as { stockPeer: { start(r: string, s: string, u: string): void } }).stockPeer.start(room!, key!, url!), [
-    roomName,
-    secret,
+    roomId,
+    password,
     `${server.url.replace(/^http/, 'ws')}/signal`,
   ]);
   const stockText = () => stock.page.evaluate(() => (window as unknown as { stockPeer: { text(): string } }).stockPeer.text());
-  await expect.poll(stockText, { timeout: CONNECT_TIMEOUT_MS }).toContain('Written in Weft');
   await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
-
-  await stock.page.evaluate(() => (window as unknown as { stockPeer: { append(t: string): void } }).stockPeer.append('Written by stock y-webrtc'));
-  await expect(editorOf(alice.page)).toContainText('Written by stock y-webrtc');
+  // Updates travel signed: stock y-webrtc cannot read them.
+  expect(await stockText()).not.toContain('Written in Weft');
+  // Three unsigned edits: three strikes, and the peer is dropped.
+  for (const word of ['Forged ', 'by ', 'stock ']) {
+    await stock.page.evaluate((w) => (window as unknown as { stockPeer: { append(t: string): void } }).stockPeer.append(w), word);
+  }
+  await expect(syncStatusOf(alice.page)).not.toHaveText(/Connected to 1 peer/, { timeout: CONNECT_TIMEOUT_MS });
   await caretToEnd(alice.page);
-  await alice.page.keyboard.type(' and typed live');
-  await expect.poll(stockText).toContain('Written by stock y-webrtc and typed live');
+  await alice.page.keyboard.type(' still mine');
+  await expect(editorOf(alice.page)).toContainText('Written in Weft still mine');
+  await expect(editorOf(alice.page)).not.toContainText('Forged');
 });
 
 test('two Weft tabs sharing three notes at once use one RTCPeerConnection, every note syncing both ways', async ({ launchProfile, profileDir, copyDist, serveDir }) => {

@@ -49,7 +49,7 @@ function recordErrors(context: BrowserContext, into: string[]): void {
 
 /** The parts of a share link. */
 function partsOf(link: string): { noteId: string; secret: string } {
-  const match = /#\/share\/v1\/([A-Za-z0-9_-]{22})\/([A-Za-z0-9_-]{22})$/.exec(link);
+  const match = /#\/share\/v2\/([A-Za-z0-9_-]{22})\/edit\/([A-Za-z0-9_-]{22})$/.exec(link);
   if (!match?.[1] || !match[2]) throw new Error(`not a share link: ${link}`);
   return { noteId: match[1], secret: match[2] };
 }

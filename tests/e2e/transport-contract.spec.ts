@@ -69,7 +69,7 @@ function chromiumNetwork(pageUrl: string, evidence: Evidence): ContractNetwork {
     return page;
   };
   return {
-    async join({ secret = CONTRACT_ROOM.secret, text = '' } = {}) {
+    async join({ secret = CONTRACT_ROOM.secret, text = '', forge } = {}) {
       const browser = await chromium.launch({ ...LAUNCH_OPTIONS, args: [...LAUNCH_OPTIONS.args] });
       browsers.push(browser);
       const pid = await browserPid(browser);
@@ -80,8 +80,8 @@ function chromiumNetwork(pageUrl: string, evidence: Evidence): ContractNetwork {
       await page.goto(pageUrl);
       await page.waitForFunction(() => 'weftContract' in window);
       const { id, clientId } = await page.evaluate(
-        ({ noteId, secret, text }) => (window as unknown as ContractWindow).weftContract.join(noteId, secret, text),
-        { noteId: CONTRACT_ROOM.noteId, secret, text },
+        ({ noteId, secret, text, forge }) => (window as unknown as ContractWindow).weftContract.join(noteId, secret, text, forge ?? undefined),
+        { noteId: CONTRACT_ROOM.noteId, secret, text, forge: forge ?? null },
       );
       const call = async (method: MemberMethod, args: unknown[]): Promise<unknown> => {
         const { result, peers, liveChannels } = await page.evaluate(

@@ -11,11 +11,12 @@
 import { PeerNetwork } from '../../../src/sync/PeerNetwork';
 import { NetworkCut, type ConnectionCounts } from './NetworkCut';
 import { TransportMember, type MemberMethod } from './TransportMember';
+import { forgedRoom, type Forgery } from './forgedRoom';
 
 /** What the page driver reaches as `window.weftContract`. */
 export interface ContractPage {
   /** Joins a member to `noteId` / `secret` (with `text` written first); returns its id and the doc's client id. */
-  join(noteId: string, secret: string, text: string): { id: number; clientId: number };
+  join(noteId: string, secret: string, text: string, forge?: Forgery): { id: number; clientId: number };
   /**
    * Runs a member's operation; returns its result with the member's peer
    * count and this browser's WebRTC after it, read in the same task: the
@@ -44,10 +45,10 @@ const member = (id: number): TransportMember => {
 };
 
 const page: ContractPage = {
-  join(noteId, secret, text) {
+  join(noteId, secret, text, forge) {
     // Plain Y.Text docs, not notes: no schema firewall (it has its own tests).
     const joined = new TransportMember((doc, awareness, room) => network.join(doc, awareness, room, { firewall: false }), {
-      room: { noteId, secret },
+      room: forge ? forgedRoom({ noteId, secret }, forge) : { noteId, secret },
       text,
     });
     const id = nextId++;

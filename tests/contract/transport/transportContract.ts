@@ -42,6 +42,7 @@ import assert from 'node:assert/strict';
 import type { SyncRoom, Transport, TransportFactory } from '../../../src/sync/Transport';
 import { randomBytes, seedFor } from '../../prng';
 import { TransportMember, contractPeer, type ContractPeer } from './TransportMember';
+import { forgedRoom, type Forgery } from './forgedRoom';
 
 export type { ContractPeer };
 
@@ -62,6 +63,8 @@ export interface JoinOptions {
   readonly secret?: string;
   /** Text written before the transport exists. */
   readonly text?: string;
+  /** A peer that connects but writes unsigned, or signed by a key of its own (forgedRoom.ts). */
+  readonly forge?: Forgery;
 }
 
 /** Peers of one scenario, on whatever the adapter connects. */
@@ -83,6 +86,8 @@ export interface TransportAdapter {
   open(): Promise<ContractNetwork>;
   /** Why the adapter cannot cut a device off honestly; the partition scenario is skipped with it. */
   readonly cannotPartition?: string;
+  /** Why the adapter carries no signatures (an in-process double); the forgery scenario is skipped with it. */
+  readonly unsigned?: string;
 }
 
 /** One behaviour of the contract. */
@@ -90,6 +95,8 @@ interface TransportScenario {
   readonly name: string;
   /** Needs {@link ContractNetwork.cut}. */
   readonly partitions?: boolean;
+  /** Needs signed updates (not for an adapter that says `unsigned`). */
+  readonly signatures?: boolean;
   run(network: ContractNetwork): Promise<void>;
 }
 
@@ -190,6 +197,24 @@ const scenarios: readonly TransportScenario[] = [
       assert.equal(await b.text(), '');
     },
   },
+  ...(['unsigned', 'another key'] as const).map(
+    (forge): TransportScenario => ({
+      name: `refuses updates ${forge === 'unsigned' ? 'without a signature' : 'signed by another key'} (a view-only holder that bypasses the UI)`,
+      signatures: true,
+      async run(network) {
+        const a = await network.join({ text: 'honest. ' });
+        const forger = await network.join({ forge, text: 'forged before joining. ' });
+        const c = await network.join();
+        await until('c has a’s text', async () => (await c.text()) === 'honest. ');
+        await forger.insert(0, 'forged live. ');
+        // The positive marker: a's edit made after the forger's reaches c; the forger's never does.
+        await a.insert(0, 'marker. ');
+        await until('the marker at c', async () => (await c.text()) === 'marker. honest. ');
+        assert.equal(await a.text(), 'marker. honest. ');
+        assert.doesNotMatch(await c.text(), /forged/);
+      },
+    }),
+  ),
   {
     name: 'merges edits made while partitioned',
     partitions: true,
@@ -240,7 +265,7 @@ export interface ContractCase {
 export function contractCases(adapter: TransportAdapter): ContractCase[] {
   return scenarios.map((scenario) => ({
     title: scenario.name,
-    skip: scenario.partitions ? adapter.cannotPartition : undefined,
+    skip: scenario.partitions ? adapter.cannotPartition : scenario.signatures ? adapter.unsigned : undefined,
     async run(open = () => adapter.open()) {
       const network = await open();
       try {
@@ -277,9 +302,10 @@ export function inProcessNetwork(device: () => Device, dispose?: () => void | Pr
     return found;
   };
   return {
-    async join({ secret, text } = {}) {
+    async join({ secret, text, forge } = {}) {
       const through = device();
-      const member = new TransportMember(through.factory, { room: { ...CONTRACT_ROOM, secret: secret ?? CONTRACT_ROOM.secret }, ...(text ? { text } : {}) });
+      const room = { ...CONTRACT_ROOM, secret: secret ?? CONTRACT_ROOM.secret };
+      const member = new TransportMember(through.factory, { room: forge ? forgedRoom(room, forge) : room, ...(text ? { text } : {}) });
       const peer = contractPeer(member.clientId, async (method, args) => member.call(method, args));
       joined.set(peer, { member, device: through });
       return peer;

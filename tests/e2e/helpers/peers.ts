@@ -84,9 +84,21 @@ export async function shareLinkOf(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Share' }).click();
   const dialog = page.getByRole('dialog');
   const input = dialog.getByRole('textbox', { name: 'Share link' });
-  await expect(input).toHaveValue(/#\/share\/v1\/[A-Za-z0-9_-]{22}\/[A-Za-z0-9_-]{22}$/);
+  await expect(input).toHaveValue(/#\/share\/v2\/[A-Za-z0-9_-]{22}\/edit\/[A-Za-z0-9_-]{22}$/);
   await expect(dialog.getByRole('button', { name: 'Copy link' })).toBeVisible();
   await expect(dialog.getByRole('img', { name: 'QR code of the share link' })).toBeVisible();
+  const link = await input.inputValue();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  return link;
+}
+
+/** Opens the Share dialog, reads its "View-only link" textbox and closes the dialog. */
+export async function viewLinkOf(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Share' }).click();
+  const dialog = page.getByRole('dialog');
+  const input = dialog.getByRole('textbox', { name: 'View-only link' });
+  await expect(input).toHaveValue(/#\/share\/v2\/[A-Za-z0-9_-]{22}\/view\/[A-Za-z0-9_-]{43}\/[A-Za-z0-9_-]{43}$/);
   const link = await input.inputValue();
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();

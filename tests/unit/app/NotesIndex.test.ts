@@ -217,6 +217,47 @@ describe.each(adapters)('NotesIndex on $name storage', (adapter) => {
   });
 });
 
+describe.each(adapters)('NotesIndex capabilities (issue 17) on $name storage', (adapter) => {
+  const KEY = 'B'.repeat(42) + 'A'; // 32 bytes, canonical base64url
+  const view = `${KEY}.${'C'.repeat(42)}A`;
+
+  it('stores a view-only capability from a link, upgrades it on the edit link, and never downgrades or swaps a secret', async () => {
+    const store = adapter.make();
+    const { index } = makeIndex(store);
+    const id = newNoteId();
+    expect(await index.addShared(id, view)).toBe(true);
+    expect(index.peek(id)?.secret).toBe(view);
+    // The view link again, or another note's view capability: kept.
+    await index.addShared(id, view);
+    expect(index.peek(id)?.secret).toBe(view);
+    // The edit link upgrades it.
+    const secret = newShareSecret();
+    await index.addShared(id, secret);
+    expect(index.peek(id)?.secret).toBe(secret);
+    // A view link after that does not downgrade, and another edit secret for the same note does not replace it.
+    await index.addShared(id, view);
+    await index.addShared(id, newShareSecret());
+    expect(index.peek(id)?.secret).toBe(secret);
+    // As stored, too.
+    const again = makeIndex(adapter.again(store)).index;
+    expect((await again.get(id))?.secret).toBe(secret);
+    await expect(index.addShared(id, `${KEY}.short`)).rejects.toThrow(RangeError);
+  });
+
+  it('rekey gives a note a fresh secret, stored before it resolves', async () => {
+    const store = adapter.make();
+    const { index } = makeIndex(store);
+    const id = await index.create();
+    const before = index.peek(id)!.secret;
+    const after = await index.rekey(id);
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(index.peek(id)?.secret).toBe(after);
+    expect((await makeIndex(adapter.again(store)).index.get(id))?.secret).toBe(after);
+    await expect(index.rekey(newNoteId())).rejects.toThrow(/no longer in the list/);
+  });
+});
+
 describe('NotesIndex when storage fails', () => {
   it('reports a failed background write and shows what is stored again', async () => {
     const store = new MemoryNotesIndexStore();

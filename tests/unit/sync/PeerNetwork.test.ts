@@ -21,7 +21,9 @@ import { silentLogger } from '../../../server/logger.js';
 import { PeerNetwork, type PeerNetworkOptions } from '../../../src/sync/PeerNetwork';
 import { ORIGIN_PEER_GONE } from '../../../src/sync/PeerRoom';
 import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
-import { deriveRoomName, roomPassword } from '../../../src/sync/keys';
+import { deriveNoteKeys } from '../../../src/sync/noteKeys';
+import { SIGNED_MARKER } from '../../../src/sync/signedUpdate';
+import { viewCapability } from '../../../src/doc/noteId';
 import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import { loadYWebrtc } from './stockYWebrtc';
@@ -43,13 +45,16 @@ const yWebrtcCrypto = (): Promise<{
 
 /** Another tab of this browser on the note's room (stock y-webrtc's view): records the message types it hears. */
 const otherTab = async (): Promise<{ channel: BroadcastChannel; heard: number[]; key: CryptoKey }> => {
-  const roomName = await deriveRoomName(ROOM.noteId, ROOM.secret);
+  const { roomId: roomName, password } = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
   const crypto = await yWebrtcCrypto();
-  const key = await crypto.deriveKey(roomPassword(ROOM.secret), roomName);
+  const key = await crypto.deriveKey(password, roomName);
   const channel = new BroadcastChannel(roomName);
   const heard: number[] = [];
   channel.onmessage = (event: MessageEvent) => {
-    void crypto.decrypt(event.data as Uint8Array, key).then((message) => heard.push(decoding.readVarUint(decoding.createDecoder(message))));
+    // A signed update is recorded by its marker (0xF6, signedUpdate.ts): stock y-webrtc cannot read it.
+    void crypto
+      .decrypt(event.data as Uint8Array, key)
+      .then((message) => heard.push(message[0] === SIGNED_MARKER ? SIGNED_MARKER : decoding.readVarUint(decoding.createDecoder(message))));
   };
   cleanup.push(() => channel.close());
   return { channel, heard, key };
@@ -93,9 +98,10 @@ describe('PeerNetwork: lifecycle and tabs', () => {
     expect(first.peerCount).toBe(0);
     expect(first.awareness).toBe(awareness);
     expect(() => net.join(new Y.Doc(), awareness, ROOM)).toThrow(/already open/);
-    // Key derivation done: it tells other tabs who it is, its state vector and state, asks for presence and gives its own (y-webrtc's five).
+    // Key derivation done: it tells other tabs who it is, its state vector and state, asks for presence and gives its own
+    // (y-webrtc's five; the state goes signed, so after the others).
     await waitFor('the five greetings', () => tab.heard.length === 5);
-    expect(tab.heard).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_SYNC, MESSAGE_SYNC, MESSAGE_QUERY_AWARENESS, MESSAGE_AWARENESS]);
+    expect(tab.heard).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_SYNC, MESSAGE_QUERY_AWARENESS, MESSAGE_AWARENESS, SIGNED_MARKER]);
     first.destroy();
     first.destroy();
     // Its goodbye: peer id removed, presence removed.
@@ -120,10 +126,37 @@ describe('PeerNetwork: lifecycle and tabs', () => {
     const message = encoding.createEncoder();
     encoding.writeVarUint(message, MESSAGE_SYNC);
     syncProtocol.writeUpdate(message, Y.encodeStateAsUpdate(elsewhere));
-    tab.channel.postMessage(await (await yWebrtcCrypto()).encrypt(encoding.toUint8Array(message), tab.key));
+    const signed = await (await deriveNoteKeys(ROOM.noteId, ROOM.secret)).sealUpdate(encoding.toUint8Array(message));
+    tab.channel.postMessage(await (await yWebrtcCrypto()).encrypt(signed!, tab.key));
     await waitFor('the other tab’s text', () => doc.getText('t').toString().includes('from the other tab. '));
     expect(origins.slice(local)).toEqual([ORIGIN_TAB]);
     expect(decrypt).toHaveBeenCalledTimes(1);
+    transport.destroy();
+  });
+
+  it('refuses an update from another tab that is unsigned or signed by another key, before decoding it', async () => {
+    const tab = await otherTab();
+    const { doc, awareness, origins } = note('Ann');
+    const transport = network().join(doc, awareness, ROOM, { firewall: false });
+    await waitFor('the greetings', () => tab.heard.length === 5);
+    const update = (text: string): Uint8Array => {
+      const elsewhere = new Y.Doc();
+      elsewhere.getText('t').insert(0, text);
+      const encoder = encoding.createEncoder();
+      encoding.writeVarUint(encoder, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(encoder, Y.encodeStateAsUpdate(elsewhere));
+      return encoding.toUint8Array(encoder);
+    };
+    const yCrypto = await yWebrtcCrypto();
+    const post = async (bytes: Uint8Array) => tab.channel.postMessage(await yCrypto.encrypt(bytes, tab.key));
+    const forger = await deriveNoteKeys(ROOM.noteId, 'AAAAAAAAAAAAAAAAAAAAAA');
+    await post(update('unsigned'));
+    await post((await forger.sealUpdate(update('signed by another key')))!);
+    // The marker: a rightly signed update posted after both.
+    await post((await (await deriveNoteKeys(ROOM.noteId, ROOM.secret)).sealUpdate(update('marker')))!);
+    await waitFor('the marker', () => doc.getText('t').toString().includes('marker'));
+    expect(doc.getText('t').toString()).toBe('marker');
+    expect(origins.filter((o) => o === ORIGIN_TAB)).toHaveLength(1);
     transport.destroy();
   });
 
@@ -238,6 +271,39 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect([ORIGIN_PEER, ORIGIN_PEER_GONE]).toContain(removedBy[0]);
     expect(ta.status).toBe('connecting');
     ta.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
+  it('a view-only browser reads live, forwards editors’ signed updates verbatim to its tab, and sends nothing of its own', async () => {
+    const keys = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
+    const viewRoom = { noteId: ROOM.noteId, secret: viewCapability(keys.readKey, keys.publicKey) };
+    const [a, v, c] = [note('Ann (editor)'), note('Vic (view only)'), note('Cid (editor, a tab of Vic’s browser)')];
+    // Ann —WebRTC— Vic —BroadcastChannel— Cid: everything between Ann and Cid crosses Vic.
+    const tabsOfVic = `vic-tabs-${crypto.randomUUID()}`;
+    class VicsTabs extends BroadcastChannel {
+      constructor(name: string) {
+        super(`${tabsOfVic}/${name}`);
+      }
+    }
+    const ta = browser().join(a.doc, a.awareness, ROOM, { firewall: false });
+    await waitFor('Ann on signaling', () => ta.status === 'connecting' && server.stats().subscriptions === 1);
+    const tv = browser({ BroadcastChannel: VicsTabs as never }).join(v.doc, v.awareness, viewRoom, { firewall: false });
+    const tc = network({ signaling: () => [], RTCPeerConnection: null, BroadcastChannel: VicsTabs as never }).join(c.doc, c.awareness, ROOM, { firewall: false });
+    await waitFor('Ann–Vic over WebRTC, Vic–Cid over the tab channel', () => ta.peerCount === 1 && tv.peerCount === 2 && tc.peerCount === 1);
+    a.doc.getText('t').insert(0, 'from Ann. ');
+    await waitFor('Ann’s edit at Vic and, through Vic, at Cid', () => c.doc.getText('t').toString() === 'from Ann. ' && v.doc.getText('t').toString() === 'from Ann. ');
+    c.doc.getText('t').insert(0, 'from Cid. ');
+    await waitFor('Cid’s edit at Ann, through Vic', () => a.doc.getText('t').toString() === 'from Cid. from Ann. ');
+    // Vic writes (a forced editor): it stays at Vic. The marker: Ann's next edit reaches Cid after it.
+    v.doc.getText('t').insert(0, 'VIC ');
+    a.doc.getText('t').insert(a.doc.getText('t').length, 'marker.');
+    await waitFor('the marker at Cid', () => c.doc.getText('t').toString().endsWith('marker.'));
+    expect(a.doc.getText('t').toString()).not.toContain('VIC');
+    expect(c.doc.getText('t').toString()).not.toContain('VIC');
+    expect(v.doc.getText('t').toString()).toContain('VIC');
+    // Nobody struck Vic: it only ever forwarded what editors signed.
+    expect([ta.peerCount, tv.peerCount, tc.peerCount]).toEqual([1, 2, 1]);
+    for (const t of [ta, tv, tc]) t.destroy();
     await waitFor('every socket closed', () => server.stats().connections === 0);
   });
 
@@ -433,9 +499,10 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
       await waitFor('Ann and Bob connected', () => ta.peerCount === 1 && tb.peerCount === 1);
       a.doc.getText('t').insert(0, 'from Weft');
       const yWebrtc = await loadYWebrtc(`invitation-${crypto.randomUUID()}`);
-      const provider = new yWebrtc.WebrtcProvider(await deriveRoomName(ROOM.noteId, ROOM.secret), c.doc, {
+      const stockKeys = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
+      const provider = new yWebrtc.WebrtcProvider(stockKeys.roomId, c.doc, {
         signaling: [signalingUrl],
-        password: ROOM.secret,
+        password: stockKeys.password,
         awareness: c.awareness,
         maxConns: 20,
         filterBcConns: true,
@@ -446,11 +513,13 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
         provider.destroy();
       };
       cleanup.push(closeStock);
-      await waitFor('the stock peer has the note', () => c.doc.getText('t').toString() === 'from Weft', 10_000);
-      c.doc.getText('t').insert(0, 'stock. ');
-      await waitFor('both Weft peers have its edit', () => [a, b].every((p) => p.doc.getText('t').toString() === 'stock. from Weft'));
       // Above their cap of one, within its ceiling of two.
-      expect([ta.peerCount, tb.peerCount]).toEqual([2, 2]);
+      await waitFor('both Weft peers connected to it', () => ta.peerCount === 2 && tb.peerCount === 2, 10_000);
+      // Connected, but it can neither read the note (updates travel signed) nor write it (it cannot sign).
+      c.doc.getText('t').insert(0, 'stock. ');
+      a.doc.getText('t').insert(0, 'marker. ');
+      await waitFor('the marker at Bob', () => b.doc.getText('t').toString() === 'marker. from Weft');
+      expect(c.doc.getText('t').toString()).toBe('stock. ');
       closeStock();
       ta.destroy();
       tb.destroy();

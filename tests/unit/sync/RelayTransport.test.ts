@@ -10,6 +10,21 @@ import { applySeed } from '../../../src/doc/seed';
 import { noteText } from '../../../src/doc/noteText';
 import { httpRelayClient, RelayError, type RelayClient, type RelayPage } from '../../../src/sync/relayClient';
 import { deriveRelayKeys, sealBlob } from '../../../src/sync/relayCrypto';
+import { deriveNoteKeys } from '../../../src/sync/noteKeys';
+import { parseViewCapability, viewCapability } from '../../../src/doc/noteId';
+
+/** `update` as a relay blob's sync message (a sync step 2), before signing. */
+const syncMessage = (update: Uint8Array): Uint8Array => Uint8Array.of(0, 1, ...lengthPrefixed(update));
+const lengthPrefixed = (bytes: Uint8Array): number[] => {
+  const out: number[] = [];
+  let n = bytes.byteLength;
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return [...out, ...bytes];
+};
 import { memoryRelayCursors } from '../../../src/sync/relayCursors';
 import { RelayTransport } from '../../../src/sync/RelayTransport';
 import type { SyncRoom } from '../../../src/sync/Transport';
@@ -164,14 +179,40 @@ describe('RelayTransport', () => {
 
   it('refuses a well-encrypted change that breaks the note schema (same firewall as peers)', async () => {
     const url = await server();
-    const keys = await deriveRelayKeys(ROOM.secret);
+    const keys = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
     const evil = new Y.Doc();
     evil.getMap('not-a-note').set('x', 1);
-    const blob = await sealBlob(keys, 'update', new Uint8Array(16).fill(3), 1, Y.encodeStateAsUpdate(evil));
-    await httpRelayClient(url).write(keys, 'update', blob as Uint8Array<ArrayBuffer>);
+    const signed = await keys.sealUpdate(syncMessage(Y.encodeStateAsUpdate(evil)));
+    const blob = await sealBlob(keys.relay, 'update', new Uint8Array(16).fill(3), 1, signed!);
+    await httpRelayClient(url).write(keys.relay, 'update', blob as Uint8Array<ArrayBuffer>);
     const reader = device(url);
     await waitFor('refused', () => /note schema/.test(reader.transport.relayStatus.problem ?? ''));
     expect(reader.doc.share.has('not-a-note')).toBe(false);
+  });
+
+  it('refuses a well-encrypted blob whose update is unsigned or signed by another key (a view-only holder cannot write)', async () => {
+    const url = await server();
+    const keys = await deriveNoteKeys(ROOM.noteId, ROOM.secret);
+    // What a view-only holder has: it opens and makes blobs, but cannot sign.
+    const view = await deriveNoteKeys(ROOM.noteId, viewCapability(keys.readKey, keys.publicKey));
+    expect(parseViewCapability(viewCapability(keys.readKey, keys.publicKey))).not.toBeNull();
+    expect(view.canWrite).toBe(false);
+    const forger = await deriveNoteKeys(ROOM.noteId, OTHER_ROOM.secret);
+    const update = (text: string) => {
+      const doc = noteDoc();
+      type(doc, text);
+      return syncMessage(Y.encodeStateAsUpdate(doc));
+    };
+    const unsigned = update('unsigned words');
+    const wrong = (await forger.sealUpdate(update('forged words')))!;
+    for (const [i, payload] of [unsigned, wrong].entries()) {
+      const blob = await sealBlob(view.relay, 'update', new Uint8Array(16).fill(5 + i), 1, payload);
+      // (The server takes it only with the editor's write proof: the relay operator colluding with a view-only holder.)
+      await httpRelayClient(url).write(keys.relay, 'update', blob as Uint8Array<ArrayBuffer>);
+    }
+    const reader = device(url);
+    await waitFor('both refused', () => /2 changes .*not signed by an editor/.test(reader.transport.relayStatus.problem ?? ''));
+    expect(noteText(reader.doc)).not.toMatch(/unsigned|forged/);
   });
 
   it('compacts past compactAfter: one snapshot replaces the blobs, and a new device still gets everything', async () => {

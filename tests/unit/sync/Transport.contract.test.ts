@@ -48,6 +48,7 @@ class SameOriginWebSocket extends NodeWebSocket {
 
 const loopback: TransportAdapter = {
   name: 'loopback',
+  unsigned: 'an in-process test double: messages go from one doc to another in memory, there is no wire to sign',
   async open() {
     const network = new LoopbackNetwork({ firewall: false });
     // Offline, not just partitioned: a device that lost its network.
@@ -90,6 +91,7 @@ const fakeWebRtc: TransportAdapter = {
 const peersAndRelay: TransportAdapter = {
   name: 'peers + relay (withRelay: loopback peers, RelayTransport on a real relay)',
   cannotPartition: 'a device cut off from the relay only notices the relay again on its next pull (every 20 s), longer than a scenario waits',
+  unsigned: 'its peers are loopback (no wire); the relay reader refusing unsigned and wrongly signed blobs is RelayTransport.test.ts',
   async open() {
     const network = new LoopbackNetwork({ firewall: false });
     const staticDir = mkdtempSync(join(tmpdir(), 'weft-contract-relay-'));

@@ -33,7 +33,7 @@ describe('relay keys and blobs', () => {
     const blob = await sealBlob(keys, 'update', WRITER, 7, utf8('hello'));
     expect(text(blob)).not.toContain('hello');
     const opened = await openBlob(keys, 'update', blob);
-    expect(opened && text(opened.update)).toBe('hello');
+    expect(opened && text(opened.signed)).toBe('hello');
     expect(opened?.counter).toBe(7);
     // A fresh nonce per blob: the same plaintext never gives the same bytes.
     expect(await sealBlob(keys, 'update', WRITER, 7, utf8('hello'))).not.toEqual(blob);

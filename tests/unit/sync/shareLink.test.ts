@@ -3,6 +3,7 @@ import {
   ENCODED_ID_LENGTH,
   ID_BYTES,
   formatShareLink,
+  formatViewLink,
   fromBase64url,
   isShareFragment,
   parseShareFragment,
@@ -15,6 +16,8 @@ import {
 
 const ID = 'AAECAwQFBgcICQoLDA0ODw'; // bytes 0..15
 const SECRET = '__79_Pv6-fj39vX08_Lx8A'; // bytes 255..240
+const KEY = toBase64url(new Uint8Array(32).fill(7)); // a read key (32 bytes)
+const PUB = toBase64url(new Uint8Array(32).map((_, i) => i)); // a public key (32 bytes)
 
 describe('base64url', () => {
   it('encodes 16 bytes as 22 canonical characters and round-trips', () => {
@@ -44,8 +47,10 @@ describe('base64url', () => {
 
 describe('parseShareFragment', () => {
   it('accepts a valid fragment with or without #', () => {
-    expect(parseShareFragment(`#/share/v1/${ID}/${SECRET}`)).toEqual({ ok: true, noteId: ID, secret: SECRET });
-    expect(parseShareFragment(`/share/v1/${ID}/${SECRET}`)).toEqual({ ok: true, noteId: ID, secret: SECRET });
+    expect(parseShareFragment(`#/share/v1/${ID}/${SECRET}`)).toEqual({ ok: true, noteId: ID, secret: SECRET, access: 'edit' });
+    expect(parseShareFragment(`/share/v1/${ID}/${SECRET}`)).toEqual({ ok: true, noteId: ID, secret: SECRET, access: 'edit' });
+    expect(parseShareFragment(`#/share/v2/${ID}/edit/${SECRET}`)).toEqual({ ok: true, noteId: ID, secret: SECRET, access: 'edit' });
+    expect(parseShareFragment(`#/share/v2/${ID}/view/${KEY}/${PUB}`)).toEqual({ ok: true, noteId: ID, secret: `${KEY}.${PUB}`, access: 'view' });
   });
 
   const invalid: [string, string, string][] = [
@@ -58,7 +63,7 @@ describe('parseShareFragment', () => {
     ['#/share/v1/', 'missing-note-id', 'no note id'],
     [`#/share/v1/${ID}`, 'missing-secret', 'no secret'],
     [`#/share/v1/${ID}/`, 'missing-secret', 'no secret'],
-    [`#/share/v2/${ID}/${SECRET}`, 'unsupported-version', 'format v2'],
+    [`#/share/v9/${ID}/${SECRET}`, 'unsupported-version', 'format v9'],
     [`#/share/x/${ID}/${SECRET}`, 'unsupported-version', 'not in a format'],
     [`#/share/${ID}/${SECRET}`, 'unsupported-version', 'not in a format'],
     [`#/share/v1/${ID}/${SECRET}/`, 'extra-parts', 'extra parts'],
@@ -74,6 +79,15 @@ describe('parseShareFragment', () => {
     [`#/share/v1/${ID}/${SECRET}?x=1`, 'bad-characters', 'secret'],
     [`#/share/v1/${ID}/${SECRET.slice(0, 21)}B`, 'not-canonical', 'last character'],
     [`#/share/v1/${ID.slice(0, 21)}x/${SECRET}`, 'not-canonical', 'note id'],
+    [`#/share/v3/${ID}/edit/${SECRET}`, 'unsupported-version', 'format v3'],
+    [`#/share/v2/${ID}/${SECRET}`, 'unknown-access', 'neither an edit link nor a view-only link'],
+    [`#/share/v2/${ID}/edit/`, 'missing-secret', 'no secret'],
+    [`#/share/v2/${ID}/edit/${SECRET}/x`, 'extra-parts', 'extra parts'],
+    [`#/share/v2/${ID}/view/${KEY}`, 'missing-secret', 'lacks its public key'],
+    [`#/share/v2/${ID}/view/${KEY}/`, 'missing-secret', 'lacks its public key'],
+    [`#/share/v2/${ID}/view/${KEY}/${PUB}/x`, 'extra-parts', 'extra parts'],
+    [`#/share/v2/${ID}/view/${KEY.slice(0, 42)}/${PUB}`, 'too-short', 'read key in this link is too short (42 of 43'],
+    [`#/share/v2/${ID}/view/${KEY}/${PUB.slice(0, 42)}B`, 'not-canonical', 'public key'],
   ];
 
   it.each(invalid)('rejects %j as %s', (fragment, code, message) => {
@@ -99,11 +113,14 @@ describe('parseShareFragment', () => {
 describe('formatShareLink', () => {
   it('round-trips through URL parsing and the parser', () => {
     const link = formatShareLink('https://weft.example/', ID, SECRET);
-    expect(link).toBe(`https://weft.example/#/share/v1/${ID}/${SECRET}`);
+    expect(link).toBe(`https://weft.example/#/share/v2/${ID}/edit/${SECRET}`);
     const url = new URL(link);
     expect(url.pathname).toBe('/');
     expect(url.search).toBe('');
-    expect(parseShareFragment(url.hash)).toEqual({ ok: true, noteId: ID, secret: SECRET });
+    expect(parseShareFragment(url.hash)).toEqual({ ok: true, noteId: ID, secret: SECRET, access: 'edit' });
+    const view = formatViewLink('https://weft.example', ID, KEY, PUB);
+    expect(view).toBe(`https://weft.example/#/share/v2/${ID}/view/${KEY}/${PUB}`);
+    expect(parseShareFragment(new URL(view).hash)).toEqual({ ok: true, noteId: ID, secret: `${KEY}.${PUB}`, access: 'view' });
   });
 
   it('round-trips random ids and secrets', () => {
@@ -114,6 +131,7 @@ describe('formatShareLink', () => {
         ok: true,
         noteId,
         secret,
+        access: 'edit',
       });
     }
   });
@@ -121,5 +139,6 @@ describe('formatShareLink', () => {
   it('refuses to format a link its parser would reject', () => {
     expect(() => formatShareLink('https://x', 'short', SECRET)).toThrow(TypeError);
     expect(() => formatShareLink('https://x', ID, `${SECRET}/x`)).toThrow(TypeError);
+    expect(() => formatViewLink('https://x', ID, SECRET, PUB)).toThrow(TypeError);
   });
 });

@@ -1,0 +1,137 @@
+/**
+ * Issue 17 end to end, two Chromium processes through our server: a view-only link shows live
+ * edits in a read-only editor that says "View only"; a view-only peer that forces its editor
+ * editable and types reaches no editor, also after a reload (it cannot sign, and editors refuse
+ * what is not signed); a version 1 link still opens as an edit link.
+ */
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf, viewLinkOf } from './helpers/peers';
+
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** What a user who bypasses the UI does: Lexical keeps its editor on the root element; make it editable. */
+const forceEditable = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const root = document.querySelector('[aria-label="Note"][contenteditable]') as (HTMLElement & { __lexicalEditor?: { setEditable(on: boolean): void } }) | null;
+    if (!root?.__lexicalEditor) throw new Error('no Lexical editor on the page');
+    root.__lexicalEditor.setEditable(true);
+  });
+
+test('a view-only link shows live edits read-only; a forced edit reaches no editor, also after reload', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(120_000);
+  const a = await launchPeer(launchProfile, profileDir, 'editor');
+  await a.page.goto('/');
+  await newNote(a.page);
+  await a.page.keyboard.type('Written by the editor');
+  const viewLink = await viewLinkOf(a.page);
+
+  const b = await launchPeer(launchProfile, profileDir, 'viewer');
+  await openShareLink(b.page, viewLink);
+  await expect(editorOf(b.page)).toContainText('Written by the editor', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).toHaveAttribute('aria-readonly', 'true');
+  await expect(b.page.getByRole('note')).toContainText('View only');
+  // The viewer's share dialog offers the view link only.
+  await b.page.getByRole('button', { name: 'Share' }).click();
+  await expect(b.page.getByRole('dialog').getByRole('textbox', { name: 'View-only link' })).toBeVisible();
+  await expect(b.page.getByRole('dialog').getByRole('textbox', { name: 'Share link' })).toHaveCount(0);
+  await b.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // Live edits arrive.
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' and typed live');
+  await expect(editorOf(b.page)).toContainText('Written by the editor and typed live');
+
+  // The viewer forces its editor editable and types: it shows here, and nowhere else.
+  await forceEditable(b.page);
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' FORGED');
+  await expect(editorOf(b.page)).toContainText('FORGED');
+  // A marker typed after it: once it is at the viewer, anything the viewer sent before has reached the editor.
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker one');
+  await expect(editorOf(b.page)).toContainText('marker one');
+  await expect(editorOf(a.page)).not.toContainText('FORGED');
+
+  // After a reload the viewer's stored copy still holds its forgery: the editor still never gets it.
+  await b.page.reload();
+  await expect(editorOf(b.page)).toContainText('marker one', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).toHaveAttribute('aria-readonly', 'true');
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker two');
+  await expect(editorOf(b.page)).toContainText('marker two', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(a.page)).toContainText('Written by the editor and typed live marker one marker two');
+  await expect(editorOf(a.page)).not.toContainText('FORGED');
+});
+
+test('a version 1 link (note id + secret) still opens as an edit link', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(90_000);
+  const a = await launchPeer(launchProfile, profileDir, 'a');
+  await a.page.goto('/');
+  const noteId = await newNote(a.page);
+  await a.page.keyboard.type('Shared the old way');
+  const link = await shareLinkOf(a.page);
+  const secret = /\/edit\/([A-Za-z0-9_-]{22})$/.exec(link)?.[1];
+  if (!secret) throw new Error(`not an edit link: ${link}`);
+  const v1 = `${new URL(link).origin}/#/share/v1/${noteId}/${secret}`;
+
+  const b = await launchPeer(launchProfile, profileDir, 'b');
+  expect(await openShareLink(b.page, v1)).toBe(noteId);
+  await expect(editorOf(b.page)).toContainText('Shared the old way', { timeout: CONNECT_TIMEOUT_MS });
+  await expect(editorOf(b.page)).not.toHaveAttribute('aria-readonly', 'true');
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' and answered');
+  await expect(editorOf(a.page)).toContainText('Shared the old way and answered');
+});
+
+test('"Revoke links" (confirmed) cuts off the old link, and the new link works', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(150_000);
+  const a = await launchPeer(launchProfile, profileDir, 'owner');
+  await a.page.goto('/');
+  const noteId = await newNote(a.page);
+  await a.page.keyboard.type('Before revoking');
+  const oldLink = await shareLinkOf(a.page);
+
+  const b = await launchPeer(launchProfile, profileDir, 'old-holder');
+  await openShareLink(b.page, oldLink);
+  await expect(editorOf(b.page)).toContainText('Before revoking', { timeout: CONNECT_TIMEOUT_MS });
+  await expectConnected(a.page, 1, CONNECT_TIMEOUT_MS);
+
+  // Revoke, with the confirmation; the dialog then shows new links.
+  await a.page.getByRole('button', { name: 'Share' }).click();
+  const dialog = a.page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Revoke links' }).click();
+  const confirm = dialog.getByRole('alertdialog', { name: 'Revoke links?' });
+  await confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog.getByRole('textbox', { name: 'Share link' })).toHaveValue(oldLink);
+  await dialog.getByRole('button', { name: 'Revoke links' }).click();
+  await confirm.getByRole('button', { name: 'Revoke' }).click();
+  await expect(dialog.getByRole('status').filter({ hasText: 'Links revoked' })).toBeVisible();
+  const newLink = await dialog.getByRole('textbox', { name: 'Share link' }).inputValue();
+  expect(newLink).not.toBe(oldLink);
+  expect(newLink).toContain(`/${noteId}/edit/`);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(syncStatusOf(a.page)).not.toHaveText(/Connected/, { timeout: CONNECT_TIMEOUT_MS });
+
+  // The revoker keeps editing; a newcomer with the new link gets it (the positive marker) and answers.
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' and after');
+  const c = await launchPeer(launchProfile, profileDir, 'new-holder');
+  await openShareLink(c.page, newLink);
+  await expect(editorOf(c.page)).toContainText('Before revoking and after', { timeout: CONNECT_TIMEOUT_MS });
+  await caretToEnd(c.page);
+  await c.page.keyboard.type(' with the new link');
+  await expect(editorOf(a.page)).toContainText('Before revoking and after with the new link');
+
+  // The old holder got none of it, and what it writes reaches nobody.
+  await caretToEnd(b.page);
+  await b.page.keyboard.type(' OLD');
+  await caretToEnd(a.page);
+  await a.page.keyboard.type(' marker');
+  await expect(editorOf(c.page)).toContainText('with the new link marker');
+  await expect(editorOf(b.page)).toHaveText('Before revoking OLD');
+  await expect(editorOf(a.page)).not.toContainText('OLD');
+  await expect(editorOf(c.page)).not.toContainText('OLD');
+});

@@ -1,0 +1,101 @@
+/**
+ * The keys issue's test vectors (tests/fixtures/keys-v2-vectors.json, README "Keys and
+ * capabilities"): Weft's derivations, links and signatures must reproduce the file exactly, and
+ * the file must be what the README's recipe gives when computed with node:crypto alone
+ * (scripts/keyVectors.mjs) — so a third party can check both.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { deriveNoteKeys } from '../../../src/sync/noteKeys';
+import { formatShareLink, formatViewLink, parseShareFragment } from '../../../src/sync/shareLink';
+import { signedInput } from '../../../src/sync/signedUpdate';
+import { viewCapability } from '../../../src/doc/noteId';
+import { keyVectors } from '../../../scripts/keyVectors.mjs';
+
+interface Vector {
+  noteId: string;
+  secret: string;
+  seed: string;
+  readKey: string;
+  publicKey: string;
+  roomId: string;
+  relayRoomId: string;
+  signalingPassword: string;
+  editLink: string;
+  viewLink: string;
+  v1Link: string;
+  update: { yjsUpdate: string; message: string; signedInput: string; signature: string; signed: string };
+}
+
+const file = JSON.parse(readFileSync(new URL('../../fixtures/keys-v2-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
+const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+describe('keys v2 test vectors', () => {
+  it('the file is what the README recipe gives with node:crypto alone', () => {
+    expect(file).toEqual(keyVectors());
+    expect(file.vectors.length).toBeGreaterThanOrEqual(2);
+  });
+
+  for (const v of file.vectors) {
+    describe(`note ${v.noteId}`, () => {
+      it('an edit capability derives every key of the vector', async () => {
+        const keys = await deriveNoteKeys(v.noteId, v.secret);
+        expect(keys.canWrite).toBe(true);
+        expect({ readKey: keys.readKey, publicKey: keys.publicKey, roomId: keys.roomId, relayRoomId: keys.relay.roomId, password: keys.password }).toEqual({
+          readKey: v.readKey,
+          publicKey: v.publicKey,
+          roomId: v.roomId,
+          relayRoomId: v.relayRoomId,
+          password: v.signalingPassword,
+        });
+      });
+
+      it('a view-only capability (read key + public key) joins the same rooms and cannot sign', async () => {
+        const keys = await deriveNoteKeys(v.noteId, viewCapability(v.readKey, v.publicKey));
+        expect(keys.canWrite).toBe(false);
+        expect([keys.roomId, keys.relay.roomId, keys.password]).toEqual([v.roomId, v.relayRoomId, v.signalingPassword]);
+        expect(await keys.sealUpdate(hex(v.update.message))).toBeNull();
+        expect(keys.relay.signKey).toBeNull();
+      });
+
+      it('links: v2 edit and view links are formatted and parsed as in the vector; the v1 link is an edit link', () => {
+        expect(formatShareLink('https://weft.example', v.noteId, v.secret)).toBe(v.editLink);
+        expect(formatViewLink('https://weft.example', v.noteId, v.readKey, v.publicKey)).toBe(v.viewLink);
+        expect(parseShareFragment(new URL(v.editLink).hash)).toEqual({ ok: true, noteId: v.noteId, secret: v.secret, access: 'edit' });
+        expect(parseShareFragment(new URL(v.v1Link).hash)).toEqual({ ok: true, noteId: v.noteId, secret: v.secret, access: 'edit' });
+        expect(parseShareFragment(new URL(v.viewLink).hash)).toEqual({
+          ok: true,
+          noteId: v.noteId,
+          secret: viewCapability(v.readKey, v.publicKey),
+          access: 'view',
+        });
+      });
+
+      it('the signed update is byte for byte the vector (Ed25519 is deterministic) and verifies', async () => {
+        const keys = await deriveNoteKeys(v.noteId, v.secret);
+        expect(toHex(signedInput(keys.roomId, hex(v.update.message)))).toBe(v.update.signedInput);
+        const signed = await keys.sealUpdate(hex(v.update.message));
+        expect(toHex(signed!)).toBe(v.update.signed);
+        const view = await deriveNoteKeys(v.noteId, viewCapability(v.readKey, v.publicKey));
+        expect(toHex((await view.openUpdate(hex(v.update.signed)))!)).toBe(v.update.message);
+      });
+
+      it('a flipped bit anywhere, another note, or a missing signature does not verify', async () => {
+        const keys = await deriveNoteKeys(v.noteId, v.secret);
+        const signed = hex(v.update.signed);
+        for (const at of [1, 2, 40, 65, 66, signed.length - 1]) {
+          const flipped = signed.slice();
+          flipped[at]! ^= 1;
+          expect(await keys.openUpdate(flipped), `bit flipped at byte ${at}`).toBeNull();
+        }
+        expect(await keys.openUpdate(hex(v.update.message))).toBeNull();
+        expect(await keys.openUpdate(signed.subarray(0, 66))).toBeNull();
+        const other = file.vectors.find((w) => w !== v)!;
+        // The same key under another note id (another room id): refused.
+        const moved = await deriveNoteKeys(other.noteId, v.secret);
+        expect(await moved.openUpdate(signed)).toBeNull();
+      });
+    });
+  }
+});
