@@ -29,6 +29,7 @@ import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import { loadYWebrtc } from './stockYWebrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
 import { DataChannelLink } from '../../../src/sync/DataChannelLink';
+import { SIGNATURE_BYTES, isSignedMessage } from '../../../src/sync/signedUpdate';
 import { AUTH_HELLO_MARKER, AUTH_PROOF_MARKER, ChannelAuth } from '../../../src/sync/channelAuth';
 import { waitFor } from '../waitFor';
 import { mulberry32, seedsFor } from '../../prng';
@@ -228,7 +229,9 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     const send = DataChannelLink.prototype.send;
     let dropped = 0;
     vi.spyOn(DataChannelLink.prototype, 'send').mockImplementation(function (this: DataChannelLink, message: Uint8Array) {
-      if (dropped === 0 && message[0] === MESSAGE_SYNC && message[1] === syncProtocol.messageYjsSyncStep2) {
+      // A sync step 2 travels signed: the envelope, then the y-webrtc message.
+      const inner = isSignedMessage(message) ? message.subarray(2 + SIGNATURE_BYTES) : message;
+      if (dropped === 0 && inner[0] === MESSAGE_SYNC && inner[1] === syncProtocol.messageYjsSyncStep2) {
         dropped++;
         return;
       }
