@@ -107,7 +107,7 @@ function within(ms, what, promise) {
 
 const peopleHere = (page) => page.getByRole('list', { name: 'People here' }).getByRole('listitem');
 const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
-const degreeOf = async (page) => Number(/^Connected to (\d+) peers?$/.exec((await syncStatus(page).textContent()) ?? '')?.[1] ?? 0);
+const degreeOf = async (page) => Number(/^Connected to (\d+) peers?(,|$)/.exec((await syncStatus(page).textContent()) ?? '')?.[1] ?? 0);
 
 /** Launches `n` browsers, a few at a time; resolves with their pages, profiles and process ids. */
 async function launchPeers(dir, n, contexts) {
@@ -158,7 +158,8 @@ async function roomRow({ root, distDir, n, cap, keystrokes, log }) {
       await page.goto(link);
       await page.locator(EDITOR).waitFor();
     }
-    const wantStatus = cap === null ? new RegExp(`^Connected to ${n - 1} peers?$`) : /^Connected to \d+ peers?$/;
+    // ("Connected to 3 peers, direct": the path follows the count once known.)
+    const wantStatus = cap === null ? new RegExp(`^Connected to ${n - 1} peers?(,|$)`) : /^Connected to \d+ peers?(,|$)/;
     await Promise.all(
       peers.map(async ({ page }) => {
         await syncStatus(page).filter({ hasText: wantStatus }).waitFor({ timeout: SETTLE_TIMEOUT_MS });

@@ -203,7 +203,7 @@ function installProbe() {
 
 const syncStatus = (page) => page.getByRole('status', { name: 'Sync status' });
 async function waitConnected(page, timeout = 30_000) {
-  await syncStatus(page).filter({ hasText: /^Connected to 1 peer$/ }).waitFor({ timeout });
+  await syncStatus(page).filter({ hasText: /^Connected to 1 peer(,|$)/ }).waitFor({ timeout });
 }
 
 /** Opens the Share dialog of the note shown on `page` and returns its share link. */

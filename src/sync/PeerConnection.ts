@@ -46,8 +46,13 @@ export type PeerConnectionClass = new (config?: RTCConfiguration) => RTCPeerConn
 export const MAX_ICE_RESTARTS = 1;
 /** A `disconnected` connection gets this long to come back by itself before an ICE restart. */
 export const DISCONNECTED_GRACE_MS = 4_000;
-/** An ICE restart that has not reconnected within this is counted as failed (and restarted again, within the bound). */
-export const ICE_RESTART_TIMEOUT_MS = 15_000;
+/**
+ * An ICE restart that has not reconnected within this is counted as failed (and restarted
+ * again, within the bound). Short: a restart that works does within a second or two (the
+ * NAT test's relayed ones: under one), and a peer whose browser is gone (no close ever
+ * arrives) must not stay listed as connected for long.
+ */
+export const ICE_RESTART_TIMEOUT_MS = 8_000;
 
 /** What a connection tells its owner about ICE, for the connection status. */
 export type ConnectionEvent =
