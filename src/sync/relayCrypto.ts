@@ -17,7 +17,7 @@
  * before the keys issue) is refused.
  */
 import { toBase64Url } from '../doc/noteId';
-import { deriveNoteKeys } from './noteKeys';
+import { concat, deriveNoteKeys } from './noteKeys';
 
 export const BLOB_FORMAT = 0x03;
 export const NONCE_BYTES = 12;
@@ -49,15 +49,6 @@ export interface OpenedBlob {
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
-const concat = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-};
 
 /** A note's relay keys from its capability (noteKeys.ts; they do not depend on the note id). Throws on a malformed one. */
 export async function deriveRelayKeys(capability: string): Promise<RelayKeys> {
