@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /* global window, document, DataTransfer, ClipboardEvent */
 /**
- * `node bench/profile.mjs [keys|open|both|merge|paste] [--at=<chars>|full] [--keys=N] [--lines=N] [--top=N]` — where
+ * `node bench/profile.mjs [keys|open|both|merge|paste] [--at=<chars>|full] [--keys=N] [--lines=N] [--top=N] [--variant=plain]` — where
  * the time of scenario 1 (typing), 2 (opening the note), 4 (merge on reconnect, whole call) or a large
  * paste (`paste`: --lines lines as in scenario 5, into the plain editor and the app's, alternating, 3 each;
  * the app's pastes profiled) goes, from Chromium's sampling
@@ -30,6 +30,8 @@ const KEYS = Number(opt('keys', 200));
 const TOP = Number(opt('top', 30));
 const AT = opt('at', 'full');
 const LINES = Number(opt('lines', 14_000));
+/** `keys`: which editor types — the app's (default) or plain Lexical's (the same NoteEditor, no binding), to compare. */
+const VARIANT = opt('variant', 'app');
 
 buildHarness(OUT);
 const paper = sequentialOps('sequential_traces/automerge-paper.json.gz');
@@ -141,14 +143,14 @@ try {
   }
   const from = AT === 'full' ? paper.ops.length - KEYS : indexAtSize(paper.ops, Number(AT));
   if (what !== 'merge' && what !== 'paste') {
-    await page.evaluate(() => window.weftBench.mount('app'));
+    await page.evaluate((v) => window.weftBench.mount(v), what === 'keys' ? VARIANT : 'app');
     const t0 = Date.now();
     await page.evaluate(([a, b]) => window.weftBench.applyOps(a, b, 200), [0, from]);
     console.log(`replayed ${from} edits in ${Date.now() - t0} ms`);
   }
   if (what === 'keys' || what === 'both') {
     await page.evaluate(() => window.weftBench.beginWindow());
-    await profile(`typing ${KEYS} keys at ${AT}`, async () => {
+    await profile(`typing ${KEYS} keys at ${AT}${VARIANT === 'app' ? '' : ` (${VARIANT})`}`, async () => {
       for (let i = from; i < from + KEYS; i++) {
         const k = await page.evaluate((j) => window.weftBench.prepareKey(j), i);
         if (k.text !== undefined) await page.keyboard.type(k.text);
