@@ -228,6 +228,8 @@ export function bindEditorToDoc(
   let incoming: Uint8Array | null = null;
   // Writes this editor's edits that wait for `deferLocalWrites` (V2; V1 never defers).
   let writeWaiting: () => void = () => {};
+  // The same, never throwing: a write that fails redraws the editor from the doc (see recover).
+  let writeWaitingOrRecover: () => void = () => {};
   if (version === 'v1') {
     const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
     binding = b;
@@ -507,14 +509,17 @@ export function bindEditorToDoc(
       const latest = (changes.at(-1) as LocalChange).editorState;
       selection.keep(latest.read(() => $keepSelection(b)));
     };
-    const runScheduledWrite = (): void => {
-      writeScheduled = false;
+    writeWaitingOrRecover = () => {
       try {
         writeWaiting();
       } catch (thrown) {
         // The doc may hold part of the write: draw the editor from the doc again.
         recover(asError(thrown));
       }
+    };
+    const runScheduledWrite = (): void => {
+      writeScheduled = false;
+      writeWaitingOrRecover();
     };
     const off = editor.registerUpdateListener(
       ({ prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags }) => {
@@ -662,18 +667,19 @@ export function bindEditorToDoc(
     beforeRemoteUpdate(update: Uint8Array) {
       if (disposed || renderFailed) return;
       incoming = update;
-      const error = catchUpdateErrors(editor, writeWaiting);
+      // Never out of the transport's apply: the peer's change is applied whatever happens here.
+      const error = catchUpdateErrors(editor, writeWaitingOrRecover);
       if (error !== null) console.warn('weft: a pending local edit failed before a peer’s change', error);
     },
     writeLocalEdits() {
       if (disposed || renderFailed) return;
-      const error = catchUpdateErrors(editor, writeWaiting);
+      const error = catchUpdateErrors(editor, writeWaitingOrRecover);
       if (error !== null) console.warn('weft: a pending local edit could not be written', error);
     },
     dispose() {
       if (disposed) return;
       if (!renderFailed) {
-        const error = catchUpdateErrors(editor, writeWaiting);
+        const error = catchUpdateErrors(editor, writeWaitingOrRecover);
         if (error !== null) console.warn('weft: a pending local edit could not be written before unbinding', error);
       }
       disposed = true;

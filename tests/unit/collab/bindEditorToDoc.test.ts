@@ -352,6 +352,28 @@ describe('edits written after the frame (deferLocalWrites)', () => {
     expect(docText(a.doc)).toBe('kept');
   });
 
+  it('a write that fails redraws the editor from the doc and never throws into whoever asked (a transport applying a peer’s change)', () => {
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, seedUpdate(), ORIGIN_STORAGE);
+    const editor = createTestEditor([]);
+    const resynced: Error[] = [];
+    const handle = bindEditorToDoc(editor, doc, { deferLocalWrites: () => {}, onSyncError: (e) => resynced.push(e) });
+    cleanups.push(() => handle.dispose());
+    flush(editor);
+    typeAtEnd(editor, 'kept');
+    handle.writeLocalEdits();
+    typeAtEnd(editor, ' lost');
+    // The next transaction (the waiting write) fails; the redraw after it may use the doc again.
+    const transact = doc.transact.bind(doc);
+    doc.transact = () => {
+      doc.transact = transact;
+      throw new Error('write failed');
+    };
+    expect(() => handle.beforeRemoteUpdate(new Uint8Array([0, 0]))).not.toThrow();
+    expect(resynced.map((e) => e.message)).toEqual(['write failed']);
+    expect(text(editor)).toBe('kept'); // what the doc holds, drawn again
+  });
+
   it('unbinding writes what waits', () => {
     const { a } = deferredPair();
     typeAtEnd(a.editor, 'last words');
