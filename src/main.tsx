@@ -35,6 +35,12 @@ const preferences: Preferences = {
   set: (key, value) => localStorage.setItem(key, value),
 };
 
+// "The network is back" (the browser's online event), for what should try again then.
+const onOnline = (listener: () => void) => {
+  window.addEventListener('online', listener);
+  return () => window.removeEventListener('online', listener);
+};
+
 // ICE servers, extra signaling URLs and the per-note connection cap come from the deployment
 // (/config.json). The copy cached on this device applies at once — start-up
 // never waits for the network — and a fresh one replaces it when it arrives, and
@@ -42,10 +48,7 @@ const preferences: Preferences = {
 const syncConfig = new SyncConfigSource({
   initial: cachedSyncConfig(),
   fetch: () => fetchSyncConfig(),
-  onOnline: (listener) => {
-    window.addEventListener('online', listener);
-    return () => window.removeEventListener('online', listener);
-  },
+  onOnline,
 });
 syncConfig.start();
 
@@ -104,10 +107,6 @@ if (startShare.ok && navigator.onLine !== false) {
   );
 }
 const relayCursors = storageRelayCursors(() => localStorage);
-const onOnline = (listener: () => void) => {
-  window.addEventListener('online', listener);
-  return () => window.removeEventListener('online', listener);
-};
 const transports: TransportFactory = (doc, awareness, room, hooks) => {
   const peers = webrtc(doc, awareness, room, hooks);
   const sharing = room.sharing;

@@ -26,6 +26,7 @@
 
 import type { PeerSignal } from './signalingMessage';
 import { CANDIDATE_TYPES, type CandidateType, type PeerPath } from './ConnectionMonitor';
+import { isTurnServer } from './syncConfig';
 import {
   CHANNEL_PROTOCOL,
   DataChannelLink,
@@ -82,9 +83,6 @@ export interface PeerConnectionOptions {
   readonly onChannel?: (channel: RTCDataChannel) => void;
 }
 
-/** A TURN server with credentials (a relay ICE can use). */
-const isTurnServer = (server: RTCIceServer): boolean =>
-  server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url));
 
 const asCandidateType = (value: unknown): CandidateType | null =>
   typeof value === 'string' && (CANDIDATE_TYPES as readonly string[]).includes(value) ? (value as CandidateType) : null;
@@ -322,10 +320,7 @@ export class PeerConnection {
       this.recover();
     } else if (state === 'disconnected' && this.recoveryTimer === null) {
       // Often a blip (a lost packet burst, a Wi-Fi roam): give it a moment before restarting.
-      this.recoveryTimer = setTimeout(() => {
-        this.recoveryTimer = null;
-        if (this.state() !== 'connected') this.recover();
-      }, DISCONNECTED_GRACE_MS);
+      this.recoverUnlessConnectedIn(DISCONNECTED_GRACE_MS);
     }
     this.options.onEvent?.({ kind: 'state' });
   }
@@ -367,10 +362,15 @@ export class PeerConnection {
         return this.pc.localDescription ?? offer;
       });
     }
+    this.recoverUnlessConnectedIn(ICE_RESTART_TIMEOUT_MS);
+  }
+
+  /** Restarts ICE (within the bound) unless the connection is connected again `ms` from now. */
+  private recoverUnlessConnectedIn(ms: number): void {
     this.recoveryTimer = setTimeout(() => {
       this.recoveryTimer = null;
       if (this.state() !== 'connected') this.recover();
-    }, ICE_RESTART_TIMEOUT_MS);
+    }, ms);
   }
 
   private clearRecovery(): void {

@@ -107,11 +107,12 @@ export const parseSyncConfig = (json: unknown): SyncConfig => {
   return { iceServers, signaling, ...(validCap ? { maxPeerConnections: cap } : {}), ...(validTtl ? { iceCredentialTtl: ttl } : {}) };
 };
 
+/** A TURN server with credentials (a relay ICE can use). */
+export const isTurnServer = (server: RTCIceServer): boolean =>
+  server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url));
+
 /** True when the configuration lists a TURN server with credentials: relayed connections are possible. */
-export const hasTurn = (config: SyncConfig): boolean =>
-  config.iceServers.some(
-    (server) => server.username !== undefined && (Array.isArray(server.urls) ? server.urls : [server.urls]).some((url) => /^turns?:/.test(url)),
-  );
+export const hasTurn = (config: SyncConfig): boolean => config.iceServers.some(isTurnServer);
 
 /**
  * The signaling URLs to use: our own origin's `/signal` first (ws: for http:,

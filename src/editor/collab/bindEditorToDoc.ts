@@ -226,10 +226,15 @@ export function bindEditorToDoc(
   let rebuildView: () => boolean = () => true;
   // The peer's update about to be applied (see beforeRemoteUpdate).
   let incoming: Uint8Array | null = null;
-  // Writes this editor's edits that wait for `deferLocalWrites` (V2; V1 never defers).
-  let writeWaiting: () => void = () => {};
-  // The same, never throwing: a write that fails redraws the editor from the doc (see recover).
-  let writeWaitingOrRecover: () => void = () => {};
+  // Keystrokes Lexical has not committed yet (it commits in a microtask): committing them writes them.
+  const commitLexical = (): void => {
+    if (!isUpdating(editor) && hasPendingUpdate(editor)) commitPending(editor);
+  };
+  // Writes this editor's edits that are not in the doc yet: Lexical's pending ones, and (V2)
+  // those waiting for `deferLocalWrites`. V1 never defers.
+  let writeWaiting: () => void = commitLexical;
+  // The same, never throwing for V2: a write that fails redraws the editor from the doc (see recover).
+  let writeWaitingOrRecover: () => void = commitLexical;
   if (version === 'v1') {
     const b = createYjsBinding({ editor, id: doc.guid, doc, docMap, rootName: NOTE_ROOT_NAMES.v1 });
     binding = b;
@@ -441,7 +446,7 @@ export function bindEditorToDoc(
       }
     };
     root.observeDeep(onYjs as (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, tr: Y.Transaction) => void);
-    /** Writes one commit (or a batch of them, see `waiting`) of the editor to the doc. */
+    /** Writes one commit of the editor to the doc (a batch writes each of its commits, see `waiting`). */
     const writeToDoc = (change: LocalChange): void => {
       const { prevEditorState, editorState, dirtyElements, dirtyLeaves, normalizedNodes, tags } = change;
       // V2 only writes back *text* normalization after rendering a remote
@@ -497,7 +502,7 @@ export function bindEditorToDoc(
     doc.on('afterTransactionCleanup', leaveDocChange);
     writeWaiting = () => {
       // Keystrokes Lexical has not committed yet join the batch.
-      if (!isUpdating(editor) && hasPendingUpdate(editor)) commitPending(editor);
+      commitLexical();
       const changes = waiting;
       waiting = [];
       if (changes.length === 0 || renderFailed || disposedSync) return;
@@ -655,6 +660,11 @@ export function bindEditorToDoc(
 
   const unregisterPresence = registerPresence(editor, binding, provider, options, syncCursors, () => painter?.clear());
 
+  /** Writes what is not in the doc yet; an error Lexical reports meanwhile is logged, `when` saying at what moment. */
+  const writeNow = (when: string): void => {
+    const error = catchUpdateErrors(editor, writeWaitingOrRecover);
+    if (error !== null) console.warn(`weft: a pending local edit could not be written ${when}`, error);
+  };
   let disposed = false;
   return {
     undoManager,
@@ -668,20 +678,15 @@ export function bindEditorToDoc(
       if (disposed || renderFailed) return;
       incoming = update;
       // Never out of the transport's apply: the peer's change is applied whatever happens here.
-      const error = catchUpdateErrors(editor, writeWaitingOrRecover);
-      if (error !== null) console.warn('weft: a pending local edit failed before a peer’s change', error);
+      writeNow('before a peer’s change');
     },
     writeLocalEdits() {
       if (disposed || renderFailed) return;
-      const error = catchUpdateErrors(editor, writeWaitingOrRecover);
-      if (error !== null) console.warn('weft: a pending local edit could not be written', error);
+      writeNow('now');
     },
     dispose() {
       if (disposed) return;
-      if (!renderFailed) {
-        const error = catchUpdateErrors(editor, writeWaitingOrRecover);
-        if (error !== null) console.warn('weft: a pending local edit could not be written before unbinding', error);
-      }
+      if (!renderFailed) writeNow('before unbinding');
       disposed = true;
       selection.dispose();
       unregisterPresence();
