@@ -98,8 +98,12 @@ suite(
       for (const spec of suiteNode.specs ?? []) {
         for (const test of spec.tests ?? []) {
           if (test.status !== 'unexpected') continue;
-          const error = test.results?.at(-1)?.error?.message ?? '';
-          names.push(`${spec.file} > ${[...path, spec.title].join(' > ')}: ${error.split('\n')[0]}`);
+          // The first line, where it failed, and what was expected and received: CI keeps only the tail.
+          const error = test.results?.at(-1)?.error ?? {};
+          const lines = String(error.message ?? '').split('\n');
+          const detail = lines.filter((line) => /^\s*(Expected|Received)\b/.test(line)).map((line) => line.trim());
+          const at = error.location ? ` (line ${error.location.line})` : '';
+          names.push(`${spec.file} > ${[...path, spec.title].join(' > ')}${at}: ${[lines[0], ...detail].join(' · ')}`);
         }
       }
       for (const child of suiteNode.suites ?? []) walk(child, child.title && !child.title.endsWith('.ts') ? [...path, child.title] : path);
@@ -115,6 +119,6 @@ const summary = `${passed} passed, ${failed} failed`;
 writeFileSync(join(out, 'summary.txt'), summary + '\n');
 if (failures.length) console.log(`\nFailed: ${failures.join(', ')}`);
 // eslint-disable-next-line no-control-regex
-for (const test of failedTests) console.log(`  ✘ ${test.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 400)}`);
+for (const test of failedTests) console.log(`  ✘ ${test.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 600)}`);
 console.log(`\n${summary}`);
 process.exit(failed === 0 ? 0 : 1);

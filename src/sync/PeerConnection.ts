@@ -91,6 +91,16 @@ const asCandidateType = (value: unknown): CandidateType | null =>
 const candidateType = (candidate: RTCIceCandidate): CandidateType | null =>
   asCandidateType(candidate.type) ?? asCandidateType(/ typ (\w+)/.exec(candidate.candidate)?.[1]);
 
+/**
+ * `address:port` and type of a signaled candidate (`candidate:<foundation> <component> <protocol>
+ * <priority> <address> <port> typ <type> …`), null when the line has another shape.
+ */
+const signaledCandidate = (line: string): { at: string; type: CandidateType } | null => {
+  const match = /^(?:a=)?candidate:\S+ \d+ \S+ \d+ (\S+) (\d+) typ (\w+)/.exec(line);
+  const type = asCandidateType(match?.[3]);
+  return match && type ? { at: `${match[1]}:${match[2]}`, type } : null;
+};
+
 /** Label of the initiator's data channel: random like simple-peer's (20 random bytes, hex). */
 const channelLabel = (): string =>
   [...crypto.getRandomValues(new Uint8Array(20))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
@@ -109,6 +119,8 @@ export class PeerConnection {
   /** Waiting for a disconnected connection to come back, or for a restart to work. */
   private recoveryTimer: ReturnType<typeof setTimeout> | null = null;
   private selected: PeerPath | null = null;
+  /** Types of the candidates the remote peer signaled, by `address:port` (see {@link readPath}). */
+  private readonly signaledTypes = new Map<string, CandidateType>();
   private everConnected = false;
   /** Why the connection ended without opening (or stopped working), for the status; null while fine. */
   private failureReason: string | null = null;
@@ -391,7 +403,13 @@ export class PeerConnection {
       }
       const pair = pairId === undefined ? undefined : entries.get(String(pairId));
       const local = asCandidateType(entries.get(String(pair?.localCandidateId))?.candidateType);
-      const remote = asCandidateType(entries.get(String(pair?.remoteCandidateId))?.candidateType);
+      const remoteEntry = entries.get(String(pair?.remoteCandidateId));
+      let remote = asCandidateType(remoteEntry?.candidateType);
+      // A check that arrives before the candidate's signal makes the platform name that
+      // candidate peer-reflexive, and the name may stick: behind a relay-only peer this end
+      // would say "direct" for a path through TURN. The signaled candidate at the same
+      // address says what it really is.
+      if (remote === 'prflx') remote = this.signaledTypes.get(`${String(remoteEntry?.address ?? remoteEntry?.ip)}:${String(remoteEntry?.port)}`) ?? remote;
       if (this.closed || local === null || remote === null) return;
       this.selected = { local, remote };
       this.options.onEvent?.({ kind: 'state' });
@@ -401,8 +419,16 @@ export class PeerConnection {
   }
 
   private addCandidate(candidate: RTCIceCandidateInit): void {
-    this.pc.addIceCandidate(candidate).catch(() => {
-      // An unusable candidate (e.g. an mDNS name we cannot resolve): others may work.
-    });
+    const signaled = signaledCandidate(candidate.candidate ?? '');
+    if (signaled) this.signaledTypes.set(signaled.at, signaled.type);
+    this.pc.addIceCandidate(candidate).then(
+      () => {
+        // The candidate behind a peer-reflexive pair may have just been named.
+        if (this.selected?.remote === 'prflx') void this.readPath();
+      },
+      () => {
+        // An unusable candidate (e.g. an mDNS name we cannot resolve): others may work.
+      },
+    );
   }
 }

@@ -101,6 +101,8 @@ export class FakePeerConnection {
   channel: FakeDataChannel | null = null;
   /** The selected pair's local candidate type in `getStats`. */
   localCandidateType = 'host';
+  /** The selected pair's remote candidate in `getStats`. */
+  remoteCandidate: { type: string; address: string; port: number } = { type: 'host', address: '127.0.0.1', port: 2 };
   /** Channels created after the connection was up (multiplexing), on either side. */
   readonly extraChannels: FakeDataChannel[] = [];
   /** Channels this side opens on the established connection open late (see {@link FakeDataChannel.opensLate}). */
@@ -200,7 +202,7 @@ export class FakePeerConnection {
       ['t', { id: 't', type: 'transport', selectedCandidatePairId: 'p' }],
       ['p', { id: 'p', type: 'candidate-pair', localCandidateId: 'l', remoteCandidateId: 'r' }],
       ['l', { id: 'l', type: 'local-candidate', ip: '127.0.0.1', port: 1, candidateType: this.localCandidateType }],
-      ['r', { id: 'r', type: 'remote-candidate', ip: '127.0.0.1', port: 2, candidateType: 'host' }],
+      ['r', { id: 'r', type: 'remote-candidate', address: this.remoteCandidate.address, port: this.remoteCandidate.port, candidateType: this.remoteCandidate.type }],
     ]);
   }
 

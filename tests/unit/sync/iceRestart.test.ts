@@ -71,6 +71,18 @@ describe('ICE restart', () => {
     expect(a.connection.path).toEqual({ local: 'host', remote: 'host' });
   });
 
+  it('a peer-reflexive remote candidate takes the type its signal gives: a path to a relay-only peer is relayed', async () => {
+    const [, b] = await connectedPair(() => fresh);
+    await waitFor('the path', () => b.connection.path !== null);
+    // Alice hides her address: her relay's check reached Bob before her candidate's signal did.
+    b.pc.remoteCandidate = { type: 'prflx', address: '198.51.100.7', port: 49152 };
+    b.pc.setConnectionState('connected');
+    await waitFor('the peer-reflexive path', () => b.connection.path?.remote === 'prflx');
+    b.connection.signal({ type: 'candidate', candidate: { candidate: 'candidate:7 1 udp 41885439 198.51.100.7 49152 typ relay raddr 0.0.0.0 rport 0 generation 0', sdpMid: '0', sdpMLineIndex: 0 } });
+    await waitFor('the relayed path', () => b.connection.path?.remote === 'relay');
+    expect(b.connection.path).toEqual({ local: 'host', remote: 'relay' });
+  });
+
   it('passes the relay-only policy to the platform', async () => {
     const [a, b] = await connectedPair(() => fresh, 'relay');
     expect(a.pc.configuration.iceTransportPolicy).toBe('relay');
