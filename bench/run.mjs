@@ -161,18 +161,33 @@ const log = (...a) => console.log(...a);
 // ---------------------------------------------------------------------------------------------
 // Scenarios 1, 2 and 6: one page, the automerge-paper trace.
 
-async function keystrokeScenarios(browser, baseUrl, paper) {
-  const page = await browser.newPage();
+/** A page with the bench harness loaded and the trace fetched, in a context (renderer) of its own. */
+async function harnessPage(browser, baseUrl, paper) {
+  const page = await (await browser.newContext()).newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   page.on('console', (m) => {
     if ((m.type() === 'error' || m.type() === 'warning') && !m.text().startsWith('Failed to load resource')) console.error(`[page ${m.type()}]`, m.text().slice(0, 500));
   });
   await page.goto(`${baseUrl}/index.html`);
   await page.waitForFunction(() => document.title === 'ready');
-  const isolated = await page.evaluate(() => window.weftBench.crossOriginIsolated());
   const n = await page.evaluate((u) => window.weftBench.fetchOps(u), '/data/paper.json');
+  if (n !== paper.ops.length) throw new Error('trace did not load');
+  return page;
+}
+
+/**
+ * Scenario 1's typing windows are split into this many chunks, typed by the two variants in
+ * turn (plain, app, app, plain, …): both meet the same machine state (load, JIT, thermal), so
+ * their ratio holds on a busy machine, where one variant's whole run after the other's did not.
+ */
+const INTERLEAVED_CHUNKS = 6;
+
+async function keystrokeScenarios(browser, baseUrl, paper) {
+  const page = await harnessPage(browser, baseUrl, paper);
+  const plainPage = await harnessPage(browser, baseUrl, paper);
+  const pages = { plain: plainPage, app: page };
+  const isolated = await page.evaluate(() => window.weftBench.crossOriginIsolated());
   const ops = paper.ops;
-  if (n !== ops.length) throw new Error('trace did not load');
 
   // Checkpoints: where the text first reaches each size; the last window ends the trace.
   const K = CONFIG.keystrokes;
@@ -188,26 +203,38 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
   labels.push(`full (${(paper.endContent.length / 1000).toFixed(QUICK ? 1 : 0)}k)`);
   for (let i = 1; i < windows.length; i++) if (windows[i][0] < windows[i - 1][1]) throw new Error('keystroke windows overlap');
 
-  const out = { crossOriginIsolated: isolated, labels, windows, variants: {} };
-  for (const variant of ['plain', 'app']) {
-    log(`\n[1] ${variant === 'app' ? 'Weft editor + binding + IndexedDB' : 'plain Lexical (no collaboration)'}`);
-    await page.evaluate((v) => window.weftBench.mount(v), variant);
-    const heapBefore = await heapUsed(page);
-    let at = 0;
-    const perCheckpoint = [];
-    let buildMs = 0;
-    for (let w = 0; w < windows.length; w++) {
-      const [from, to] = windows[w];
-      const applied = await page.evaluate(([a, b, c]) => window.weftBench.applyOps(a, b, c), [at, from, CONFIG.batch]);
-      buildMs += applied.ms;
-      await page.evaluate(() => window.weftBench.beginWindow());
-      for (let i = from; i < to; i++) {
-        const k = await page.evaluate((j) => window.weftBench.prepareKey(j), i);
-        if (k.text !== undefined) await page.keyboard.type(k.text);
-        else await page.keyboard.press(k.key);
+  const out = { crossOriginIsolated: isolated, labels, windows, variants: {}, interleavedChunks: INTERLEAVED_CHUNKS };
+  const VARIANTS = ['plain', 'app'];
+  const state = {};
+  log(`\n[1] plain Lexical (no collaboration) and the Weft editor + binding + IndexedDB, each in its own renderer, typing the same keys in turn (${INTERLEAVED_CHUNKS} chunks a window)`);
+  for (const variant of VARIANTS) {
+    await pages[variant].evaluate((v) => window.weftBench.mount(v), variant);
+    state[variant] = { heapBefore: await heapUsed(pages[variant]), perCheckpoint: [], buildMs: 0 };
+  }
+  let at = 0;
+  for (let w = 0; w < windows.length; w++) {
+    const [from, to] = windows[w];
+    for (const variant of VARIANTS) {
+      const applied = await pages[variant].evaluate(([a, b, c]) => window.weftBench.applyOps(a, b, c), [at, from, CONFIG.batch]);
+      state[variant].buildMs += applied.ms;
+      await pages[variant].evaluate(() => window.weftBench.beginWindow());
+    }
+    const chunk = Math.ceil((to - from) / INTERLEAVED_CHUNKS);
+    for (let c = 0, start = from; start < to; c++, start += chunk) {
+      for (const variant of c % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
+        const p = pages[variant];
+        for (let i = start; i < Math.min(to, start + chunk); i++) {
+          const k = await p.evaluate((j) => window.weftBench.prepareKey(j), i);
+          if (k.text !== undefined) await p.keyboard.type(k.text);
+          else await p.keyboard.press(k.key);
+        }
+        // The chunk's last key is recorded (its frame awaited) before the other variant types.
+        await p.evaluate(() => window.weftBench.settleKey());
       }
-      const r = await page.evaluate(() => window.weftBench.endWindow());
-      at = to;
+    }
+    at = to;
+    for (const variant of VARIANTS) {
+      const r = await pages[variant].evaluate(() => window.weftBench.endWindow());
       const row = {
         label: labels[w],
         handler: summarize(r.handler),
@@ -220,29 +247,32 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
         longestTask: r.longTasks.length ? Math.max(...r.longTasks) : 0,
         markdownRepairs: r.repairs,
       };
-      perCheckpoint.push(row);
+      state[variant].perCheckpoint.push(row);
       log(
-        `  ${row.label.padEnd(12)} handler median ${fmt(row.handler.median)} p99 ${fmt(row.handler.p99)} max ${fmt(row.handler.max)} | ` +
+        `  ${variant.padEnd(5)} ${row.label.padEnd(12)} handler median ${fmt(row.handler.median)} p99 ${fmt(row.handler.p99)} max ${fmt(row.handler.max)} | ` +
           `key→paint median ${fmt(row.paint.median)} p99 ${fmt(row.paint.p99)} max ${fmt(row.paint.max)} | long tasks ${row.longTasks} (max ${fmt(row.longestTask)})${row.markdownRepairs ? ` | markdown shortcuts fired ${row.markdownRepairs}x (undone, untimed)` : ''}`,
       );
       log(
-        `  ${''.padEnd(12)} handler, typing in a paragraph: n ${row.handlerText.n} median ${fmt(row.handlerText.median)} p99 ${fmt(row.handlerText.p99)} | ` +
+        `  ${''.padEnd(18)} handler, typing in a paragraph: n ${row.handlerText.n} median ${fmt(row.handlerText.median)} p99 ${fmt(row.handlerText.p99)} | ` +
           `Enter / joining Backspace: n ${row.handlerStructural.n} median ${fmt(row.handlerStructural.median)} max ${fmt(row.handlerStructural.max)}` +
           (row.afterPaint.max > 0 ? ` | written to the doc after the frame: median ${fmt(row.afterPaint.median)} p99 ${fmt(row.afterPaint.p99)} max ${fmt(row.afterPaint.max)}` : ''),
       );
     }
-    const check = await page.evaluate(() => window.weftBench.checkText()).catch((e) => ({ error: String(e.message ?? e) }));
+  }
+  for (const variant of VARIANTS) {
+    const p = pages[variant];
+    const check = await p.evaluate(() => window.weftBench.checkText()).catch((e) => ({ error: String(e.message ?? e) }));
     if ('error' in check) fail(`[1] ${variant}: ${check.error}`);
     else if (check.text !== paper.endContent) fail(`[1] ${variant}: the replayed text differs from the trace's end content`);
-    else log(`  replayed text equals the trace's end content (${check.text.length} chars, ${check.paragraphs} paragraphs)`);
+    else log(`  ${variant}: replayed text equals the trace's end content (${check.text.length} chars, ${check.paragraphs} paragraphs)`);
     // The whole trace went through the editor (and, for Weft, the binding, its
     // undo manager and IndexedDB): the heap after it, collected, against before.
-    const heapAfter = await heapUsed(page);
-    log(`  JS heap after collection: ${fmtMB(heapBefore)} before the replay, ${fmtMB(heapAfter)} after ${editsIn(windows)} edits`);
-    out.variants[variant] = { checkpoints: perCheckpoint, buildMs, heapBefore, heapAfter };
-    if (variant === 'app') break; // keep it mounted for scenarios 2 and 6
-    await page.evaluate(() => window.weftBench.unmountActive());
+    const heapAfter = await heapUsed(p);
+    log(`  ${variant}: JS heap after collection: ${fmtMB(state[variant].heapBefore)} before the replay, ${fmtMB(heapAfter)} after ${editsIn(windows)} edits`);
+    out.variants[variant] = { checkpoints: state[variant].perCheckpoint, buildMs: state[variant].buildMs, heapBefore: state[variant].heapBefore, heapAfter };
   }
+  // The app stays mounted for scenarios 2 and 6.
+  await plainPage.context().close();
 
   log('\n[1] raw Yjs (Y.Text inserts, same edits)');
   const raw = await page.evaluate((w) => window.weftBench.rawYjs(w), windows);
@@ -349,7 +379,7 @@ async function keystrokeScenarios(browser, baseUrl, paper) {
   const maxRows = Math.max(...storage.reopenings.map((x) => x.rows));
   target(6, 'growth of stored bytes over the reopenings', lastReopen.storedBytes / storage.beforeReopenings.storedBytes, 1.0, 'x', `${storage.beforeReopenings.storedBytes} → ${lastReopen.storedBytes} B; at most ${maxRows} row(s) during the reopenings`);
   results.scenarios.storage = storage;
-  await page.close();
+  await page.context().close();
 }
 
 // ---------------------------------------------------------------------------------------------

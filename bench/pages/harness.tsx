@@ -558,6 +558,11 @@ async function prepareKey(i: number): Promise<{ text?: string; key?: string }> {
   return { text: ch };
 }
 
+/** Records the last typed key (its frame awaited), so that another page may type next. */
+async function settleKey(): Promise<void> {
+  await recordPrevious(mustActive());
+}
+
 async function endWindow(): Promise<{ handler: number[]; paint: number[]; afterPaint: number[]; structural: boolean[]; longTasks: number[]; repairs: number }> {
   const a = mustActive();
   await recordPrevious(a);
@@ -1124,6 +1129,7 @@ const api = {
   applyOps,
   beginWindow,
   prepareKey,
+  settleKey,
   endWindow,
   checkText,
   unmountActive,
