@@ -15,6 +15,8 @@ import {
   $isElementNode,
   $isTextNode,
   $setSelection,
+  REDO_COMMAND,
+  UNDO_COMMAND,
   type ElementNode,
   type LexicalNode,
   type RangeSelection,
@@ -163,9 +165,11 @@ export function runOp(peer: Peer, index: number, op: OpName, rng: Rng, oracle: I
   const before = editor.getEditorState().read(() => $getRoot().getTextContent());
   const report: LocalOp = { peer: index, kind: 'other', before, after: before, typed: '', leftOfCaret: null, inserts: false };
   if (op === 'undo' || op === 'redo') {
-    // Undo/redo are Yjs transactions; the binding renders them into Lexical.
-    if (op === 'undo') handle.undoManager.undo();
-    else handle.undoManager.redo();
+    // Undo/redo are Yjs transactions; the binding renders them into Lexical. Through the
+    // commands, as the app's keys and buttons do: they write edits still waiting for their
+    // frame first (calling the UndoManager directly skipped that, and the undo then met an
+    // editor ahead of its doc: a library sync error, seeds 7300 and 3144211933).
+    editor.dispatchCommand(op === 'undo' ? UNDO_COMMAND : REDO_COMMAND, undefined);
     flush(editor);
     report.kind = op;
   } else {
