@@ -47,6 +47,7 @@ import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../do
 import { ORIGIN_RESCUE } from '../../doc/origins';
 import { followMovedText, mayFollowMovedText } from './followMovedText';
 import { rescueOrphanedText, type Relocate } from './rescueOrphanedText';
+import { RivalCopies } from './dropRivalCopy';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
@@ -552,16 +553,19 @@ export function bindEditorToDoc(
     const beforeRemote = (tr: Y.Transaction): void => {
       if (!tr.local) keptBeforeRemote = selection.current;
     };
+    // Blocks this editor rewrote, in case a peer rewrote them at the same time (dropRivalCopy.ts).
+    const rivalCopies = new RivalCopies();
     const rescue = (tr: Y.Transaction): void => {
       if (renderFailed) return;
+      if (tr.local && tr.origin === b) rivalCopies.record(tr);
       const before = tr.local ? null : keptBeforeRemote;
       const update = tr.local ? null : incoming;
       if (!tr.local) incoming = null;
       if (update === null) return;
       const caret = before === null ? [] : [before.anchor, before.focus];
-      // Nothing of ours went with this change, or follows text it moved: nothing to do (the usual case).
+      // Nothing of ours went with this change, follows text it moved or has a rival copy: nothing to do (the usual case).
       const ownDeleted = tr.deleteSet.clients.has(doc.clientID);
-      if (!ownDeleted && !mayFollowMovedText(tr, doc.clientID, caret)) return;
+      if (!ownDeleted && !mayFollowMovedText(tr, doc.clientID, caret) && !rivalCopies.mayResolve()) return;
       try {
         // Rendering the peer's change may still be queued in Lexical: commit it
         // now, or it would commit while the put-back text renders and keep the
@@ -579,9 +583,11 @@ export function bindEditorToDoc(
         // own text typed after text the peer moved (a split) follows that text.
         const rescued = ownDeleted ? rescueOrphanedText(tr, update, doc.clientID, ORIGIN_RESCUE, follow) : 0;
         const followed = followMovedText(tr, doc.clientID, ORIGIN_RESCUE, caret, follow);
+        // A block this editor and the peer both rewrote: one of the two copies goes.
+        const dropped = rivalCopies.resolve(tr, update, doc.clientID, ORIGIN_RESCUE, follow);
         // Rendering the put-back text puts the caret there too; with nothing
         // put back (the peer had seen it all) nothing renders, so place it here.
-        if (moved !== null && rescued + followed === 0) placeCaret(editor, b, moved);
+        if (moved !== null && rescued + followed + dropped === 0) placeCaret(editor, b, moved);
       } catch (thrown) {
         // Never out of the peer's Y.applyUpdate: the doc already holds its change.
         console.warn('weft: typing a peer rewrote could not be put back', thrown);

@@ -78,7 +78,7 @@ export function rescueOrphanedText(
 export type Relocate = (position: Y.RelativePosition) => Y.RelativePosition | null;
 
 /** One character of an orphaned run as this client had it just before the peer's change. */
-interface OldChar {
+export interface OldChar {
   readonly ch: string;
   /** Typed by this client (then `clock` is its Yjs clock). */
   readonly own: boolean;
@@ -89,7 +89,7 @@ interface OldChar {
 }
 
 /** Stands for an inline element: never equal to typed text. */
-const EMBED = '\u{FFFC}';
+export const EMBED = '\u{FFFC}';
 /** Stands for a copy character that is not to be matched (a code unit typed text never holds). */
 const UNMATCHABLE = '\u{0}';
 
@@ -177,7 +177,7 @@ export function copiesWrittenBy(tr: Y.Transaction): Y.XmlText[] {
  * then aligned with the copy's text between its aligned neighbours (what the
  * rewriter saw of it is there, maybe beside its own concurrent typing).
  */
-function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed: Map<number, { copy: Y.XmlText; index: number }>): number {
+export function putBack(chars: readonly OldChar[], copies: readonly Y.XmlText[], placed: Map<number, { copy: Y.XmlText; index: number }>): number {
   const othersAt = chars.flatMap((c, i) => (c.own ? [] : [i]));
   const othersText = othersAt.map((i) => (chars[i] as OldChar).ch).join('');
   let best: { copy: Y.XmlText; text: string; inCopy: number[]; shared: number } | null = null;

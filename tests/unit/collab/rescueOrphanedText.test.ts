@@ -6,7 +6,7 @@
  * (src/editor/collab/rescueOrphanedText.ts).
  */
 import { $insertList, $removeList } from '@lexical/list';
-import { $createHeadingNode } from '@lexical/rich-text';
+import { $createHeadingNode, $createQuoteNode } from '@lexical/rich-text';
 import { $setBlocksType } from '@lexical/selection';
 import { $createParagraphNode, $createTextNode, $getRoot, $getSelection, $isElementNode, $isRangeSelection, $isTextNode, type ElementNode, type LexicalNode } from 'lexical';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -364,5 +364,74 @@ describe.each([false, true])('typing after text a peer moves into a new block (a
     typeAtEnd(b, 0, ' saved');
     settle([a, b]);
     expectAgreed([a, b], 'paragraph:keep saved');
+  });
+});
+
+/** Changes the type of block `i` as the toolbar does (a rewrite: delete the block, insert a copy). */
+function rewriteAs(p: Peer, i: number, make: () => ElementNode): void {
+  p.editor.update(() => $setBlocksType(blockAt(i).selectEnd(), make), { discrete: true });
+  flush(p.editor);
+}
+
+describe.each([false, true])('two people rewrite one block at once (edits written after the frame: %s)', (deferred) => {
+  beforeEach(() => {
+    typistsDefer = deferred;
+  });
+
+  it('one copy survives, whichever update arrives first', () => {
+    for (const firstToHear of ['a', 'b']) {
+      const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
+      rewriteAs(a, 0, () => $createHeadingNode('h1'));
+      rewriteAs(b, 0, () => $createQuoteNode());
+      if (firstToHear === 'a') send(b, a);
+      else send(a, b);
+      settle([a, b]);
+      // b (client 101) drops its copy: a's heading stays.
+      expectAgreed([a, b], 'heading:Hello world | paragraph:Second');
+      for (const p of peers.splice(0)) {
+        p.handle.dispose();
+        p.doc.destroy();
+      }
+      queues.clear();
+    }
+  });
+
+  it('what the dropping side typed into its copy since is carried into the other copy, and its caret follows', () => {
+    const [a, b] = notePeers(['a', 'b'], ['Hello world', 'Second']) as [Peer, Peer];
+    rewriteAs(a, 0, () => $createHeadingNode('h1'));
+    rewriteAs(b, 0, () => $createQuoteNode());
+    typeAtEnd(b, 0, ' again');
+    typeAtEnd(a, 0, '!');
+    send(a, b);
+    typeAtCaret(b, ' and again');
+    settle([a, b]);
+    expectAgreed([a, b], 'heading:Hello world! again and again | paragraph:Second');
+  });
+
+  it('the keeping side’s typing stays once; a third peer that saw both copies adds none', () => {
+    const [a, b, c] = notePeers(['a', 'b', 'c'], ['Hello world', 'Second']) as [Peer, Peer, Peer];
+    rewriteAs(a, 0, () => $createQuoteNode());
+    rewriteAs(c, 0, () => $createHeadingNode('h2'));
+    send(a, b);
+    send(c, b);
+    typeAtEnd(a, 0, ' too');
+    settle([a, b, c]);
+    expectAgreed([a, b, c], 'quote:Hello world too | paragraph:Second');
+  });
+
+  it('a block joined into the one above and turned into a heading at once keeps both copies (a duplicate beats a loss)', () => {
+    const [a, b] = notePeers(['a', 'b'], ['First', 'Second']) as [Peer, Peer];
+    a.editor.update(() => {
+      const first = blockAt(1).getFirstDescendant();
+      if (!$isTextNode(first)) throw new Error('no text');
+      first.select(0, 0).deleteCharacter(true);
+    }, { discrete: true });
+    flush(a.editor);
+    rewriteAs(b, 1, () => $createHeadingNode('h1'));
+    settle([a, b]);
+    const text = a.editor.getEditorState().read(() => $getRoot().getTextContent());
+    expect(text).toContain('FirstSecond');
+    const agreed = (p: Peer) => p.editor.getEditorState().read(() => $getRoot().getTextContent());
+    expect(agreed(b)).toBe(agreed(a));
   });
 });
