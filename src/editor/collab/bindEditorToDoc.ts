@@ -47,7 +47,7 @@ import { NOTE_BINDING, NOTE_ROOT_NAMES, type NoteBindingVersion } from '../../do
 import { ORIGIN_RESCUE } from '../../doc/origins';
 import { followMovedText, mayFollowMovedText } from './followMovedText';
 import { rescueOrphanedText, type Relocate } from './rescueOrphanedText';
-import { RivalCopies } from './dropRivalCopy';
+import { RivalCopies } from './RivalCopies';
 import { $keepSelection, sameKeptSelection, type KeptSelection } from './keptSelection';
 import { $alignBlocks } from './alignBlocks';
 import { $lexicalMatchesYjs, $syncTextEditsToYjs } from './syncTextEdits';
@@ -553,7 +553,7 @@ export function bindEditorToDoc(
     const beforeRemote = (tr: Y.Transaction): void => {
       if (!tr.local) keptBeforeRemote = selection.current;
     };
-    // Blocks this editor rewrote, in case a peer rewrote them at the same time (dropRivalCopy.ts).
+    // Blocks this editor rewrote, in case a peer rewrote them at the same time (RivalCopies.ts).
     const rivalCopies = new RivalCopies();
     const rescue = (tr: Y.Transaction): void => {
       if (renderFailed) return;
