@@ -62,9 +62,9 @@ export function createTestEditor(errors: Error[] = []): LexicalEditor {
 /** Build a peer; `seed` is applied *after* binding, like storage would load. */
 export function createPeer(
   name: string,
-  opts: { version?: NoteBindingVersion; seed?: Uint8Array; clientID?: number; deferWrites?: boolean } = {},
+  opts: { version?: NoteBindingVersion; seed?: Uint8Array; clientID?: number; deferWrites?: boolean; gc?: boolean } = {},
 ): Peer {
-  const doc = new Y.Doc();
+  const doc = new Y.Doc({ gc: opts.gc ?? true });
   if (opts.clientID !== undefined) doc.clientID = opts.clientID;
   const errors: Error[] = [];
   const resyncs: Error[] = [];
