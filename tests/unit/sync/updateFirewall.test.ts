@@ -1,5 +1,5 @@
 import { createHeadlessEditor } from '@lexical/headless';
-import { $createLinkNode } from '@lexical/link';
+import { $createAutoLinkNode, $createLinkNode } from '@lexical/link';
 import { $createListItemNode, $createListNode } from '@lexical/list';
 import { $createHeadingNode, $createQuoteNode } from '@lexical/rich-text';
 import { $createCodeNode } from '@lexical/code';
@@ -36,7 +36,11 @@ function richUpdate(): Uint8Array {
       bold.toggleFormat('bold');
       const link = $createLinkNode('https://example.org/', { title: 't', target: '_blank', rel: 'noopener' });
       link.append($createTextNode('link'));
-      p.append($createTextNode('a'), bold, $createLineBreakNode(), $createTabNode(), link);
+      const autoLink = $createAutoLinkNode('https://www.example.org');
+      autoLink.append($createTextNode('www.example.org'));
+      const unlinked = $createAutoLinkNode('mailto:me@example.org', { isUnlinked: true });
+      unlinked.append($createTextNode('me@example.org'));
+      p.append($createTextNode('a'), bold, $createLineBreakNode(), $createTabNode(), link, $createTextNode(' '), autoLink, $createTextNode(' '), unlinked);
       const q = $createQuoteNode();
       q.append($createTextNode('q'));
       const list = $createListNode('check', 3);
