@@ -16,7 +16,7 @@ import { newNoteId } from '../doc/noteId';
 import { noteLeadingText } from '../doc/noteText';
 import { ORIGIN_IMPORT } from '../doc/origins';
 import { applySeed } from '../doc/seed';
-import { markdownToNote } from '../editor/markdownImport';
+import { markdownToNote, type MarkdownNote } from '../editor/markdownImport';
 import type { DocStore } from '../storage/DocStore';
 import { MAX_SYNC_UPDATE_BYTES, checkNoteUpdate } from '../sync/updateFirewall';
 import type { NotesIndex } from './NotesIndex';
@@ -103,7 +103,7 @@ async function checkFile(file: MarkdownFile): Promise<CheckedNote | string> {
   if (bytes.byteLength > MAX_MARKDOWN_FILE_BYTES) return `is more than the ${megabytes(MAX_MARKDOWN_FILE_BYTES)} a Markdown file may have`;
   const decoded = decodeMarkdown(bytes);
   if (!decoded.ok) return decoded.problem;
-  let note;
+  let note: MarkdownNote;
   try {
     note = markdownToNote(decoded.text);
   } catch (error) {
