@@ -15,6 +15,7 @@ import { WeftApp, noteDocName } from '../../../src/app/session';
 import { docMarkdown } from '../../../src/editor/docExport';
 import { StorageError, type DocStore } from '../../../src/storage/DocStore';
 import { IndexedDbNotesIndexStore } from '../../../src/storage/IndexedDbNotesIndexStore';
+import type { NotesIndexStore } from '../../../src/storage/NotesIndexStore';
 import { IndexedDbStore } from '../../../src/storage/IndexedDbStore';
 import { LoopbackNetwork } from '../../../src/sync/loopback';
 import { freshPrefix } from '../storage/harness';
@@ -29,7 +30,7 @@ const corpus = (name: string) => readFileSync(join(import.meta.dirname, '../../f
 const md = (name: string, content: string | Uint8Array<ArrayBuffer>) => new File([content], name, { type: 'text/markdown' });
 
 /** A device's databases (fresh names); `start` opens the app on them, as a page load does. */
-function device(wrapStore: (store: DocStore) => DocStore = (store) => store) {
+function device(wrapStore: (store: DocStore) => DocStore = (store) => store, wrapIndex: (store: NotesIndexStore) => NotesIndexStore = (store) => store) {
   const prefix = freshPrefix();
   const start = async () => {
     const docs = new IndexedDbStore({ prefix });
@@ -39,7 +40,7 @@ function device(wrapStore: (store: DocStore) => DocStore = (store) => store) {
         throw new Error('storage must work in this test');
       },
       transports: new LoopbackNetwork().factory,
-      indexStore: new IndexedDbNotesIndexStore({ name: `${prefix}notes-index` }),
+      indexStore: wrapIndex(new IndexedDbNotesIndexStore({ name: `${prefix}notes-index` })),
       preferences: new MapPreferences(),
     });
     await app.start();
@@ -140,6 +141,31 @@ describe('Import Markdown', () => {
     const { app, docs } = await machine.start();
     const result = await app.importMarkdown([md('one.md', '# One'), md('two.md', '# Two'), md('three.md', '# Three')]);
     expect(result).toEqual({ ok: false, error: 'Nothing was imported: the notes could not be saved (The disk is full).' });
+    expect(await titles(app)).toEqual([]);
+    expect(removed).toHaveLength(2);
+    for (const name of removed) expect(await storedMarkdown(docs, name.slice('note:'.length))).toBe('');
+  });
+
+  it('a notes list that cannot be written lists none of them, and their stored documents are deleted again', async () => {
+    const removed: string[] = [];
+    const machine = device(
+      (store) => ({ open: (name, doc) => store.open(name, doc), remove: (name) => (name.startsWith('note:') && removed.push(name), store.remove(name)) }),
+      (store) => ({
+        get: (id) => store.get(id),
+        page: (options) => store.page(options),
+        count: (options) => store.count(options),
+        search: (terms, options) => store.search(terms, options),
+        text: (id) => store.text(id),
+        // The import lists its notes in one write of several entries: that one fails.
+        update: (writes, options) => (writes.length > 1 ? Promise.reject(new StorageError('quota', 'The list is full')) : store.update(writes, options)),
+        getMarker: (key) => store.getMarker(key),
+        setMarker: (key, value) => store.setMarker(key, value),
+        close: () => store.close(),
+      }),
+    );
+    const { app, docs } = await machine.start();
+    const result = await app.importMarkdown([md('one.md', '# One'), md('two.md', '# Two')]);
+    expect(result).toEqual({ ok: false, error: 'Nothing was imported: the notes could not be saved (The list is full).' });
     expect(await titles(app)).toEqual([]);
     expect(removed).toHaveLength(2);
     for (const name of removed) expect(await storedMarkdown(docs, name.slice('note:'.length))).toBe('');
