@@ -6,7 +6,9 @@
  * its schema firewall, and both exports keep it as a link.
  */
 import { $createCodeNode } from '@lexical/code';
-import { $isAutoLinkNode, registerAutoLink, type AutoLinkNode } from '@lexical/link';
+import { $isAutoLinkNode, $isLinkNode, registerAutoLink, type AutoLinkNode } from '@lexical/link';
+import { registerMarkdownShortcuts } from '@lexical/markdown';
+import { registerRichText } from '@lexical/rich-text';
 import { $createParagraphNode, $getRoot, $getSelection, $isRangeSelection, createEditor, type LexicalEditor } from 'lexical';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
@@ -15,6 +17,7 @@ import { applySeed } from '../../../src/doc/seed';
 import { AUTO_LINK_EXCLUDED_PARENTS, AUTO_LINK_MATCHERS } from '../../../src/editor/autoLinkMatchers';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { docHtmlDocument, docMarkdown } from '../../../src/editor/docExport';
+import { MARKDOWN_TRANSFORMERS } from '../../../src/editor/markdown';
 import { markdownToNote } from '../../../src/editor/markdownImport';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
 import { EDITOR_THEME } from '../../../src/editor/theme';
@@ -161,5 +164,30 @@ describe('links as you type', () => {
       { discrete: true },
     );
     expect(docMarkdown(doc)).toBe('see https://example.org ');
+  });
+
+  it('the [text](url) typing shortcut still makes a link with auto-links on (the URL is auto-linked while it is typed)', () => {
+    const { editor } = note();
+    const root = document.createElement('div');
+    root.contentEditable = 'true';
+    document.body.append(root);
+    editor.setRootElement(root);
+    const unregister = [registerRichText(editor), registerMarkdownShortcuts(editor, [...MARKDOWN_TRANSFORMERS])];
+    cleanups.push(() => {
+      for (const dispose of unregister) dispose();
+      editor.setRootElement(null);
+      root.remove();
+    });
+    editor.update(() => $getRoot().selectEnd(), { discrete: true });
+    type(editor, 'see [docs](https://example.org/x) ok');
+    const links = editor.read(() =>
+      $getRoot()
+        .getAllTextNodes()
+        .map((text) => text.getParent())
+        .filter((parent) => $isLinkNode(parent))
+        .map((link) => [link.getType(), link.getTextContent(), link.getURL()]),
+    );
+    expect(links).toEqual([['link', 'docs', 'https://example.org/x']]);
+    expect(editor.read(() => $getRoot().getTextContent())).toBe('see docs ok');
   });
 });
