@@ -146,7 +146,7 @@ export async function importMarkdownFiles(ctx: MarkdownImportContext, files: rea
   const written: string[] = [];
   try {
     const entries = [];
-    for (const note of checked) {
+    for (const [i, note] of checked.entries()) {
       const id = newNoteId();
       written.push(id);
       const content = await withStoredDoc(ctx.store, ctx.docName(id), (doc) => {
@@ -156,7 +156,8 @@ export async function importMarkdownFiles(ctx: MarkdownImportContext, files: rea
       // When the title is the note's first line anyway, it stays derived, as
       // for any note: it then follows edits of that line.
       const title = deriveTitle(note.title) === deriveTitle(content.firstLine) ? null : note.title;
-      entries.push({ id, title, firstLine: content.firstLine, text: content.text, at });
+      // A millisecond apart, so the list (newest first) shows them in the order of the files.
+      entries.push({ id, title, firstLine: content.firstLine, text: content.text, at: at - i });
     }
     await ctx.index.createMany(entries);
   } catch (error) {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MAX_MARKDOWN_FILE_BYTES, decodeMarkdown, titleFromFileName } from '../../../src/app/importMarkdown';
+import { MAX_MARKDOWN_FILES, MAX_MARKDOWN_FILE_BYTES, decodeMarkdown, titleFromFileName } from '../../../src/app/importMarkdown';
 import { WeftApp, noteDocName } from '../../../src/app/session';
 import { docMarkdown } from '../../../src/editor/docExport';
 import { StorageError, type DocStore } from '../../../src/storage/DocStore';
@@ -71,7 +71,8 @@ describe('Import Markdown', () => {
     if (!result.ok) throw new Error(result.error);
     expect(result.noteIds).toHaveLength(2);
     const [meeting, inline] = result.noteIds as [string, string];
-    expect(await titles(app)).toEqual(['Inline formats', 'Meeting notes']);
+    // Listed in the order of the files.
+    expect((await app.index.list({ limit: 100 })).notes.map((n) => n.title)).toEqual(['Meeting notes', 'Inline formats']);
     expect(await storedMarkdown(docs, meeting)).toBe(corpus('everything.md').trimEnd());
     expect(await storedMarkdown(docs, inline)).toBe(corpus('inline.md').trimEnd());
     // Findable by title and by text, like any note.
@@ -171,9 +172,15 @@ describe('Import Markdown', () => {
     for (const name of removed) expect(await storedMarkdown(docs, name.slice('note:'.length))).toBe('');
   });
 
-  it('asks for at least one file', async () => {
+  it('asks for at least one file, and at most MAX_MARKDOWN_FILES at once', async () => {
     const { app } = await device().start();
     expect(await app.importMarkdown([])).toEqual({ ok: false, error: 'No file was chosen, so nothing was imported.' });
+    const many = Array.from({ length: MAX_MARKDOWN_FILES + 1 }, (_, i) => md(`n${i}.md`, `note ${i}`));
+    expect(await app.importMarkdown(many)).toEqual({
+      ok: false,
+      error: `Nothing was imported: ${MAX_MARKDOWN_FILES + 1} files were chosen, and at most ${MAX_MARKDOWN_FILES} can be imported at once.`,
+    });
+    expect(await titles(app)).toEqual([]);
   });
 });
 
