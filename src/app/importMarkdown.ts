@@ -8,7 +8,9 @@
  * stored whole (one write per note), and only then are all of them listed,
  * in one transaction of the notes list; if any of that fails, the documents
  * already stored are deleted again. So the list never shows a half-written
- * note, nor part of a batch.
+ * note, nor part of a batch. (A page killed between the first document and
+ * the listing leaves unlisted documents behind, as a killed restore may: they
+ * take space and show nowhere.)
  */
 import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, deriveTitle } from '../doc/noteEntry';
@@ -33,6 +35,8 @@ import { withStoredDoc } from './withStoredDoc';
 export const MAX_MARKDOWN_FILE_BYTES = 2 * 1024 * 1024;
 /** Most files per import: all of them are converted and held before any is written. */
 export const MAX_MARKDOWN_FILES = 100;
+/** Most bytes of files per import, for the same reason (their notes' states are held at once). */
+export const MAX_MARKDOWN_BATCH_BYTES = 20 * 1024 * 1024;
 /** The file names Import Markdown takes. */
 export const MARKDOWN_FILE_PATTERN = /\.(md|markdown)$/i;
 
@@ -132,6 +136,10 @@ export async function importMarkdownFiles(ctx: MarkdownImportContext, files: rea
   if (files.length === 0) return { ok: false, error: 'No file was chosen, so nothing was imported.' };
   if (files.length > MAX_MARKDOWN_FILES) {
     return { ok: false, error: `Nothing was imported: ${files.length} files were chosen, and at most ${MAX_MARKDOWN_FILES} can be imported at once.` };
+  }
+  const total = files.reduce((sum, file) => sum + file.size, 0);
+  if (total > MAX_MARKDOWN_BATCH_BYTES) {
+    return { ok: false, error: `Nothing was imported: the files chosen hold ${megabytes(total)}, and at most ${megabytes(MAX_MARKDOWN_BATCH_BYTES)} can be imported at once.` };
   }
   const checked: CheckedNote[] = [];
   const problems: string[] = [];

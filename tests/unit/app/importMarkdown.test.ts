@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { MAX_MARKDOWN_FILES, MAX_MARKDOWN_FILE_BYTES, decodeMarkdown, titleFromFileName } from '../../../src/app/importMarkdown';
+import { MAX_MARKDOWN_BATCH_BYTES, MAX_MARKDOWN_FILES, MAX_MARKDOWN_FILE_BYTES, decodeMarkdown, titleFromFileName } from '../../../src/app/importMarkdown';
 import { WeftApp, noteDocName } from '../../../src/app/session';
 import { docMarkdown } from '../../../src/editor/docExport';
 import { StorageError, type DocStore } from '../../../src/storage/DocStore';
@@ -170,6 +170,15 @@ describe('Import Markdown', () => {
     expect(await titles(app)).toEqual([]);
     expect(removed).toHaveLength(2);
     for (const name of removed) expect(await storedMarkdown(docs, name.slice('note:'.length))).toBe('');
+  });
+
+  it('takes at most MAX_MARKDOWN_BATCH_BYTES of files at once', async () => {
+    const { app } = await device().start();
+    const file = 'x'.repeat(MAX_MARKDOWN_FILE_BYTES);
+    const count = Math.floor(MAX_MARKDOWN_BATCH_BYTES / MAX_MARKDOWN_FILE_BYTES) + 1;
+    const result = await app.importMarkdown(Array.from({ length: count }, (_, i) => md(`big${i}.md`, file)));
+    expect(result).toEqual({ ok: false, error: `Nothing was imported: the files chosen hold ${count * 2} MB, and at most 20 MB can be imported at once.` });
+    expect(await titles(app)).toEqual([]);
   });
 
   it('asks for at least one file, and at most MAX_MARKDOWN_FILES at once', async () => {
