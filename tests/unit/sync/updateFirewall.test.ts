@@ -1,6 +1,6 @@
 import { createHeadlessEditor } from '@lexical/headless';
 import { $createAutoLinkNode, $createLinkNode } from '@lexical/link';
-import { $createListItemNode, $createListNode } from '@lexical/list';
+import { $createListItemNode, $createListNode, type ListItemNode } from '@lexical/list';
 import { $createHeadingNode, $createQuoteNode } from '@lexical/rich-text';
 import { $createCodeNode } from '@lexical/code';
 import { $createLineBreakNode, $createParagraphNode, $createTabNode, $createTextNode, $getRoot } from 'lexical';
@@ -112,6 +112,20 @@ describe('updateFirewall', () => {
       expect(merged(hostile)).toBe(true);
       expect(expectRejected(seeded(), hostile)).toMatch(/__url/);
     }
+  });
+
+  it('accepts the whole state of a note whose checklist item was ticked and unticked in a row (merged values of __checked)', () => {
+    const doc = seeded();
+    const editor = createHeadlessEditor({ nodes: EDITOR_NODES, onError: (e) => { throw e; } });
+    const binding = bindEditorToDoc(editor, doc);
+    editor.update(() => $getRoot().append($createListNode('check').append($createListItemNode(false).append($createTextNode('task')))), { discrete: true });
+    for (let i = 0; i < 3; i++) {
+      editor.update(() => $getRoot().getAllTextNodes()[0]?.getParentOrThrow<ListItemNode>().toggleChecked(), { discrete: true });
+    }
+    binding.dispose();
+    const state = Y.encodeStateAsUpdate(doc);
+    expect(Y.decodeUpdate(state).structs.some((s) => s instanceof Y.Item && s.content instanceof Y.ContentAny && s.content.arr.length > 1)).toBe(true);
+    expect(checkNoteUpdate(seeded(), state, { kind: 'sync' })).toEqual({ ok: true });
   });
 
   it('accepts the six heading tags', () => {
