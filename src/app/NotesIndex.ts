@@ -14,6 +14,7 @@
 import {
   contentEntry,
   createEntry,
+  deriveTitle,
   importedEntry,
   newEntry,
   purgeEntry,
@@ -111,6 +112,19 @@ export class NotesIndex {
       throw error;
     }
     return entry.id;
+  }
+
+  /**
+   * Lists new notes whose documents are stored already (an import), all in
+   * one write: either every one of them is listed or, when the write fails
+   * (it rejects with the storage error), none is.
+   */
+  async createMany(notes: ReadonlyArray<{ id: string; title: string | null; firstLine: string; text: string; at?: number }>): Promise<void> {
+    const writes = notes.map((note) => {
+      const entry = { ...newEntry({ id: note.id, secret: newShareSecret(), at: note.at ?? this.now(), title: note.title }), derivedTitle: deriveTitle(note.firstLine) };
+      return { id: note.id, change: createEntry(entry), text: searchTextOf(note.text) };
+    });
+    await this.write(writes);
   }
 
   /** The entry for `id`, read from storage (trash included); undefined when unknown or purged. */

@@ -15,8 +15,9 @@ import { ORIGIN_IMPORT, ORIGIN_REPAIR } from '../doc/origins';
 import { BackupFileError, readBackup } from '../doc/readBackup';
 import { repairNoteDoc } from '../doc/repairNoteDoc';
 import { applyCheckedUpdate } from '../sync/updateFirewall';
-import type { DocStore, StorageError } from '../storage/DocStore';
+import type { DocStore } from '../storage/DocStore';
 import type { NotesIndex } from './NotesIndex';
+import { withStoredDoc } from './withStoredDoc';
 
 /** What backup and restore need from the app. */
 export interface BackupContext {
@@ -67,26 +68,6 @@ function progressReporter(run: BackupRun, phase: BackupProgress['phase'], total:
   return (done) => {
     if (done === 0 || done === total || done % step === 0) run.onProgress?.({ phase, done, total });
   };
-}
-
-/** Opens `name` in a temporary doc, runs `fn` on it once loaded, then detaches and destroys the doc. */
-async function withStoredDoc<T>(store: DocStore, name: string, fn: (doc: Y.Doc) => T): Promise<T> {
-  const doc = new Y.Doc();
-  const persisted = store.open(name, doc);
-  const errors: StorageError[] = [];
-  const offError = persisted.onError((error) => errors.push(error));
-  try {
-    await persisted.whenLoaded;
-    const result = fn(doc);
-    await persisted.flush();
-    const failure = errors.find((e) => e.kind !== 'corrupt');
-    if (failure) throw failure;
-    return result;
-  } finally {
-    offError();
-    await persisted.destroy().catch(() => undefined);
-    doc.destroy();
-  }
 }
 
 /**

@@ -34,6 +34,7 @@ import type { ConnectionDetails } from '../sync/ConnectionMonitor';
 import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } from '../sync/Transport';
 import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
+import { importMarkdownFiles, type MarkdownFile, type MarkdownImportResult } from './importMarkdown';
 import { FallbackTextFeed } from './FallbackTextFeed';
 import { IndexRefresher } from './IndexRefresher';
 import { migrateLegacyIndex } from './migrateLegacyIndex';
@@ -273,6 +274,11 @@ export class WeftApp {
   /** Merges a backup file's notes into this device, note by note; a bad file changes nothing. */
   restoreBackup(file: Blob, run?: BackupRun): Promise<RestoreResult> {
     return restoreBackup(this.backupContext(), file, run);
+  }
+
+  /** "Import Markdown": one new note per file; a bad file imports nothing (src/app/importMarkdown.ts). */
+  importMarkdown(files: readonly MarkdownFile[]): Promise<MarkdownImportResult> {
+    return importMarkdownFiles({ store: this.store, index: this.index, docName: noteDocName, now: this.now }, files);
   }
 
   private backupContext() {

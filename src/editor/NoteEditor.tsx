@@ -1,3 +1,4 @@
+import { AutoLinkPlugin } from '@lexical/react/LexicalAutoLinkPlugin';
 import { CheckListPlugin } from '@lexical/react/LexicalCheckListPlugin';
 import { type InitialConfigType, LexicalComposer } from '@lexical/react/LexicalComposer';
 import { ContentEditable } from '@lexical/react/LexicalContentEditable';
@@ -8,6 +9,7 @@ import { MarkdownShortcutPlugin } from '@lexical/react/LexicalMarkdownShortcutPl
 import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
 import type { LexicalEditor } from 'lexical';
 import { type ReactNode, useRef } from 'react';
+import { AUTO_LINK_EXCLUDED_PARENTS, AUTO_LINK_MATCHERS } from './autoLinkMatchers';
 import { EditorErrorBoundary, type DisplayErrorOutcome } from './EditorErrorBoundary';
 import { PlainTextNote } from './PlainTextNote';
 import './editor.css';
@@ -140,6 +142,8 @@ export function NoteEditor({ bind, children, fallbackText = null, onRetry, onDis
           <ListPlugin />
           <CheckListPlugin />
           <LinkPlugin validateUrl={isSafeLinkUrl} />
+          {/* URLs typed or pasted become links (same URL policy: autoLinkMatchers.ts). */}
+          <AutoLinkPlugin matchers={AUTO_LINK_MATCHERS} excludeParents={AUTO_LINK_EXCLUDED_PARENTS} />
           <LinkClickPlugin />
           <ListTabPlugin />
           <MarkdownShortcutPlugin transformers={SHORTCUT_TRANSFORMERS} />

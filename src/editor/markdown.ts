@@ -1,3 +1,4 @@
+import { $isAutoLinkNode, AutoLinkNode } from '@lexical/link';
 import {
   BOLD_ITALIC_STAR,
   BOLD_ITALIC_UNDERSCORE,
@@ -14,6 +15,7 @@ import {
   ORDERED_LIST,
   QUOTE,
   STRIKETHROUGH,
+  type TextMatchTransformer,
   type Transformer,
   UNORDERED_LIST,
 } from '@lexical/markdown';
@@ -26,6 +28,30 @@ import {
 export const HEADING_1_TO_3: ElementTransformer = {
   ...HEADING,
   regExp: /^(#{1,3})\s/,
+};
+
+/**
+ * Links made as you type (AutoLinkNode), exported as ordinary Markdown links:
+ * Lexical's LINK transformer leaves them out, and `www.example.org` would
+ * come out as text without its `https://`. Export only (no import or typing
+ * rule: its expression matches nothing), so a link made as you type comes
+ * back from an export as a link. Its destination is escaped as LINK escapes
+ * one; a link the user unlinked is text.
+ */
+export const AUTO_LINK: TextMatchTransformer = {
+  dependencies: [AutoLinkNode],
+  export: (node, exportChildren) => {
+    if (!$isAutoLinkNode(node) || node.getIsUnlinked()) return null;
+    // A character reference would be decoded on import: `&` that starts one goes out as `&#38;`.
+    const url = node.getURL().replace(/&(?=#\d+;|#[Xx][\dA-Fa-f]+;|[A-Za-z][\dA-Za-z]*;)/g, '&#38;');
+    const destination =
+      url === '' || /[\s<>]/.test(url)
+        ? `<${url.replace(/([\\<>])/g, '\\$1').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;')}>`
+        : url.replace(/([\\()])/g, '\\$1');
+    return `[${exportChildren(node)}](${destination})`;
+  },
+  regExp: /(?!)/,
+  type: 'text-match',
 };
 
 /**
@@ -55,4 +81,5 @@ export const MARKDOWN_TRANSFORMERS: ReadonlyArray<Transformer> = [
   ITALIC_UNDERSCORE,
   STRIKETHROUGH,
   LINK,
+  AUTO_LINK,
 ];

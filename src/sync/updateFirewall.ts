@@ -314,9 +314,14 @@ function checkPlaced(item: Y.Item, node: Node, sub: string | null): void {
   }
   if (node.kind !== 'element') return;
   if (sub !== null) {
-    if (!(content instanceof Y.ContentAny) || content.arr.length !== 1) reject(`attribute ${sub} is not a plain value`);
-    const why = checkElementAttribute(node.type, sub, (content as Y.ContentAny).arr[0]);
-    if (why) reject(why);
+    if (!(content instanceof Y.ContentAny) || content.arr.length === 0) return reject(`attribute ${sub} is not a plain value`);
+    // Several values in one item are successive sets of the attribute that
+    // Yjs merged (one client, consecutive clocks: a link's URL updated as it
+    // is typed); the last one is the attribute's value. Each must be valid.
+    for (const value of content.arr) {
+      const why = checkElementAttribute(node.type, sub, value);
+      if (why) reject(why);
+    }
     return;
   }
   if (!(content instanceof Y.ContentType)) return reject(`${node.type} holds something other than nodes`);
@@ -341,10 +346,9 @@ function checkUnplaced(item: Y.Item): void {
     if (!isElementType(content.type.nodeName)) reject(`unknown element type ${JSON.stringify(content.type.nodeName.slice(0, 40))}`);
   } else if (content instanceof Y.ContentAny) {
     const sub = item.parentSub;
-    if (sub === null || content.arr.length !== 1) reject('list content of unknown place');
-    const value = content.arr[0];
-    if (![...ELEMENT_RULES.keys()].some((type) => checkElementAttribute(type, sub as string, value) === null)) {
-      reject(`bad attribute ${sub}`);
+    if (sub === null || content.arr.length === 0) return reject('list content of unknown place');
+    for (const value of content.arr) {
+      if (![...ELEMENT_RULES.keys()].some((type) => checkElementAttribute(type, sub, value) === null)) reject(`bad attribute ${sub}`);
     }
   }
 }

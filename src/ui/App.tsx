@@ -9,6 +9,7 @@ import { UpdatePrompt } from '../pwa/UpdatePrompt';
 import { parseShareFragment } from '../sync/shareLink';
 import { Alerts } from './Alerts';
 import { BackupMenu } from './BackupMenu';
+import { ImportMarkdownButton } from './ImportMarkdownButton';
 import { NotePage } from './NotePage';
 import { NOTES_PAGE_SIZE, NotesList } from './NotesList';
 import { navigate, useHash } from './useRoute';
@@ -113,6 +114,7 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
         </div>
         {/* Backup and restore of all notes (issue 5, "Getting work back"). */}
         <BackupMenu app={app} disabled={!ready} />
+        <ImportMarkdownButton app={app} disabled={!ready} />
         <button type="button" className="primary" onClick={createNote} disabled={!ready}>
           New note
         </button>

@@ -24,10 +24,10 @@
  * FIREWALL_CASES=20000 for more cases; WEFT_SEED=<seed> replays a failure.
  * The per-update firewall time is printed (max / p99), never asserted.
  */
-import { $createLinkNode } from '@lexical/link';
+import { $createAutoLinkNode, $createLinkNode, $isAutoLinkNode } from '@lexical/link';
 import { $createListItemNode, $createListNode } from '@lexical/list';
 import { $createHeadingNode, $createQuoteNode, type HeadingTagType } from '@lexical/rich-text';
-import { $createParagraphNode, $createTextNode, $getRoot, $isElementNode, $isTextNode, createEditor, type LexicalEditor } from 'lexical';
+import { $createParagraphNode, $createTextNode, $getRoot, $isElementNode, $isTextNode, createEditor, type ElementNode, type LexicalEditor } from 'lexical';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ORIGIN_REMOTE } from '../../../src/doc/origins';
@@ -45,7 +45,7 @@ import {
   checkNoteUpdate,
   type UpdateKind,
 } from '../../../src/sync/updateFirewall';
-import { block, headingWithTag, setClientIdSource, hostileEdit, linkWithUrl, manyClients, missingDependency, nestedQuotes } from './hostileUpdates';
+import { block, headingWithTag, setClientIdSource, hostileEdit, inlineLink, manyClients, missingDependency, nestedQuotes } from './hostileUpdates';
 import { oracleCounter } from '../../oracle';
 import { mulberry32, seedsFor } from '../../prng';
 
@@ -106,6 +106,7 @@ class HonestPeer {
   edit(counter: number): Uint8Array | null {
     const updates: Uint8Array[] = [];
     const onUpdate = (u: Uint8Array) => updates.push(u);
+    const before = Y.encodeStateVector(this.doc);
     this.doc.on('update', onUpdate);
     const word = `w${counter}x${this.int(1e6)}`;
     const op = this.int(8);
@@ -132,8 +133,10 @@ class HonestPeer {
             break;
           }
           case 2: {
+            // Links, and every other time a link made as you type (its URL then grows, below).
             const p = $createParagraphNode();
-            const link = $createLinkNode(`https://example.org/${counter}`);
+            const url = `https://example.org/${counter}`;
+            const link = counter % 2 === 0 ? $createLinkNode(url) : $createAutoLinkNode(url);
             link.append(text);
             p.append(link);
             root.append(p);
@@ -169,9 +172,26 @@ class HonestPeer {
       },
       { discrete: true },
     );
+    if (op === 2 && counter % 2 === 1) {
+      // The URL of a link made as you type is set again with each key: successive sets
+      // of one attribute, which Yjs merges into one item (no randomness drawn: seeds replay).
+      for (const key of ['a', 'b']) {
+        this.editor.update(
+          () => {
+            const link = $getRoot().getLastChild<ElementNode>()?.getFirstChild();
+            if ($isAutoLinkNode(link)) link.setURL(`${link.getURL()}${key}`);
+          },
+          { discrete: true },
+        );
+      }
+    }
     this.doc.off('update', onUpdate);
     this.lastWord = word;
-    return updates.length === 0 ? null : Y.mergeUpdates(updates);
+    if (updates.length === 0) return null;
+    // The growing link goes out as a sync step 2 would send it (a diff of the doc's
+    // store, where Yjs has merged the successive URLs into one item, which the
+    // update events do not show); every other edit as its update events.
+    return op === 2 && counter % 2 === 1 ? Y.encodeStateAsUpdate(this.doc, before) : Y.mergeUpdates(updates);
   }
 
   destroy(): void {
@@ -187,8 +207,23 @@ function hostileCase(base: Y.Doc, random: () => number): Case {
   switch (n) {
     case 0:
       return { name: 'badTag', update: headingWithTag(base, pick(['x y', 'iframe', 'form', 'input', 'script', 'h7', '', 42, true, { a: 1 }])), expect: 'reject', kind: 'update' };
-    case 1:
-      return { name: 'badUrl', update: linkWithUrl(base, pick([42, true, { href: 'https://x' }, ['https://x'], 'x'.repeat(10_000)])), expect: 'reject', kind: 'update' };
+    case 1: {
+      // Links and links made as you type (autolink): bad URLs, and an autolink's bad flag.
+      const [type, attributes] = pick<readonly [string, Record<string, unknown>]>([
+        ['link', { __url: 42 }],
+        ['link', { __url: true }],
+        ['link', { __url: { href: 'https://x' } }],
+        ['link', { __url: ['https://x'] }],
+        ['link', { __url: 'x'.repeat(10_000) }],
+        ['autolink', { __url: 42 }],
+        ['autolink', { __url: 'x'.repeat(10_000) }],
+        ['autolink', { __url: 'https://x', __isUnlinked: 'yes' }],
+        ['autolink', { __url: 'https://x', __isUnlinked: 1 }],
+        ['autolink', { __url: 'https://x', onclick: 'x' }],
+        ['link', { __url: 'https://x', __isUnlinked: false }],
+      ]);
+      return { name: 'badUrl', update: inlineLink(base, type, attributes), expect: 'reject', kind: 'update' };
+    }
     case 2:
       return {
         name: 'unknownType',

@@ -47,13 +47,16 @@ export function block(type: string, attributes: Record<string, unknown>, text = 
 export const headingWithTag = (base: Y.Doc, tag: unknown): Uint8Array =>
   hostileEdit(base, (root) => root.insert(root.length, [block('heading', { __tag: tag })]));
 
-/** Appends a paragraph holding a link whose URL is `url`. */
-export const linkWithUrl = (base: Y.Doc, url: unknown): Uint8Array =>
+/** Appends a paragraph holding an inline element `type` ('link', 'autolink') with `attributes`. */
+export const inlineLink = (base: Y.Doc, type: string, attributes: Record<string, unknown>): Uint8Array =>
   hostileEdit(base, (root) => {
     const p = new Y.XmlElement('paragraph');
-    p.insert(0, [block('link', { __url: url })]);
+    p.insert(0, [block(type, attributes)]);
     root.insert(root.length, [p]);
   });
+
+/** Appends a paragraph holding a link whose URL is `url`. */
+export const linkWithUrl = (base: Y.Doc, url: unknown): Uint8Array => inlineLink(base, 'link', { __url: url });
 
 /** Appends `depth` quotes nested in each other, text at the bottom. */
 export const nestedQuotes = (base: Y.Doc, depth: number): Uint8Array =>

@@ -1,6 +1,6 @@
 import { createHeadlessEditor } from '@lexical/headless';
-import { $createLinkNode } from '@lexical/link';
-import { $createListItemNode, $createListNode } from '@lexical/list';
+import { $createAutoLinkNode, $createLinkNode } from '@lexical/link';
+import { $createListItemNode, $createListNode, type ListItemNode } from '@lexical/list';
 import { $createHeadingNode, $createQuoteNode } from '@lexical/rich-text';
 import { $createCodeNode } from '@lexical/code';
 import { $createLineBreakNode, $createParagraphNode, $createTabNode, $createTextNode, $getRoot } from 'lexical';
@@ -9,7 +9,7 @@ import * as Y from 'yjs';
 import { applySeed } from '../../../src/doc/seed';
 import { bindEditorToDoc } from '../../../src/editor/collab/bindEditorToDoc';
 import { EDITOR_NODES } from '../../../src/editor/nodes';
-import { MAX_NODE_DEPTH } from '../../../src/doc/noteSchema';
+import { MAX_NODE_DEPTH, NOTE_ROOT_NAME } from '../../../src/doc/noteSchema';
 import { MAX_NEW_CLIENTS_PER_UPDATE, MAX_PENDING_STRUCTS, MAX_UPDATE_BYTES, applyCheckedUpdate, checkNoteUpdate } from '../../../src/sync/updateFirewall';
 import { block, headingWithTag, hostileEdit, linkWithUrl, manyClients, missingDependency, nestedQuotes } from './hostileUpdates';
 
@@ -36,7 +36,11 @@ function richUpdate(): Uint8Array {
       bold.toggleFormat('bold');
       const link = $createLinkNode('https://example.org/', { title: 't', target: '_blank', rel: 'noopener' });
       link.append($createTextNode('link'));
-      p.append($createTextNode('a'), bold, $createLineBreakNode(), $createTabNode(), link);
+      const autoLink = $createAutoLinkNode('https://www.example.org');
+      autoLink.append($createTextNode('www.example.org'));
+      const unlinked = $createAutoLinkNode('mailto:me@example.org', { isUnlinked: true });
+      unlinked.append($createTextNode('me@example.org'));
+      p.append($createTextNode('a'), bold, $createLineBreakNode(), $createTabNode(), link, $createTextNode(' '), autoLink, $createTextNode(' '), unlinked);
       const q = $createQuoteNode();
       q.append($createTextNode('q'));
       const list = $createListNode('check', 3);
@@ -76,6 +80,52 @@ describe('updateFirewall', () => {
 
   it.each([['x y'], ['iframe'], ['form'], ['input'], ['script'], [42]])('rejects a heading with __tag %j', (tag) => {
     expect(expectRejected(seeded(), headingWithTag(seeded(), tag))).toMatch(/__tag/);
+  });
+
+  it('accepts an attribute set several times in a row, which Yjs merges into one item, and checks every value of it', () => {
+    // A link made as you type has its URL set once per key; with nothing else written in
+    // between, Yjs merges the successive values into one item (the last one is the value):
+    // the full state of a note with such a link was refused before.
+    const withUrls = (urls: unknown[]) => {
+      const doc = seeded();
+      const before = Y.encodeStateVector(doc);
+      const root = doc.get(NOTE_ROOT_NAME, Y.XmlElement);
+      // The editor's undo manager keeps overwritten values (for undo), so they are not
+      // garbage-collected and the successive values stay in the update.
+      const undo = new Y.UndoManager(root);
+      const link = block('autolink', { __url: 'https://www.example.o' });
+      root.insert(root.length, [new Y.XmlElement('paragraph')]);
+      (root.get(root.length - 1) as Y.XmlElement).insert(0, [link]);
+      // One transaction per set, as one per key.
+      for (const url of urls) link.setAttribute('__url', url as string);
+      undo.destroy();
+      return Y.encodeStateAsUpdate(doc, before);
+    };
+    const merged = (update: Uint8Array) =>
+      Y.decodeUpdate(update).structs.some((s) => s instanceof Y.Item && s.content instanceof Y.ContentAny && s.content.arr.length > 1);
+    const honest = withUrls(['https://www.example.or', 'https://www.example.org']);
+    expect(merged(honest)).toBe(true);
+    expect(checkNoteUpdate(seeded(), honest)).toEqual({ ok: true });
+    expect(checkNoteUpdate(seeded(), honest, { kind: 'sync' })).toEqual({ ok: true });
+    for (const urls of [[42, 'https://example.org'], ['https://example.org', { href: 'x' }]]) {
+      const hostile = withUrls(urls);
+      expect(merged(hostile)).toBe(true);
+      expect(expectRejected(seeded(), hostile)).toMatch(/__url/);
+    }
+  });
+
+  it('accepts the whole state of a note whose checklist item was ticked and unticked in a row (merged values of __checked)', () => {
+    const doc = seeded();
+    const editor = createHeadlessEditor({ nodes: EDITOR_NODES, onError: (e) => { throw e; } });
+    const binding = bindEditorToDoc(editor, doc);
+    editor.update(() => $getRoot().append($createListNode('check').append($createListItemNode(false).append($createTextNode('task')))), { discrete: true });
+    for (let i = 0; i < 3; i++) {
+      editor.update(() => $getRoot().getAllTextNodes()[0]?.getParentOrThrow<ListItemNode>().toggleChecked(), { discrete: true });
+    }
+    binding.dispose();
+    const state = Y.encodeStateAsUpdate(doc);
+    expect(Y.decodeUpdate(state).structs.some((s) => s instanceof Y.Item && s.content instanceof Y.ContentAny && s.content.arr.length > 1)).toBe(true);
+    expect(checkNoteUpdate(seeded(), state, { kind: 'sync' })).toEqual({ ok: true });
   });
 
   it('accepts the six heading tags', () => {
