@@ -85,7 +85,10 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
           {name} (you)
         </li>
         {state.peers.map((peer) => (
-          <li key={peer.clientId}>
+          <li
+            key={peer.clientId}
+            title={peer.fingerprint === undefined ? 'Device not verified' : `Device key ${peer.fingerprint}, verified`}
+          >
             <span className="dot" style={{ background: peer.color }} aria-hidden="true" />
             {peer.name}
           </li>
