@@ -13,16 +13,15 @@
  */
 import * as Y from 'yjs';
 import { noteText } from '../doc/noteText';
+import { SEED_CLIENT_ID } from '../doc/seed';
 import { watchLargeRemovals, type RemovalWatch } from '../doc/removalGuard';
 import { shouldRecord, versionPreview, versionsToPrune } from '../doc/versionPolicy';
 import { MAX_VERSION_AUTHORS, type VersionAuthor, type VersionMeta, type VersionReason, type VersionStore } from '../storage/VersionStore';
 
-/** Client id of the seed update every peer applies (README, "Document layout"): nobody's. */
-const SEED_CLIENT_ID = 1;
-
 /**
  * The Yjs client ids that wrote something between two snapshots: those whose
- * clock advanced (all of them, but the seed's, when there is no earlier one).
+ * clock advanced (all of them, but the seed's, which is nobody's, when there
+ * is no earlier one).
  * Deletions advance no clock (Yjs records what was deleted, not by whom), so a
  * version that only deletes names nobody new.
  */

@@ -11,7 +11,8 @@
  *   its client id is remembered as that device's (for version attribution);
  * - *forged*: it carries a proof that does not hold (another device's key,
  *   another client id, name or note): dropped, never shown or attributed;
- * - *pending*: it carries a proof not checked yet: not shown until it is;
+ * - *pending*: it carries a proof not checked yet: not shown as what it
+ *   claims until it is (as what it was verified as before, if anything);
  * - *unproven*: it carries no proof (stock y-webrtc, a Weft tab before its key
  *   loaded): shown as before, without a fingerprint, and never attributed.
  *
@@ -31,7 +32,9 @@ export interface VerifiedDevice {
 
 export type PresenceVerdict =
   | { readonly status: 'verified'; readonly device: VerifiedDevice }
-  | { readonly status: 'forged' | 'pending' | 'unproven' };
+  /** `previous`: the device this client was last verified as (shown meanwhile: a rename on its way). */
+  | { readonly status: 'pending'; readonly previous?: VerifiedDevice }
+  | { readonly status: 'forged' | 'unproven' };
 
 /** Verdicts kept (distinct proofs); the oldest go first. Honest rooms have one per peer and name. */
 const MAX_CACHED_VERDICTS = 512;
@@ -104,9 +107,8 @@ export class PresenceIdentities {
     const name = state.name;
     const cacheKey = `${clientId}\u0000${proof.key}\u0000${proof.sig}\u0000${name}`;
     const known = this.verdicts.get(cacheKey);
-    if (known !== undefined) return known;
-    const pending: PresenceVerdict = { status: 'pending' };
-    this.remember(this.verdicts, cacheKey, pending, MAX_CACHED_VERDICTS);
+    if (known !== undefined) return known.status === 'pending' ? this.pendingFor(clientId) : known;
+    this.remember(this.verdicts, cacheKey, { status: 'pending' }, MAX_CACHED_VERDICTS);
     void verifyPresenceProof(noteId, clientId, name, proof).then((device) => {
       if (this.disposed) return;
       const verdict: PresenceVerdict = device === null ? { status: 'forged' } : { status: 'verified', device: { ...device, name } };
@@ -114,7 +116,12 @@ export class PresenceIdentities {
       if (verdict.status === 'verified') this.remember(this.clients, clientId, verdict.device, MAX_REMEMBERED_CLIENTS);
       for (const listener of this.listeners) listener();
     });
-    return pending;
+    return this.pendingFor(clientId);
+  }
+
+  private pendingFor(clientId: number): PresenceVerdict {
+    const previous = this.clients.get(clientId);
+    return previous === undefined ? { status: 'pending' } : { status: 'pending', previous };
   }
 
   /**

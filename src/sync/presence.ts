@@ -50,8 +50,17 @@ export interface PresencePeer {
   readonly fingerprint?: string;
 }
 
-/** How {@link readPeers} learns whether a state's device proof holds (PresenceIdentities.verdictOf). */
-export type PeerVerdict = (clientId: number) => { readonly status: 'verified'; readonly device: { readonly fingerprint: string } } | { readonly status: 'forged' | 'pending' | 'unproven' };
+/**
+ * How {@link readPeers} learns whether a state's device proof holds
+ * (PresenceIdentities.verdictOf). A pending check may name the device the
+ * client was verified as before (a rename on its way): it is shown as that.
+ */
+export type PeerVerdict = (
+  clientId: number,
+) =>
+  | { readonly status: 'verified'; readonly device: { readonly fingerprint: string } }
+  | { readonly status: 'pending'; readonly previous?: { readonly fingerprint: string; readonly name: string } }
+  | { readonly status: 'forged' | 'unproven' };
 
 // C0/C1 controls, bidi embeddings/overrides/isolates (can reorder the text
 // around a name), zero-width and invisible formatting characters, BOM.
@@ -117,8 +126,15 @@ export const readPeers = (awareness: Awareness, verdict?: PeerVerdict): Presence
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === ownId || !Number.isSafeInteger(clientId) || !isRecord(state)) continue;
     const judged = verdict?.(clientId) ?? { status: 'unproven' as const };
-    if (judged.status === 'forged' || judged.status === 'pending') continue;
-    const peer = { clientId, name: sanitizeDisplayName(state.name), color: sanitizeColor(state.color, clientId) };
+    const color = sanitizeColor(state.color, clientId);
+    if (judged.status === 'forged') continue;
+    if (judged.status === 'pending') {
+      // Not shown as what it claims until checked; as what it was verified as before, if anything.
+      const before = judged.previous;
+      if (before) peers.push({ clientId, name: sanitizeDisplayName(before.name), color, fingerprint: before.fingerprint });
+      continue;
+    }
+    const peer = { clientId, name: sanitizeDisplayName(state.name), color };
     peers.push(judged.status === 'verified' ? { ...peer, fingerprint: judged.device.fingerprint } : peer);
   }
   peers.sort((a, b) => a.clientId - b.clientId);
