@@ -151,6 +151,8 @@ export class WeftApp {
   /** Notes opened from a share link that have not yet proven their secret (see PendingShares). */
   readonly pendingShares: PendingShares;
   private device: Promise<DeviceIdentity | null> | null = null;
+  /** The short fingerprint of this browser's device key, once loaded (shown to the user to compare with what peers see). */
+  readonly deviceFingerprint = new Signal<string | null>(null);
 
   constructor(private readonly deps: AppDeps) {
     this.store = deps.store;
@@ -183,13 +185,19 @@ export class WeftApp {
    * then goes out unproven and versions name nobody, with one alert saying so.
    */
   deviceIdentity(): Promise<DeviceIdentity | null> {
-    this.device ??= loadDeviceIdentity(this.deps.deviceKeys ?? new MemoryDeviceKeyStore()).catch((error: unknown) => {
+    this.device ??= loadDeviceIdentity(this.deps.deviceKeys ?? new MemoryDeviceKeyStore()).then(
+      (identity) => {
+        this.deviceFingerprint.set(identity.fingerprint);
+        return identity;
+      },
+      (error: unknown) => {
       this.alert(
         'device-key',
         `This browser's device key could not be loaded, so others see your name unverified: ${error instanceof Error ? error.message : String(error)}`,
       );
       return null;
-    });
+    },
+    );
     return this.device;
   }
 

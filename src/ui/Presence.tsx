@@ -60,6 +60,7 @@ export function relayText(relay: RelayStatus | null): string | null {
 export function Presence({ app, session }: { app: WeftApp; session: NoteSession }) {
   const state = useSignal(session.state);
   const name = useSignal(app.displayName);
+  const fingerprint = useSignal(app.deviceFingerprint);
   const [draft, setDraft] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
 
@@ -111,6 +112,14 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
           }}
         />
       </label>
+      {fingerprint !== null && (
+        <span className="device-key muted small" title="Others see this fingerprint beside your name and your versions">
+          Your device key:{' '}
+          <output aria-label="Your device key" className="fingerprint">
+            {fingerprint}
+          </output>
+        </span>
+      )}
     </section>
   );
 }
