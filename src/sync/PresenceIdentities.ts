@@ -8,7 +8,8 @@
  * Inbound: every remote state's proof is checked (asynchronously: WebCrypto;
  * each distinct proof once, the verdict cached). A state is
  * - *verified*: its proof holds; the peer is shown with its fingerprint, and
- *   its client id is remembered as that device's (for version attribution);
+ *   its client id is remembered as that device's (for version attribution;
+ *   a client id two device keys prove is nobody's);
  * - *forged*: it carries a proof that does not hold (another device's key,
  *   another client id, name or note): dropped, never shown or attributed;
  * - *pending*: it carries a proof not checked yet: not shown as what it
@@ -55,6 +56,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 export class PresenceIdentities {
   private readonly verdicts = new Map<string, PresenceVerdict>();
   private readonly clients = new Map<number, VerifiedDevice>();
+  /** Client ids two device keys proved: attributed to nobody. */
+  private readonly contested = new Map<number, true>();
   private identity: DeviceIdentity | null = null;
   /** The name and proof last published (a newer name waits for its proof). */
   private published: { name: string; proof: PresenceProof } | null = null;
@@ -113,7 +116,7 @@ export class PresenceIdentities {
       if (this.disposed) return;
       const verdict: PresenceVerdict = device === null ? { status: 'forged' } : { status: 'verified', device: { ...device, name } };
       this.verdicts.set(cacheKey, verdict);
-      if (verdict.status === 'verified') this.remember(this.clients, clientId, verdict.device, MAX_REMEMBERED_CLIENTS);
+      if (verdict.status === 'verified') this.bind(clientId, verdict.device);
       for (const listener of this.listeners) listener();
     });
     return this.pendingFor(clientId);
@@ -181,6 +184,21 @@ export class PresenceIdentities {
         this.signing = null;
       },
     );
+  }
+
+  /**
+   * Remembers `clientId` as `device`'s. Honest devices never share a client id (Yjs picks them at
+   * random per doc), so one claimed by two device keys is attributed to neither from then on.
+   */
+  private bind(clientId: number, device: VerifiedDevice): void {
+    if (this.contested.has(clientId)) return;
+    const before = this.clients.get(clientId);
+    if (before !== undefined && before.key !== device.key) {
+      this.clients.delete(clientId);
+      this.remember(this.contested, clientId, true, MAX_REMEMBERED_CLIENTS);
+      return;
+    }
+    this.remember(this.clients, clientId, device, MAX_REMEMBERED_CLIENTS);
   }
 
   private remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {

@@ -140,6 +140,26 @@ describe('PresenceIdentities', () => {
     expect(bob.identities.deviceOf(mallorySelf + 5)?.key).toBe(mallory.identity.publicKey);
   });
 
+  it('a client id proved by a second device key (an editor posing under Alice’s client id) is attributed to nobody from then on', async () => {
+    const alice = await browser('Alice');
+    const bob = await browser('Bob');
+    const mallory = await browser('Mallory');
+    link(alice.awareness, bob.awareness);
+    await waitFor('Alice verified', () => peersOf(bob)[0]?.fingerprint !== undefined);
+    const aliceId = alice.awareness.clientID;
+    expect(bob.identities.deviceOf(aliceId)?.key).toBe(alice.identity.publicKey);
+    // Mallory proves Alice's client id with her own key (a newer clock, as if Alice's connection closed).
+    const proof = await mallory.identity.proveIdentity(NOTE, aliceId, 'Mallory');
+    const clock = (bob.awareness.meta.get(aliceId)?.clock ?? 0) + 1;
+    inject(bob.awareness, aliceId, { name: 'Mallory', color: '#d1495b', device: proof }, clock);
+    await waitFor('the second proof checked', () => bob.identities.verdictOf(aliceId).status === 'verified');
+    expect(bob.identities.deviceOf(aliceId)).toBeNull();
+    // Alice's own proof again does not give it back.
+    inject(bob.awareness, aliceId, { name: 'Alice', color: '#2e86ab', device: await alice.identity.proveIdentity(NOTE, aliceId, 'Alice') }, clock + 1);
+    await waitFor('checked', () => bob.identities.verdictOf(aliceId).status === 'verified');
+    expect(bob.identities.deviceOf(aliceId)).toBeNull();
+  });
+
   it('a state with no proof (stock y-webrtc) is listed unverified and attributed to nobody', async () => {
     const bob = await browser('Bob');
     inject(bob.awareness, 777, { name: 'Stock', color: '#d1495b' });
