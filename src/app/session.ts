@@ -191,12 +191,12 @@ export class WeftApp {
         return identity;
       },
       (error: unknown) => {
-      this.alert(
-        'device-key',
-        `This browser's device key could not be loaded, so others see your name unverified: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      return null;
-    },
+        this.alert(
+          'device-key',
+          `This browser's device key could not be loaded, so others see your name unverified: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        return null;
+      },
     );
     return this.device;
   }
