@@ -2,7 +2,9 @@
  * Issue 17 end to end, two Chromium processes through our server: a view-only link shows live
  * edits in a read-only editor that says "View only"; a view-only peer that forces its editor
  * editable and types reaches no editor, also after a reload (it cannot sign, and editors refuse
- * what is not signed); a version 1 link still opens as an edit link.
+ * what is not signed); a version 1 link still opens as an edit link. Device keys: two peers see each
+ * other verified (name + fingerprint) in People here and in the version history, also after reload;
+ * one key per browser profile, shared by its tabs and kept across restarts.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -215,4 +217,30 @@ test('device keys: each peer sees the other verified in People here and in the v
   expect(await ownFingerprint(bob.page)).toBe(bobKey);
   await expectHistoryNames(alice.page, 'Bob', bobKey);
   await expectHistoryNames(bob.page, 'Alice', aliceKey);
+});
+
+test('device keys: one per browser profile, shared by its tabs, kept across reloads and restarts', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(90_000);
+  const a = await launchPeer(launchProfile, profileDir, 'one-profile');
+  await a.page.goto('/');
+  await newNote(a.page);
+  const key = await ownFingerprint(a.page);
+  // A second tab of the same profile: the same key.
+  const tab = await a.context.newPage();
+  await tab.goto(a.page.url());
+  await expect(editorOf(tab)).toBeVisible();
+  expect(await ownFingerprint(tab)).toBe(key);
+  await tab.reload();
+  expect(await ownFingerprint(tab)).toBe(key);
+  // The browser restarted on the same profile: still the same key.
+  const url = a.page.url();
+  await a.context.close();
+  const again = await launchPeer(launchProfile, profileDir, 'one-profile');
+  await again.page.goto(url);
+  expect(await ownFingerprint(again.page)).toBe(key);
+  // Another profile: another key.
+  const other = await launchPeer(launchProfile, profileDir, 'other-profile');
+  await other.page.goto('/');
+  await newNote(other.page);
+  expect(await ownFingerprint(other.page)).not.toBe(key);
 });
