@@ -181,23 +181,31 @@ export class WeftApp {
 
   /**
    * This browser's device key (deviceIdentity.ts), loaded (or created) on first use and
-   * shared by every note. Null when it cannot be had (storage or WebCrypto refused): presence
-   * then goes out unproven and versions name nobody, with one alert saying so.
+   * shared by every note. When storage refuses, a temporary key for this page (with an alert);
+   * null when WebCrypto has no Ed25519: presence then goes out unproven and versions name nobody.
    */
   deviceIdentity(): Promise<DeviceIdentity | null> {
-    this.device ??= loadDeviceIdentity(this.deps.deviceKeys ?? new MemoryDeviceKeyStore()).then(
-      (identity) => {
-        this.deviceFingerprint.set(identity.fingerprint);
-        return identity;
-      },
-      (error: unknown) => {
+    const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+    this.device ??= loadDeviceIdentity(this.deps.deviceKeys ?? new MemoryDeviceKeyStore())
+      .catch(async (error: unknown) => {
+        // Storage refused (private mode, quota): a key for this page's life still proves presence.
+        const temporary = await loadDeviceIdentity(new MemoryDeviceKeyStore());
         this.alert(
           'device-key',
-          `This browser's device key could not be loaded, so others see your name unverified: ${error instanceof Error ? error.message : String(error)}`,
+          `This browser's device key could not be stored (${message(error)}): this page uses a temporary one, so others will see a new fingerprint next time.`,
         );
-        return null;
-      },
-    );
+        return temporary;
+      })
+      .then(
+        (identity) => {
+          this.deviceFingerprint.set(identity.fingerprint);
+          return identity;
+        },
+        (error: unknown) => {
+          this.alert('device-key', `This browser has no device key, so others see your name unverified: ${message(error)}`);
+          return null;
+        },
+      );
     return this.device;
   }
 

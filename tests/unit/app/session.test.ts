@@ -363,6 +363,27 @@ describe('WeftApp + NoteSession (composition root)', () => {
     expect((await ma.session.historyNow()).length).toBe((await a.app.versions.list(noteId)).length);
   });
 
+  it('a device key store that fails gives this page a temporary key, with an alert that says so', async () => {
+    const app = new WeftApp({
+      store: new MemoryStore(),
+      fallbackStore: () => new MemoryStore(),
+      transports: (doc, awareness, room) => new LoopbackNetwork().join(doc, awareness, room),
+      preferences: new MapPreferences(),
+      deviceKeys: {
+        load: () => Promise.reject(new Error('QuotaExceededError: disk full')),
+        keep: () => Promise.reject(new Error('QuotaExceededError: disk full')),
+      },
+    });
+    await app.start();
+    cleanups.push(() => app.destroy());
+    const identity = await app.deviceIdentity();
+    expect(identity?.fingerprint).toMatch(/^[0-9A-F]{4}( [0-9A-F]{4}){3}$/);
+    expect(app.deviceFingerprint.get()).toBe(identity?.fingerprint);
+    expect(app.alerts.get()).toEqual([expect.objectContaining({ key: 'device-key', message: expect.stringMatching(/disk full.*temporary/) })]);
+    // Loaded once per page.
+    expect(await app.deviceIdentity()).toBe(identity);
+  });
+
   it('a note unknown to the index opens locally but starts no transport', async () => {
     const network = new LoopbackNetwork();
     const device = await startDevice(network);
