@@ -877,6 +877,20 @@ async function signatureScenario(browser, baseUrl) {
       );
     }
   }
+  // Device-bound presence (per rename / per distinct proof; keystrokes carry no device signature).
+  const proofPage = await browser.newPage();
+  proofPage.on('pageerror', (e) => console.error('[page error]', e.message));
+  await proofPage.goto(`${baseUrl}/index.html`);
+  await proofPage.waitForFunction(() => document.title === 'ready');
+  const p = await proofPage.evaluate((n) => window.weftBench.presenceProofCost(n), QUICK ? 20 : 500);
+  await proofPage.close();
+  const presence = { awareness: summarize(p.awarenessMs), sign: summarize(p.signMs), verify: summarize(p.verifyMs) };
+  out.presence = presence;
+  log(
+    `  presence proof (${p.signMs.length} renames): awareness update encode + apply median ${fmt(presence.awareness.median, 3)} ms (p99 ${fmt(presence.awareness.p99, 3)}); ` +
+      `sign ${fmt(presence.sign.median, 3)} ms (p99 ${fmt(presence.sign.p99, 3)}), ×${fmt(ratio(presence.sign.median, presence.awareness.median), 2)}; ` +
+      `verify ${fmt(presence.verify.median, 3)} ms (p99 ${fmt(presence.verify.p99, 3)}), ×${fmt(ratio(presence.verify.median, presence.awareness.median), 2)}; per keystroke: 0 (no device signature on updates)`,
+  );
   results.scenarios.signatures = out;
   target(14, 'signing added to the sender per keystroke (median)', out.keystroke.send.addedMedian, 0.1);
   target(14, 'verifying added to the receiver per keystroke (median)', out.keystroke.receive.addedMedian, 0.1);

@@ -8,6 +8,7 @@ import { IndexedDbStore } from './storage/IndexedDbStore';
 import { MemoryStore } from './storage/memory';
 import { MemoryNotesIndexStore } from './storage/MemoryNotesIndexStore';
 import { IndexedDbVersionStore } from './storage/indexedDbVersions';
+import { IndexedDbDeviceKeyStore } from './storage/IndexedDbDeviceKeyStore';
 import { isShareFragment, parseShareFragment } from './sync/shareLink';
 import { parseRoute } from './app/route';
 import { deferredTransport } from './sync/deferredTransport';
@@ -139,6 +140,7 @@ const app = new WeftApp({
   indexChannel: new BroadcastIndexChannel(),
   preferences,
   versions: new IndexedDbVersionStore(),
+  deviceKeys: new IndexedDbDeviceKeyStore(),
 });
 void app.start();
 // The privacy option is offered when the deployment has a TURN relay to hide behind.

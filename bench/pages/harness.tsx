@@ -9,7 +9,7 @@
  * offsets into the plain text whose paragraphs are joined by `\n`.
  */
 import { createHeadlessEditor } from '@lexical/headless';
-import { Awareness } from 'y-protocols/awareness';
+import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import {
   $createParagraphNode,
@@ -43,6 +43,8 @@ import { MemoryStore } from '../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../src/sync/loopback';
 import { checkNoteUpdate } from '../../src/sync/updateFirewall';
 import { deriveNoteKeys } from '../../src/sync/noteKeys';
+import { loadDeviceIdentity, readPresenceProof, verifyPresenceProof } from '../../src/sync/deviceIdentity';
+import { MemoryDeviceKeyStore } from '../../src/storage/MemoryDeviceKeyStore';
 import { MESSAGE_SYNC, decodePeerMessage, peerMessage } from '../../src/sync/peerMessage';
 import * as syncProtocol from 'y-protocols/sync';
 
@@ -1119,9 +1121,44 @@ async function signatureCost(keystrokes: number, pasteChars: number, pasteReps: 
   return { keystroke, paste, pasteBytes: pastes[0]!.byteLength };
 }
 
+/**
+ * [14] Device-bound presence: what a presence proof costs. The sender signs one per rename (and
+ * per note opened); a receiver checks one per distinct proof it sees (its verdict is cached, so
+ * caret moves cost nothing). Baseline: what every presence change costs anyway (encode the
+ * awareness update, apply it on the receiver). Keystrokes carry no device signature: zero added.
+ */
+async function presenceProofCost(reps: number) {
+  const identity = await loadDeviceIdentity(new MemoryDeviceKeyStore());
+  const noteId = 'AAECAwQFBgcICQoLDA0ODw';
+  const from = new Awareness(new Y.Doc());
+  const to = new Awareness(new Y.Doc());
+  const awarenessMs: number[] = [];
+  const signMs: number[] = [];
+  const verifyMs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const name = `Reader ${i}`;
+    let t = now();
+    const proof = await identity.proveIdentity(noteId, from.clientID, name);
+    signMs.push(now() - t);
+    from.setLocalState({ name, color: '#2e86ab', anchorPos: null, focusPos: null, device: proof });
+    t = now();
+    applyAwarenessUpdate(to, encodeAwarenessUpdate(from, [from.clientID]), 'bench');
+    awarenessMs.push(now() - t);
+    const state = to.getStates().get(from.clientID) as { name: string; device: unknown };
+    t = now();
+    const verified = await verifyPresenceProof(noteId, from.clientID, state.name, readPresenceProof(state.device)!);
+    verifyMs.push(now() - t);
+    if (verified === null) throw new Error('bench: a presence proof did not verify');
+  }
+  from.destroy();
+  to.destroy();
+  return { awarenessMs, signMs, verifyMs };
+}
+
 const api = {
   backupText,
   signatureCost,
+  presenceProofCost,
   firewallCost,
   fetchOps,
   mount,

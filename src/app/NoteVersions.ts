@@ -5,7 +5,7 @@
  */
 import type * as Y from 'yjs';
 import { isTransportOrigin } from '../doc/origins';
-import type { VersionStore } from '../storage/VersionStore';
+import type { VersionAuthor, VersionStore } from '../storage/VersionStore';
 import { VersionRecorder } from './versionRecorder';
 
 export interface NoteVersionsOptions {
@@ -18,6 +18,8 @@ export interface NoteVersionsOptions {
   loaded: Promise<void>;
   /** `message` is for the user. */
   onError: (message: string) => void;
+  /** The verified device behind a Yjs client id (see VersionRecorderOptions.authorOf). */
+  authorOf?: (clientId: number) => VersionAuthor | null;
 }
 
 export class NoteVersions {
@@ -25,7 +27,7 @@ export class NoteVersions {
   private disposed = false;
 
   constructor(private readonly options: NoteVersionsOptions) {
-    const { versions, noteId, doc, now, intervalMs, onError } = options;
+    const { versions, noteId, doc, now, intervalMs, onError, authorOf } = options;
     this.recorder = new VersionRecorder({
       versions,
       noteId,
@@ -35,6 +37,7 @@ export class NoteVersions {
       // Every transport applies with a named origin (src/doc/origins.ts).
       isFromElsewhere: isTransportOrigin,
       onError: (error) => onError(`Version history could not be saved: ${error instanceof Error ? error.message : String(error)}`),
+      ...(authorOf ? { authorOf } : {}),
     });
   }
 

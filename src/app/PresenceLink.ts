@@ -4,6 +4,7 @@
  */
 import type { Awareness } from 'y-protocols/awareness';
 import { readPeers, samePeers, type PresencePeer } from '../sync/presence';
+import type { PresenceIdentities } from '../sync/PresenceIdentities';
 import type { Signal } from './Signal';
 
 export interface PresenceLinkOptions {
@@ -19,6 +20,12 @@ export interface PresenceLinkOptions {
   peers: () => readonly PresencePeer[];
   /** Called with the new people list when someone comes, goes or renames. */
   onPeers: (peers: readonly PresencePeer[]) => void;
+  /**
+   * Device proofs (PresenceIdentities.ts): peers whose proof failed are not
+   * listed, verified ones carry their fingerprint, and a new name goes out
+   * with its proof. Absent: presence as in y-webrtc (tests of other parts).
+   */
+  identities?: PresenceIdentities;
 }
 
 export class PresenceLink {
@@ -28,12 +35,12 @@ export class PresenceLink {
 
   start(): void {
     if (this.disposers.length > 0) return;
-    const { awareness, displayName, user, peers, onPeers } = this.options;
+    const { awareness, displayName, user, peers, onPeers, identities } = this.options;
     // Awareness changes with every caret move, local or remote; the people
     // list only when someone comes, goes or renames: publish only then, so a
     // keystroke does not re-render the presence UI.
     const onAwareness = () => {
-      const now = readPeers(awareness);
+      const now = readPeers(awareness, identities ? (clientId) => identities.verdictOf(clientId) : undefined);
       if (!samePeers(now, peers())) onPeers(now);
     };
     awareness.on('change', onAwareness);
@@ -41,9 +48,16 @@ export class PresenceLink {
     this.disposers.push(
       displayName.subscribe(() => {
         user.name = displayName.get();
-        awareness.setLocalStateField('name', user.name);
+        // With a device key the name goes out with its new proof (PresenceIdentities); before one loaded, as is.
+        if (identities?.own() != null) identities.nameChanged();
+        else awareness.setLocalStateField('name', user.name);
       }),
     );
+    if (identities) {
+      identities.start();
+      // A verdict arriving changes who is listed.
+      this.disposers.push(identities.onVerdict(onAwareness), () => identities.dispose());
+    }
   }
 
   dispose(): void {

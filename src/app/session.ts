@@ -27,6 +27,10 @@ import type { VersionMeta, VersionStore } from '../storage/VersionStore';
 import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink, formatViewLink } from '../sync/shareLink';
 import { deriveNoteKeys } from '../sync/noteKeys';
+import { loadDeviceIdentity, type DeviceIdentity } from '../sync/deviceIdentity';
+import { PresenceIdentities } from '../sync/PresenceIdentities';
+import type { DeviceKeyStore } from '../storage/DeviceKeyStore';
+import { MemoryDeviceKeyStore } from '../storage/MemoryDeviceKeyStore';
 import { isShareSecret } from '../doc/noteId';
 import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
@@ -98,6 +102,11 @@ export type AppDeps = {
   /** How often an open, edited note gets a version; default VERSION_INTERVAL_MS. */
   versionIntervalMs?: number;
   /**
+   * Where this browser's device key lives (IndexedDB in the browser). Optional so that
+   * tests that do not care need not pass one: the default keeps a key for the page's life.
+   */
+  deviceKeys?: DeviceKeyStore;
+  /**
    * Schedules work right after the frame that shows an edit (the page's
    * PaintScheduler, shared with storage so an edit and its write run in one
    * task). Given, an editor's keystrokes reach the doc there, not inside the
@@ -142,6 +151,9 @@ export class WeftApp {
   readonly afterPaint: ((run: () => void) => void) | undefined;
   /** Notes opened from a share link that have not yet proven their secret (see PendingShares). */
   readonly pendingShares: PendingShares;
+  private device: Promise<DeviceIdentity | null> | null = null;
+  /** The short fingerprint of this browser's device key, once loaded (shown to the user to compare with what peers see). */
+  readonly deviceFingerprint = new Signal<string | null>(null);
 
   constructor(private readonly deps: AppDeps) {
     this.store = deps.store;
@@ -166,6 +178,36 @@ export class WeftApp {
       exists: async (noteId) => (await this.index.get(noteId)) !== undefined,
       purge: (noteId) => this.purgeNote(noteId),
     });
+  }
+
+  /**
+   * This browser's device key (deviceIdentity.ts), loaded (or created) on first use and
+   * shared by every note. When storage refuses, a temporary key for this page (with an alert);
+   * null when WebCrypto has no Ed25519: presence then goes out unproven and versions name nobody.
+   */
+  deviceIdentity(): Promise<DeviceIdentity | null> {
+    const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+    this.device ??= loadDeviceIdentity(this.deps.deviceKeys ?? new MemoryDeviceKeyStore())
+      .catch(async (error: unknown) => {
+        // Storage refused (private mode, quota): a key for this page's life still proves presence.
+        const temporary = await loadDeviceIdentity(new MemoryDeviceKeyStore());
+        this.alert(
+          'device-key',
+          `This browser's device key could not be stored (${message(error)}): this page uses a temporary one, so others will see a new fingerprint next time.`,
+        );
+        return temporary;
+      })
+      .then(
+        (identity) => {
+          this.deviceFingerprint.set(identity.fingerprint);
+          return identity;
+        },
+        (error: unknown) => {
+          this.alert('device-key', `This browser has no device key, so others see your name unverified: ${message(error)}`);
+          return null;
+        },
+      );
+    return this.device;
   }
 
   /** Changes the display name (sanitized: it is shown to strangers' browsers) and remembers it. */
@@ -533,6 +575,20 @@ export class NoteSession {
     return this.app.versions.list(this.noteId);
   }
 
+  /**
+   * The history as the History dialog shows it: the open note's changes since its newest
+   * version recorded first (naming who made them while their presence is known), then the
+   * stored versions, newest first.
+   */
+  async historyNow(): Promise<VersionMeta[]> {
+    const mount = this.mount;
+    if (mount && !mount.quarantined) {
+      this.commitEdits(mount);
+      await mount.versions.recorder.recordIfChanged('periodic').catch(() => undefined);
+    }
+    return this.listVersions();
+  }
+
   /** A stored version rendered (its content and text), or null when it is gone. */
   async readVersion(id: number): Promise<VersionContent | null> {
     const state = await this.app.versions.load(id);
@@ -613,6 +669,8 @@ export class NoteSession {
     if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
     this.setState({ selfColor: user.color, shared: app.sharing(noteId).shared() });
 
+    // Presence proven by this browser's device key, and the verified devices of peers (PresenceIdentities.ts).
+    const identities = new PresenceIdentities({ awareness, noteId, identity: app.deviceIdentity(), name: () => app.displayName.get() });
     const versions = new NoteVersions({
       versions: app.versions,
       noteId,
@@ -621,6 +679,10 @@ export class NoteSession {
       intervalMs: app.versionIntervalMs,
       loaded: persisted.whenLoaded,
       onError: (message) => alert('versions', message),
+      authorOf: (clientId) => {
+        const device = identities.deviceOf(clientId);
+        return device && { name: sanitizeDisplayName(device.name), fingerprint: device.fingerprint, key: device.key };
+      },
     });
     const mount: Mount = { editor, doc, collab, versions, quarantined: false, sync: null };
     this.mount = mount;
@@ -630,6 +692,7 @@ export class NoteSession {
       user,
       peers: () => this.state.get().peers,
       onPeers: (peers) => this.setState({ peers }),
+      identities,
     });
     const refresher = new IndexRefresher({
       index: app.index,

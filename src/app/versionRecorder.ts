@@ -13,9 +13,25 @@
  */
 import * as Y from 'yjs';
 import { noteText } from '../doc/noteText';
+import { SEED_CLIENT_ID } from '../doc/seed';
 import { watchLargeRemovals, type RemovalWatch } from '../doc/removalGuard';
 import { shouldRecord, versionPreview, versionsToPrune } from '../doc/versionPolicy';
-import type { VersionMeta, VersionReason, VersionStore } from '../storage/VersionStore';
+import { MAX_VERSION_AUTHORS, type VersionAuthor, type VersionMeta, type VersionReason, type VersionStore } from '../storage/VersionStore';
+
+/**
+ * The Yjs client ids that wrote something between two snapshots: those whose
+ * clock advanced (all of them, but the seed's, which is nobody's, when there
+ * is no earlier one).
+ * Deletions advance no clock (Yjs records what was deleted, not by whom), so a
+ * version that only deletes names nobody new.
+ */
+export const clientsBetween = (before: Y.Snapshot | null, after: Y.Snapshot): number[] => {
+  const clients: number[] = [];
+  for (const [client, clock] of after.sv) {
+    if (client !== SEED_CLIENT_ID && clock > (before?.sv.get(client) ?? 0)) clients.push(client);
+  }
+  return clients.sort((a, b) => a - b);
+};
 
 export interface VersionRecorderOptions {
   versions: VersionStore;
@@ -29,6 +45,12 @@ export interface VersionRecorderOptions {
   isFromElsewhere: (origin: unknown) => boolean;
   /** Called when saving or pruning fails (the note itself is unaffected). */
   onError: (error: unknown) => void;
+  /**
+   * The verified device behind a Yjs client id (PresenceIdentities.deviceOf),
+   * or null when none is known: a version records the devices of the clients
+   * that wrote in it. Absent: versions name nobody.
+   */
+  authorOf?: (clientId: number) => VersionAuthor | null;
 }
 
 export class VersionRecorder {
@@ -114,7 +136,8 @@ export class VersionRecorder {
       }
       const text = noteText(doc);
       if (!shouldRecord({ changed, hasVersions: this.hasVersions, text })) return null;
-      const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text, local);
+      const authors = this.authorsBetween(this.last, snapshot);
+      const meta = await this.save(reason, Y.encodeStateAsUpdate(doc), Y.encodeSnapshot(snapshot), text, local, authors);
       this.last = snapshot;
       // What this version holds is no longer at risk: removals count from here.
       this.guard?.checkpoint();
@@ -142,7 +165,8 @@ export class VersionRecorder {
       const before = new Y.Doc();
       try {
         Y.applyUpdate(before, state);
-        return await this.save(reason, state, Y.encodeSnapshot(Y.snapshot(before)), noteText(before), local);
+        const snapshot = Y.snapshot(before);
+        return await this.save(reason, state, Y.encodeSnapshot(snapshot), noteText(before), local, this.authorsBetween(this.last, snapshot));
       } finally {
         before.destroy();
       }
@@ -156,15 +180,28 @@ export class VersionRecorder {
     snapshot: Uint8Array,
     text: string,
     local: number,
+    authors: readonly VersionAuthor[],
   ): Promise<VersionMeta> {
     const { versions, noteId, now } = this.options;
     const at = now();
     const fromElsewhere = local <= this.ownThrough;
-    const meta = await versions.save({ noteId, at, state, snapshot, preview: versionPreview(text), reason, fromElsewhere });
+    const meta = await versions.save({ noteId, at, state, snapshot, preview: versionPreview(text), reason, fromElsewhere, authors });
     this.hasVersions = true;
     if (!fromElsewhere) this.ownThrough = Math.max(this.ownThrough, local);
     await versions.prune(noteId, (list) => versionsToPrune(list, at));
     return meta;
+  }
+
+  /** The known devices of the clients that wrote between two snapshots, one entry per device key. */
+  private authorsBetween(before: Y.Snapshot | null, after: Y.Snapshot): VersionAuthor[] {
+    const { authorOf } = this.options;
+    if (!authorOf) return [];
+    const byKey = new Map<string, VersionAuthor>();
+    for (const client of clientsBetween(before, after)) {
+      const author = authorOf(client);
+      if (author !== null) byKey.set(author.key, author);
+    }
+    return [...byKey.values()].slice(0, MAX_VERSION_AUTHORS);
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {

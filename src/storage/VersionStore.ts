@@ -23,6 +23,35 @@ export type VersionReason =
 /** Every reason, for validation and display. */
 export const VERSION_REASONS: readonly VersionReason[] = ['open', 'periodic', 'before-restore', 'before-remote-removal'];
 
+/**
+ * A device whose changes are in a version: who made it. Only devices whose
+ * presence proof verified (src/sync/PresenceIdentities.ts) and this browser's
+ * own are recorded, so every author stored is a verified one.
+ */
+export interface VersionAuthor {
+  /** The display name its verified presence carried (sanitize before showing). */
+  readonly name: string;
+  /** The short fingerprint of its device key. */
+  readonly fingerprint: string;
+  /** base64url of its raw Ed25519 public key. */
+  readonly key: string;
+}
+
+/** Most authors one version records (a room holds at most a few tens of peers). */
+export const MAX_VERSION_AUTHORS = 32;
+
+/** The authors of a stored record, validated (another app version, or none before authorship existed: []). */
+export const readVersionAuthors = (value: unknown): VersionAuthor[] => {
+  if (!Array.isArray(value)) return [];
+  const authors: VersionAuthor[] = [];
+  for (const item of value.slice(0, MAX_VERSION_AUTHORS)) {
+    if (typeof item !== 'object' || item === null) continue;
+    const { name, fingerprint, key } = item as Record<string, unknown>;
+    if (typeof name === 'string' && typeof fingerprint === 'string' && typeof key === 'string') authors.push({ name, fingerprint, key });
+  }
+  return authors;
+};
+
 /** A version to store. */
 export interface NewVersion {
   readonly noteId: string;
@@ -41,6 +70,8 @@ export interface NewVersion {
    * {@link VersionMeta.fromElsewhere}). Default false.
    */
   readonly fromElsewhere?: boolean;
+  /** Who made the changes since the previous version (verified devices only). Default none. */
+  readonly authors?: readonly VersionAuthor[];
 }
 
 /** What lists return: everything but the (possibly large) state. */
@@ -63,6 +94,8 @@ export interface VersionMeta {
    * ones that do (src/doc/versionPolicy.ts). Older records read as false.
    */
   readonly fromElsewhere: boolean;
+  /** Who made the changes since the previous version (see {@link VersionAuthor}). Older records read as none. */
+  readonly authors: readonly VersionAuthor[];
 }
 
 /** Chooses, from a note's versions (newest first), the ids to delete. */

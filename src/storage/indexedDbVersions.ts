@@ -18,6 +18,7 @@ import { toStorageError } from './updateLog';
 import {
   VERSION_REASONS,
   compareNewestFirst,
+  readVersionAuthors,
   type NewVersion,
   type PruneRule,
   type VersionMeta,
@@ -77,6 +78,7 @@ function toMeta(record: unknown): VersionMeta | null {
     // Absent in records written before pinning and authorship existed.
     pinned: r.pinned === true,
     fromElsewhere: r.fromElsewhere === true,
+    authors: readVersionAuthors(r.authors),
   };
 }
 
@@ -103,6 +105,7 @@ export class IndexedDbVersionStore implements VersionStore {
         size: version.state.byteLength,
         pinned: false,
         fromElsewhere: version.fromElsewhere === true,
+        authors: readVersionAuthors(version.authors),
       };
       const id = (await requestResult(tx.objectStore(META_STORE).add(record))) as number;
       tx.objectStore(STATES_STORE).put(version.state, id);

@@ -3,7 +3,7 @@
  * unit tests and as the app's fallback when IndexedDB is unusable (history
  * then lasts as long as the tab).
  */
-import { compareNewestFirst, type NewVersion, type PruneRule, type VersionMeta, type VersionStore } from './VersionStore';
+import { compareNewestFirst, readVersionAuthors, type NewVersion, type PruneRule, type VersionMeta, type VersionStore } from './VersionStore';
 
 export class MemoryVersionStore implements VersionStore {
   private readonly records = new Map<number, { meta: VersionMeta; state: Uint8Array }>();
@@ -21,6 +21,7 @@ export class MemoryVersionStore implements VersionStore {
       size: version.state.byteLength,
       pinned: false,
       fromElsewhere: version.fromElsewhere === true,
+      authors: readVersionAuthors(version.authors),
     };
     // Copies: callers may reuse their buffers; a store never shares memory with them.
     this.records.set(meta.id, { meta, state: version.state.slice() });

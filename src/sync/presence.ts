@@ -46,7 +46,21 @@ export interface PresencePeer {
   readonly clientId: number;
   readonly name: string;
   readonly color: string;
+  /** The short fingerprint of its device key when its presence proof verified (PresenceIdentities.ts); absent: unproven. */
+  readonly fingerprint?: string;
 }
+
+/**
+ * How {@link readPeers} learns whether a state's device proof holds
+ * (PresenceIdentities.verdictOf). A pending check may name the device the
+ * client was verified as before (a rename on its way): it is shown as that.
+ */
+export type PeerVerdict = (
+  clientId: number,
+) =>
+  | { readonly status: 'verified'; readonly device: { readonly fingerprint: string } }
+  | { readonly status: 'pending'; readonly previous?: { readonly fingerprint: string; readonly name: string } }
+  | { readonly status: 'forged' | 'unproven' };
 
 // C0/C1 controls, bidi embeddings/overrides/isolates (can reorder the text
 // around a name), zero-width and invisible formatting characters, BOM.
@@ -101,19 +115,27 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 /**
  * The remote peers in `awareness`, validated: states that are not plain
  * objects are skipped, as is any state under our own client id (our identity
- * is ours alone); names are sanitized, colours checked. Sorted by client id,
- * at most {@link MAX_LISTED_PEERS}.
+ * is ours alone); names are sanitized, colours checked. With `verdict`, a
+ * state whose device proof failed (or is not checked yet) is skipped too, and
+ * a verified one carries its fingerprint. Sorted by client id, at most
+ * {@link MAX_LISTED_PEERS}.
  */
-export const readPeers = (awareness: Awareness): PresencePeer[] => {
+export const readPeers = (awareness: Awareness, verdict?: PeerVerdict): PresencePeer[] => {
   const peers: PresencePeer[] = [];
   const ownId = awareness.clientID;
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === ownId || !Number.isSafeInteger(clientId) || !isRecord(state)) continue;
-    peers.push({
-      clientId,
-      name: sanitizeDisplayName(state.name),
-      color: sanitizeColor(state.color, clientId),
-    });
+    const judged = verdict?.(clientId) ?? { status: 'unproven' as const };
+    const color = sanitizeColor(state.color, clientId);
+    if (judged.status === 'forged') continue;
+    if (judged.status === 'pending') {
+      // Not shown as what it claims until checked; as what it was verified as before, if anything.
+      const before = judged.previous;
+      if (before) peers.push({ clientId, name: sanitizeDisplayName(before.name), color, fingerprint: before.fingerprint });
+      continue;
+    }
+    const peer = { clientId, name: sanitizeDisplayName(state.name), color };
+    peers.push(judged.status === 'verified' ? { ...peer, fingerprint: judged.device.fingerprint } : peer);
   }
   peers.sort((a, b) => a.clientId - b.clientId);
   return peers.slice(0, MAX_LISTED_PEERS);
@@ -121,4 +143,7 @@ export const readPeers = (awareness: Awareness): PresencePeer[] => {
 
 /** Whether two peer lists (from {@link readPeers}) show the same people. */
 export const samePeers = (a: readonly PresencePeer[], b: readonly PresencePeer[]): boolean =>
-  a.length === b.length && a.every((peer, i) => peer.clientId === b[i]?.clientId && peer.name === b[i]?.name && peer.color === b[i]?.color);
+  a.length === b.length &&
+  a.every(
+    (peer, i) => peer.clientId === b[i]?.clientId && peer.name === b[i]?.name && peer.color === b[i]?.color && peer.fingerprint === b[i]?.fingerprint,
+  );

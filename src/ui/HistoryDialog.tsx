@@ -17,7 +17,8 @@ const REASON_LABELS: Readonly<Record<VersionReason, string>> = {
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The note's version history: the stored versions (newest first), a
+ * The note's version history: the stored versions (newest first), each with
+ * who made it (display name and device key fingerprint, verified), a
  * read-only preview of the selected one, "Pin this version" / "Unpin this
  * version" (pinned versions are never pruned), and "Restore this version",
  * which puts it back as a new edit (synced to peers, undoable) and closes.
@@ -32,7 +33,7 @@ export function HistoryDialog({ session, now, onClose }: Props) {
 
   useEffect(() => {
     let live = true;
-    session.listVersions().then(
+    session.historyNow().then(
       (list) => live && setVersions(list),
       (e: unknown) => live && setError(`The version history could not be read: ${errorText(e)}`),
     );
@@ -116,6 +117,17 @@ export function HistoryDialog({ session, now, onClose }: Props) {
                   </>
                 )}
               </span>
+              {v.authors.length > 0 && (
+                <span className="history-authors">
+                  {'by '}
+                  {v.authors.map((author, i) => (
+                    <span key={author.key} className="history-author" title="Verified: the device key's signature checked out">
+                      {i > 0 && ', '}
+                      {author.name} ({author.fingerprint}, verified)
+                    </span>
+                  ))}
+                </span>
+              )}
               <span className="history-preview">{v.preview || '(empty)'}</span>
             </label>
           ))}

@@ -60,6 +60,7 @@ export function relayText(relay: RelayStatus | null): string | null {
 export function Presence({ app, session }: { app: WeftApp; session: NoteSession }) {
   const state = useSignal(session.state);
   const name = useSignal(app.displayName);
+  const fingerprint = useSignal(app.deviceFingerprint);
   const [draft, setDraft] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
 
@@ -85,7 +86,10 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
           {name} (you)
         </li>
         {state.peers.map((peer) => (
-          <li key={peer.clientId}>
+          <li
+            key={peer.clientId}
+            title={peer.fingerprint === undefined ? 'Device not verified' : `Device key ${peer.fingerprint}, verified`}
+          >
             <span className="dot" style={{ background: peer.color }} aria-hidden="true" />
             {peer.name}
           </li>
@@ -108,6 +112,14 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
           }}
         />
       </label>
+      {fingerprint !== null && (
+        <span className="device-key muted small" title="Others see this fingerprint beside your name and your versions">
+          Your device key:{' '}
+          <output aria-label="Your device key" className="fingerprint">
+            {fingerprint}
+          </output>
+        </span>
+      )}
     </section>
   );
 }

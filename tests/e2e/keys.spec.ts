@@ -2,11 +2,26 @@
  * Issue 17 end to end, two Chromium processes through our server: a view-only link shows live
  * edits in a read-only editor that says "View only"; a view-only peer that forces its editor
  * editable and types reaches no editor, also after a reload (it cannot sign, and editors refuse
- * what is not signed); a version 1 link still opens as an edit link.
+ * what is not signed); a version 1 link still opens as an edit link. Device keys: two peers see each
+ * other verified (name + fingerprint) in People here and in the version history, also after reload;
+ * one key per browser profile, shared by its tabs and kept across restarts.
  */
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { caretToEnd, editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf, viewLinkOf } from './helpers/peers';
+import {
+  caretToEnd,
+  editorOf,
+  expectConnected,
+  flushed,
+  launchPeer,
+  newNote,
+  openShareLink,
+  peopleOf,
+  setDisplayName,
+  shareLinkOf,
+  syncStatusOf,
+  viewLinkOf,
+} from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 20_000;
 
@@ -134,4 +149,98 @@ test('"Revoke links" (confirmed) cuts off the old link, and the new link works',
   await expect(editorOf(b.page)).toHaveText('Before revoking OLD');
   await expect(editorOf(a.page)).not.toContainText('OLD');
   await expect(editorOf(c.page)).not.toContainText('OLD');
+});
+
+/** This browser's device key fingerprint, as its own page shows it. */
+const ownFingerprint = async (page: Page): Promise<string> => {
+  const output = page.getByRole('status', { name: 'Your device key' });
+  await expect(output).toHaveText(/^[0-9A-F]{4}( [0-9A-F]{4}){3}$/);
+  return (await output.textContent()) ?? '';
+};
+
+/** Opens History and expects a version naming `who` with `fingerprint`, verified; closes it again. */
+async function expectHistoryNames(page: Page, who: string, fingerprint: string): Promise<void> {
+  await page.getByRole('button', { name: 'History' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Version history' });
+  await expect(dialog.getByRole('radio', { name: `${who} (${fingerprint}, verified)` }).first()).toBeVisible();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toHaveCount(0);
+}
+
+test('device keys: each peer sees the other verified in People here and in the version history, also after reload', async ({
+  launchProfile,
+  profileDir,
+}) => {
+  test.setTimeout(150_000);
+  const alice = await launchPeer(launchProfile, profileDir, 'alice');
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await setDisplayName(alice.page, 'Alice');
+  await caretToEnd(alice.page);
+  await alice.page.keyboard.type('Alice wrote this.');
+  const link = await shareLinkOf(alice.page);
+
+  const bob = await launchPeer(launchProfile, profileDir, 'bob');
+  await openShareLink(bob.page, link);
+  await setDisplayName(bob.page, 'Bob');
+  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  await expectConnected(bob.page, 1, CONNECT_TIMEOUT_MS);
+  const aliceKey = await ownFingerprint(alice.page);
+  const bobKey = await ownFingerprint(bob.page);
+  expect(aliceKey).not.toBe(bobKey);
+
+  // Presence: each lists the other under the name chosen, with that device's fingerprint, verified.
+  await expect(peopleOf(alice.page).getByRole('listitem').filter({ hasText: /^Bob$/ })).toHaveAttribute('title', `Device key ${bobKey}, verified`);
+  await expect(peopleOf(bob.page).getByRole('listitem').filter({ hasText: /^Alice$/ })).toHaveAttribute('title', `Device key ${aliceKey}, verified`);
+
+  // Both edit.
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type(' Bob added this.');
+  await expect(editorOf(alice.page)).toContainText('Bob added this.');
+  await caretToEnd(alice.page);
+  await alice.page.keyboard.type(' Alice again.');
+  await expect(editorOf(bob.page)).toContainText('Alice again.');
+
+  // History names the other (and each one's own device).
+  await expectHistoryNames(alice.page, 'Bob', bobKey);
+  await expectHistoryNames(alice.page, 'Alice', aliceKey);
+  await expectHistoryNames(bob.page, 'Alice', aliceKey);
+
+  // After a reload the stored versions still say who; the device key is the same one.
+  await flushed(alice.page);
+  await flushed(bob.page);
+  await alice.page.reload();
+  await bob.page.reload();
+  await expect(editorOf(alice.page)).toContainText('Alice again.');
+  await expect(editorOf(bob.page)).toContainText('Alice again.');
+  expect(await ownFingerprint(alice.page)).toBe(aliceKey);
+  expect(await ownFingerprint(bob.page)).toBe(bobKey);
+  await expectHistoryNames(alice.page, 'Bob', bobKey);
+  await expectHistoryNames(bob.page, 'Alice', aliceKey);
+});
+
+test('device keys: one per browser profile, shared by its tabs, kept across reloads and restarts', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(90_000);
+  const a = await launchPeer(launchProfile, profileDir, 'one-profile');
+  await a.page.goto('/');
+  await newNote(a.page);
+  const key = await ownFingerprint(a.page);
+  // A second tab of the same profile: the same key.
+  const tab = await a.context.newPage();
+  await tab.goto(a.page.url());
+  await expect(editorOf(tab)).toBeVisible();
+  expect(await ownFingerprint(tab)).toBe(key);
+  await tab.reload();
+  expect(await ownFingerprint(tab)).toBe(key);
+  // The browser restarted on the same profile: still the same key.
+  const url = a.page.url();
+  await a.context.close();
+  const again = await launchPeer(launchProfile, profileDir, 'one-profile');
+  await again.page.goto(url);
+  expect(await ownFingerprint(again.page)).toBe(key);
+  // Another profile: another key.
+  const other = await launchPeer(launchProfile, profileDir, 'other-profile');
+  await other.page.goto('/');
+  await newNote(other.page);
+  expect(await ownFingerprint(other.page)).not.toBe(key);
 });

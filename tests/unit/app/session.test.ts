@@ -326,12 +326,62 @@ describe('WeftApp + NoteSession (composition root)', () => {
     b.app.setDisplayName('  Ada\u202e  Lovelace\n');
     expect(b.app.displayName.get()).toBe('Ada Lovelace');
     const [tb] = b.transports;
-    expect(tb?.awareness.getLocalState()?.name).toBe('Ada Lovelace');
+    // The new name goes out together with its device proof (signed asynchronously: PresenceIdentities).
+    await waitFor('the new name published', () => tb?.awareness.getLocalState()?.name === 'Ada Lovelace');
     const state = await whenState(ma.session, (s) => s.peers[0]?.name === 'Ada Lovelace');
     expect(state.peers[0]?.color).toBe(mb.session.state.get().selfColor);
     // Remembered for the next session of B's device.
     const bAgain = await startDevice(network, { store: b.store, indexStore: b.indexStore, preferences: b.preferences });
     expect(bAgain.app.displayName.get()).toBe('Ada Lovelace');
+  });
+
+  it('device keys: a peer is listed with its verified fingerprint, and History names who wrote each version', async () => {
+    const network = new LoopbackNetwork();
+    const a = await startDevice(network);
+    const b = await startDevice(network);
+    a.app.setDisplayName('Ada');
+    b.app.setDisplayName('Babbage');
+    const noteId = await a.app.index.create();
+    const ma = await mount(a, noteId);
+    await shareNote(a, b, noteId);
+    const mb = await mount(b, noteId);
+    const bKey = (await b.app.deviceIdentity())?.fingerprint;
+    const aKey = (await a.app.deviceIdentity())?.fingerprint;
+    expect(bKey).toMatch(/^[0-9A-F]{4}( [0-9A-F]{4}){3}$/);
+    expect(bKey).not.toBe(aKey);
+    expect(b.app.deviceFingerprint.get()).toBe(bKey);
+    const listed = await whenState(ma.session, (s) => s.peers[0]?.fingerprint !== undefined);
+    expect(listed.peers).toEqual([expect.objectContaining({ name: 'Babbage', fingerprint: bKey })]);
+
+    typeAtEnd(mb.editor, 'Babbage wrote this');
+    await waitFor('the edit at A', () => blocks(ma.editor).join('').includes('Babbage wrote this'));
+    const [newest] = await ma.session.historyNow();
+    expect(newest?.authors.map((author) => [author.name, author.fingerprint])).toEqual([['Babbage', bKey]]);
+    // The versions keep them: read from the store, not the session.
+    expect((await a.app.versions.list(noteId))[0]?.authors[0]?.fingerprint).toBe(bKey);
+    // History with nothing new records nothing more.
+    expect((await ma.session.historyNow()).length).toBe((await a.app.versions.list(noteId)).length);
+  });
+
+  it('a device key store that fails gives this page a temporary key, with an alert that says so', async () => {
+    const app = new WeftApp({
+      store: new MemoryStore(),
+      fallbackStore: () => new MemoryStore(),
+      transports: (doc, awareness, room) => new LoopbackNetwork().join(doc, awareness, room),
+      preferences: new MapPreferences(),
+      deviceKeys: {
+        load: () => Promise.reject(new Error('QuotaExceededError: disk full')),
+        keep: () => Promise.reject(new Error('QuotaExceededError: disk full')),
+      },
+    });
+    await app.start();
+    cleanups.push(() => app.destroy());
+    const identity = await app.deviceIdentity();
+    expect(identity?.fingerprint).toMatch(/^[0-9A-F]{4}( [0-9A-F]{4}){3}$/);
+    expect(app.deviceFingerprint.get()).toBe(identity?.fingerprint);
+    expect(app.alerts.get()).toEqual([expect.objectContaining({ key: 'device-key', message: expect.stringMatching(/disk full.*temporary/) })]);
+    // Loaded once per page.
+    expect(await app.deviceIdentity()).toBe(identity);
   });
 
   it('a note unknown to the index opens locally but starts no transport', async () => {

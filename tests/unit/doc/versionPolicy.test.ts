@@ -32,6 +32,7 @@ function versionsAt(ages: number[]): VersionMeta[] {
       size: 1,
       pinned: false,
       fromElsewhere: true,
+      authors: [],
     }));
 }
 

@@ -39,6 +39,7 @@ function v(at: number, fields: Partial<VersionMeta> = {}): VersionMeta {
     size: 1,
     pinned: false,
     fromElsewhere: false,
+    authors: [],
     ...fields,
   };
 }

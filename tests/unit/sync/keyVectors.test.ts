@@ -11,6 +11,7 @@ import { formatShareLink, formatViewLink, parseShareFragment } from '../../../sr
 import { signedInput } from '../../../src/sync/signedUpdate';
 import { viewCapability } from '../../../src/doc/noteId';
 import { keyVectors } from '../../../scripts/keyVectors.mjs';
+import { fingerprintOf, identityOf, presenceProofInput, verifyPresenceProof } from '../../../src/sync/deviceIdentity';
 
 interface Vector {
   noteId: string;
@@ -27,7 +28,19 @@ interface Vector {
   update: { yjsUpdate: string; message: string; signedInput: string; signature: string; signed: string };
 }
 
-const file = JSON.parse(readFileSync(new URL('../../fixtures/keys-v2-vectors.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
+interface DeviceVector {
+  deviceSeed: string;
+  publicKey: string;
+  fingerprint: string;
+  presence: { noteId: string; clientId: number; name: string; proofInput: string; device: { key: string; sig: string } };
+}
+
+const file = JSON.parse(readFileSync(new URL('../../fixtures/keys-v2-vectors.json', import.meta.url), 'utf8')) as {
+  vectors: Vector[];
+  devices: DeviceVector[];
+};
+/** PKCS #8 wrapping of a raw Ed25519 seed (RFC 8410). */
+const PKCS8_PREFIX = '302e020100300506032b657004220420';
 const hex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
 const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 
@@ -95,6 +108,38 @@ describe('keys v2 test vectors', () => {
         // The same key under another note id (another room id): refused.
         const moved = await deriveNoteKeys(other.noteId, v.secret);
         expect(await moved.openUpdate(signed)).toBeNull();
+      });
+    });
+  }
+
+  for (const d of file.devices) {
+    describe(`device ${d.fingerprint}`, () => {
+      const pairOf = async (): Promise<CryptoKeyPair> => ({
+        privateKey: await crypto.subtle.importKey('pkcs8', new Uint8Array(Buffer.from(PKCS8_PREFIX + d.deviceSeed, 'hex')), { name: 'Ed25519' }, false, ['sign']),
+        publicKey: await crypto.subtle.importKey('raw', new Uint8Array(Buffer.from(d.publicKey, 'base64url')), { name: 'Ed25519' }, true, ['verify']),
+      });
+
+      it('the fingerprint and the presence proof are byte for byte the vector, and the proof verifies', async () => {
+        const identity = await identityOf(await pairOf());
+        expect(identity.publicKey).toBe(d.publicKey);
+        expect(identity.fingerprint).toBe(d.fingerprint);
+        expect(await fingerprintOf(new Uint8Array(Buffer.from(d.publicKey, 'base64url')))).toBe(d.fingerprint);
+        const { noteId, clientId, name } = d.presence;
+        expect(toHex(presenceProofInput(noteId, clientId, name))).toBe(d.presence.proofInput);
+        expect(await identity.proveIdentity(noteId, clientId, name)).toEqual(d.presence.device);
+        expect(await verifyPresenceProof(noteId, clientId, name, d.presence.device)).toEqual({ key: d.publicKey, fingerprint: d.fingerprint });
+      });
+
+      it('the proof does not verify for another note, client id or name, or with a flipped bit', async () => {
+        const { noteId, clientId, name, device } = d.presence;
+        const other = file.devices.find((e) => e !== d)!;
+        expect(await verifyPresenceProof(other.presence.noteId, clientId, name, device)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId + 1, name, device)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, `${name} `, device)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, name, { key: other.publicKey, sig: device.sig })).toBeNull();
+        const sig = Buffer.from(device.sig, 'base64url');
+        sig[10]! ^= 1;
+        expect(await verifyPresenceProof(noteId, clientId, name, { key: device.key, sig: sig.toString('base64url') })).toBeNull();
       });
     });
   }
