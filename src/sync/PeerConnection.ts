@@ -194,6 +194,11 @@ export class PeerConnection {
     return this.selected;
   }
 
+  /** True between a lost path and a new one: it had connected, and ICE is not connected now (a restart is due or under way). */
+  get reconnecting(): boolean {
+    return !this.closed && this.everConnected && this.state() !== 'connected';
+  }
+
   /** Why it closed without working, or null. */
   get failure(): string | null {
     return this.failureReason;

@@ -781,6 +781,7 @@ export class PeerRoom implements Transport {
       online,
       signalingConnected: this.host.signalingConnected,
       paths: open.map((remote) => remote.connection.path),
+      reconnecting: open.filter((remote) => remote.connection.reconnecting).length,
       tabs: this.tabs?.size ?? 0,
       pending: this.remotes.size - open.length,
       relayOnly: this.relayOnly(),
