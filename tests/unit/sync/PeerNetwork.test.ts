@@ -546,7 +546,7 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     });
   });
 
-  it('reports the connection (signaling, candidates, the pair, the relay-only policy) and "Try again" drops what never opened', async () => {
+  it('reports the connection (signaling, candidates, the pair, a broken path, the relay-only policy) and "Try again" drops what never opened', async () => {
     const [a, b] = [note('Ann'), note('Bob')];
     const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
     const ta = browser({ iceTransportPolicy: () => 'relay' }, pcsA).join(a.doc, a.awareness, ROOM, { firewall: false });
@@ -561,6 +561,13 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect(pcsA[0]!.configuration.iceTransportPolicy).toBe('relay');
     expect(pcsB[0]!.configuration.iceTransportPolicy).toBeUndefined();
     expect(seen).toContain('connected');
+    // A path that breaks: "reconnecting" (what the status line says) until ICE connects again.
+    expect(ta.connection!.details.reconnecting).toBe(0);
+    pcsA[0]!.setConnectionState('disconnected');
+    await waitFor('A reconnecting', () => ta.connection!.details.reconnecting === 1);
+    expect(ta.peerCount).toBe(1);
+    pcsA[0]!.setConnectionState('connected');
+    await waitFor('A connected again', () => ta.connection!.details.reconnecting === 0);
     // "Try again" keeps a working connection (it only restarts stalled ones)…
     ta.connection!.retry();
     expect(ta.peerCount).toBe(1);
