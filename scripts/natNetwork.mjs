@@ -1,13 +1,14 @@
 /**
- * A small internet of Linux network namespaces, for the NAT test (issue 18):
+ * A small internet of Linux network namespaces, for the NAT test (issue 18) and bench 15:
  *
  *   home A (10.1.0.2) ── router A (NAT) ── 203.0.113.2 ┐
  *                                                      ├── public: routes between them; serves 203.0.113.10
- *   home B (10.2.0.2) ── router B (NAT) ── 198.51.100.2 ┘          (the Weft server, coturn)
+ *   home B (10.2.0.2) ── router B (NAT) ── 198.51.100.2 ┘          (the Weft server, coturn);
+ *                                                          default route: a dead end (198.51.100.254)
  *
  * Only documentation addresses (203.0.113.0/24, 198.51.100.0/24) on the public side and
  * private ones in the homes, all inside namespaces this run created (unique names); nothing
- * routes out of them. Each router masquerades with nftables, in one of two modes:
+ * routes out of them (the public side's default route ends in a veth pair inside it). Each router masquerades with nftables, in one of two modes:
  *
  * - `cone`: plain `masquerade`. Linux keeps the source port when it can, so one socket gets
  *   one public port whatever the destination: endpoint-independent mapping; conntrack lets
