@@ -14,6 +14,8 @@ export interface NatNetwork {
   publicAddressOf(home: Home): string;
   /** Sets router `home`'s NAT mode, for flows that start from now on. */
   setNat(home: Home, kind: NatKind): void;
+  /** Drops (`true`) or forwards again every UDP packet through router `home`: a path that breaks while TCP goes on. */
+  cutUdp(home: Home, cut: boolean): void;
   /** Starts `command` inside the public namespace. */
   spawnPublic(command: string, args: readonly string[], env?: Record<string, string>): ChildProcess;
   /** The argument prefix that runs a command in the public namespace (`ip netns exec <ns>`). */

@@ -60,9 +60,11 @@ function run(args, input) {
  * dropped, as a home router does. That matters beyond security: a packet accepted to the
  * router itself would leave a conntrack entry that takes the very port pair the home's own
  * answer needs, and the NAT would then map that answer to another port (a clash that turns
- * any NAT symmetric for that peer). A dropped packet's entry is never confirmed.
+ * any NAT symmetric for that peer). A dropped packet's entry is never confirmed. `cutUdp`: the
+ * router also drops every UDP packet it would forward (a path that breaks mid-session, while
+ * TCP — the signaling WebSocket — goes on).
  */
-const natRules = (kind) => `flush ruleset
+const natRules = (kind, cutUdp = false) => `flush ruleset
 table ip nat {
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
@@ -76,7 +78,7 @@ table ip filter {
   }
   chain forward {
     type filter hook forward priority filter; policy accept;
-    iifname "wan" ct state new drop
+    iifname "wan" ct state new drop${cutUdp ? '\n    meta l4proto udp drop' : ''}
   }
 }
 `;
@@ -180,6 +182,7 @@ export function createNatNetwork() {
   }
 
   const wrappers = new Map();
+  const modes = { A: { kind: 'cone', cutUdp: false }, B: { kind: 'cone', cutUdp: false } };
   const publicPrefix = Object.freeze([IP, 'netns', 'exec', names.public]);
   return {
     names,
@@ -188,7 +191,13 @@ export function createNatNetwork() {
     publicAddressOf: (home) => homes[home].wan,
     setNat: (home, kind) => {
       // Flows mapped under the old rules keep their mapping; every scenario starts new browsers.
+      modes[home] = { kind, cutUdp: false };
       run([IP, 'netns', 'exec', homes[home].router, NFT, '-f', '-'], natRules(kind));
+    },
+    cutUdp: (home, cut) => {
+      // The same NAT (and its conntrack mappings), with UDP through the router dropped or not.
+      modes[home] = { ...modes[home], cutUdp: cut };
+      run([IP, 'netns', 'exec', homes[home].router, NFT, '-f', '-'], natRules(modes[home].kind, cut));
     },
     spawnPublic: (command, args, env = {}) =>
       spawn(publicPrefix[0], [...publicPrefix.slice(1), command, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }),

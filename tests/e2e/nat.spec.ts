@@ -7,6 +7,8 @@
  *    "Can't reach other peers", the details saying why (no TURN relay);
  * 2. STUN only, both routers endpoint-independent ("cone"): the peers connect directly
  *    (server-reflexive candidates, hole punching);
+ *    — and when router A then drops UDP mid-session (signaling, over TCP, goes on), the status
+ *    says "Connected to 1 peer, reconnecting…" until the path is back and "direct" again;
  * 3. STUN only, one router address-and-port-dependent ("symmetric"): no direct path, and
  *    the peers say so;
  * 4. TURN (minted credentials), both routers symmetric, both peers with "Hide my IP address
@@ -86,6 +88,24 @@ test.describe('NAT traversal between two home networks (network namespaces)', ()
       await expect(details.getByLabel('ICE candidates gathered')).toHaveText(/^host [1-9]\d*, srflx [1-9]\d*, relay 0$/);
       // The pair uses the other home's public (server-reflexive or peer-reflexive) address: through both NATs.
       await expect(details.getByLabel('Connected peers')).toHaveText(/^direct \((host|srflx|prflx) ↔ (srflx|prflx)\)$/);
+    });
+  });
+
+  test('STUN only, both NATs endpoint-independent: a path that breaks mid-session says "reconnecting…", then comes back', async () => {
+    net.setNat('A', 'cone');
+    net.setNat('B', 'cone');
+    await withPeers(net, { STUN_URLS: `stun:${PUBLIC_SERVICE_ADDRESS}:${TURN_PORT}` }, async ({ alice, bob }) => {
+      for (const page of [alice, bob]) await expect(syncStatusOf(page)).toHaveText('Connected to 1 peer, direct', { timeout: CONNECT_TIMEOUT_MS });
+      // Router A drops UDP (the peer path) while signaling (TCP) goes on: ICE loses the pair.
+      net.cutUdp('A', true);
+      try {
+        await expect(syncStatusOf(alice)).toHaveText('Connected to 1 peer, reconnecting…', { timeout: CONNECT_TIMEOUT_MS });
+      } finally {
+        net.cutUdp('A', false);
+      }
+      // The restart (or a new connection) finds the path again.
+      for (const page of [alice, bob]) await expect(syncStatusOf(page)).toHaveText('Connected to 1 peer, direct', { timeout: CONNECT_TIMEOUT_MS });
+      await editsFlowBothWays(alice, bob);
     });
   });
 
