@@ -7,7 +7,9 @@
  * 10: many notes — restore, backup, disk, opening a note and cold start at 10 to 10,000 notes;
  * 11: the storage layout, one IndexedDB database per note vs one for all, raw;
  * 12: the store-and-forward relay; 13: rooms with many people, 2 to 16 peers in one note;
- * 14: signed updates, signing and verifying per keystroke and per 1 MB paste, on vs off).
+ * 14: signed updates, signing and verifying per keystroke and per 1 MB paste, on vs off;
+ * 15: direct vs relayed through coturn in the NAT network of network namespaces — root only; the
+ * quick run skips it with a printed reason unless `--only` names it, then it runs once, small).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -34,6 +36,7 @@ import { scaleScenario } from './scenarios/scale.mjs';
 import { layoutScenario } from './scenarios/layout.mjs';
 import { relayJoinScenario, relayMemoryScenario, relayThroughputScenario } from './scenarios/relay.mjs';
 import { manyPeersScenario } from './scenarios/manyPeers.mjs';
+import { natBenchProblem, natScenario, PATHS as NAT_PATHS } from './scenarios/nat.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -645,6 +648,24 @@ function markdown() {
       );
     }
   }
+  const nat = r.scenarios.nat;
+  if (nat?.skipped) lines.push('', `## 15. Direct vs relayed (NAT network): SKIPPED — ${nat.skipped}`);
+  else if (nat) {
+    lines.push(
+      '',
+      `## 15. Direct vs relayed, in the NAT network (cone/cone vs symmetric/symmetric, STUN + TURN configured, default ICE policy; ${nat.runs} runs each, alternating; note ${nat.noteChars} characters, paste ${fmt(nat.pasteBytes / 1e6, 2)} MB)`,
+      '',
+      '| what | direct median ms | max | relayed median ms | max | relayed / direct (median) | (max) |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const [key, label] of [['join', 'link opened → whole note shown (relay store blocked: over WebRTC)'], ['paste', '1 MB paste → last line shown on the peer']]) {
+      const d = nat.summary.direct[key];
+      const x = nat.summary.relayed[key];
+      lines.push(`| ${label} | ${fmt(d.median)} | ${fmt(d.max)} | ${fmt(x.median)} | ${fmt(x.max)} | ${fmt(nat.ratios[key].median)} | ${fmt(nat.ratios[key].max)} |`);
+    }
+    if (nat.failedRuns) lines.push('', `${nat.failedRuns} run(s) FAILED (not in the numbers): ${nat.rows.filter((x) => x.error).map((x) => `run ${x.run}, ${x.path}: ${x.error}`).join('; ')}`);
+    if (nat.error) lines.push('', `FAILED: ${nat.error}`);
+  }
   if (r.todo.length) lines.push('', '## Not measured yet', '', ...r.todo.map((t) => `- ${t}`));
   lines.push('', `_${r.attribution}_`, '');
   return lines.join('\n');
@@ -896,6 +917,49 @@ async function signatureScenario(browser, baseUrl) {
   target(14, 'verifying added to the receiver per keystroke (median)', out.keystroke.receive.addedMedian, 0.1);
 }
 
+/**
+ * [15] Direct vs relayed in the NAT network (bench/scenarios/nat.mjs): link opened → note shown,
+ * and a 1 MB paste, each path in turn per run, with ratios relayed / direct of the same run.
+ */
+async function natPathsScenario() {
+  const problem = natBenchProblem();
+  if (problem !== null) {
+    // Loud on purpose: a skipped scenario must never read as a measured one.
+    log(`\n*** [15] direct vs relayed SKIPPED: ${problem}. ***`);
+    results.scenarios.nat = { skipped: problem };
+    return;
+  }
+  const paper = sequentialOps('sequential_traces/automerge-paper.json.gz');
+  const noteText = QUICK ? replayText(paper.ops, 3000) : paper.endContent;
+  const runsEach = QUICK ? 1 : 5;
+  const pasteLines = QUICK ? 300 : 14000;
+  log(`\n[15] direct vs relayed in the NAT network: ${runsEach} runs each, note ${noteText.length} characters (automerge-paper), paste ${pasteLines} lines (load average ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
+  const out = await natScenario({
+    root: ROOT,
+    distDir: join(ROOT, 'dist'),
+    entry: join(ROOT, 'build/server/main.js'),
+    runs: runsEach,
+    noteText,
+    pasteLines,
+    prose: paper.endContent.replace(/\s+/g, ' '),
+    log,
+  });
+  if (out.error) fail(`[15] ${out.error}`);
+  for (const row of out.rows) if (row.error) fail(`[15] run ${row.run}, ${row.path}: ${row.error}`);
+  const summary = {};
+  for (const { name } of NAT_PATHS) {
+    const rows = out.rows.filter((x) => x.path === name && !x.error);
+    summary[name] = { join: summarize(rows.map((x) => x.joinMs)), paste: summarize(rows.map((x) => x.pasteMs)) };
+  }
+  const ratios = {};
+  for (const key of ['join', 'paste']) {
+    ratios[key] = { median: ratio(summary.relayed[key].median, summary.direct[key].median), max: ratio(summary.relayed[key].max, summary.direct[key].max) };
+    log(`  ${key}: direct median ${fmt(summary.direct[key].median)} ms (max ${fmt(summary.direct[key].max)}), relayed median ${fmt(summary.relayed[key].median)} ms (max ${fmt(summary.relayed[key].max)}) — relayed/direct ×${fmt(ratios[key].median)} (max ×${fmt(ratios[key].max)})`);
+  }
+  const ok = out.rows.find((x) => !x.error);
+  results.scenarios.nat = { runs: runsEach, failedRuns: out.rows.filter((x) => x.error).length, noteChars: ok?.noteChars ?? noteText.length, pasteBytes: ok?.pasteBytes ?? null, rows: out.rows, summary, ratios, error: out.error ?? null };
+}
+
 let stopRequested = null;
 /**
  * [9] The schema firewall's cost (src/sync/updateFirewall.ts), on vs off side by side in one page:
@@ -1021,6 +1085,14 @@ async function main() {
       results.scenarios.scale = { seed, rows };
     }
     if (runs(13)) await manyPeersRooms();
+    if (runs(15)) {
+      // Four browsers in namespaces, coturn and a server: too heavy for the quick run of `npm test`
+      // (tests/e2e/nat.spec.ts covers the network there), unless asked for by number.
+      if (QUICK && ONLY === null) {
+        log('\n[15] direct vs relayed in the NAT network: skipped in --quick (run `npm run bench -- --only=15`, or `--quick --only=15` for one small run)');
+        results.scenarios.nat = { skipped: 'not run by --quick without --only=15' };
+      } else await natPathsScenario();
+    }
     if (runs(11)) {
       log('\n[11] storage layout, raw IndexedDB: one database per note vs one for all (issue 21)');
       const rows = await layoutScenario({ sizes: CONFIG.layoutSizes, log });

@@ -39,6 +39,8 @@ export interface ConnectionDetails {
   readonly candidates: Readonly<Record<CandidateType, number>>;
   /** The open WebRTC connections' selected pairs (null: not known yet). */
   readonly paths: readonly (PeerPath | null)[];
+  /** How many of them lost their path and are being restarted (ICE restart): their channels wait. */
+  readonly reconnecting: number;
   /** Other tabs of this browser connected over BroadcastChannel. */
   readonly tabs: number;
   /** Connection attempts that ended without opening, since the last success or "Try again". */
@@ -71,6 +73,8 @@ export interface MonitorInput {
   readonly signalingConnected: boolean;
   /** Open WebRTC connections' paths. */
   readonly paths: readonly (PeerPath | null)[];
+  /** How many of them are between a lost path and a new one (ICE restart). */
+  readonly reconnecting: number;
   readonly tabs: number;
   /** Connections being set up (not open yet). */
   readonly pending: number;
@@ -88,7 +92,7 @@ export interface ConnectionMonitorOptions {
 const noCandidates = (): Record<CandidateType, number> => ({ host: 0, srflx: 0, prflx: 0, relay: 0 });
 
 export class ConnectionMonitor {
-  private input: MonitorInput = { online: true, signalingConnected: false, paths: [], tabs: 0, pending: 0, relayOnly: false };
+  private input: MonitorInput = { online: true, signalingConnected: false, paths: [], reconnecting: 0, tabs: 0, pending: 0, relayOnly: false };
   private candidates = noCandidates();
   private lastError: string | null = null;
   private failedAttempts = 0;
@@ -183,7 +187,7 @@ export class ConnectionMonitor {
   }
 
   private compute(): ConnectionDetails {
-    const { online, signalingConnected, paths, tabs, relayOnly } = this.input;
+    const { online, signalingConnected, paths, reconnecting, tabs, relayOnly } = this.input;
     const now = this.now();
     const signalingLate = this.signalingDownSince !== null && now - this.signalingDownSince >= this.after;
     const tryingLate = this.tryingSince !== null && now - this.tryingSince >= this.after;
@@ -202,6 +206,7 @@ export class ConnectionMonitor {
       signaling: signalingConnected ? 'connected' : signalingLate ? 'unreachable' : 'connecting',
       candidates: this.candidates,
       paths,
+      reconnecting,
       tabs,
       failedAttempts: this.failedAttempts,
       lastError: this.lastError,

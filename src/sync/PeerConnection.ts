@@ -194,6 +194,11 @@ export class PeerConnection {
     return this.selected;
   }
 
+  /** True between a lost path and a new one: it had connected, and ICE is not connected now (a restart is due or under way). */
+  get reconnecting(): boolean {
+    return !this.closed && this.everConnected && this.state() !== 'connected';
+  }
+
   /** Why it closed without working, or null. */
   get failure(): string | null {
     return this.failureReason;
@@ -357,9 +362,8 @@ export class PeerConnection {
     const iceServers = this.options.iceServersNow?.() ?? this.options.iceServers;
     try {
       // With a TURN server at hand, the restart goes through it only: the path ICE picked
-      // failed, and a relayed pair is the one that survives what broke it. (Seen in the NAT
-      // test: behind two symmetric NATs Chrome picks a relay-to-peer-reflexive pair that dies
-      // within seconds; relay-to-relay holds.)
+      // failed, and a relayed pair is the one most likely to survive what broke it (a NAT
+      // mapping or a firewall rule that changed under a direct pair).
       const relayOnly = iceServers.some(isTurnServer);
       this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, ...(relayOnly ? { iceTransportPolicy: 'relay' as const } : {}) });
     } catch {

@@ -460,7 +460,10 @@ export class PeerRoom implements Transport {
       if (remote.open && !reconnectAll) remote.connection.restartIfStalled();
       else {
         remote.replaced = true; // (not a failure to report: we dropped it)
-        remote.connection.release(remote.link);
+        // Made again: the whole connection goes, for every note of this tab on it. Releasing
+        // our channel alone would leave it to the others, and our new channel would join it.
+        if (reconnectAll) remote.connection.destroy();
+        else remote.connection.release(remote.link);
         if (this.remotes.get(remote.peerId) === remote) this.remotes.delete(remote.peerId);
       }
     }
@@ -781,6 +784,7 @@ export class PeerRoom implements Transport {
       online,
       signalingConnected: this.host.signalingConnected,
       paths: open.map((remote) => remote.connection.path),
+      reconnecting: open.filter((remote) => remote.connection.reconnecting).length,
       tabs: this.tabs?.size ?? 0,
       pending: this.remotes.size - open.length,
       relayOnly: this.relayOnly(),

@@ -5,8 +5,13 @@ import { ConnectionDialog } from './ConnectionDialog';
 import type { RelayStatus } from '../sync/RelayTransport';
 import { useSignal } from './useSignal';
 
-/** ", direct", ", relayed" or ", 1 relayed" after the peer count; nothing while no path is known. */
-function pathText(paths: readonly (PeerPath | null)[]): string {
+/**
+ * ", direct", ", relayed" or ", 1 relayed" after the peer count; nothing while no path is known.
+ * A connection whose path broke (ICE restart) says so instead: ", reconnecting…" when it is every
+ * peer, ", 1 reconnecting" beside others that work.
+ */
+function pathText(paths: readonly (PeerPath | null)[], reconnecting: number, peerCount: number): string {
+  if (reconnecting > 0) return reconnecting === peerCount ? ', reconnecting…' : `, ${reconnecting} reconnecting`;
   const known = paths.filter((path): path is PeerPath => path !== null);
   if (known.length === 0) return '';
   const relayed = known.filter(isRelayed).length;
@@ -20,7 +25,7 @@ function pathText(paths: readonly (PeerPath | null)[]): string {
 export function syncStatusText(state: Pick<NoteState, 'sync' | 'peerCount' | 'shared' | 'connection'>): string {
   const { sync, peerCount, shared, connection } = state;
   const connected = `Connected to ${peerCount} ${peerCount === 1 ? 'peer' : 'peers'}`;
-  if (peerCount > 0) return connection ? connected + pathText(connection.paths) : connected;
+  if (peerCount > 0) return connection ? connected + pathText(connection.paths, connection.reconnecting, peerCount) : connected;
   if (!shared) return 'Not shared';
   if (connection === null) return sync === 'offline' ? 'Offline' : 'Looking for peers…';
   switch (connection.reachability) {

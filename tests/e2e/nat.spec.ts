@@ -1,5 +1,5 @@
 /**
- * Issue 18 with real NATs: a network of Linux namespaces (helpers/natNetwork.ts) — a public
+ * Issue 18 with real NATs: a network of Linux namespaces (scripts/natNetwork.mjs) — a public
  * side with the Weft server and coturn on 203.0.113.10, two homes behind nftables NAT routers
  * — and a Chromium running inside each home. Scenario by scenario:
  *
@@ -7,30 +7,30 @@
  *    "Can't reach other peers", the details saying why (no TURN relay);
  * 2. STUN only, both routers endpoint-independent ("cone"): the peers connect directly
  *    (server-reflexive candidates, hole punching);
+ *    — and when router A then drops UDP mid-session (signaling, over TCP, goes on), the status
+ *    says "Connected to 1 peer, reconnecting…" until the path is back and "direct" again;
  * 3. STUN only, one router address-and-port-dependent ("symmetric"): no direct path, and
  *    the peers say so;
  * 4. TURN (minted credentials), both routers symmetric, both peers with "Hide my IP address
  *    from peers" on: the peers edit together both ways through the relay (relay ↔ relay),
  *    the status and the details dialog say "relayed", and `/config.json` never holds the
- *    secret. Without the relay-only option this lab is not reliable (found, not fixed): Chrome
- *    connects on a relay ↔ peer-reflexive pair, coturn then logs both peers' allocations
- *    closed within seconds ("closed (2nd stage) ... reason: general") and the data channel
- *    stalls until an ICE restart — or, in some runs, never connects. The restart now
- *    gathers relay candidates only (PeerConnection.ts), but the first minutes are not
- *    dependable there, so this scenario pins the configuration that is.
+ *    secret;
+ * 5. the same NATs with STUN + TURN and the default ICE policy: the peers connect through one
+ *    relay (a relay ↔ peer-reflexive pair: a home's own socket through its NAT to the other's
+ *    relay, let in because TURN permissions are per IP address) and edit both ways. This row
+ *    was unreliable until the public namespace got a default route (scripts/natNetwork.mjs):
+ *    without one, coturn's relay checking a home's private host candidate got ENETUNREACH,
+ *    and coturn closes the whole allocation on any failed send from a relay socket
+ *    ("udp send: Network is unreachable", then "closed (2nd stage) ... reason: general").
  *
  * Needs root (network namespaces), iproute2, nftables and coturn (.ci/run installs them).
  * Without them the whole file is skipped, loudly.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 import { expect, test, WEBRTC_PERMISSIONS } from './fixtures';
-import { coturnInstalled, startCoturn, type Coturn } from './helpers/coturn';
-import { createNatNetwork, namespaceProblem, PUBLIC_SERVICE_ADDRESS, type Home, type NatNetwork } from './helpers/natNetwork';
+import { coturnInstalled, startCoturn, type Coturn } from '../../scripts/coturn.mjs';
+import { createNatNetwork, namespaceProblem, PUBLIC_SERVICE_ADDRESS, startPublicServer, type Home, type NatNetwork } from '../../scripts/natNetwork.mjs';
 import { editorOf, openShareLink, shareLinkOf, syncStatusOf, newNote } from './helpers/peers';
 import { DIST_DIR, ROOT_DIR, SERVER_ENTRY } from './helpers/server';
 
@@ -38,8 +38,6 @@ import { DIST_DIR, ROOT_DIR, SERVER_ENTRY } from './helpers/server';
 const VERDICT_TIMEOUT_MS = 60_000;
 /** Signaling + ICE (+ a TURN allocation) between two namespaces on a loaded 2-core box. */
 const CONNECT_TIMEOUT_MS = 45_000;
-/** How long the server may take to print its URL. */
-const SERVER_START_TIMEOUT_MS = 20_000;
 /** coturn's port inside the public namespace (ours alone: nothing else listens there). */
 const TURN_PORT = 3478;
 
@@ -93,6 +91,24 @@ test.describe('NAT traversal between two home networks (network namespaces)', ()
     });
   });
 
+  test('STUN only, both NATs endpoint-independent: a path that breaks mid-session says "reconnecting…", then comes back', async () => {
+    net.setNat('A', 'cone');
+    net.setNat('B', 'cone');
+    await withPeers(net, { STUN_URLS: `stun:${PUBLIC_SERVICE_ADDRESS}:${TURN_PORT}` }, async ({ alice, bob }) => {
+      for (const page of [alice, bob]) await expect(syncStatusOf(page)).toHaveText('Connected to 1 peer, direct', { timeout: CONNECT_TIMEOUT_MS });
+      // Router A drops UDP (the peer path) while signaling (TCP) goes on: ICE loses the pair.
+      net.cutUdp('A', true);
+      try {
+        await expect(syncStatusOf(alice)).toHaveText('Connected to 1 peer, reconnecting…', { timeout: CONNECT_TIMEOUT_MS });
+      } finally {
+        net.cutUdp('A', false);
+      }
+      // The restart (or a new connection) finds the path again.
+      for (const page of [alice, bob]) await expect(syncStatusOf(page)).toHaveText('Connected to 1 peer, direct', { timeout: CONNECT_TIMEOUT_MS });
+      await editsFlowBothWays(alice, bob);
+    });
+  });
+
   test('STUN only, one NAT symmetric: no direct path, and the peers say so', async () => {
     net.setNat('A', 'cone');
     net.setNat('B', 'symmetric');
@@ -126,6 +142,24 @@ test.describe('NAT traversal between two home networks (network namespaces)', ()
     });
     expect(coturn.output()).toMatch(/ALLOCATE processed, success/);
   });
+
+  test('TURN with minted credentials, both NATs symmetric, default policy: the peers connect through the relay and edit together', async () => {
+    net.setNat('A', 'symmetric');
+    net.setNat('B', 'symmetric');
+    const env = { STUN_URLS: `stun:${PUBLIC_SERVICE_ADDRESS}:${TURN_PORT}`, TURN_URLS: coturn.url, TURN_SECRET: coturn.secret };
+    await withPeers(net, env, async ({ alice, bob }) => {
+      for (const page of [alice, bob]) await expect(syncStatusOf(page)).toHaveText('Connected to 1 peer, relayed', { timeout: CONNECT_TIMEOUT_MS });
+      await editsFlowBothWays(alice, bob);
+      for (const page of [alice, bob]) {
+        const details = await openDetails(page);
+        await expect(details.getByLabel('Connected peers')).toHaveText(/^relayed \((relay ↔ \w+|\w+ ↔ relay)\)$/);
+        await expect(details.getByLabel('ICE candidates gathered')).toHaveText(/^host [1-9]\d*, srflx [1-9]\d*, relay [1-9]\d*$/);
+        await details.getByRole('button', { name: 'Close' }).click();
+      }
+    });
+    // Every send from the relay went out: a failed one closes the allocation it belongs to.
+    expect(coturn.output()).not.toMatch(/udp send: /);
+  });
 });
 
 /** Opens "Connection details" and returns the dialog. */
@@ -152,7 +186,7 @@ async function editsFlowBothWays(alice: Page, bob: Page): Promise<void> {
  * (home A) share a new note and Bob (home B) open its link, runs `body`, and stops everything.
  */
 async function withPeers(net: NatNetwork, env: Record<string, string>, body: (peers: { alice: Page; bob: Page }) => Promise<void>): Promise<void> {
-  const server = await startPublicServer(net, env);
+  const server = await startPublicServer(net, { entry: SERVER_ENTRY, staticDir: DIST_DIR, cwd: ROOT_DIR, env });
   const browsers: Browser[] = [];
   try {
     const page = async (home: Home): Promise<Page> => {
@@ -181,53 +215,3 @@ async function withPeers(net: NatNetwork, env: Record<string, string>, body: (pe
     await server.stop();
   }
 }
-
-interface PublicServer {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** The real server (build/server/main.js) on 203.0.113.10 inside the public namespace. */
-async function startPublicServer(net: NatNetwork, env: Record<string, string>): Promise<PublicServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'weft-nat-data-'));
-  const child: ChildProcess = spawn(net.publicPrefix[0]!, [...net.publicPrefix.slice(1), process.execPath, SERVER_ENTRY], {
-    cwd: ROOT_DIR,
-    env: { ...process.env, ...env, HOST: PUBLIC_SERVICE_ADDRESS, PORT: '0', STATIC_DIR: DIST_DIR, DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let output = '';
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, 5_000)))]);
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within ${SERVER_START_TIMEOUT_MS} ms:\n${output}`)), SERVER_START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const match = /Weft is running at (http:\/\/\S+?)\/?\r?\n/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the server exited (${code}) before it was ready:\n${output}`));
-    });
-  }).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  return { url, stop };
-}
-

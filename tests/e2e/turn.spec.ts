@@ -8,7 +8,7 @@
  */
 import { expect, test, type WeftServer } from './fixtures';
 import { editorOf, expectConnected, launchPeer, newNote, openShareLink, shareLinkOf, syncStatusOf } from './helpers/peers';
-import { coturnInstalled, startCoturn, type Coturn } from './helpers/coturn';
+import { coturnInstalled, startCoturn, type Coturn } from '../../scripts/coturn.mjs';
 import { DIST_DIR } from './helpers/server';
 
 /** ICE through a relay on a loaded 2-core box: allocation, permissions, checks. */

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionMonitor, UNREACHABLE_AFTER_MS, type MonitorInput } from '../../../src/sync/ConnectionMonitor';
 
-const base: MonitorInput = { online: true, signalingConnected: true, paths: [], tabs: 0, pending: 0, relayOnly: false };
+const base: MonitorInput = { online: true, signalingConnected: true, paths: [], reconnecting: 0, tabs: 0, pending: 0, relayOnly: false };
 
 describe('ConnectionMonitor', () => {
   let changes: number;

@@ -346,6 +346,40 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     await waitFor('every socket closed', () => server.stats().connections === 0);
   });
 
+  it('"Hide my IP address" toggled in one note makes the connection every note of the tab shares again, under the new policy', async () => {
+    // The notes of two tabs ride one connection; only the note on screen hears the toggle (the
+    // others' sessions may be closed). Releasing that note's channel alone left the connection
+    // to the other note, and the note's new channel joined it again: the old path, the old policy.
+    let policy: RTCIceTransportPolicy = 'all';
+    const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
+    const [netA, netB] = [browser({ iceTransportPolicy: () => policy }, pcsA), browser({}, pcsB)];
+    const [first, second] = rooms(2);
+    const [a1, b1, a2, b2] = [note('Ann'), note('Bob'), note('Ann'), note('Bob')];
+    const ta1 = netA.join(a1.doc, a1.awareness, first!, { firewall: false });
+    const ta2 = netA.join(a2.doc, a2.awareness, second!, { firewall: false });
+    await waitFor('A on signaling in both notes', () => server.stats().subscriptions === 2);
+    const tb1 = netB.join(b1.doc, b1.awareness, first!, { firewall: false });
+    await waitFor('the first note connected', () => ta1.peerCount === 1 && tb1.peerCount === 1);
+    const tb2 = netB.join(b2.doc, b2.awareness, second!, { firewall: false });
+    await waitFor('both notes connected', () => ta2.peerCount === 1 && tb2.peerCount === 1);
+    expect(pcsA.length + pcsB.length).toBe(2); // one connection, both notes on it
+    const old = [...pcsA, ...pcsB];
+    policy = 'relay';
+    ta1.connection!.retry({ reconnectAll: true });
+    await waitFor('both notes connected again, on a new connection', () =>
+      ta1.peerCount === 1 && ta2.peerCount === 1 && tb1.peerCount === 1 && tb2.peerCount === 1 && pcsA.length + pcsB.length > 2,
+    );
+    // The old connection is gone for both notes; A's connection now is relay-only.
+    expect(old.every((pc) => pc.channel?.readyState !== 'open')).toBe(true);
+    const live = pcsA.filter((pc) => pc.channel?.readyState === 'open');
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((pc) => pc.configuration.iceTransportPolicy === 'relay')).toBe(true);
+    a2.doc.getText('t').insert(0, 'second note still syncs. ');
+    await waitFor('the second note synced on the new connection', () => b2.doc.getText('t').toString() === 'second note still syncs. ');
+    for (const t of [ta1, ta2, tb1, tb2]) t.destroy();
+    await waitFor('every socket closed', () => server.stats().connections === 0);
+  });
+
   it('a note’s channel on the shared connection that hears the other side before its own `open` (Chromium’s order) still proves and syncs: no second connection', async () => {
     // The opener's in-band channel gets the acceptor's hellos (compression, then the proof's) while
     // still `connecting`; it opens on the next turn. A proof answered then was dropped unsent, the
@@ -546,7 +580,7 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     });
   });
 
-  it('reports the connection (signaling, candidates, the pair, the relay-only policy) and "Try again" drops what never opened', async () => {
+  it('reports the connection (signaling, candidates, the pair, a broken path, the relay-only policy) and "Try again" drops what never opened', async () => {
     const [a, b] = [note('Ann'), note('Bob')];
     const [pcsA, pcsB] = [[] as FakePeerConnection[], [] as FakePeerConnection[]];
     const ta = browser({ iceTransportPolicy: () => 'relay' }, pcsA).join(a.doc, a.awareness, ROOM, { firewall: false });
@@ -561,6 +595,13 @@ describe('PeerNetwork: two browsers over signaling and WebRTC', () => {
     expect(pcsA[0]!.configuration.iceTransportPolicy).toBe('relay');
     expect(pcsB[0]!.configuration.iceTransportPolicy).toBeUndefined();
     expect(seen).toContain('connected');
+    // A path that breaks: "reconnecting" (what the status line says) until ICE connects again.
+    expect(ta.connection!.details.reconnecting).toBe(0);
+    pcsA[0]!.setConnectionState('disconnected');
+    await waitFor('A reconnecting', () => ta.connection!.details.reconnecting === 1);
+    expect(ta.peerCount).toBe(1);
+    pcsA[0]!.setConnectionState('connected');
+    await waitFor('A connected again', () => ta.connection!.details.reconnecting === 0);
     // "Try again" keeps a working connection (it only restarts stalled ones)…
     ta.connection!.retry();
     expect(ta.peerCount).toBe(1);

@@ -147,6 +147,46 @@ describe('ICE restart', () => {
     expect(a.pc.offers.at(-1)).toEqual({ iceRestart: true });
   });
 
+  it('is "reconnecting" from a lost path until ICE connects again, never before it first connected', async () => {
+    const [a] = await connectedPair(() => fresh);
+    a.pc.setConnectionState('connected');
+    expect(a.connection.reconnecting).toBe(false);
+    const events = a.events.length;
+    a.pc.setConnectionState('failed');
+    expect(a.connection.reconnecting).toBe(true);
+    // The room hears of it (a state event) and recomputes the status line.
+    expect(a.events.slice(events)).toContainEqual({ kind: 'state' });
+    await waitFor('the restart offer', () => a.pc.offers.some((o) => o?.iceRestart === true));
+    a.pc.setConnectionState('connecting');
+    expect(a.connection.reconnecting).toBe(true);
+    a.pc.setConnectionState('connected');
+    expect(a.connection.reconnecting).toBe(false);
+    a.connection.destroy();
+    expect(a.connection.reconnecting).toBe(false);
+  });
+
+  it('a connection that never connected is not "reconnecting"', () => {
+    const pc = new FakePeerConnection();
+    const connection = new PeerConnection({
+      initiator: true,
+      RTCPeerConnection: class extends FakePeerConnection {
+        constructor() {
+          super();
+          return pc;
+        }
+      } as unknown as new (config?: RTCConfiguration) => RTCPeerConnection,
+      iceServers: [],
+      compression: false,
+      onSignal: () => undefined,
+      link: { onOpen: () => undefined, onMessage: () => undefined, onClose: () => undefined, onViolation: () => undefined },
+    });
+    pc.setConnectionState('connecting');
+    expect(connection.reconnecting).toBe(false);
+    pc.setConnectionState('failed');
+    expect(connection.reconnecting).toBe(false);
+    connection.destroy();
+  });
+
   it('restartIfStalled leaves a working connection alone', async () => {
     const [a] = await connectedPair(() => fresh);
     a.pc.setConnectionState('connected');

@@ -8,6 +8,7 @@ const details = (change: Partial<ConnectionDetails>): ConnectionDetails => ({
   signaling: 'connected',
   candidates: { host: 1, srflx: 0, prflx: 0, relay: 0 },
   paths: [],
+  reconnecting: 0,
   tabs: 0,
   failedAttempts: 0,
   lastError: null,
@@ -41,6 +42,17 @@ describe('syncStatusText', () => {
     expect(syncStatusText({ sync: 'connected', peerCount: 1, shared: false, connection: details({ reachability: 'connected', tabs: 1 }) })).toBe(
       'Connected to 1 peer',
     );
+  });
+
+  it('a peer whose path broke (ICE restart) is "reconnecting", not connected by the path it lost', () => {
+    const status = (paths: ConnectionDetails['paths'], reconnecting: number, peerCount = paths.length) =>
+      syncStatusText({ sync: 'connected', peerCount, shared: true, connection: details({ reachability: 'connected', paths, reconnecting }) });
+    expect(status([null], 1)).toBe('Connected to 1 peer, reconnecting…');
+    // A disconnected path is still the old pair until the restart: the words say it is not working.
+    expect(status([{ local: 'host', remote: 'srflx' }], 1)).toBe('Connected to 1 peer, reconnecting…');
+    expect(status([{ local: 'relay', remote: 'relay' }, null], 1)).toBe('Connected to 2 peers, 1 reconnecting');
+    // A tab besides: not every peer is reconnecting.
+    expect(status([null], 1, 2)).toBe('Connected to 2 peers, 1 reconnecting');
   });
 
   it('falls back to the transport status where there are no details (a transport without peer connections)', () => {

@@ -5,7 +5,7 @@
  * caller (loopback, or an address inside a test network namespace) and a port the OS
  * just handed out; `stop()` ends it and removes its files. `.ci/run` installs coturn.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,45 +21,23 @@ const SHUTDOWN_TIMEOUT_MS = 5_000;
 /** The line coturn logs once its UDP listener is up. */
 const READY_LINE = /UDP listener opened on|IPv4\. UDP listener opened/;
 
-export interface Coturn {
-  /** The address and port it listens on (UDP and TCP). */
-  readonly host: string;
-  readonly port: number;
-  /** Its static-auth-secret: what TURN_SECRET must be. */
-  readonly secret: string;
-  /** `turn:<host>:<port>?transport=udp`. */
-  readonly url: string;
-  /** Everything it logged so far. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-export interface StartCoturnOptions {
-  /** Address to listen on and relay from (default 127.0.0.1). */
-  host?: string;
-  /** Port (default: a free UDP port the OS picks on `host`). */
-  port?: number;
-  /** Runs the server through this prefix, e.g. `['ip', 'netns', 'exec', 'ns']`. */
-  prefix?: readonly string[];
-}
-
 /** True when coturn is installed. */
-export const coturnInstalled = (): boolean => existsSync(TURNSERVER_PATH);
+export const coturnInstalled = () => existsSync(TURNSERVER_PATH);
 
 /** Asks the OS for a free UDP port on `host` (coturn takes a port number, not 0). */
-export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
+export async function freeUdpPort(host = '127.0.0.1') {
   const socket = createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     socket.once('error', reject);
     socket.bind(0, host, resolve);
   });
   const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  await new Promise((resolve) => socket.close(() => resolve()));
   return port;
 }
 
 /** Starts coturn with a fresh secret; resolves once it listens. */
-export async function startCoturn(options: StartCoturnOptions = {}): Promise<Coturn> {
+export async function startCoturn(options = {}) {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freeUdpPort(host));
   const secret = randomBytes(24).toString('hex');
@@ -94,11 +72,11 @@ export async function startCoturn(options: StartCoturnOptions = {}): Promise<Cot
     { mode: 0o600 },
   );
   const [command, ...args] = [...(options.prefix ?? []), TURNSERVER_PATH, '-c', configFile];
-  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve())).then(() => rmSync(dir, { recursive: true, force: true }));
-  let stopping: Promise<void> | null = null;
-  const server: Coturn = {
+  const exited = new Promise((resolve) => child.once('exit', () => resolve())).then(() => rmSync(dir, { recursive: true, force: true }));
+  let stopping = null;
+  const server = {
     host,
     port,
     secret,
@@ -106,12 +84,12 @@ export async function startCoturn(options: StartCoturnOptions = {}): Promise<Cot
     output: () => output,
     stop: () => (stopping ??= stopChild(child, exited)),
   };
-  await new Promise<void>((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void server.stop();
       reject(new Error(`coturn did not start within ${STARTUP_TIMEOUT_MS} ms:\n${output}`));
     }, STARTUP_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk) => {
       output += chunk.toString('utf8');
       if (READY_LINE.test(output)) {
         clearTimeout(timer);
@@ -132,11 +110,11 @@ export async function startCoturn(options: StartCoturnOptions = {}): Promise<Cot
   return server;
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stopChild(child, exited) {
   if (child.exitCode !== null || child.signalCode !== null) return exited;
   child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), SHUTDOWN_TIMEOUT_MS)));
+  let timer;
+  const timedOut = new Promise((resolve) => (timer = setTimeout(() => resolve(true), SHUTDOWN_TIMEOUT_MS)));
   const killed = await Promise.race([exited.then(() => false), timedOut]);
   clearTimeout(timer);
   if (killed) {
@@ -146,4 +124,4 @@ async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<vo
 }
 
 /** coturn's version line, for failure messages. */
-export const coturnVersion = (): string => spawnSync(TURNSERVER_PATH, ['--version'], { encoding: 'utf8' }).stdout.trim();
+export const coturnVersion = () => spawnSync(TURNSERVER_PATH, ['--version'], { encoding: 'utf8' }).stdout.trim();
