@@ -10,8 +10,8 @@
  * two tabs creating a key at once the second finds the first's and keeps it.
  */
 import { isDeviceKeyPair, type DeviceKeyStore } from './DeviceKeyStore';
-import { StorageError } from './DocStore';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
+import { openDatabase } from './openDatabase';
 import { toStorageError } from './updateLog';
 
 /** Persisted names: never rename. */
@@ -80,43 +80,14 @@ export class IndexedDbDeviceKeyStore implements DeviceKeyStore {
   }
 
   private open(): Promise<IDBDatabase> {
-    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (!factory) return Promise.reject(new StorageError('unavailable', 'IndexedDB is not available in this browser'));
-    return new Promise<IDBDatabase>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new StorageError('blocked', `The device key database did not open within ${this.openTimeoutMs} ms`));
-      }, this.openTimeoutMs);
-      let request: IDBOpenDBRequest;
-      try {
-        request = factory.open(this.name, DEVICE_KEY_DB_VERSION);
-      } catch (error) {
-        clearTimeout(timer);
-        reject(toStorageError(error, 'IndexedDB refused to open', 'unavailable'));
-        return;
-      }
-      request.onupgradeneeded = () => {
-        if (!request.result.objectStoreNames.contains(DEVICE_KEY_STORE)) request.result.createObjectStore(DEVICE_KEY_STORE);
-      };
-      request.onsuccess = () => {
-        clearTimeout(timer);
-        const db = request.result;
-        if (settled) {
-          db.close();
-          return;
-        }
-        settled = true;
-        // Another tab deleting or upgrading the database: let it.
-        db.onversionchange = () => db.close();
-        resolve(db);
-      };
-      request.onerror = () => {
-        clearTimeout(timer);
-        if (settled) return;
-        settled = true;
-        reject(toStorageError(request.error, 'IndexedDB refused to open', 'unavailable'));
-      };
+    return openDatabase({
+      name: this.name,
+      version: DEVICE_KEY_DB_VERSION,
+      what: 'device key',
+      timeoutMs: this.openTimeoutMs,
+      upgrade: (db) => {
+        if (!db.objectStoreNames.contains(DEVICE_KEY_STORE)) db.createObjectStore(DEVICE_KEY_STORE);
+      },
     });
   }
 }

@@ -20,8 +20,8 @@
  * another tab deletes or upgrades the database, then reopened by the next call.
  */
 import { compareRecency, matchesSearch, toIndexRecord, type IndexRecord } from '../doc/noteEntry';
-import { StorageError } from './DocStore';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
+import { openDatabase } from './openDatabase';
 import type { EntryWrite, NotesIndexStore, PageOptions, UpdateOptions, WriteResult } from './NotesIndexStore';
 import { toStorageError } from './updateLog';
 
@@ -286,55 +286,23 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
   }
 
   private open(): Promise<IDBDatabase> {
-    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (!factory) return Promise.reject(new StorageError('unavailable', 'IndexedDB is not available in this browser'));
-    return new Promise<IDBDatabase>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new StorageError('blocked', `The notes list database did not open within ${this.openTimeoutMs} ms`));
-      }, this.openTimeoutMs);
-      let request: IDBOpenDBRequest;
-      try {
-        request = factory.open(this.name, NOTES_INDEX_DB_VERSION);
-      } catch (error) {
-        clearTimeout(timer);
-        reject(toStorageError(error, 'IndexedDB refused to open', 'unavailable'));
-        return;
-      }
-      request.onupgradeneeded = () => {
-        const db = request.result;
+    return openDatabase({
+      name: this.name,
+      version: NOTES_INDEX_DB_VERSION,
+      what: 'notes list',
+      timeoutMs: this.openTimeoutMs,
+      upgrade: (db) => {
         if (!db.objectStoreNames.contains(ENTRIES_STORE)) {
           const entries = db.createObjectStore(ENTRIES_STORE, { keyPath: 'id' });
           entries.createIndex(RECENCY_INDEX, ['listed', 'updatedAt', 'createdAt'], { unique: false });
         }
         if (!db.objectStoreNames.contains(TEXTS_STORE)) db.createObjectStore(TEXTS_STORE, { keyPath: 'id' });
         if (!db.objectStoreNames.contains(MARKERS_STORE)) db.createObjectStore(MARKERS_STORE);
-      };
-      request.onerror = (event) => {
-        event.preventDefault();
-        clearTimeout(timer);
-        if (!settled) reject(toStorageError(request.error, 'IndexedDB refused to open', 'unavailable'));
-        settled = true;
-      };
-      request.onsuccess = () => {
-        clearTimeout(timer);
-        const db = request.result;
-        if (settled) {
-          db.close();
-          return;
-        }
-        settled = true;
-        // Another tab deletes or upgrades the database: let go, reopen on the next call.
-        db.onversionchange = () => {
-          db.close();
-          this.db = null;
-        };
-        db.onclose = () => {
-          this.db = null;
-        };
-        resolve(db);
-      };
+      },
+      // Reopened on the next call.
+      onGone: () => {
+        this.db = null;
+      },
     });
   }
 }

@@ -12,8 +12,8 @@
  * deletes or upgrades the database (`versionchange`), then reopened by the
  * next call.
  */
-import { StorageError } from './DocStore';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
+import { openDatabase } from './openDatabase';
 import { toStorageError } from './updateLog';
 import {
   VERSION_REASONS,
@@ -207,54 +207,22 @@ export class IndexedDbVersionStore implements VersionStore {
   }
 
   private open(): Promise<IDBDatabase> {
-    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    if (!factory) return Promise.reject(new StorageError('unavailable', 'IndexedDB is not available in this browser'));
-    return new Promise<IDBDatabase>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        reject(new StorageError('blocked', `The version history database did not open within ${this.openTimeoutMs} ms`));
-      }, this.openTimeoutMs);
-      let request: IDBOpenDBRequest;
-      try {
-        request = factory.open(this.name, VERSIONS_DB_VERSION);
-      } catch (error) {
-        clearTimeout(timer);
-        reject(toStorageError(error, 'IndexedDB refused to open', 'unavailable'));
-        return;
-      }
-      request.onupgradeneeded = () => {
-        const db = request.result;
+    return openDatabase({
+      name: this.name,
+      version: VERSIONS_DB_VERSION,
+      what: 'version history',
+      timeoutMs: this.openTimeoutMs,
+      upgrade: (db) => {
         if (!db.objectStoreNames.contains(META_STORE)) {
           const meta = db.createObjectStore(META_STORE, { keyPath: 'id', autoIncrement: true });
           meta.createIndex(NOTE_INDEX, 'noteId', { unique: false });
         }
         if (!db.objectStoreNames.contains(STATES_STORE)) db.createObjectStore(STATES_STORE);
-      };
-      request.onerror = (event) => {
-        event.preventDefault();
-        clearTimeout(timer);
-        if (!settled) reject(toStorageError(request.error, 'IndexedDB refused to open', 'unavailable'));
-        settled = true;
-      };
-      request.onsuccess = () => {
-        clearTimeout(timer);
-        const db = request.result;
-        if (settled) {
-          db.close();
-          return;
-        }
-        settled = true;
-        // Another tab deletes or upgrades the database: let go, reopen on the next call.
-        db.onversionchange = () => {
-          db.close();
-          this.db = null;
-        };
-        db.onclose = () => {
-          this.db = null;
-        };
-        resolve(db);
-      };
+      },
+      // Reopened on the next call.
+      onGone: () => {
+        this.db = null;
+      },
     });
   }
 }
