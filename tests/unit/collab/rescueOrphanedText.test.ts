@@ -114,6 +114,16 @@ function typeInside(p: Peer, i: number, offset: number, text: string): void {
   flush(p.editor);
 }
 
+/** Backspace at the start of block `i`: joins it into the block above (a rewrite of both). */
+function joinIntoAbove(p: Peer, i: number): void {
+  p.editor.update(() => {
+    const first = blockAt(i).getFirstDescendant();
+    if (!$isTextNode(first)) throw new Error('no text');
+    first.select(0, 0).deleteCharacter(true);
+  }, { discrete: true });
+  flush(p.editor);
+}
+
 /** Types at the peer's caret, wherever it is now (the user goes on typing). */
 function typeAtCaret(p: Peer, text: string): void {
   p.editor.update(() => {
@@ -171,11 +181,7 @@ describe.each([false, true])('typing into a block a peer rewrites unseen (edits 
 
   it('a block joined into the one above keeps what was typed in it', () => {
     const [a, b] = notePeers(['a', 'b'], ['First', 'Second']) as [Peer, Peer];
-    a.editor.update(() => {
-      const first = blockAt(1).getFirstDescendant();
-      if (!$isTextNode(first)) throw new Error('no text');
-      first.select(0, 0).deleteCharacter(true);
-    }, { discrete: true });
+    joinIntoAbove(a, 1);
     typeAtEnd(b, 1, ' line');
     settle([a, b]);
     expectAgreed([a, b], 'paragraph:FirstSecond line');
@@ -421,12 +427,7 @@ describe.each([false, true])('two people rewrite one block at once (edits writte
 
   it('a block joined into the one above and turned into a heading at once keeps both copies (a duplicate beats a loss)', () => {
     const [a, b] = notePeers(['a', 'b'], ['First', 'Second']) as [Peer, Peer];
-    a.editor.update(() => {
-      const first = blockAt(1).getFirstDescendant();
-      if (!$isTextNode(first)) throw new Error('no text');
-      first.select(0, 0).deleteCharacter(true);
-    }, { discrete: true });
-    flush(a.editor);
+    joinIntoAbove(a, 1);
     rewriteAs(b, 1, () => $createHeadingNode('h1'));
     settle([a, b]);
     const text = a.editor.getEditorState().read(() => $getRoot().getTextContent());
