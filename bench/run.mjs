@@ -1133,7 +1133,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+// Exit when done, also after a failure: a scenario that throws half-way may leave a server or
+// browser of its own open, and the run must still end (CI waited on one until it was killed).
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -580,7 +580,7 @@ export async function peersScenario({ root, distDir, keystrokes, pasteLines, pas
     if (backup) {
       // 5, initial sync of a new peer C to a note with the whole automerge-paper history.
       await a.goto(`${server.url}/`);
-      await a.locator('input[type="file"]').setInputFiles({ name: 'weft-backup.json', mimeType: 'application/json', buffer: Buffer.from(backup) });
+      await a.getByRole('button', { name: 'Restore from backup' }).setInputFiles({ name: 'weft-backup.json', mimeType: 'application/json', buffer: Buffer.from(backup) });
       const notes = a.getByRole('navigation', { name: 'Notes' });
       await notes.getByRole('link', { name: /bench/ }).first().click({ timeout: 30_000 });
       // The note's text, as the DOM holds it: one element per line, no newlines.

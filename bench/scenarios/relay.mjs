@@ -204,7 +204,7 @@ export async function relayJoinScenario({ root, distDir, backup, backupText, joi
     const a = await chromium.launchPersistentContext(join(dir, 'a'), LAUNCH_OPTIONS);
     const page = a.pages()[0] ?? (await a.newPage());
     await page.goto(`${server.url}/`);
-    await page.locator('input[type="file"]').setInputFiles({ name: 'weft-backup.json', mimeType: 'application/json', buffer: Buffer.from(backup) });
+    await page.getByRole('button', { name: 'Restore from backup' }).setInputFiles({ name: 'weft-backup.json', mimeType: 'application/json', buffer: Buffer.from(backup) });
     await page.getByRole('navigation', { name: 'Notes' }).getByRole('link', { name: /bench/ }).first().click({ timeout: 30_000 });
     await page.waitForFunction(
       ([sel, w]) => document.querySelector(sel)?.childElementCount === w.paras && document.querySelector(sel).textContent.length === w.chars,
