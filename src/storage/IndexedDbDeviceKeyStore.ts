@@ -11,7 +11,7 @@
  */
 import { isDeviceKeyPair, type DeviceKeyStore } from './DeviceKeyStore';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
-import { openDatabase } from './openDatabase';
+import { openDatabase, requestResult } from './openDatabase';
 import { toStorageError } from './updateLog';
 
 /** Persisted names: never rename. */
@@ -27,12 +27,6 @@ export interface IndexedDbDeviceKeyStoreOptions {
   openTimeoutMs?: number;
 }
 
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
 
 export class IndexedDbDeviceKeyStore implements DeviceKeyStore {
   private readonly name: string;

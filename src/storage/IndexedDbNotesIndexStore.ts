@@ -21,7 +21,7 @@
  */
 import { compareRecency, matchesSearch, toIndexRecord, type IndexRecord } from '../doc/noteEntry';
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
-import { openDatabase } from './openDatabase';
+import { openDatabase, requestResult } from './openDatabase';
 import type { EntryWrite, NotesIndexStore, PageOptions, UpdateOptions, WriteResult } from './NotesIndexStore';
 import { toStorageError } from './updateLog';
 
@@ -62,12 +62,6 @@ export interface IndexedDbNotesIndexStoreOptions {
   openTimeoutMs?: number;
 }
 
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
 
 function transactionDone(tx: IDBTransaction): Promise<void> {
   return new Promise<void>((resolve, reject) => {

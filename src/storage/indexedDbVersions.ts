@@ -13,7 +13,7 @@
  * next call.
  */
 import { OPEN_TIMEOUT_MS } from './IndexedDbStore';
-import { openDatabase } from './openDatabase';
+import { openDatabase, requestResult } from './openDatabase';
 import { toStorageError } from './updateLog';
 import {
   VERSION_REASONS,
@@ -44,12 +44,6 @@ export interface IndexedDbVersionStoreOptions {
   openTimeoutMs?: number;
 }
 
-function requestResult<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
 
 function transactionDone(tx: IDBTransaction): Promise<void> {
   return new Promise<void>((resolve, reject) => {

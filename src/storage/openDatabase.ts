@@ -61,3 +61,11 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
     };
   });
 }
+
+/** An IndexedDB request as a promise. */
+export function requestResult<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
