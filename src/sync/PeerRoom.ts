@@ -762,12 +762,17 @@ export class PeerRoom implements Transport {
       openUpdate: (signed) => keys.openUpdate(signed),
       onMessage: (message, signed) => this.handle(message, 'tab', signed, (reply) => tabs.post(reply)),
       onPeersChanged: () => this.statusMayHaveChanged(),
+      // Our whole state goes to the other tabs once one is there, not on open as y-webrtc
+      // sends it: a tab alone (every first visit, every note opened from a link) would encode
+      // and sign its whole note for nobody, on the way to showing it.
+      onPeerJoined: () => {
+        this.sendSigned(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)), (signed) => tabs.post(signed));
+      },
     });
     this.tabs = tabs;
-    // Who we are, our state and theirs, presence both ways (what y-webrtc sends on connect).
+    // Who we are, what we hold (answered with what we lack), presence both ways.
     tabs.announce();
     tabs.post(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep1(e, this.doc)));
-    this.sendSigned(peerMessage(MESSAGE_SYNC, (e) => syncProtocol.writeSyncStep2(e, this.doc)), (signed) => tabs.post(signed));
     tabs.post(peerMessage(MESSAGE_QUERY_AWARENESS, () => undefined));
     tabs.post(this.awarenessMessage([this.awareness.clientID]));
   }

@@ -28,6 +28,8 @@ export interface TabHandlers {
   onMessage(message: DecodedPeerMessage, signed: Uint8Array | null): void;
   /** A tab joined or left the room. */
   onPeersChanged(): void;
+  /** A tab we did not know joined the room (called before onPeersChanged). */
+  onPeerJoined?(): void;
 }
 
 export class TabChannel {
@@ -123,7 +125,10 @@ export class TabChannel {
     if (add) this.peers.add(peerId);
     else this.peers.delete(peerId);
     // A new tab learns about us in turn.
-    if (add) this.announce();
+    if (add) {
+      this.announce();
+      this.handlers.onPeerJoined?.();
+    }
     this.handlers.onPeersChanged();
   }
 }

@@ -24,7 +24,7 @@ import { ORIGIN_PEER, ORIGIN_TAB } from '../../../src/doc/origins';
 import { deriveNoteKeys } from '../../../src/sync/noteKeys';
 import { SIGNED_MARKER } from '../../../src/sync/signedUpdate';
 import { viewCapability } from '../../../src/doc/noteId';
-import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC } from '../../../src/sync/peerMessage';
+import { MESSAGE_AWARENESS, MESSAGE_BC_PEER_ID, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC, peerMessage } from '../../../src/sync/peerMessage';
 import { FakePeerConnection, fakeWrtc } from './fakeWrtc';
 import { loadYWebrtc } from './stockYWebrtc';
 import type { PeerConnection } from '../../../src/sync/PeerConnection';
@@ -99,15 +99,23 @@ describe('PeerNetwork: lifecycle and tabs', () => {
     expect(first.peerCount).toBe(0);
     expect(first.awareness).toBe(awareness);
     expect(() => net.join(new Y.Doc(), awareness, ROOM)).toThrow(/already open/);
-    // Key derivation done: it tells other tabs who it is, its state vector and state, asks for presence and gives its own
-    // (y-webrtc's five; the state goes signed, so after the others).
-    await waitFor('the five greetings', () => tab.heard.length === 5);
-    expect(tab.heard).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_SYNC, MESSAGE_QUERY_AWARENESS, MESSAGE_AWARENESS, SIGNED_MARKER]);
+    // Key derivation done: it tells other tabs who it is and its state vector, asks for presence and gives its own.
+    await waitFor('the four greetings', () => tab.heard.length === 4);
+    expect(tab.heard).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_SYNC, MESSAGE_QUERY_AWARENESS, MESSAGE_AWARENESS]);
+    // Its whole state (signed) only once another tab says it is there, with its id in return;
+    // a tab alone never encodes its note for nobody.
+    tab.channel.postMessage(await (await yWebrtcCrypto()).encrypt(peerMessage(MESSAGE_BC_PEER_ID, (e) => {
+      encoding.writeUint8(e, 1);
+      encoding.writeVarString(e, 'another-tab');
+    }), tab.key));
+    await waitFor('its id and state for the new tab', () => tab.heard.length === 6);
+    expect(tab.heard.slice(4)).toEqual([MESSAGE_BC_PEER_ID, SIGNED_MARKER]);
+    expect(first.peerCount).toBe(1);
     first.destroy();
     first.destroy();
     // Its goodbye: peer id removed, presence removed.
-    await waitFor('the goodbyes', () => tab.heard.length === 7);
-    expect(tab.heard.slice(5)).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_AWARENESS]);
+    await waitFor('the goodbyes', () => tab.heard.length === 8);
+    expect(tab.heard.slice(6)).toEqual([MESSAGE_BC_PEER_ID, MESSAGE_AWARENESS]);
     const second = net.join(doc, awareness, ROOM, { firewall: false });
     await waitFor('greetings again', () => tab.heard.length === 12);
     expect(second.status).toBe('offline');
@@ -120,7 +128,7 @@ describe('PeerNetwork: lifecycle and tabs', () => {
     doc.getText('t').insert(0, 'written before the room connected');
     const local = origins.length;
     const transport = network().join(doc, awareness, ROOM, { firewall: false });
-    await waitFor('the greetings', () => tab.heard.length === 5);
+    await waitFor('the greetings', () => tab.heard.length === 4);
     const decrypt = vi.spyOn(globalThis.crypto.subtle, 'decrypt');
     const elsewhere = new Y.Doc();
     elsewhere.getText('t').insert(0, 'from the other tab. ');
@@ -139,7 +147,7 @@ describe('PeerNetwork: lifecycle and tabs', () => {
     const tab = await otherTab();
     const { doc, awareness, origins } = note('Ann');
     const transport = network().join(doc, awareness, ROOM, { firewall: false });
-    await waitFor('the greetings', () => tab.heard.length === 5);
+    await waitFor('the greetings', () => tab.heard.length === 4);
     const update = (text: string): Uint8Array => {
       const elsewhere = new Y.Doc();
       elsewhere.getText('t').insert(0, text);
