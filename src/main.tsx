@@ -22,6 +22,7 @@ import { storageRelayCursors } from './sync/relayCursors';
 import { RelayTransport } from './sync/RelayTransport';
 import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
+import { webTabLocks } from './app/TabLocks';
 import { App } from './ui/App';
 import './ui/app.css';
 
@@ -141,6 +142,7 @@ const app = new WeftApp({
   preferences,
   versions: new IndexedDbVersionStore(),
   deviceKeys: new IndexedDbDeviceKeyStore(),
+  tabLocks: webTabLocks(),
 });
 void app.start();
 // The privacy option is offered when the deployment has a TURN relay to hide behind.

@@ -8,9 +8,9 @@
  * stored whole (one write per note), and only then are all of them listed,
  * in one transaction of the notes list; if any of that fails, the documents
  * already stored are deleted again. So the list never shows a half-written
- * note, nor part of a batch. (A page killed between the first document and
- * the listing leaves unlisted documents behind, as a killed restore may: they
- * take space and show nowhere.)
+ * note, nor part of a batch. A page killed between the first document and
+ * the listing leaves unlisted documents behind: the batch is journaled
+ * (ImportJournal.ts), and the next start removes them.
  */
 import * as Y from 'yjs';
 import { MAX_INDEXED_TEXT_CHARS, deriveTitle } from '../doc/noteEntry';
@@ -21,6 +21,7 @@ import { applySeed } from '../doc/seed';
 import { markdownToNote, type MarkdownNote } from '../editor/markdownImport';
 import type { DocStore } from '../storage/DocStore';
 import { MAX_SYNC_UPDATE_BYTES, checkNoteUpdate } from '../sync/updateFirewall';
+import type { ImportJournal } from './ImportJournal';
 import type { NotesIndex } from './NotesIndex';
 import { withStoredDoc } from './withStoredDoc';
 
@@ -54,6 +55,8 @@ export interface MarkdownImportContext {
   /** Storage name of a note's doc. */
   docName: (noteId: string) => string;
   now: () => number;
+  /** Journals the batch's writes (a killed page's leftovers are removed on the next start). */
+  journal: ImportJournal;
 }
 
 export type MarkdownImportResult =
@@ -151,26 +154,32 @@ export async function importMarkdownFiles(ctx: MarkdownImportContext, files: rea
   if (problems.length > 0) return { ok: false, error: `Nothing was imported: ${problems.join('; ')}.` };
 
   const at = ctx.now();
+  const ids = checked.map(() => newNoteId());
   const written: string[] = [];
   try {
-    const entries = [];
-    for (const [i, note] of checked.entries()) {
-      const id = newNoteId();
-      written.push(id);
-      const content = await withStoredDoc(ctx.store, ctx.docName(id), (doc) => {
-        Y.applyUpdate(doc, note.state, ORIGIN_IMPORT);
-        return noteLeadingText(doc, MAX_INDEXED_TEXT_CHARS);
-      });
-      // When the title is the note's first line anyway, it stays derived, as
-      // for any note: it then follows edits of that line.
-      const title = deriveTitle(note.title) === deriveTitle(content.firstLine) ? null : note.title;
-      // A millisecond apart, so the list (newest first) shows them in the order of the files.
-      entries.push({ id, title, firstLine: content.firstLine, text: content.text, at: at - i });
-    }
-    await ctx.index.createMany(entries);
+    await ctx.journal.run(ids, () => writeNotes(ctx, checked, ids, at, written));
   } catch (error) {
     await Promise.all(written.map((id) => ctx.store.remove(ctx.docName(id)).catch(() => undefined)));
     return { ok: false, error: `Nothing was imported: the notes could not be saved (${errorDetail(error)}).` };
   }
-  return { ok: true, noteIds: written };
+  return { ok: true, noteIds: ids };
+}
+
+/** Stores each note's document (recording its id in `written` first), then lists them all in one write. */
+async function writeNotes(ctx: MarkdownImportContext, checked: readonly CheckedNote[], ids: readonly string[], at: number, written: string[]): Promise<void> {
+  const entries = [];
+  for (const [i, note] of checked.entries()) {
+    const id = ids[i]!;
+    written.push(id);
+    const content = await withStoredDoc(ctx.store, ctx.docName(id), (doc) => {
+      Y.applyUpdate(doc, note.state, ORIGIN_IMPORT);
+      return noteLeadingText(doc, MAX_INDEXED_TEXT_CHARS);
+    });
+    // When the title is the note's first line anyway, it stays derived, as
+    // for any note: it then follows edits of that line.
+    const title = deriveTitle(note.title) === deriveTitle(content.firstLine) ? null : note.title;
+    // A millisecond apart, so the list (newest first) shows them in the order of the files.
+    entries.push({ id, title, firstLine: content.firstLine, text: content.text, at: at - i });
+  }
+  await ctx.index.createMany(entries);
 }

@@ -31,7 +31,7 @@ import { loadDeviceIdentity, type DeviceIdentity } from '../sync/deviceIdentity'
 import { PresenceIdentities } from '../sync/PresenceIdentities';
 import type { DeviceKeyStore } from '../storage/DeviceKeyStore';
 import { MemoryDeviceKeyStore } from '../storage/MemoryDeviceKeyStore';
-import { isShareSecret } from '../doc/noteId';
+import { isShareSecret, newNoteId } from '../doc/noteId';
 import type { IndexChannel } from '../sync/IndexChannel';
 import type { RelayStatus } from '../sync/RelayTransport';
 import type { ConnectionDetails } from '../sync/ConnectionMonitor';
@@ -39,6 +39,8 @@ import type { ApplyHooks, Sharing, SyncStatus, Transport, TransportFactory } fro
 import { createBackup, restoreBackup, type BackupRun, type RestoreResult } from './backupFiles';
 import { EvictionWatch } from './EvictionWatch';
 import { importMarkdownFiles, type MarkdownFile, type MarkdownImportResult } from './importMarkdown';
+import { ImportJournal } from './ImportJournal';
+import type { TabLocks } from './TabLocks';
 import { FallbackTextFeed } from './FallbackTextFeed';
 import { IndexRefresher } from './IndexRefresher';
 import { migrateLegacyIndex } from './migrateLegacyIndex';
@@ -106,6 +108,8 @@ export type AppDeps = {
    * tests that do not care need not pass one: the default keeps a key for the page's life.
    */
   deviceKeys?: DeviceKeyStore;
+  /** Locks that die with their tab (Web Locks in the browser); default none: a killed import's leftovers then wait a day. */
+  tabLocks?: TabLocks | null;
   /**
    * Schedules work right after the frame that shows an edit (the page's
    * PaintScheduler, shared with storage so an edit and its write run in one
@@ -151,6 +155,8 @@ export class WeftApp {
   readonly afterPaint: ((run: () => void) => void) | undefined;
   /** Notes opened from a share link that have not yet proven their secret (see PendingShares). */
   readonly pendingShares: PendingShares;
+  /** Imports in flight, so that a killed page's half-written batch is removed on the next start. */
+  private readonly importJournal: ImportJournal;
   private device: Promise<DeviceIdentity | null> | null = null;
   /** The short fingerprint of this browser's device key, once loaded (shown to the user to compare with what peers see). */
   readonly deviceFingerprint = new Signal<string | null>(null);
@@ -177,6 +183,14 @@ export class WeftApp {
       preferences: deps.preferences,
       exists: async (noteId) => (await this.index.get(noteId)) !== undefined,
       purge: (noteId) => this.purgeNote(noteId),
+    });
+    this.importJournal = new ImportJournal({
+      preferences: deps.preferences,
+      locks: deps.tabLocks ?? null,
+      listed: async (noteId) => (await this.index.get(noteId)) !== undefined,
+      remove: (noteId) => this.store.remove(noteDocName(noteId)),
+      now: this.now,
+      batchId: newNoteId,
     });
   }
 
@@ -284,6 +298,8 @@ export class WeftApp {
     // nor were edited (the tab was closed or reloaded while pending): drop them.
     await this.pendingShares.purgeLeftovers();
     this.ready.set(true);
+    // Not on the way to the first note: leftovers only take space.
+    void this.importJournal.purgeLeftovers().catch(() => undefined);
   }
 
   /** Shows (or replaces) the alert with this key. */
@@ -320,7 +336,7 @@ export class WeftApp {
 
   /** "Import Markdown": one new note per file; a bad file imports nothing (src/app/importMarkdown.ts). */
   importMarkdown(files: readonly MarkdownFile[]): Promise<MarkdownImportResult> {
-    return importMarkdownFiles({ store: this.store, index: this.index, docName: noteDocName, now: this.now }, files);
+    return importMarkdownFiles({ store: this.store, index: this.index, docName: noteDocName, now: this.now, journal: this.importJournal }, files);
   }
 
   private backupContext() {

@@ -72,3 +72,42 @@ test('two Markdown files become two notes with their titles and content, kept af
   await page.getByRole('searchbox', { name: 'Search notes' }).fill('shopping');
   await expect(links).toHaveText(['Shopping list']);
 });
+
+test('a browser closed half-way through an import leaves nothing behind: the next start removes the notes it had stored', async ({ launchProfile }) => {
+  let browser = await launchProfile();
+  // The third note's database never opens once `weftHangThirdNote` is set: the import stops
+  // there for good, with two notes stored and none listed, as a page killed then would.
+  await browser.addInitScript(() => {
+    const open = IDBFactory.prototype.open;
+    const seen = new Set<string>();
+    IDBFactory.prototype.open = function hanging(this: IDBFactory, name: string, version?: number) {
+      const w = window as unknown as { weftHangThirdNote?: boolean };
+      if (w.weftHangThirdNote && name.startsWith('weft:note:')) {
+        seen.add(name);
+        if (seen.size >= 3 && [...seen].indexOf(name) >= 2) return new EventTarget() as IDBOpenDBRequest;
+      }
+      return open.call(this, name, version);
+    };
+  });
+  const noteDatabases = (page: Page) =>
+    page.evaluate(async () => (await indexedDB.databases()).map((db) => db.name ?? '').filter((name) => name.startsWith('weft:note:')).sort());
+  let page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto('/');
+  await expect(page.getByRole('button', { name: 'Import Markdown' })).toBeEnabled();
+  const before = await noteDatabases(page);
+  await page.evaluate(() => ((window as unknown as { weftHangThirdNote?: boolean }).weftHangThirdNote = true));
+  await importFiles(page, ['one', 'two', 'three', 'four'].map((name) => markdown(`${name}.md`, `# ${name}\n\nwritten in ${name}`)));
+  await expect.poll(async () => (await noteDatabases(page)).length - before.length).toBe(2);
+  await expect(notesNav(page).getByRole('link', { name: 'one' })).toHaveCount(0);
+  await browser.close();
+
+  browser = await launchProfile();
+  page = browser.pages()[0] ?? (await browser.newPage());
+  await page.goto('/');
+  await expect.poll(() => noteDatabases(page)).toEqual(before);
+  await expect(notesNav(page).getByRole('link', { name: 'one' })).toHaveCount(0);
+  // The journal is empty again, and a new import works.
+  expect(await page.evaluate(() => localStorage.getItem('weft:imports-in-flight'))).toBe('{}');
+  await importFiles(page, [markdown('again.md', '# Again')]);
+  await expect(notesNav(page).getByRole('link', { name: 'Again' })).toBeVisible();
+});
