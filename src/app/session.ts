@@ -183,6 +183,7 @@ export class WeftApp {
       preferences: deps.preferences,
       exists: async (noteId) => (await this.index.get(noteId)) !== undefined,
       purge: (noteId) => this.purgeNote(noteId),
+      locks: deps.tabLocks ?? null,
     });
     this.importJournal = new ImportJournal({
       preferences: deps.preferences,

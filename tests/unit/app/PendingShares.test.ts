@@ -1,18 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import { PendingShares } from '../../../src/app/PendingShares';
 import type { Preferences } from '../../../src/app/Preferences';
+import { memoryTabLocks, type TabLocks } from '../../../src/app/TabLocks';
 
 function memoryPreferences(): Preferences & { data: Map<string, string> } {
   const data = new Map<string, string>();
   return { data, get: (key) => data.get(key) ?? null, set: (key, value) => void data.set(key, value) };
 }
 
-function setup(preferences: Preferences = memoryPreferences(), existing = new Set(['a', 'b'])) {
+function setup(preferences: Preferences = memoryPreferences(), existing = new Set(['a', 'b']), locks: TabLocks | null = null) {
   const purged: string[] = [];
   const shares = new PendingShares({
     preferences,
     exists: async (id) => existing.has(id),
     purge: async (id) => void purged.push(id),
+    locks,
   });
   return { shares, purged, preferences };
 }
@@ -71,5 +73,34 @@ describe('PendingShares', () => {
     shares.trackView('b')();
     await nextTask();
     expect(purged).toEqual(['b']);
+  });
+
+  it('leaves a note another tab shows alone at start-up, and drops it once that tab is gone', async () => {
+    const preferences = memoryPreferences();
+    const browser = memoryTabLocks(); // the tabs of one browser see the same locks
+    const first = setup(preferences, new Set(['a']), browser);
+    first.shares.mark('a');
+    first.shares.trackView('a');
+    await Promise.resolve(); // the view's lock is granted
+    const second = setup(preferences, new Set(['a']), browser);
+    await second.shares.purgeLeftovers();
+    expect(second.purged).toEqual([]);
+    expect(JSON.parse(preferences.get('weft:pending-shares') ?? '')).toEqual(['a']);
+    // The first tab was killed with the note still pending; its locks went with it.
+    const third = setup(preferences, new Set(['a']), memoryTabLocks());
+    await third.shares.purgeLeftovers();
+    expect(third.purged).toEqual(['a']);
+    expect(preferences.get('weft:pending-shares')).toBe('[]');
+  });
+
+  it('keeps every tab\'s pending notes in preferences, each tab changing only its own', () => {
+    const preferences = memoryPreferences();
+    const first = setup(preferences);
+    const second = setup(preferences);
+    first.shares.mark('a');
+    second.shares.mark('b');
+    expect(JSON.parse(preferences.get('weft:pending-shares') ?? '')).toEqual(['a', 'b']);
+    first.shares.confirm('a');
+    expect(JSON.parse(preferences.get('weft:pending-shares') ?? '')).toEqual(['b']);
   });
 });
