@@ -194,3 +194,41 @@ test('one turns the paragraph into a heading while the other types at its end: n
   expect(characterCounts(typed), `every typed character once in ${JSON.stringify(typed)}`).toEqual(characterCounts(word + ' (draft)'));
   expect([word + ' (draft)', ' (draft)' + word], 'each word in one piece').toContain(typed);
 });
+
+/**
+ * End, Home and arrow keys move the caret in the DOM at once; Lexical hears of it a task later
+ * (selectionchange). A peer's change rendered in between used to put the caret back where Lexical
+ * last had it, and the next key went there (3 of 60 keys at the wrong end of the line in the first
+ * run). B jumps between the two ends of its line and types a letter at each, while A types on
+ * another line without pause: every letter must be at the end B jumped to.
+ */
+test('a caret moved just before a peer’s change stays where it was moved', async ({ launchProfile, profileDir }) => {
+  test.setTimeout(180_000);
+  const [a, b] = await sharedNote(launchProfile, profileDir, 'A types here');
+  await caretToEnd(a.page);
+  await a.page.keyboard.press('Enter');
+  await a.page.keyboard.type('abc');
+  await expect(editorOf(b.page)).toContainText('abc');
+  await editorOf(a.page).getByText('A types here').click();
+  await a.page.keyboard.press('End');
+  await caretToEnd(b.page);
+  const JUMPS = 30;
+  let jumping = true;
+  const peerTyping = (async () => {
+    for (let i = 0; jumping && i < 5_000; i++) await a.page.keyboard.type('p');
+  })();
+  try {
+    for (let i = 0; i < JUMPS; i++) {
+      await b.page.keyboard.press('End');
+      await b.page.keyboard.type('Z');
+      await b.page.keyboard.press('Home');
+      await b.page.keyboard.type('A');
+    }
+  } finally {
+    jumping = false;
+    await peerTyping;
+  }
+  const merged = await converged(a.page, b.page);
+  expect(merged[1]).toBe(`paragraph|${'A'.repeat(JUMPS)}abc${'Z'.repeat(JUMPS)}`);
+  expect(merged[0]).toMatch(/^paragraph\|A types herep+$/);
+});
