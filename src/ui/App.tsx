@@ -105,9 +105,9 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
   return (
     <div className="app">
       <header className="app-header">
-        <a className="brand" href="#/">
-          Weft
-        </a>
+        <h1 className="brand">
+          <a href="#/">Weft</a>
+        </h1>
         <div className="header-status">
           <OnlineStatus />
           <StorageStatus />
