@@ -189,3 +189,30 @@ test('the keyboard alone creates a note, opens and closes Share and History; foc
   await page.keyboard.press('Shift+Tab');
   expect(await focusedName(page)).toBe('Title');
 });
+
+test('a checklist item stays a checkbox: a click on its box and Space from the keyboard toggle it', async ({ page }) => {
+  await page.goto('/');
+  await newNote(page);
+  await page.keyboard.type('[] first task\nsecond task');
+  const first = editor(page).getByRole('checkbox', { name: 'first task' });
+  const second = editor(page).getByRole('checkbox', { name: 'second task' });
+  await expect(first).toHaveAttribute('aria-checked', 'false');
+  // Inside a group of checkboxes, not a list of them.
+  await expect(editor(page).getByRole('group')).toHaveCount(1);
+  await expect(editor(page).getByRole('list')).toHaveCount(0);
+
+  // A click on the box (the item's ::before, at its left edge).
+  const box = await first.boundingBox();
+  if (box === null) throw new Error('the first item is not drawn');
+  await page.mouse.click(box.x + 6, box.y + box.height / 2);
+  await expect(first).toHaveAttribute('aria-checked', 'true');
+
+  // The keyboard: ArrowLeft at the start of an item hands the focus to its checkbox, Space toggles it.
+  await second.click();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowLeft');
+  await expect(second).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(second).toHaveAttribute('aria-checked', 'true');
+  await expect(editor(page)).toHaveText('first tasksecond task');
+});

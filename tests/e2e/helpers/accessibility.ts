@@ -16,6 +16,8 @@ const FAILING = new Set(['serious', 'critical']);
  */
 export async function expectNoSeriousViolations(page: Page, screen: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
+  const lesser = violations.filter((v) => v.impact == null || !FAILING.has(v.impact));
+  if (lesser.length > 0) console.log(`axe on "${screen}", not failed: ${lesser.map((v) => `${v.id} (${v.impact ?? '?'})`).join(', ')}`);
   const failing = violations
     .filter((v) => v.impact != null && FAILING.has(v.impact))
     .map((v) => ({
