@@ -7,6 +7,12 @@ type Props = {
   readonly className?: string;
   /** The actions: buttons (and file pickers) with their own names. */
   readonly children: ReactNode;
+  /**
+   * Picking an action leaves the menu open: for actions that report their
+   * progress and outcome inside it (a status line would be hidden, and not
+   * announced, in a closed menu).
+   */
+  readonly keepOpenOnPick?: boolean;
 };
 
 /** Something an action is: picking one closes the menu. */
@@ -17,11 +23,12 @@ const ACTION = 'button, a[href], input';
  * the button is hidden and the row always shown on wide ones). It is a
  * disclosure: the button says whether the actions are shown (aria-expanded),
  * opening moves the focus to the first action, Escape or a press elsewhere
- * closes it, and so does picking an action — the focus then goes back to the
- * button, so a dialog the action opens returns the focus there when it closes.
+ * closes it, and so does picking an action (unless `keepOpenOnPick`) — the
+ * focus then goes back to the button, so a dialog the action opens returns the
+ * focus there when it closes.
  * The actions keep their roles and names on every screen size.
  */
-export function ActionsMenu({ label, className, children }: Props) {
+export function ActionsMenu({ label, className, children, keepOpenOnPick = false }: Props) {
   const [open, setOpen] = useState(false);
   const id = useId();
   const toggle = useRef<HTMLButtonElement>(null);
@@ -34,7 +41,7 @@ export function ActionsMenu({ label, className, children }: Props) {
   }, [open]);
 
   const picked = (event: MouseEvent) => {
-    if (!open || !(event.target instanceof Element) || event.target.closest(ACTION) === null) return;
+    if (!open || keepOpenOnPick || !(event.target instanceof Element) || event.target.closest(ACTION) === null) return;
     toggle.current?.focus();
     setOpen(false);
   };

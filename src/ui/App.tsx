@@ -137,12 +137,10 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
         <h1 className="brand">
           <a href="#/">Weft</a>
         </h1>
-        {/* Folded into "More actions" on narrow screens. */}
-        <ActionsMenu label="More actions" className="header-actions">
-          <div className="header-status">
-            <OnlineStatus />
-            <StorageStatus />
-          </div>
+        <OnlineStatus className="online-status" />
+        {/* Folded into "More actions" on narrow screens; it stays open while they run, as they report there. */}
+        <ActionsMenu label="More actions" className="header-actions" keepOpenOnPick>
+          <StorageStatus className="storage-status" />
           {/* Backup and restore of all notes (issue 5, "Getting work back"). */}
           <BackupMenu app={app} disabled={!ready} />
           <ImportMarkdownButton app={app} disabled={!ready} />
