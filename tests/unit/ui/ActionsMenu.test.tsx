@@ -44,8 +44,16 @@ function mount(keepOpenOnPick = false, onHistory = () => {}) {
   return { toggle, items, action, outside };
 }
 
-const press = (key: string) => act(() => document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true })));
-const pointerDown = (target: Element) => act(() => target.dispatchEvent(new Event('pointerdown', { bubbles: true })));
+function press(key: string): void {
+  act(() => {
+    document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+  });
+}
+function pointerDown(target: Element): void {
+  act(() => {
+    target.dispatchEvent(new Event('pointerdown', { bubbles: true }));
+  });
+}
 
 describe('ActionsMenu', () => {
   it('is a disclosure: the button controls the actions and says whether they are shown; opening focuses the first action', () => {
