@@ -16,6 +16,7 @@ import './editor.css';
 import { MARKDOWN_TRANSFORMERS } from './markdown';
 import { EDITOR_NODES } from './nodes';
 import { BindPlugin, type BindContext } from './plugins/BindPlugin';
+import { ChecklistRolesPlugin } from './plugins/ChecklistRolesPlugin';
 import { LinkClickPlugin } from './plugins/LinkClickPlugin';
 import { ListTabPlugin } from './plugins/ListTabPlugin';
 import { RootNormalizationPlugin } from './plugins/RootNormalizationPlugin';
@@ -141,6 +142,8 @@ export function NoteEditor({ bind, children, fallbackText = null, onRetry, onDis
           </div>
           <ListPlugin />
           <CheckListPlugin />
+          {/* A checklist's <ul> holds checkboxes, not list items: drawn as a group (axe "list"). */}
+          <ChecklistRolesPlugin />
           <LinkPlugin validateUrl={isSafeLinkUrl} />
           {/* URLs typed or pasted become links (same URL policy: autoLinkMatchers.ts). */}
           <AutoLinkPlugin matchers={AUTO_LINK_MATCHERS} excludeParents={AUTO_LINK_EXCLUDED_PARENTS} />

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type MouseEvent } from 'react';
 import { noteHref, parseRoute } from '../app/route';
 import { storageErrorMessage } from '../app/messages';
 import type { WeftApp } from '../app/session';
@@ -7,6 +7,7 @@ import { OnlineStatus } from '../pwa/OnlineStatus';
 import { StorageStatus } from '../pwa/StorageStatus';
 import { UpdatePrompt } from '../pwa/UpdatePrompt';
 import { parseShareFragment } from '../sync/shareLink';
+import { ActionsMenu } from './ActionsMenu';
 import { Alerts } from './Alerts';
 import { BackupMenu } from './BackupMenu';
 import { ImportMarkdownButton } from './ImportMarkdownButton';
@@ -15,6 +16,7 @@ import { NOTES_PAGE_SIZE, NotesList } from './NotesList';
 import { navigate, useHash } from './useRoute';
 import { useNote } from './useNote';
 import { useNotes } from './useNotes';
+import { useDismiss } from './useDismiss';
 import { useSignal } from './useSignal';
 import { UndoToast, type Toast } from './UndoToast';
 
@@ -50,6 +52,23 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
     toastRef.current?.undo();
     setToast(null);
   }, [setToast]);
+  // The notes list is a drawer on narrow screens (app.css); on wide ones this state changes nothing.
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const drawerToggle = useRef<HTMLButtonElement>(null);
+  const drawer = useRef<HTMLElement>(null);
+  const search = useRef<HTMLInputElement>(null);
+  const closeDrawer = useCallback(() => setDrawerOpen(false), []);
+  useDismiss({ open: drawerOpen, close: closeDrawer, popup: drawer, toggle: drawerToggle });
+  useEffect(() => {
+    if (drawerOpen) search.current?.focus();
+  }, [drawerOpen]);
+  // Picking a note closes the drawer; the focus goes back to its button instead of vanishing with it.
+  const pickedInDrawer = (event: MouseEvent) => {
+    if (!drawerOpen || !(event.target instanceof Element) || event.target.closest('a[href]') === null) return;
+    drawerToggle.current?.focus();
+    setDrawerOpen(false);
+  };
+
   const activeId = route.kind === 'note' ? route.noteId : null;
   const lookup = useNote(app.index, activeId, ready);
   const active = lookup.status === 'found' ? lookup.note : undefined;
@@ -105,24 +124,37 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
   return (
     <div className="app">
       <header className="app-header">
-        <a className="brand" href="#/">
-          Weft
-        </a>
-        <div className="header-status">
-          <OnlineStatus />
-          <StorageStatus />
-        </div>
-        {/* Backup and restore of all notes (issue 5, "Getting work back"). */}
-        <BackupMenu app={app} disabled={!ready} />
-        <ImportMarkdownButton app={app} disabled={!ready} />
+        <button
+          ref={drawerToggle}
+          type="button"
+          className="drawer-toggle"
+          aria-expanded={drawerOpen}
+          aria-controls="notes-drawer"
+          onClick={() => setDrawerOpen((open) => !open)}
+        >
+          Notes
+        </button>
+        <h1 className="brand">
+          <a href="#/">Weft</a>
+        </h1>
+        <OnlineStatus className="online-status" />
+        {/* Folded into "More actions" on narrow screens; it stays open while they run, as they report there. */}
+        <ActionsMenu label="More actions" className="header-actions" keepOpenOnPick>
+          <StorageStatus className="storage-status" />
+          {/* Backup and restore of all notes (issue 5, "Getting work back"). */}
+          <BackupMenu app={app} disabled={!ready} />
+          <ImportMarkdownButton app={app} disabled={!ready} />
+        </ActionsMenu>
         <button type="button" className="primary" onClick={createNote} disabled={!ready}>
           New note
         </button>
       </header>
       <Alerts app={app} />
       <div className="layout">
-        <aside className="sidebar">
+        {/* Clicks bubble here after the link's own navigation. */}
+        <aside ref={drawer} id="notes-drawer" className="sidebar" data-open={drawerOpen} onClick={pickedInDrawer}>
           <input
+            ref={search}
             type="search"
             className="search"
             aria-label="Search notes"

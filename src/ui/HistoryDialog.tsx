@@ -134,7 +134,8 @@ export function HistoryDialog({ session, now, onClose }: Props) {
         </fieldset>
       )}
       {selected !== null && (
-        <section className="history-text" aria-label="Version preview">
+        // Focusable: a long version scrolls, and a keyboard must be able to scroll it.
+        <section className="history-text" aria-label="Version preview" tabIndex={0}>
           {shown === null ? (
             <p className="muted">Loading…</p>
           ) : shown.text === null ? (

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { WeftApp } from '../app/session';
 import { NoteEditor } from '../editor/NoteEditor';
 import type { NoteSummary } from '../doc/noteEntry';
+import { ActionsMenu } from './ActionsMenu';
 import { downloadFile } from './downloadFile';
 import { HistoryDialog } from './HistoryDialog';
 import { Presence } from './Presence';
@@ -58,18 +59,21 @@ export function NotePage({ app, note, onDelete }: Props) {
             }}>
             Share
           </button>
-          <button type="button" onClick={() => setHistoryOpen(true)}>
-            History
-          </button>
-          <button type="button" onClick={exportMarkdown}>
-            Export Markdown
-          </button>
-          <button type="button" onClick={exportHtml}>
-            Export HTML
-          </button>
-          <button type="button" className="danger" onClick={() => onDelete(note.id)}>
-            Delete note
-          </button>
+          {/* Folded into "Note actions" on narrow screens. */}
+          <ActionsMenu label="Note actions">
+            <button type="button" onClick={() => setHistoryOpen(true)}>
+              History
+            </button>
+            <button type="button" onClick={exportMarkdown}>
+              Export Markdown
+            </button>
+            <button type="button" onClick={exportHtml}>
+              Export HTML
+            </button>
+            <button type="button" className="danger" onClick={() => onDelete(note.id)}>
+              Delete note
+            </button>
+          </ActionsMenu>
         </div>
       </div>
       <Presence app={app} session={session} />
