@@ -696,7 +696,12 @@ export class NoteSession {
       displayName: app.displayName,
       user,
       peers: () => this.state.get().peers,
-      onPeers: (peers) => this.setState({ peers }),
+      onPeers: (peers) => {
+        this.setState({ peers });
+        // Carets are labelled from the same verdicts (cursorLabel above): redrawn when the list says
+        // something else, not on every re-signed proof (a redraw lays out the whole note).
+        collab.redrawCursors();
+      },
       identities,
     });
     const refresher = new IndexRefresher({
@@ -744,8 +749,6 @@ export class NoteSession {
       // "Hide my IP address" changed: every connection is made again under the new policy.
       app.hideIpAddress.subscribe(() => sync.retry({ reconnectAll: true })),
       app.addLiveDoc(noteId, doc, () => this.commitEdits(mount)), // live backup imports
-      // A verdict arrived or ran out: carets are labelled again (the people list: PresenceLink).
-      identities.onVerdict(() => collab.redrawCursors()),
       () => app.flushers.delete(flush),
       () => presence.dispose(),
       () => fallback.dispose(),
