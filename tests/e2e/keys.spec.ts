@@ -359,6 +359,53 @@ test('device keys: a presence replayed after its device left stops passing for i
   await expect(peopleOf(bob.page).getByRole('listitem').filter({ hasText: /^Mallory$/ })).toHaveAttribute('title', `Device key ${malloryKey}, verified`);
 });
 
+/** Runs the page's wall clock `ms` ahead (Date.now: what device proofs are dated and judged by). */
+const clockAhead = (ms: number): string => `(() => { const real = Date.now.bind(Date); Date.now = () => real() + ${ms}; })();`;
+
+test('device keys: a peer whose clock is 5 minutes off is shown unverified with the offset, on both sides, and never credited', async ({
+  launchProfile,
+  profileDir,
+}) => {
+  test.setTimeout(150_000);
+  const alice = await launchPeer(launchProfile, profileDir, 'alice');
+  await alice.page.goto('/');
+  await newNote(alice.page);
+  await setDisplayName(alice.page, 'Alice');
+  await caretToEnd(alice.page);
+  await alice.page.keyboard.type('Alice wrote this.');
+  const link = await shareLinkOf(alice.page);
+  const bob = await launchPeer(launchProfile, profileDir, 'bob');
+  await bob.context.addInitScript(clockAhead(5 * 60_000));
+  await openShareLink(bob.page, link);
+  await setDisplayName(bob.page, 'Bob');
+  await expectConnected(alice.page, 1, CONNECT_TIMEOUT_MS);
+  await expectConnected(bob.page, 1, CONNECT_TIMEOUT_MS);
+  const bobKey = await ownFingerprint(bob.page);
+
+  // Each sees the other unverified, and why (not silently), in People here and on the caret.
+  const bobOnAlice = peopleOf(alice.page).getByRole('listitem').filter({ hasText: /^Bob/ });
+  await expect(bobOnAlice).toHaveText('Bob (unverified)');
+  await expect(bobOnAlice).toHaveAttribute('title', /^Device not verified: its device proof is dated about 5 min ahead of this device's clock/);
+  const aliceOnBob = peopleOf(bob.page).getByRole('listitem').filter({ hasText: /^Alice/ });
+  await expect(aliceOnBob).toHaveText('Alice (unverified)');
+  await expect(aliceOnBob).toHaveAttribute('title', /^Device not verified: its device proof is dated about 5 min behind this device's clock/);
+  await caretToEnd(bob.page);
+  await bob.page.keyboard.type(' Bob added this.');
+  await expect(editorOf(alice.page)).toContainText('Bob added this.');
+  await expect(caretOf(alice.page, 'Bob (unverified)')).toHaveAttribute('title', /ahead of this device's clock/);
+  await expect(caretOf(alice.page, 'Bob')).toHaveCount(0);
+
+  // Editing still works both ways; History credits Alice's own device, never Bob's.
+  await caretToEnd(alice.page);
+  await alice.page.keyboard.type(' Alice again.');
+  await expect(editorOf(bob.page)).toContainText('Alice again.');
+  await alice.page.getByRole('button', { name: 'History' }).click();
+  const dialog = alice.page.getByRole('dialog', { name: 'Version history' });
+  await expect(dialog.getByRole('radio', { name: /Alice \(/ }).first()).toBeVisible();
+  await expect(dialog.getByRole('radio', { name: new RegExp(bobKey) })).toHaveCount(0);
+  await expect(dialog.getByRole('radio', { name: /Bob \(/ })).toHaveCount(0);
+});
+
 test('device keys: one per browser profile, shared by its tabs, kept across reloads and restarts', async ({ launchProfile, profileDir }) => {
   test.setTimeout(90_000);
   const a = await launchPeer(launchProfile, profileDir, 'one-profile');
