@@ -912,6 +912,11 @@ async function signatureScenario(browser, baseUrl) {
       `sign ${fmt(presence.sign.median, 3)} ms (p99 ${fmt(presence.sign.p99, 3)}), ×${fmt(ratio(presence.sign.median, presence.awareness.median), 2)}; ` +
       `verify ${fmt(presence.verify.median, 3)} ms (p99 ${fmt(presence.verify.p99, 3)}), ×${fmt(ratio(presence.verify.median, presence.awareness.median), 2)}; per keystroke: 0 (no device signature on updates)`,
   );
+  // Proofs are re-signed every 10 s (PROOF_REFRESH_MS): the steady cost of one peer, on each side.
+  log(
+    `  presence proofs at rest (one re-signed every 10 s): sender ${fmt(presence.sign.median / 10, 4)} ms of CPU per second per open note, ` +
+      `receiver ${fmt(presence.verify.median / 10, 4)} ms per second per peer`,
+  );
   results.scenarios.signatures = out;
   target(14, 'signing added to the sender per keystroke (median)', out.keystroke.send.addedMedian, 0.1);
   target(14, 'verifying added to the receiver per keystroke (median)', out.keystroke.receive.addedMedian, 0.1);

@@ -57,35 +57,45 @@ export function vector(noteId, secret, update) {
 }
 
 /**
- * A device key and its presence proof (README, "Device keys"): the device's Ed25519 key from a
- * fixed seed (real devices generate theirs in WebCrypto and never export it), its fingerprint, and
- * its proof of being awareness client `clientId` of `noteId` under `name`.
+ * A device key and its presence proofs (README, "Device keys and presence"): the device's Ed25519
+ * key from a fixed seed (real devices generate theirs in WebCrypto and never export it), its
+ * fingerprint, its proof of being awareness client `clientId` of `noteId` under `name` at `time`
+ * (version 2, what Weft sends), and the version 1 proof older Weft sends (no time; Weft now lists
+ * such a peer as not proven).
  */
-export function deviceVector(deviceSeed, noteId, clientId, name) {
+export function deviceVector(deviceSeed, noteId, clientId, name, time) {
   const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(deviceSeed, 'hex')]), format: 'der', type: 'pkcs8' });
   const publicKey = Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x, 'base64url');
   const digest = sha256(publicKey).subarray(0, 8).toString('hex').toUpperCase();
-  const proofInput = Buffer.concat([utf8('weft/presence/v1'), ZERO, utf8(noteId), ZERO, utf8(String(clientId)), ZERO, utf8(name)]);
-  const signature = sign(null, proofInput, privateKey);
+  const v1Input = Buffer.concat([utf8('weft/presence/v1'), ZERO, utf8(noteId), ZERO, utf8(String(clientId)), ZERO, utf8(name)]);
+  const v2Input = Buffer.concat([utf8('weft/presence/v2'), ZERO, utf8(noteId), ZERO, utf8(String(clientId)), ZERO, utf8(String(time)), ZERO, utf8(name)]);
   return {
     deviceSeed,
     publicKey: b64u(publicKey),
     fingerprint: digest.match(/.{4}/g).join(' '),
-    presence: { noteId, clientId, name, proofInput: hex(proofInput), device: { key: b64u(publicKey), sig: b64u(signature) } },
+    presenceV2: {
+      noteId,
+      clientId,
+      time,
+      name,
+      proofInput: hex(v2Input),
+      deviceProof: { key: b64u(publicKey), time, sig: b64u(sign(null, v2Input, privateKey)) },
+    },
+    presence: { noteId, clientId, name, proofInput: hex(v1Input), device: { key: b64u(publicKey), sig: b64u(sign(null, v1Input, privateKey)) } },
   };
 }
 
 /** Two notes; the updates are real Yjs v1 updates (client 10 inserting "x" into text "t"; an empty update). */
 export const keyVectors = () => ({
   about:
-    'Weft keys v2 test vectors (issue 17). Recipe: README, "Keys and capabilities" and "Device keys". Hex unless the field is a base64url key or id.',
+    'Weft keys v2 test vectors (issue 17). Recipe: README, "Keys and capabilities" and "Device keys and presence" (presenceV2: what Weft sends; presence: the version 1 proof of older Weft, not believed any more). Hex unless the field is a base64url key or id; times are ms since 1970.',
   vectors: [
     vector('AAECAwQFBgcICQoLDA0ODw', '__79_Pv6-fj39vX08_Lx8A', Buffer.from('01010a0004010174017800', 'hex')),
     vector('EBESExQVFhcYGRobHB0eHw', 'AAAAAAAAAAAAAAAAAAAAAA', Buffer.from('0000', 'hex')),
   ],
   devices: [
-    deviceVector('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'AAECAwQFBgcICQoLDA0ODw', 1234567890, 'Alice'),
-    deviceVector('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'EBESExQVFhcYGRobHB0eHw', 7, 'Zoë 👋'),
+    deviceVector('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'AAECAwQFBgcICQoLDA0ODw', 1234567890, 'Alice', 1796083200000),
+    deviceVector('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'EBESExQVFhcYGRobHB0eHw', 7, 'Zoë 👋', 1796083212345),
   ],
 });
 

@@ -43,7 +43,7 @@ import { MemoryStore } from '../../src/storage/memory';
 import { LoopbackNetwork, type LoopbackTransport } from '../../src/sync/loopback';
 import { checkNoteUpdate } from '../../src/sync/updateFirewall';
 import { deriveNoteKeys } from '../../src/sync/noteKeys';
-import { loadDeviceIdentity, readPresenceProof, verifyPresenceProof } from '../../src/sync/deviceIdentity';
+import { judgeProofTime, loadDeviceIdentity, readPresenceProof, verifyPresenceProof } from '../../src/sync/deviceIdentity';
 import { MemoryDeviceKeyStore } from '../../src/storage/MemoryDeviceKeyStore';
 import { MESSAGE_SYNC, decodePeerMessage, peerMessage } from '../../src/sync/peerMessage';
 import * as syncProtocol from 'y-protocols/sync';
@@ -1122,10 +1122,11 @@ async function signatureCost(keystrokes: number, pasteChars: number, pasteReps: 
 }
 
 /**
- * [14] Device-bound presence: what a presence proof costs. The sender signs one per rename (and
- * per note opened); a receiver checks one per distinct proof it sees (its verdict is cached, so
- * caret moves cost nothing). Baseline: what every presence change costs anyway (encode the
- * awareness update, apply it on the receiver). Keystrokes carry no device signature: zero added.
+ * [14] Device-bound presence: what a presence proof (v2: it covers the signer's time) costs. The
+ * sender signs one per rename, per note opened and every PROOF_REFRESH_MS; a receiver checks one
+ * per distinct proof it sees (its verdict is cached, so caret moves cost no crypto, only the time
+ * check). Baseline: what every presence change costs anyway (encode the awareness update, apply it
+ * on the receiver). Keystrokes carry no device signature: zero added.
  */
 async function presenceProofCost(reps: number) {
   const identity = await loadDeviceIdentity(new MemoryDeviceKeyStore());
@@ -1138,17 +1139,19 @@ async function presenceProofCost(reps: number) {
   for (let i = 0; i < reps; i++) {
     const name = `Reader ${i}`;
     let t = now();
-    const proof = await identity.proveIdentity(noteId, from.clientID, name);
+    const proof = await identity.proveIdentity(noteId, from.clientID, name, Date.now());
     signMs.push(now() - t);
-    from.setLocalState({ name, color: '#2e86ab', anchorPos: null, focusPos: null, device: proof });
+    from.setLocalState({ name, color: '#2e86ab', anchorPos: null, focusPos: null, deviceProof: proof });
     t = now();
     applyAwarenessUpdate(to, encodeAwarenessUpdate(from, [from.clientID]), 'bench');
     awarenessMs.push(now() - t);
-    const state = to.getStates().get(from.clientID) as { name: string; device: unknown };
+    const state = to.getStates().get(from.clientID) as { name: string; deviceProof: unknown };
     t = now();
-    const verified = await verifyPresenceProof(noteId, from.clientID, state.name, readPresenceProof(state.device)!);
+    const received = readPresenceProof(state.deviceProof)!;
+    const verified = await verifyPresenceProof(noteId, from.clientID, state.name, received);
+    const fresh = judgeProofTime(received.time, Date.now()).fresh;
     verifyMs.push(now() - t);
-    if (verified === null) throw new Error('bench: a presence proof did not verify');
+    if (verified === null || !fresh) throw new Error('bench: a presence proof did not verify');
   }
   from.destroy();
   to.destroy();

@@ -22,8 +22,10 @@ export interface PresenceLinkOptions {
   onPeers: (peers: readonly PresencePeer[]) => void;
   /**
    * Device proofs (PresenceIdentities.ts): peers whose proof failed are not
-   * listed, verified ones carry their fingerprint, and a new name goes out
-   * with its proof. Absent: presence as in y-webrtc (tests of other parts).
+   * listed, verified ones carry their fingerprint, unproven ones the reason
+   * (re-read when a verdict arrives or a proof runs out of its window), and a
+   * new name goes out with its proof. Absent: presence as in y-webrtc (tests
+   * of other parts).
    */
   identities?: PresenceIdentities;
 }

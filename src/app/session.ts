@@ -24,7 +24,7 @@ import { MemoryNotesIndexStore } from '../storage/MemoryNotesIndexStore';
 import { MemoryVersionStore } from '../storage/memoryVersions';
 import type { NotesIndexStore } from '../storage/NotesIndexStore';
 import type { VersionMeta, VersionStore } from '../storage/VersionStore';
-import { colorForClient, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
+import { colorForClient, judgePeer, peerLabel, sanitizeDisplayName, type PresencePeer } from '../sync/presence';
 import { formatShareLink, formatViewLink } from '../sync/shareLink';
 import { deriveNoteKeys } from '../sync/noteKeys';
 import { loadDeviceIdentity, type DeviceIdentity } from '../sync/deviceIdentity';
@@ -669,10 +669,17 @@ export class NoteSession {
     const user = { name: app.displayName.get(), color: colorForClient(doc.clientID) };
     // A display error the binding could not recover from: see displayError.
     let showingText = false;
+    // Presence proven by this browser's device key, and the verified devices of peers (PresenceIdentities.ts).
+    const identities = new PresenceIdentities({ awareness, noteId, identity: app.deviceIdentity(), name: () => app.displayName.get() });
     const collab = bindEditorToDoc(editor, doc, {
       awareness,
       user,
       cursorsContainer: context.cursorsContainer,
+      // A caret says what the people list says: verified, "(unverified)", or nothing (forged).
+      cursorLabel: (clientId, state) => {
+        const peer = judgePeer(clientId, state, identities.verdictOf(clientId));
+        return peer && peerLabel(peer);
+      },
       onSyncError: (error) => this.displayError(error, 'redrawn'),
       ...(app.afterPaint ? { deferLocalWrites: app.afterPaint } : {}),
       onRenderFailure: (error) => {
@@ -686,8 +693,6 @@ export class NoteSession {
     if (this.carried !== null) Y.applyUpdate(doc, this.carried.state, ORIGIN_STORAGE);
     this.setState({ selfColor: user.color, shared: app.sharing(noteId).shared() });
 
-    // Presence proven by this browser's device key, and the verified devices of peers (PresenceIdentities.ts).
-    const identities = new PresenceIdentities({ awareness, noteId, identity: app.deviceIdentity(), name: () => app.displayName.get() });
     const versions = new NoteVersions({
       versions: app.versions,
       noteId,
@@ -708,7 +713,12 @@ export class NoteSession {
       displayName: app.displayName,
       user,
       peers: () => this.state.get().peers,
-      onPeers: (peers) => this.setState({ peers }),
+      onPeers: (peers) => {
+        this.setState({ peers });
+        // Carets are labelled from the same verdicts (cursorLabel above): redrawn when the list says
+        // something else, not on every re-signed proof (a redraw lays out the whole note).
+        collab.redrawCursors();
+      },
       identities,
     });
     const refresher = new IndexRefresher({

@@ -41,6 +41,12 @@ export interface LocalUser {
   readonly color: string;
 }
 
+/** Why a peer is listed without a verified device (PresenceIdentities.ts, UnprovenReason). */
+export type UnprovenReason =
+  | { readonly kind: 'no-proof' | 'v1-proof' }
+  /** Its proof is dated `offsetMs` away from this browser's clock (negative: behind), more than the window. */
+  | { readonly kind: 'clock'; readonly offsetMs: number };
+
 /** A remote peer as the UI may render it: all fields validated. */
 export interface PresencePeer {
   readonly clientId: number;
@@ -48,6 +54,8 @@ export interface PresencePeer {
   readonly color: string;
   /** The short fingerprint of its device key when its presence proof verified (PresenceIdentities.ts); absent: unproven. */
   readonly fingerprint?: string;
+  /** Why it is not proven (absent when it is, or when nothing judged it). */
+  readonly unproven?: UnprovenReason;
 }
 
 /**
@@ -60,7 +68,14 @@ export type PeerVerdict = (
 ) =>
   | { readonly status: 'verified'; readonly device: { readonly fingerprint: string } }
   | { readonly status: 'pending'; readonly previous?: { readonly fingerprint: string; readonly name: string } }
-  | { readonly status: 'forged' | 'unproven' };
+  | { readonly status: 'unproven'; readonly reason: UnprovenReason }
+  | { readonly status: 'forged' };
+
+/** A peer as a caret label shows it: its name, marked when unproven, and the verdict in words. */
+export interface PeerLabel {
+  readonly name: string;
+  readonly title: string;
+}
 
 // C0/C1 controls, bidi embeddings/overrides/isolates (can reorder the text
 // around a name), zero-width and invisible formatting characters, BOM.
@@ -116,8 +131,9 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * The remote peers in `awareness`, validated: states that are not plain
  * objects are skipped, as is any state under our own client id (our identity
  * is ours alone); names are sanitized, colours checked. With `verdict`, a
- * state whose device proof failed (or is not checked yet) is skipped too, and
- * a verified one carries its fingerprint. Sorted by client id, at most
+ * state whose device proof failed (or is not checked yet) is skipped too, a
+ * verified one carries its fingerprint and an unproven one the reason
+ * ({@link judgePeer}). Sorted by client id, at most
  * {@link MAX_LISTED_PEERS}.
  */
 export const readPeers = (awareness: Awareness, verdict?: PeerVerdict): PresencePeer[] => {
@@ -125,25 +141,74 @@ export const readPeers = (awareness: Awareness, verdict?: PeerVerdict): Presence
   const ownId = awareness.clientID;
   for (const [clientId, state] of awareness.getStates()) {
     if (clientId === ownId || !Number.isSafeInteger(clientId) || !isRecord(state)) continue;
-    const judged = verdict?.(clientId) ?? { status: 'unproven' as const };
-    const color = sanitizeColor(state.color, clientId);
-    if (judged.status === 'forged') continue;
-    if (judged.status === 'pending') {
-      // Not shown as what it claims until checked; as what it was verified as before, if anything.
-      const before = judged.previous;
-      if (before) peers.push({ clientId, name: sanitizeDisplayName(before.name), color, fingerprint: before.fingerprint });
-      continue;
-    }
-    const peer = { clientId, name: sanitizeDisplayName(state.name), color };
-    peers.push(judged.status === 'verified' ? { ...peer, fingerprint: judged.device.fingerprint } : peer);
+    // Without a judge (presence as in y-webrtc), every peer is listed as it claims, unmarked.
+    const peer = verdict ? judgePeer(clientId, state, verdict(clientId)) : { clientId, name: sanitizeDisplayName(state.name), color: sanitizeColor(state.color, clientId) };
+    if (peer !== null) peers.push(peer);
   }
   peers.sort((a, b) => a.clientId - b.clientId);
   return peers.slice(0, MAX_LISTED_PEERS);
 };
 
+/**
+ * One remote state as the UI shows it under `judged`: with its fingerprint
+ * (verified), as the device it was verified as (pending), with the reason it
+ * is not proven, or null (forged, or pending with nothing verified before).
+ */
+export function judgePeer(clientId: number, state: Record<string, unknown>, judged: ReturnType<PeerVerdict>): PresencePeer | null {
+  const color = sanitizeColor(state.color, clientId);
+  switch (judged.status) {
+    case 'forged':
+      return null;
+    case 'pending': {
+      // Not shown as what it claims until checked; as what it was verified as before, if anything.
+      const before = judged.previous;
+      return before ? { clientId, name: sanitizeDisplayName(before.name), color, fingerprint: before.fingerprint } : null;
+    }
+    case 'verified':
+      return { clientId, name: sanitizeDisplayName(state.name), color, fingerprint: judged.device.fingerprint };
+    case 'unproven':
+      return { clientId, name: sanitizeDisplayName(state.name), color, unproven: roundedReason(judged.reason) };
+  }
+}
+
+/** Clock offsets in whole minutes (at least 1): what the UI says, and stable while an honest peer re-signs. */
+const roundedReason = (reason: UnprovenReason): UnprovenReason =>
+  reason.kind === 'clock' ? { kind: 'clock', offsetMs: Math.sign(reason.offsetMs) * Math.max(1, Math.round(Math.abs(reason.offsetMs) / 60_000)) * 60_000 } : reason;
+
+/** The verdict on a listed peer in words: the title of its people-list entry and of its caret. */
+export function verdictText(peer: PresencePeer): string {
+  if (peer.fingerprint !== undefined) return `Device key ${peer.fingerprint}, verified`;
+  const reason = peer.unproven ?? { kind: 'no-proof' };
+  switch (reason.kind) {
+    case 'no-proof':
+      return 'Device not verified: no device proof (another app, or a Weft tab still loading its key)';
+    case 'v1-proof':
+      return 'Device not verified: an older Weft version, whose device proof carries no time (a copy of it could pass for it)';
+    case 'clock': {
+      const minutes = Math.round(Math.abs(reason.offsetMs) / 60_000);
+      const side = reason.offsetMs < 0 ? 'behind' : 'ahead of';
+      return `Device not verified: its device proof is dated about ${minutes} min ${side} this device's clock (one of the two clocks is wrong, or an old presence was replayed)`;
+    }
+  }
+}
+
+/** A peer's caret label: its name as listed, marked "(unverified)" unless its device is verified. */
+export const peerLabel = (peer: PresencePeer): PeerLabel => ({
+  name: peer.fingerprint === undefined ? `${peer.name} (unverified)` : peer.name,
+  title: verdictText(peer),
+});
+
 /** Whether two peer lists (from {@link readPeers}) show the same people. */
 export const samePeers = (a: readonly PresencePeer[], b: readonly PresencePeer[]): boolean =>
   a.length === b.length &&
   a.every(
-    (peer, i) => peer.clientId === b[i]?.clientId && peer.name === b[i]?.name && peer.color === b[i]?.color && peer.fingerprint === b[i]?.fingerprint,
+    (peer, i) =>
+      peer.clientId === b[i]?.clientId &&
+      peer.name === b[i]?.name &&
+      peer.color === b[i]?.color &&
+      peer.fingerprint === b[i]?.fingerprint &&
+      sameReason(peer.unproven, b[i]?.unproven),
   );
+
+const sameReason = (a: UnprovenReason | undefined, b: UnprovenReason | undefined): boolean =>
+  a?.kind === b?.kind && (a?.kind !== 'clock' || b?.kind !== 'clock' || a.offsetMs === b.offsetMs);

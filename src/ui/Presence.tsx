@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { NoteSession, NoteState, WeftApp } from '../app/session';
 import { isRelayed, type PeerPath } from '../sync/ConnectionMonitor';
+import { verdictText } from '../sync/presence';
 import { ConnectionDialog } from './ConnectionDialog';
 import type { RelayStatus } from '../sync/RelayTransport';
 import { useSignal } from './useSignal';
@@ -91,12 +92,10 @@ export function Presence({ app, session }: { app: WeftApp; session: NoteSession 
           {name} (you)
         </li>
         {state.peers.map((peer) => (
-          <li
-            key={peer.clientId}
-            title={peer.fingerprint === undefined ? 'Device not verified' : `Device key ${peer.fingerprint}, verified`}
-          >
+          <li key={peer.clientId} title={verdictText(peer)}>
             <span className="dot" style={{ background: peer.color }} aria-hidden="true" />
             {peer.name}
+            {peer.fingerprint === undefined && <span className="muted"> (unverified)</span>}
           </li>
         ))}
       </ul>

@@ -61,6 +61,12 @@ export interface CollabUser {
   data?: object;
 }
 
+/** A remote caret's label and the title (tooltip) of its caret element. */
+export interface CursorLabel {
+  readonly name: string;
+  readonly title?: string;
+}
+
 /** Options for {@link bindEditorToDoc}. */
 export interface BindEditorToDocOptions {
   /**
@@ -79,6 +85,14 @@ export interface BindEditorToDocOptions {
   cursorsContainer?: HTMLElement | null;
   /** Draw remote selections with the CSS Custom Highlight API when available. */
   selectionHighlight?: boolean;
+  /**
+   * What a remote peer's caret says: the label drawn on it and its title, or
+   * null for no caret at all. Default: the name its awareness state claims.
+   * Every caret goes through it, so whoever judges presence (the app: device
+   * proofs) decides what the text shows; after a judgement changes, call
+   * {@link DocBinding.redrawCursors}.
+   */
+  cursorLabel?: (clientId: number, state: Readonly<Record<string, unknown>>) => CursorLabel | null;
   /**
    * Which @lexical/yjs binding to use. Only tests comparing the two set this:
    * the app must use {@link NOTE_BINDING}, because the document layout is part
@@ -160,6 +174,8 @@ export interface DocBinding {
    * versions, closing the note).
    */
   writeLocalEdits(): void;
+  /** Draws remote carets again (in the next frame): call it when `cursorLabel` would now answer otherwise. */
+  redrawCursors(): void;
   /** Stops syncing in both directions, removes remote cursors, destroys the undo manager. */
   dispose(): void;
 }
@@ -205,7 +221,9 @@ export function bindEditorToDoc(
 ): DocBinding {
   const version = options.bindingVersion ?? NOTE_BINDING;
   const selection = new SelectionKeeper(options.awareness);
-  const provider = createProviderShim(options, version === 'v2' ? selection : null);
+  // Titles of the carets drawn now, by client id (what `cursorLabel` said last).
+  const titles = new Map<number, string>();
+  const provider = createProviderShim(options, version === 'v2' ? selection : null, titles);
   const hasCursors = options.awareness !== undefined && options.cursorsContainer != null;
   // Rendering remote cursors needs a DOM (headless editors throw on
   // getRootElement), so without a container cursor sync is a no-op. With one,
@@ -621,7 +639,7 @@ export function bindEditorToDoc(
     }
   }
   if (hasCursors && options.cursorsContainer != null) {
-    painter = new CursorPainter(binding, provider, options.cursorsContainer, options.selectionHighlight ?? false);
+    painter = new CursorPainter(binding, provider, options.cursorsContainer, options.selectionHighlight ?? false, titles);
   }
 
   const undoManager = createUndoManager(binding, sharedRoot);
@@ -692,6 +710,9 @@ export function bindEditorToDoc(
     writeLocalEdits() {
       if (disposed || renderFailed) return;
       writeNow('now');
+    },
+    redrawCursors() {
+      if (!disposed) painter?.schedule();
     },
     dispose() {
       if (disposed) return;
@@ -1004,9 +1025,26 @@ class SelectionKeeper {
  * get a local state of their own for it. Positions @lexical/yjs writes are
  * replaced by the kept ones: the keeper publishes after each update.
  */
-function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeeper | null): Provider {
+function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeeper | null, titles: Map<number, string>): Provider {
   const real = options.awareness as unknown as ProviderAwareness | undefined;
   const drawable = options.cursorsContainer != null;
+  const { cursorLabel } = options;
+  // @lexical/yjs reads every remote caret's name from these states (syncCursorPositions, also
+  // inside V2's remote updates): labelled here, the label is the only name a caret can show.
+  const labelled = (states: Map<number, UserState>): Map<number, UserState> => {
+    if (cursorLabel === undefined) return states;
+    const local = real?.getLocalState();
+    const out = new Map<number, UserState>();
+    titles.clear();
+    for (const [clientId, state] of states) {
+      if (state === local) continue;
+      const label = cursorLabel(clientId, state as unknown as Record<string, unknown>);
+      if (label === null) continue;
+      out.set(clientId, { ...state, name: label.name });
+      if (label.title !== undefined) titles.set(clientId, label.title);
+    }
+    return out;
+  };
   const base: ProviderAwareness = real ?? NULL_AWARENESS;
   const awareness: ProviderAwareness = {
     getLocalState: () => {
@@ -1016,7 +1054,7 @@ function createProviderShim(options: BindEditorToDocOptions, kept: SelectionKeep
     },
     // The V2 sync path calls syncCursorPositions itself; without a container
     // (headless) drawing would throw, so it sees no peers.
-    getStates: () => (real !== undefined && drawable ? real.getStates() : NO_STATES),
+    getStates: () => (real !== undefined && drawable ? labelled(real.getStates()) : NO_STATES),
     on: (type, cb) => base.on(type, cb),
     off: (type, cb) => base.off(type, cb),
     setLocalState: (state) => {
@@ -1129,6 +1167,7 @@ class CursorPainter {
     private readonly provider: Provider,
     private readonly container: HTMLElement,
     private readonly selectionHighlight: boolean,
+    private readonly titles: ReadonlyMap<number, string>,
   ) {
     binding.cursorsContainer = null;
   }
@@ -1164,9 +1203,13 @@ class CursorPainter {
       binding.cursorsContainer = null;
     }
     const live = new Set<Node>();
-    for (const cursor of binding.cursors.values()) {
+    for (const [clientId, cursor] of binding.cursors) {
       const selection = cursor.selection;
       if (selection === null) continue;
+      // @lexical/yjs draws the name only; the verdict behind it goes on the caret as its title.
+      const title = this.titles.get(clientId);
+      if (title === undefined) selection.caret.removeAttribute('title');
+      else if (selection.caret.title !== title) selection.caret.title = title;
       live.add(selection.caret);
       for (const element of selection.selections) live.add(element);
     }

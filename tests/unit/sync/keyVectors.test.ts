@@ -11,7 +11,7 @@ import { formatShareLink, formatViewLink, parseShareFragment } from '../../../sr
 import { signedInput } from '../../../src/sync/signedUpdate';
 import { viewCapability } from '../../../src/doc/noteId';
 import { keyVectors } from '../../../scripts/keyVectors.mjs';
-import { fingerprintOf, identityOf, presenceProofInput, verifyPresenceProof } from '../../../src/sync/deviceIdentity';
+import { fingerprintOf, identityOf, judgeProofTime, PROOF_WINDOW_MS, presenceProofInput, readPresenceProof, verifyPresenceProof } from '../../../src/sync/deviceIdentity';
 
 interface Vector {
   noteId: string;
@@ -32,6 +32,8 @@ interface DeviceVector {
   deviceSeed: string;
   publicKey: string;
   fingerprint: string;
+  presenceV2: { noteId: string; clientId: number; time: number; name: string; proofInput: string; deviceProof: { key: string; time: number; sig: string } };
+  /** Version 1 (older Weft): no time. */
   presence: { noteId: string; clientId: number; name: string; proofInput: string; device: { key: string; sig: string } };
 }
 
@@ -119,27 +121,47 @@ describe('keys v2 test vectors', () => {
         publicKey: await crypto.subtle.importKey('raw', new Uint8Array(Buffer.from(d.publicKey, 'base64url')), { name: 'Ed25519' }, true, ['verify']),
       });
 
-      it('the fingerprint and the presence proof are byte for byte the vector, and the proof verifies', async () => {
+      it('the fingerprint and the presence proof (v2) are byte for byte the vector, and the proof verifies', async () => {
         const identity = await identityOf(await pairOf());
         expect(identity.publicKey).toBe(d.publicKey);
         expect(identity.fingerprint).toBe(d.fingerprint);
         expect(await fingerprintOf(new Uint8Array(Buffer.from(d.publicKey, 'base64url')))).toBe(d.fingerprint);
-        const { noteId, clientId, name } = d.presence;
-        expect(toHex(presenceProofInput(noteId, clientId, name))).toBe(d.presence.proofInput);
-        expect(await identity.proveIdentity(noteId, clientId, name)).toEqual(d.presence.device);
-        expect(await verifyPresenceProof(noteId, clientId, name, d.presence.device)).toEqual({ key: d.publicKey, fingerprint: d.fingerprint });
+        const { noteId, clientId, time, name } = d.presenceV2;
+        expect(toHex(presenceProofInput(noteId, clientId, time, name))).toBe(d.presenceV2.proofInput);
+        expect(await identity.proveIdentity(noteId, clientId, name, time)).toEqual(d.presenceV2.deviceProof);
+        expect(readPresenceProof(d.presenceV2.deviceProof)).toEqual(d.presenceV2.deviceProof);
+        expect(await verifyPresenceProof(noteId, clientId, name, d.presenceV2.deviceProof)).toEqual({ key: d.publicKey, fingerprint: d.fingerprint });
+        // Believed within the window of its time, either way; not past it, nor when a newer one was accepted.
+        expect(judgeProofTime(time, time + PROOF_WINDOW_MS)).toEqual({ fresh: true });
+        expect(judgeProofTime(time, time - PROOF_WINDOW_MS)).toEqual({ fresh: true });
+        expect(judgeProofTime(time, time + PROOF_WINDOW_MS + 1)).toEqual({ fresh: false, why: 'behind', offsetMs: -PROOF_WINDOW_MS - 1 });
+        expect(judgeProofTime(time, time - PROOF_WINDOW_MS - 1)).toEqual({ fresh: false, why: 'ahead', offsetMs: PROOF_WINDOW_MS + 1 });
+        expect(judgeProofTime(time, time, time + 1)).toEqual({ fresh: false, why: 'superseded' });
+        expect(judgeProofTime(time, time, time)).toEqual({ fresh: true });
       });
 
-      it('the proof does not verify for another note, client id or name, or with a flipped bit', async () => {
-        const { noteId, clientId, name, device } = d.presence;
+      it('the v2 proof does not verify for another note, client id, time or name, another key, or with a flipped bit', async () => {
+        const { noteId, clientId, name, deviceProof } = d.presenceV2;
         const other = file.devices.find((e) => e !== d)!;
-        expect(await verifyPresenceProof(other.presence.noteId, clientId, name, device)).toBeNull();
-        expect(await verifyPresenceProof(noteId, clientId + 1, name, device)).toBeNull();
-        expect(await verifyPresenceProof(noteId, clientId, `${name} `, device)).toBeNull();
-        expect(await verifyPresenceProof(noteId, clientId, name, { key: other.publicKey, sig: device.sig })).toBeNull();
-        const sig = Buffer.from(device.sig, 'base64url');
+        expect(await verifyPresenceProof(other.presenceV2.noteId, clientId, name, deviceProof)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId + 1, name, deviceProof)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, `${name} `, deviceProof)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, name, { ...deviceProof, time: deviceProof.time + 1 })).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, name, { ...deviceProof, key: other.publicKey })).toBeNull();
+        const sig = Buffer.from(deviceProof.sig, 'base64url');
         sig[10]! ^= 1;
-        expect(await verifyPresenceProof(noteId, clientId, name, { key: device.key, sig: sig.toString('base64url') })).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, name, { ...deviceProof, sig: sig.toString('base64url') })).toBeNull();
+      });
+
+      it('the version 1 proof (older Weft) is what it was, and is no v2 proof', async () => {
+        const { noteId, clientId, name, proofInput, device } = d.presence;
+        const v1 = new TextEncoder().encode(`weft/presence/v1\u0000${noteId}\u0000${clientId}\u0000${name}`);
+        expect(toHex(v1)).toBe(proofInput);
+        const publicKey = await crypto.subtle.importKey('raw', new Uint8Array(Buffer.from(d.publicKey, 'base64url')), { name: 'Ed25519' }, false, ['verify']);
+        expect(await crypto.subtle.verify('Ed25519', publicKey, new Uint8Array(Buffer.from(device.sig, 'base64url')), v1)).toBe(true);
+        // No time: not even read as a v2 proof; and its signature under any time is not one.
+        expect(readPresenceProof(device)).toBeNull();
+        expect(await verifyPresenceProof(noteId, clientId, name, { ...device, time: d.presenceV2.time })).toBeNull();
       });
     });
   }

@@ -6,9 +6,13 @@ import {
   MAX_DISPLAY_NAME_LENGTH,
   PRESENCE_PALETTE,
   colorForClient,
+  judgePeer,
   localUser,
+  peerLabel,
   readPeers,
+  samePeers,
   sanitizeDisplayName,
+  verdictText,
 } from '../../../src/sync/presence';
 
 describe('sanitizeDisplayName', () => {
@@ -85,5 +89,35 @@ describe('readPeers', () => {
     const awareness = new awarenessProtocol.Awareness(new Y.Doc());
     awareness.setLocalState({ name: 'Impostor' });
     expect(readPeers(awareness)).toEqual([]);
+  });
+});
+
+describe('judgePeer, peerLabel, verdictText: one verdict for the list and the caret', () => {
+  const state = { name: ' Alex\u202e ', color: '#2E86AB' };
+  it('verified: the name and the fingerprint; unproven: marked, with the reason; forged and unchecked: nothing', () => {
+    const verified = judgePeer(7, state, { status: 'verified', device: { fingerprint: '1111 2222 3333 4444' } })!;
+    expect(verified).toEqual({ clientId: 7, name: 'Alex', color: '#2e86ab', fingerprint: '1111 2222 3333 4444' });
+    expect(peerLabel(verified)).toEqual({ name: 'Alex', title: 'Device key 1111 2222 3333 4444, verified' });
+    const unproven = judgePeer(7, state, { status: 'unproven', reason: { kind: 'no-proof' } })!;
+    expect(peerLabel(unproven).name).toBe('Alex (unverified)');
+    expect(judgePeer(7, state, { status: 'forged' })).toBeNull();
+    expect(judgePeer(7, state, { status: 'pending' })).toBeNull();
+    // A pending re-signing shows the device as it was verified (its name then, not the new claim).
+    expect(judgePeer(7, state, { status: 'pending', previous: { fingerprint: 'AAAA BBBB CCCC DDDD', name: 'Al' } })).toMatchObject({ name: 'Al', fingerprint: 'AAAA BBBB CCCC DDDD' });
+  });
+
+  it('clock offsets are rounded to whole minutes (at least one), so an honest skewed peer re-signing does not change the list', () => {
+    const at = (offsetMs: number) => judgePeer(7, state, { status: 'unproven', reason: { kind: 'clock', offsetMs } })!;
+    expect(at(-61_000).unproven).toEqual({ kind: 'clock', offsetMs: -60_000 });
+    expect(at(-75_000).unproven).toEqual({ kind: 'clock', offsetMs: -60_000 });
+    expect(at(-95_000).unproven).toEqual({ kind: 'clock', offsetMs: -120_000 });
+    expect(at(301_000).unproven).toEqual({ kind: 'clock', offsetMs: 300_000 });
+    expect(samePeers([at(-61_000)], [at(-75_000)])).toBe(true);
+    expect(samePeers([at(-61_000)], [at(-95_000)])).toBe(false);
+    expect(samePeers([at(-61_000)], [judgePeer(7, state, { status: 'unproven', reason: { kind: 'v1-proof' } })!])).toBe(false);
+    expect(verdictText(at(-95_000))).toBe(
+      "Device not verified: its device proof is dated about 2 min behind this device's clock (one of the two clocks is wrong, or an old presence was replayed)",
+    );
+    expect(verdictText(at(301_000))).toMatch(/about 5 min ahead of this device's clock/);
   });
 });
