@@ -26,6 +26,8 @@ import {
   shareLinkOf,
   syncStatusOf,
   viewLinkOf,
+  type LaunchProfile,
+  type Peer,
 } from './helpers/peers';
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -175,18 +177,23 @@ async function expectHistoryNames(page: Page, who: string, fingerprint: string):
   await expect(dialog).toHaveCount(0);
 }
 
-test('device keys: each peer sees the other verified in People here and in the version history, also after reload', async ({
-  launchProfile,
-  profileDir,
-}) => {
-  test.setTimeout(150_000);
+/** Alice, named, writes a line in a new note and shares it: the start of the device-key tests. */
+async function aliceShares(launchProfile: LaunchProfile, profileDir: string): Promise<{ alice: Peer; link: string }> {
   const alice = await launchPeer(launchProfile, profileDir, 'alice');
   await alice.page.goto('/');
   await newNote(alice.page);
   await setDisplayName(alice.page, 'Alice');
   await caretToEnd(alice.page);
   await alice.page.keyboard.type('Alice wrote this.');
-  const link = await shareLinkOf(alice.page);
+  return { alice, link: await shareLinkOf(alice.page) };
+}
+
+test('device keys: each peer sees the other verified in People here and in the version history, also after reload', async ({
+  launchProfile,
+  profileDir,
+}) => {
+  test.setTimeout(150_000);
+  const { alice, link } = await aliceShares(launchProfile, profileDir);
 
   const bob = await launchPeer(launchProfile, profileDir, 'bob');
   await openShareLink(bob.page, link);
@@ -302,13 +309,7 @@ test('device keys: a presence replayed after its device left stops passing for i
 }) => {
   // The window is 60 s of real time: the replay must outlive it.
   test.setTimeout(240_000);
-  const alice = await launchPeer(launchProfile, profileDir, 'alice');
-  await alice.page.goto('/');
-  await newNote(alice.page);
-  await setDisplayName(alice.page, 'Alice');
-  await caretToEnd(alice.page);
-  await alice.page.keyboard.type('Alice wrote this.');
-  const link = await shareLinkOf(alice.page);
+  const { alice, link } = await aliceShares(launchProfile, profileDir);
   const bob = await launchPeer(launchProfile, profileDir, 'bob');
   await openShareLink(bob.page, link);
   await setDisplayName(bob.page, 'Bob');
@@ -367,13 +368,7 @@ test('device keys: a peer whose clock is 5 minutes off is shown unverified with 
   profileDir,
 }) => {
   test.setTimeout(150_000);
-  const alice = await launchPeer(launchProfile, profileDir, 'alice');
-  await alice.page.goto('/');
-  await newNote(alice.page);
-  await setDisplayName(alice.page, 'Alice');
-  await caretToEnd(alice.page);
-  await alice.page.keyboard.type('Alice wrote this.');
-  const link = await shareLinkOf(alice.page);
+  const { alice, link } = await aliceShares(launchProfile, profileDir);
   const bob = await launchPeer(launchProfile, profileDir, 'bob');
   await bob.context.addInitScript(clockAhead(5 * 60_000));
   await openShareLink(bob.page, link);
