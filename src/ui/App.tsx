@@ -129,6 +129,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
             placeholder="Search notes"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
+            // Loads the full-text index before the first word is typed.
+            onFocus={() => void app.index.warmSearch()}
           />
           {page ? (
             <NotesList notes={page.notes} total={page.total} activeId={activeId} query={query} now={app.now()} onShowMore={showMore} />

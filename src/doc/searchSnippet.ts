@@ -1,0 +1,64 @@
+/**
+ * The snippet a search result shows: a short window of the note's text
+ * around the first hit, as parts to draw (hits marked), never HTML.
+ */
+import { normalizeForSearch } from './noteEntry';
+
+/** One run of a snippet; `hit` runs are drawn marked. */
+export interface SnippetPart {
+  readonly text: string;
+  readonly hit: boolean;
+}
+
+/** Characters of context kept before the first hit, and of the whole window (about). */
+export const SNIPPET_BEFORE_CHARS = 40;
+export const SNIPPET_CHARS = 160;
+
+/** Words as the full-text index splits them: runs of letters, marks, digits and connectors. */
+const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]+/gu;
+
+/**
+ * The window of `text` around the first word `isHit` accepts (given the
+ * word folded, see `normalizeForSearch`), every accepted word in it marked;
+ * cut at word boundaries, with an ellipsis where text was cut. Empty when no
+ * word is a hit (the note matched by its title only).
+ */
+export function snippetOf(text: string, isHit: (foldedWord: string) => boolean): SnippetPart[] {
+  const hits: Array<[number, number]> = [];
+  let end = -1;
+  for (const match of text.matchAll(WORD)) {
+    const start = match.index;
+    if (end >= 0 && start > end) break;
+    if (!isHit(normalizeForSearch(match[0]))) continue;
+    hits.push([start, start + match[0].length]);
+    if (end < 0) end = Math.max(start + SNIPPET_CHARS - SNIPPET_BEFORE_CHARS, start + match[0].length);
+  }
+  const first = hits[0];
+  if (!first) return [];
+  let from = Math.max(0, first[0] - SNIPPET_BEFORE_CHARS);
+  // Start and end on a word boundary (a space) when there is one close by.
+  if (from > 0) {
+    const space = text.indexOf(' ', from);
+    from = space >= 0 && space < first[0] ? space + 1 : from;
+  }
+  let to = Math.min(text.length, end);
+  if (to < text.length) {
+    const space = text.lastIndexOf(' ', to);
+    to = space > (hits[hits.length - 1]?.[1] ?? first[1]) ? space : to;
+  }
+  const parts: SnippetPart[] = [];
+  const push = (part: string, hit: boolean) => {
+    if (part !== '') parts.push({ text: part, hit });
+  };
+  let at = from;
+  for (const [start, stop] of hits) {
+    if (stop > to) break;
+    push(text.slice(at, start), false);
+    push(text.slice(start, stop), true);
+    at = stop;
+  }
+  push(text.slice(at, to), false);
+  if (from > 0) parts.unshift({ text: '…', hit: false });
+  if (to < text.length) parts.push({ text: '…', hit: false });
+  return parts;
+}
