@@ -36,7 +36,7 @@ import { snippetOf, type SnippetPart } from '../doc/searchSnippet';
 import { StorageError } from '../storage/DocStore';
 import type { EntryWrite, NotesIndexStore, WriteResult } from '../storage/NotesIndexStore';
 import type { IndexChannel } from '../sync/IndexChannel';
-import { NotesSearch } from './NotesSearch';
+import { NotesSearch, type NotesSearchOptions } from './NotesSearch';
 
 export interface ListOptions {
   /** Most entries returned (the list draws a page at a time). */
@@ -78,6 +78,8 @@ export interface NotesIndexOptions {
   channel?: IndexChannel | null;
   /** Where failed background writes (a rename, a content refresh) are reported. */
   onError?: (error: StorageError) => void;
+  /** Tuning of the full-text index (tests: a rebuild held between batches, no snapshot timer). */
+  search?: Omit<NotesSearchOptions, 'store'>;
 }
 
 const asStorageError = (error: unknown) =>
@@ -86,6 +88,7 @@ const asStorageError = (error: unknown) =>
 export class NotesIndex {
   private store: NotesIndexStore;
   private search: NotesSearch;
+  private readonly searchOptions: Omit<NotesSearchOptions, 'store'>;
   private readonly now: () => number;
   private readonly channel: IndexChannel | null;
   private readonly onError: (error: StorageError) => void;
@@ -98,7 +101,8 @@ export class NotesIndex {
 
   constructor(options: NotesIndexOptions) {
     this.store = options.store;
-    this.search = new NotesSearch({ store: this.store });
+    this.searchOptions = options.search ?? {};
+    this.search = new NotesSearch({ ...this.searchOptions, store: this.store });
     this.now = options.now ?? Date.now;
     this.channel = options.channel ?? null;
     this.onError = options.onError ?? (() => undefined);
@@ -115,7 +119,7 @@ export class NotesIndex {
     this.store.close();
     this.store = store;
     this.search.dispose();
-    this.search = new NotesSearch({ store });
+    this.search = new NotesSearch({ ...this.searchOptions, store });
     this.cache.clear();
   }
 

@@ -47,8 +47,9 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
 const SEARCH_OPTIONS: SearchOptions = {
   combineWith: 'AND',
   prefix: true,
-  // One typo in words of 4–7 letters, two from 8 (a fraction of the length, MiniSearch rounds down).
-  fuzzy: (term) => (term.length >= 4 ? 0.25 : false),
+  // One typo in words of 4–7 letters, two from 8 (a fraction of the length, MiniSearch rounds down);
+  // none in a word with digits: "invoice 2024" must not find 2023, nor "item42" item41.
+  fuzzy: (term) => (term.length >= 4 && !/\p{N}/u.test(term) ? 0.25 : false),
   boost: { title: 2 },
 };
 
