@@ -23,6 +23,7 @@ import { RelayTransport } from './sync/RelayTransport';
 import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { App } from './ui/App';
+import { NOTES_PAGE_SIZE } from './ui/NotesList';
 import './ui/app.css';
 
 const preferences: Preferences = {
@@ -155,6 +156,7 @@ registerServiceWorker({ beforeReload: () => app.flush() });
   search: {
     state: () => ({ state: app.index.fullText.state, origin: app.index.fullText.origin }),
     saveSnapshot: () => app.index.fullText.saveSnapshot(),
+    list: (query: string) => app.index.list({ query, limit: NOTES_PAGE_SIZE }),
   },
 };
 

@@ -90,6 +90,8 @@ export class NotesSearch {
   private again = false;
   /** Changes applied since the snapshot was last written (or read). */
   private dirty = false;
+  /** A change was stored since the last catch-up (this tab's writes, and other tabs' over the IndexChannel). */
+  private stale = true;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
   /** How the index was made ready, for the bench and tests: from the snapshot, or rebuilt (with why). */
@@ -129,9 +131,12 @@ export class NotesSearch {
     return this.isReady();
   }
 
-  /** The notes matching `query`, best first (trash only with `includeDeleted`), after catching up with stored changes. */
+  /**
+   * The notes matching `query`, best first (trash only with `includeDeleted`), after catching up
+   * with the changes stored since the last query (when this tab wrote or heard of any).
+   */
   async query(query: string, includeDeleted = false): Promise<SearchHit[]> {
-    await this.catchUp();
+    if (this.stale) await this.catchUp();
     const mini = this.mini;
     if (!mini) return [];
     return mini
@@ -141,6 +146,7 @@ export class NotesSearch {
 
   /** A change was stored (this tab or another): once loaded, the index catches up and its snapshot is written again later. */
   changed(): void {
+    this.stale = true;
     if (this.currentState !== 'ready') return;
     this.dirty = true;
     this.scheduleSnapshot();
@@ -157,6 +163,7 @@ export class NotesSearch {
       try {
         do {
           this.again = false;
+          this.stale = false;
           await this.readChanges();
         } while (this.again && !this.disposed);
       } finally {

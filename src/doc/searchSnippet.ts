@@ -16,6 +16,10 @@ export const SNIPPET_CHARS = 160;
 
 /** Words as the full-text index splits them: runs of letters, marks, digits and connectors. */
 const WORD = /[\p{L}\p{M}\p{N}\p{Pc}]+/gu;
+const ASCII = /^[ -~]*$/;
+
+/** Folds one word; printable ASCII (most words, all the words before a late hit) without Unicode normalization. */
+const fold = (word: string): string => (ASCII.test(word) ? word.toLowerCase() : normalizeForSearch(word));
 
 /**
  * The window of `text` around the first word `isHit` accepts (given the
@@ -29,7 +33,7 @@ export function snippetOf(text: string, isHit: (foldedWord: string) => boolean):
   for (const match of text.matchAll(WORD)) {
     const start = match.index;
     if (end >= 0 && start > end) break;
-    if (!isHit(normalizeForSearch(match[0]))) continue;
+    if (!isHit(fold(match[0]))) continue;
     hits.push([start, start + match[0].length]);
     if (end < 0) end = Math.max(start + SNIPPET_CHARS - SNIPPET_BEFORE_CHARS, start + match[0].length);
   }

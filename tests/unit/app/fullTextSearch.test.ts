@@ -13,6 +13,7 @@ import { SEARCH_BATCH } from '../../../src/app/NotesSearch';
 import { IndexedDbNotesIndexStore, SNAPSHOTS_STORE } from '../../../src/storage/IndexedDbNotesIndexStore';
 import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
 import type { NotesIndexStore } from '../../../src/storage/NotesIndexStore';
+import { BroadcastIndexChannel } from '../../../src/sync/IndexChannel';
 import { mulberry32 } from '../../prng';
 import { freshPrefix, rawOpen } from '../storage/harness';
 
@@ -54,9 +55,9 @@ const adapters: Adapter[] = [
   },
 ];
 
-function makeIndex(store: NotesIndexStore, search: ConstructorParameters<typeof NotesIndex>[0]['search'] = { snapshotDelayMs: 60_000 }) {
+function makeIndex(store: NotesIndexStore, search: ConstructorParameters<typeof NotesIndex>[0]['search'] = { snapshotDelayMs: 60_000 }, channel?: string) {
   let time = 1_000;
-  const index = new NotesIndex({ store, now: () => (time += 1), search });
+  const index = new NotesIndex({ store, now: () => (time += 1), search, channel: channel ? new BroadcastIndexChannel(channel) : null });
   index.start();
   cleanups.push(() => index.dispose());
   return index;
@@ -143,13 +144,15 @@ describe.each(adapters)('full-text search on $name storage', (adapter) => {
     expect(await ids(index, 'menu', true)).toEqual([]);
   });
 
-  it('sees what another tab stored, without being told (it catches up before each query)', async () => {
+  it('finds what another tab stored once told over the IndexChannel (it catches up before the next query)', async () => {
     const store = adapter.make();
-    const here = makeIndex(store);
-    const there = makeIndex(adapter.again(store));
+    const channel = `weft-test-${Math.random()}`;
+    const here = makeIndex(store, undefined, channel);
+    const there = makeIndex(adapter.again(store), undefined, channel);
     await here.warmSearch();
+    expect(await ids(here, 'quokka')).toEqual([]);
     const id = await note(there, 'written in the other tab: quokka');
-    expect(await ids(here, 'quokka')).toEqual([id]);
+    await expect.poll(() => ids(here, 'quokka')).toEqual([id]);
   });
 
   it('persists the index: a reload loads it (no rebuild) and reads only what changed since', async () => {
