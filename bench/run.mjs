@@ -611,7 +611,7 @@ function markdown() {
         continue;
       }
       lines.push(
-        `| ${x.notes} | ${fmtMB(x.textChars)} | ${fmt(x.restoreMs / 1000, 1)} s | ${fmt(x.buildMs)} ms | ${fmt(x.snapshotSaveMs)} ms | ${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} | ` +
+        `| ${x.notes} | ${fmtMB(x.textChars)} | ${fmt(x.restoreMs / 1000, 1)} s | ${fmt(x.buildMs)} ms | ${fmt(x.snapshotSaveMs)} ms (${fmtMB(x.snapshotChars)}) | ${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} | ` +
           `${fmtMB(x.heapStart.median)} | ${fmtMB(x.heapWithIndex)} | ${x.listLinks} / ${x.listElements} | ${fmt(x.firstSearchMs)} ms (${x.firstSearchOrigin}) | ${fmt(x.warmAll.median)} ms | ${fmt(x.warmAll.p95)} ms | ${fmt(x.warmAll.max)} ms | ` +
           `${fmt(x.warm_word.p95)} / ${fmt(x.warm_prefix.p95)} / ${fmt(x.warm_typo.p95)} ms | ${fmt(x.listOnlyAll.median)} / ${fmt(x.listOnlyAll.p95)} ms |`,
       );
@@ -1132,7 +1132,7 @@ async function main() {
         for (const kind of ['word', 'prefix', 'typo']) x[`warm_${kind}`] = summarize(x.warm.filter((w) => w.kind === kind).map((w) => w.ms));
         x.misses = x.warm.filter((w) => !w.hits).map((w) => w.q);
         log(
-          `  ${x.notes} notes (${fmtMB(x.textChars)} of text, ${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s; index rebuilt (${x.buildOrigin}) ${fmt(x.buildMs)} ms, snapshot written ${fmt(x.snapshotSaveMs)} ms; ` +
+          `  ${x.notes} notes (${fmtMB(x.textChars)} of text, ${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s; index rebuilt (${x.buildOrigin}) ${fmt(x.buildMs)} ms, snapshot written ${fmt(x.snapshotSaveMs)} ms (${fmtMB(x.snapshotChars)} of JSON); ` +
             `cold start median ${fmt(x.cold.median)} ms; heap after start ${fmtMB(x.heapStart.median)}, with the index ${fmtMB(x.heapWithIndex)}; list ${x.listLinks} links / ${x.listElements} elements (page ${x.pageElements}); ` +
             `first search (${x.firstSearchOrigin}) ${fmt(x.firstSearchMs)} ms; warm p50 ${fmt(x.warmAll.median)} p95 ${fmt(x.warmAll.p95)} max ${fmt(x.warmAll.max)} ms (n=${x.warmAll.n}${x.misses.length ? `, no hit: ${x.misses.join(' ')}` : ''}); ` +
             `the list's read alone p50 ${fmt(x.listOnlyAll.median)} p95 ${fmt(x.listOnlyAll.p95)} ms`,

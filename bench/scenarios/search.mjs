@@ -1,4 +1,4 @@
-/* global window, document */
+/* global window, document, MutationObserver, indexedDB -- used inside page.evaluate callbacks, which run in the browser */
 /**
  * Scenario 16 (issue 19, "Find anything" + "Scale"): the built app (`dist/` on
  * `build/server/main.js`) in a fresh persistent Chromium profile per size, 10 and 10,000 notes of
@@ -153,6 +153,22 @@ async function oneSize({ server, fixture, notes, reps, seed, corpus, queries }) 
     t0 = performance.now();
     await page.evaluate(() => window.weft.search.saveSnapshot());
     out.snapshotSaveMs = performance.now() - t0;
+    // The snapshot's size as stored (characters of its JSON), read straight from IndexedDB.
+    out.snapshotChars = await page.evaluate(
+      () =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open('weft:notes-index');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('snapshots').objectStore('snapshots').get('data');
+            get.onsuccess = () => {
+              resolve(typeof get.result === 'string' ? get.result.length : 0);
+              open.result.close();
+            };
+            get.onerror = () => reject(get.error);
+          };
+        }),
+    );
     await page.evaluate(() => window.weft.flush());
     await context.close();
     context = null;

@@ -22,7 +22,6 @@ import {
   rekeyedEntry,
   renameEntry,
   restoreEntry,
-  normalizeForSearch,
   searchTerms,
   searchTextOf,
   sharedEntry,
@@ -188,8 +187,7 @@ export class NotesIndex {
         const rows = await this.store.getMany(shown.map((hit) => hit.id));
         const notes: ListedNote[] = [];
         rows.forEach(({ entry, text }, i) => {
-          const matched = new Set(shown[i]?.terms);
-          if (entry) notes.push({ ...summarize(entry), snippet: snippetOf(text, (word) => matched.has(word)) });
+          if (entry) notes.push({ ...summarize(entry), snippet: snippetOf(text, shown[i]?.terms ?? [], 'word') });
         });
         return { notes, total: hits.length - (shown.length - notes.length) };
       }
@@ -199,7 +197,7 @@ export class NotesIndex {
       const rows = await this.store.getMany(shown.map((record) => record.id));
       const notes = shown.map((record, i) => ({
         ...summarize(record),
-        snippet: snippetOf(rows[i]?.text ?? '', (word) => terms.some((term) => normalizeForSearch(word).includes(term))),
+        snippet: snippetOf(rows[i]?.text ?? '', terms, 'within'),
       }));
       return { notes, total: found.length };
     }

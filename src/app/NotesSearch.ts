@@ -1,7 +1,7 @@
 /**
- * Full-text search over every note's whole text, with MiniSearch: prefix and
- * typo-tolerant matching, results ranked (BM25), the explicit title weighted
- * above the text.
+ * Full-text search over every note's whole text, with MiniSearch: words match
+ * as typed or by prefix, and with a typo when nothing matches as typed;
+ * results ranked (BM25), the explicit title weighted above the text.
  *
  * The index lives in memory and is persisted in the notes list's store as a
  * snapshot that records the last change it holds. Nothing is read at
@@ -16,7 +16,7 @@
  * the store, and the index reads what changed after its last change before
  * every query; a snapshot holding the changes is written a while after they stop.
  */
-import MiniSearch, { type Options, type SearchOptions } from 'minisearch';
+import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
 import { normalizeForSearch } from '../doc/noteEntry';
 import type { NotesIndexStore, SearchDoc } from '../storage/NotesIndexStore';
 
@@ -44,12 +44,18 @@ const MINISEARCH_OPTIONS: Options<IndexedDoc> = {
   autoVacuum: true,
 };
 
-const SEARCH_OPTIONS: SearchOptions = {
+/** Every word must match, as typed or as the start of a word. */
+const SEARCH_OPTIONS: SearchOptions = { combineWith: 'AND', prefix: true, boost: { title: 2 } };
+
+/**
+ * When nothing matches as typed: one typo in words of 4–8 letters, two from 9; none in a word with
+ * digits ("invoice 2024" must not find 2023, nor "item42" item41). Only then, and without prefixes:
+ * typo matching over the whole vocabulary is what costs (bench scenario 16: p95 5–10x the exact search).
+ */
+const TYPO_OPTIONS: SearchOptions = {
   combineWith: 'AND',
-  prefix: true,
-  // One typo in words of 4–7 letters, two from 8 (a fraction of the length, MiniSearch rounds down);
-  // none in a word with digits: "invoice 2024" must not find 2023, nor "item42" item41.
-  fuzzy: (term) => (term.length >= 4 && !/\p{N}/u.test(term) ? 0.25 : false),
+  prefix: false,
+  fuzzy: (term) => (/\p{N}/u.test(term) ? false : term.length >= 9 ? 2 : term.length >= 4 ? 1 : false),
   boost: { title: 2 },
 };
 
@@ -139,9 +145,10 @@ export class NotesSearch {
     if (this.stale) await this.catchUp();
     const mini = this.mini;
     if (!mini) return [];
-    return mini
-      .search(query, { ...SEARCH_OPTIONS, filter: (result) => includeDeleted || result.listed === true })
-      .map((result) => ({ id: String(result.id), terms: result.terms }));
+    const filter = (result: SearchResult) => includeDeleted || result.listed === true;
+    let results = mini.search(query, { ...SEARCH_OPTIONS, filter });
+    if (results.length === 0) results = mini.search(query, { ...TYPO_OPTIONS, filter });
+    return results.map((result) => ({ id: String(result.id), terms: result.terms }));
   }
 
   /** A change was stored (this tab or another): once loaded, the index catches up and its snapshot is written again later. */

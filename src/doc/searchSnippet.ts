@@ -21,16 +21,36 @@ const ASCII = /^[ -~]*$/;
 /** Folds one word; printable ASCII (most words, all the words before a late hit) without Unicode normalization. */
 const fold = (word: string): string => (ASCII.test(word) ? word.toLowerCase() : normalizeForSearch(word));
 
+const escapeRegExp = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WORD_CHAR = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
+
 /**
- * The window of `text` around the first word `isHit` accepts (given the
- * word folded, see `normalizeForSearch`), every accepted word in it marked;
- * cut at word boundaries, with an ellipsis where text was cut. Empty when no
- * word is a hit (the note matched by its title only).
+ * The window of `text` around the first hit, every hit in it marked; cut at
+ * word boundaries, with an ellipsis where text was cut. A word is a hit when,
+ * folded (see `normalizeForSearch`), it is one of `terms` (`match` 'word': the
+ * words the full-text index matched) or holds one (`match` 'within': the scan's
+ * terms). Empty when no word is a hit (the note matched by its title only).
+ *
+ * Where to start looking is found first by a case-insensitive search of the
+ * terms in the raw text (native, fast on long notes); a word whose folding is
+ * more than lower-casing (an accent, a ligature) is only found by folding the
+ * words one by one, which is done from the start when that search finds none.
  */
-export function snippetOf(text: string, isHit: (foldedWord: string) => boolean): SnippetPart[] {
+export function snippetOf(text: string, terms: readonly string[], match: 'word' | 'within'): SnippetPart[] {
+  const wanted = terms.filter((term) => term !== '');
+  if (wanted.length === 0) return [];
+  const isHit = match === 'word' ? (word: string) => wanted.includes(word) : (word: string) => wanted.some((term) => word.includes(term));
+  let from = new RegExp(wanted.map(escapeRegExp).join('|'), 'iu').exec(text)?.index ?? 0;
+  while (from > 0 && WORD_CHAR.test(text[from - 1] ?? '')) from--;
+  return windowAround(text, isHit, from) ?? (from > 0 ? (windowAround(text, isHit, 0) ?? []) : []);
+}
+
+function windowAround(text: string, isHit: (foldedWord: string) => boolean, searchFrom: number): SnippetPart[] | null {
   const hits: Array<[number, number]> = [];
   let end = -1;
-  for (const match of text.matchAll(WORD)) {
+  const words = new RegExp(WORD.source, 'gu');
+  words.lastIndex = searchFrom;
+  for (let match = words.exec(text); match !== null; match = words.exec(text)) {
     const start = match.index;
     if (end >= 0 && start > end) break;
     if (!isHit(fold(match[0]))) continue;
@@ -38,7 +58,7 @@ export function snippetOf(text: string, isHit: (foldedWord: string) => boolean):
     if (end < 0) end = Math.max(start + SNIPPET_CHARS - SNIPPET_BEFORE_CHARS, start + match[0].length);
   }
   const first = hits[0];
-  if (!first) return [];
+  if (!first) return null;
   let from = Math.max(0, first[0] - SNIPPET_BEFORE_CHARS);
   // Start and end on a word boundary (a space) when there is one close by.
   if (from > 0) {

@@ -105,7 +105,9 @@ describe.each(adapters)('full-text search on $name storage', (adapter) => {
     await index.warmSearch();
     expect(await ids(index, 'lumi')).toEqual([cafe]);
     expect(await ids(index, 'tomatos')).toEqual([garden]);
-    expect(await ids(index, 'budgte')).toEqual([cafe]);
+    expect(await ids(index, 'budgit')).toEqual([cafe]);
+    // Exact and prefix matches first: typos are only tried when nothing matches as typed.
+    expect(await ids(index, 'plant')).toEqual([garden]);
     expect(await ids(index, 'cafe budget')).toEqual([cafe]);
     expect(await ids(index, 'cafe tomatoes')).toEqual([]);
     const snippet = (await find(index, 'lumi')).notes[0]!.snippet!;
