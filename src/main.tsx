@@ -23,7 +23,7 @@ import { RelayTransport } from './sync/RelayTransport';
 import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { App } from './ui/App';
-import { NOTES_PAGE_SIZE } from './ui/NotesList';
+import { SEARCH_PAGE_SIZE } from './ui/NotesList';
 import './ui/app.css';
 
 const preferences: Preferences = {
@@ -156,7 +156,7 @@ registerServiceWorker({ beforeReload: () => app.flush() });
   search: {
     state: () => ({ state: app.index.fullText.state, origin: app.index.fullText.origin }),
     saveSnapshot: () => app.index.fullText.saveSnapshot(),
-    list: (query: string) => app.index.list({ query, limit: NOTES_PAGE_SIZE }),
+    list: (query: string) => app.index.list({ query, limit: SEARCH_PAGE_SIZE }),
   },
 };
 

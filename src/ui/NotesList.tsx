@@ -12,6 +12,13 @@ import { formatRelativeTime } from './formatRelativeTime';
  */
 export const NOTES_PAGE_SIZE = 100;
 
+/**
+ * Search results read and drawn at first (each "Show more notes" adds {@link NOTES_PAGE_SIZE}):
+ * they are ranked, so the first ones are the ones looked for, and a sidebar shows about 20 at a
+ * time. Drawing 100 results was most of a query's time at 10,000 notes (bench scenario 16).
+ */
+export const SEARCH_PAGE_SIZE = 25;
+
 type Props = {
   /** The first page(s) of the list, as read (at most what is to be drawn). */
   notes: readonly ListedNote[];
