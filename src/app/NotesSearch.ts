@@ -16,7 +16,8 @@
  * the store, and the index reads what changed after its last change before
  * every query; a snapshot holding the changes is written a while after they stop.
  */
-import MiniSearch, { type Options, type SearchOptions, type SearchResult } from 'minisearch';
+import type MiniSearch from 'minisearch';
+import type { Options, SearchOptions, SearchResult } from 'minisearch';
 import { normalizeForSearch } from '../doc/noteEntry';
 import type { NotesIndexStore, SearchDoc } from '../storage/NotesIndexStore';
 
@@ -208,7 +209,8 @@ export class NotesSearch {
   private async load(): Promise<void> {
     this.currentState = 'loading';
     const { store } = this.options;
-    const [snapshot, last] = await Promise.all([store.searchSnapshot(), store.lastChange()]);
+    // The engine's code is fetched with the index, not with the first screen.
+    const [snapshot, last, { default: Engine }] = await Promise.all([store.searchSnapshot(), store.lastChange(), import('minisearch')]);
     let mini: MiniSearch<IndexedDoc> | null = null;
     let why: Exclude<NotesSearch['origin'], 'snapshot' | null> = 'rebuilt: none stored';
     // Another format, or later than the store's last change (the store was reset under it): stale.
@@ -216,7 +218,7 @@ export class NotesSearch {
     else if (snapshot && checksumOf(snapshot.data) !== snapshot.checksum) why = 'rebuilt: damaged';
     else if (snapshot) {
       try {
-        mini = MiniSearch.loadJSON<IndexedDoc>(snapshot.data, MINISEARCH_OPTIONS);
+        mini = Engine.loadJSON<IndexedDoc>(snapshot.data, MINISEARCH_OPTIONS);
         this.seq = snapshot.seq;
       } catch {
         why = 'rebuilt: damaged';
@@ -230,7 +232,7 @@ export class NotesSearch {
     } else {
       this.currentState = 'rebuilding';
       this.rebuildStarted();
-      this.mini = new MiniSearch<IndexedDoc>(MINISEARCH_OPTIONS);
+      this.mini = new Engine<IndexedDoc>(MINISEARCH_OPTIONS);
       this.seq = 0;
       this.origin = why;
       await this.catchUp();
