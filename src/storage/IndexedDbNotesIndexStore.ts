@@ -279,7 +279,7 @@ export class IndexedDbNotesIndexStore implements NotesIndexStore {
   update(writes: readonly EntryWrite[], options: UpdateOptions = {}): Promise<WriteResult[]> {
     if (writes.length === 0) return Promise.resolve([]);
     return this.run('Could not save the notes list', async (db) => {
-      // Both stores always: a deleted entry takes its text with it.
+      // Both stores always: every entry change may change its search document (a deleted entry leaves a removed one).
       const tx = db.transaction([ENTRIES_STORE, TEXTS_STORE, MARKERS_STORE], 'readwrite', { durability: options.durable ? 'strict' : 'default' });
       const done = transactionDone(tx);
       const entries = tx.objectStore(ENTRIES_STORE);
