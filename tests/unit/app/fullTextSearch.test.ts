@@ -9,7 +9,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotesIndex, type ListPage } from '../../../src/app/NotesIndex';
-import { SEARCH_BATCH } from '../../../src/app/NotesSearch';
+import { SEARCH_BATCH, SNAPSHOT_MIN_CHANGES } from '../../../src/app/NotesSearch';
 import { IndexedDbNotesIndexStore, SNAPSHOTS_STORE } from '../../../src/storage/IndexedDbNotesIndexStore';
 import { MemoryNotesIndexStore } from '../../../src/storage/MemoryNotesIndexStore';
 import type { NotesIndexStore } from '../../../src/storage/NotesIndexStore';
@@ -214,5 +214,22 @@ describe.each(adapters)('full-text search on $name storage', (adapter) => {
     expect(reloaded.fullText.origin).toBe('rebuilt: stale');
     expect(await ids(reloaded, 'two')).toEqual([id]);
     expect(await ids(reloaded, 'one')).toEqual([]);
+  });
+
+  it('writes a snapshot on its own after a rebuild and after many changed notes, not after one edited note', async () => {
+    const store = adapter.make();
+    const index = makeIndex(store, { snapshotDelayMs: 5 });
+    const id = await note(index, 'first words');
+    await index.warmSearch();
+    await expect.poll(async () => (await store.searchSnapshot())?.seq).toBe(await store.lastChange());
+    const saved = (await store.searchSnapshot())!.seq;
+    await index.updateFromContent(id, { firstLine: 'first words', text: 'first words, edited' });
+    await index.flush();
+    expect(await ids(index, 'edited')).toEqual([id]);
+    // Only one note changed: the next load catches up with it, no snapshot is written for it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await store.searchSnapshot())!.seq).toBe(saved);
+    for (let n = 0; n < SNAPSHOT_MIN_CHANGES; n++) await note(index, `bulk ${n}`);
+    await expect.poll(async () => (await store.searchSnapshot())?.seq).toBe(await store.lastChange());
   });
 });
