@@ -9,7 +9,8 @@
  * 12: the store-and-forward relay; 13: rooms with many people, 2 to 16 peers in one note;
  * 14: signed updates, signing and verifying per keystroke and per 1 MB paste, on vs off;
  * 15: direct vs relayed through coturn in the NAT network of network namespaces — root only; the
- * quick run skips it with a printed reason unless `--only` names it, then it runs once, small).
+ * quick run skips it with a printed reason unless `--only` names it, then it runs once, small;
+ * 16: full-text search and cold start at 10 and 10,000 notes of the traces' text, issue 19).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (quick runs: quick.json/quick.md;
  * --only runs: only-<scenarios>.json/.md).
@@ -33,6 +34,7 @@ import { automergeMerge, yjsTextMerge } from './scenarios/mergeText.mjs';
 import { coldStartScenario } from './scenarios/coldStart.mjs';
 import { peersScenario, plainLexicalPaste } from './scenarios/peers.mjs';
 import { scaleScenario } from './scenarios/scale.mjs';
+import { searchScenario } from './scenarios/search.mjs';
 import { layoutScenario } from './scenarios/layout.mjs';
 import { relayJoinScenario, relayMemoryScenario, relayThroughputScenario } from './scenarios/relay.mjs';
 import { manyPeersScenario } from './scenarios/manyPeers.mjs';
@@ -77,6 +79,9 @@ const CONFIG = QUICK
       joins: 1,
       scaleSizes: [10, 100],
       scaleReps: 1,
+      searchSizes: [10, 100],
+      searchReps: 1,
+      searchQueries: 7,
       layoutSizes: [10, 100],
       relayJoins: 1,
       relayWrites: 200,
@@ -107,6 +112,9 @@ const CONFIG = QUICK
       // WEFT_SCALE_SIZES=10,100 runs fewer (10,000 notes take minutes per step on a loaded machine).
       scaleSizes: process.env.WEFT_SCALE_SIZES ? process.env.WEFT_SCALE_SIZES.split(',').map(Number) : [10, 100, 1000, 10000],
       scaleReps: 3,
+      searchSizes: process.env.WEFT_SEARCH_SIZES ? process.env.WEFT_SEARCH_SIZES.split(',').map(Number) : [10, 10000],
+      searchReps: 3,
+      searchQueries: 61,
       layoutSizes: [100, 1000, 10000],
       relayJoins: 7,
       relayWrites: 4000,
@@ -586,6 +594,29 @@ function markdown() {
           `${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} |`,
       );
     }
+  }
+  const se = r.scenarios.search;
+  if (se?.rows) {
+    lines.push(
+      '',
+      `## 16. Full-text search and cold start with many notes (issue 19; text cut from the traces; seed ${se.seed})`,
+      '',
+      '| notes | text | restore | index rebuilt | snapshot written | cold start (median) | vs 10 | heap after start | heap with index | list links / elements | first search | warm p50 | warm p95 | warm max | p95 word / prefix / typo | list read alone p50 / p95 |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    );
+    const base = se.rows.find((x) => x.notes === 10 && !x.error);
+    for (const x of se.rows) {
+      if (x.error) {
+        lines.push(`| ${x.notes} | failed: ${x.error} ||||||||||||||`);
+        continue;
+      }
+      lines.push(
+        `| ${x.notes} | ${fmtMB(x.textChars)} | ${fmt(x.restoreMs / 1000, 1)} s | ${fmt(x.buildMs)} ms | ${fmt(x.snapshotSaveMs)} ms (${fmtMB(x.snapshotChars)}) | ${fmt(x.cold.median)} ms | ${base ? `${fmt(ratio(x.cold.median, base.cold.median), 2)}x` : ''} | ` +
+          `${fmtMB(x.heapStart.median)} | ${fmtMB(x.heapWithIndex)} | ${x.listLinks} / ${x.listElements} | ${fmt(x.firstSearchMs)} ms (${x.firstSearchOrigin}) | ${fmt(x.warmAll.median)} ms | ${fmt(x.warmAll.p95)} ms | ${fmt(x.warmAll.max)} ms | ` +
+          `${fmt(x.warm_word.p95)} / ${fmt(x.warm_prefix.p95)} / ${fmt(x.warm_typo.p95)} ms | ${fmt(x.listOnlyAll.median)} / ${fmt(x.listOnlyAll.p95)} ms |`,
+      );
+    }
+    lines.push('', `Queries: ${se.queries.map((q) => q.q).join(', ')}`);
   }
   const lay = r.scenarios.layout;
   if (lay?.rows) {
@@ -1088,6 +1119,35 @@ async function main() {
         target(10, `opening a note, ${most.notes} notes vs 10`, ratio(most.open.median, base.open.median), 1.2, 'x');
       }
       results.scenarios.scale = { seed, rows };
+    }
+    if (runs(16)) {
+      log('\n[16] full-text search and cold start with many notes (issue 19)');
+      const seed = Number(process.env.WEFT_SEED ?? 19);
+      const distDir = process.env.WEFT_BENCH_DIST ?? join(ROOT, 'dist');
+      const { rows, queries } = await searchScenario({ root: ROOT, distDir, sizes: CONFIG.searchSizes, reps: CONFIG.searchReps, seed, queryCount: CONFIG.searchQueries, log });
+      for (const x of rows) {
+        if (x.error) {
+          fail(`[16] ${x.notes} notes: ${x.error}`);
+          continue;
+        }
+        x.cold = summarize(x.coldMs);
+        x.warmAll = summarize(x.warm.map((w) => w.ms));
+        x.listOnlyAll = summarize(x.listOnly);
+        x.heapStart = summarize(x.heapAfterStart);
+        for (const kind of ['word', 'prefix', 'typo']) x[`warm_${kind}`] = summarize(x.warm.filter((w) => w.kind === kind).map((w) => w.ms));
+        x.misses = x.warm.filter((w) => !w.hits).map((w) => w.q);
+        log(
+          `  ${x.notes} notes (${fmtMB(x.textChars)} of text, ${fmtMB(x.fileBytes)} file): restore ${fmt(x.restoreMs / 1000, 1)} s; index rebuilt (${x.buildOrigin}) ${fmt(x.buildMs)} ms, snapshot written ${fmt(x.snapshotSaveMs)} ms (${fmtMB(x.snapshotChars)} of JSON); ` +
+            `cold start median ${fmt(x.cold.median)} ms; heap after start ${fmtMB(x.heapStart.median)}, with the index ${fmtMB(x.heapWithIndex)}; list ${x.listLinks} links / ${x.listElements} elements (page ${x.pageElements}); ` +
+            `first search (${x.firstSearchOrigin}) ${fmt(x.firstSearchMs)} ms; warm p50 ${fmt(x.warmAll.median)} p95 ${fmt(x.warmAll.p95)} max ${fmt(x.warmAll.max)} ms (n=${x.warmAll.n}${x.misses.length ? `, no hit: ${x.misses.join(' ')}` : ''}); ` +
+            `the list's read alone p50 ${fmt(x.listOnlyAll.median)} p95 ${fmt(x.listOnlyAll.p95)} ms`,
+        );
+      }
+      const base = rows.find((x) => x.notes === 10 && !x.error);
+      const most = rows.findLast((x) => !x.error);
+      if (base && most && most !== base) target(16, `cold start to an editable note, ${most.notes} notes vs 10`, ratio(most.cold.median, base.cold.median), 1.5, 'x');
+      if (most) target(16, `search p95 (warm), ${most.notes} notes`, most.warmAll.p95, 50, 'ms');
+      results.scenarios.search = { seed, queries, rows };
     }
     if (runs(13)) await manyPeersRooms();
     if (runs(15)) {

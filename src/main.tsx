@@ -24,6 +24,7 @@ import { withRelay } from './sync/withRelay';
 import type * as PeerNetworkModule from './sync/PeerNetwork';
 import { webTabLocks } from './app/TabLocks';
 import { App } from './ui/App';
+import { SEARCH_PAGE_SIZE } from './ui/NotesList';
 import './ui/app.css';
 
 const preferences: Preferences = {
@@ -150,8 +151,16 @@ app.relayAvailable.set(hasTurn(syncConfig.current()));
 syncConfig.subscribe(() => app.relayAvailable.set(hasTurn(syncConfig.current())));
 // Let queued IndexedDB writes land before an update reloads the page.
 registerServiceWorker({ beforeReload: () => app.flush() });
-// A small, documented handle for debugging and end-to-end tests ("wait until saved").
-(window as unknown as { weft: { flush(): Promise<void> } }).weft = { flush: () => app.flush() };
+// A small, documented handle for debugging, end-to-end tests ("wait until saved") and the bench
+// (the full-text index's state, and writing its snapshot now rather than in the next idle time).
+(window as unknown as { weft: unknown }).weft = {
+  flush: () => app.flush(),
+  search: {
+    state: () => ({ state: app.index.fullText.state, origin: app.index.fullText.origin }),
+    saveSnapshot: () => app.index.fullText.saveSnapshot(),
+    list: (query: string) => app.index.list({ query, limit: SEARCH_PAGE_SIZE }),
+  },
+};
 
 const container = document.getElementById('root');
 if (!container) throw new Error('index.html has no #root element');

@@ -23,6 +23,11 @@ export interface FixtureOptions {
   readonly seed: number;
   /** Characters of text per note (about). Default 5,000. */
   readonly chars?: number;
+  /**
+   * Real prose to cut the notes' text from (the bench passes the editing traces' texts):
+   * each note is a run of whole lines from a seeded place in it. Default: random words.
+   */
+  readonly corpus?: string;
 }
 
 const mix = (seed: number, n: number, salt: number) => (seed ^ Math.imul(n + 1, 0x9e3779b1) ^ Math.imul(salt, 0x85ebca6b)) >>> 0;
@@ -34,6 +39,20 @@ export function fixtureLines(n: number, options: FixtureOptions): string[] {
   const lines = [`Note ${n + 1}: ${word()} ${word()} ${word()}`];
   let chars = lines[0]!.length;
   const target = options.chars ?? 5_000;
+  const corpus = options.corpus;
+  if (corpus) {
+    let at = corpus.indexOf('\n', Math.floor(random() * corpus.length)) + 1;
+    while (chars < target) {
+      if (at <= 0 || at >= corpus.length) at = 0;
+      const end = corpus.indexOf('\n', at);
+      const line = corpus.slice(at, end < 0 ? corpus.length : end).trim();
+      at = end < 0 ? 0 : end + 1;
+      if (line === '') continue;
+      lines.push(line);
+      chars += line.length;
+    }
+    return lines;
+  }
   while (chars < target) {
     const words: string[] = [];
     const length = 20 + Math.floor(random() * 80);

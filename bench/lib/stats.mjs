@@ -12,6 +12,7 @@ export function summarize(samples) {
   return {
     n,
     median: quantile(s, 0.5),
+    p95: quantile(s, 0.95),
     p99: quantile(s, 0.99),
     max: n ? s[n - 1] : null,
     mean: n ? s.reduce((a, b) => a + b, 0) / n : null,

@@ -31,22 +31,35 @@ import {
   type NoteSummary,
 } from '../doc/noteEntry';
 import { isNoteCapability, isNoteId, newNoteId, newShareSecret } from '../doc/noteId';
+import { snippetOf, type SnippetPart } from '../doc/searchSnippet';
 import { StorageError } from '../storage/DocStore';
 import type { EntryWrite, NotesIndexStore, WriteResult } from '../storage/NotesIndexStore';
 import type { IndexChannel } from '../sync/IndexChannel';
+import { NotesSearch, type NotesSearchOptions } from './NotesSearch';
 
 export interface ListOptions {
   /** Most entries returned (the list draws a page at a time). */
   limit: number;
-  /** Filters by title and text: every whitespace-separated term must occur (case-, accent- and width-insensitive). */
+  /**
+   * Searches title and whole text (case-, accent- and width-insensitive): with
+   * the full-text index, every word must match a word of the note by prefix or
+   * with a typo, best match first; while the index is being built, every term
+   * must occur as typed, newest edit first.
+   */
   query?: string;
   /** Also list soft-deleted notes. Default false. */
   includeDeleted?: boolean;
 }
 
+/** A note as the list shows it; a search result also carries the snippet of its text around the hit. */
+export interface ListedNote extends NoteSummary {
+  /** Empty when not searching or when only the title matched. */
+  readonly snippet?: readonly SnippetPart[];
+}
+
 /** One read of the list: the first `limit` entries and how many there are in all. */
 export interface ListPage {
-  readonly notes: readonly NoteSummary[];
+  readonly notes: readonly ListedNote[];
   readonly total: number;
 }
 
@@ -64,6 +77,8 @@ export interface NotesIndexOptions {
   channel?: IndexChannel | null;
   /** Where failed background writes (a rename, a content refresh) are reported. */
   onError?: (error: StorageError) => void;
+  /** Tuning of the full-text index (tests: a rebuild held between batches, no snapshot timer). */
+  search?: Omit<NotesSearchOptions, 'store'>;
 }
 
 const asStorageError = (error: unknown) =>
@@ -71,6 +86,8 @@ const asStorageError = (error: unknown) =>
 
 export class NotesIndex {
   private store: NotesIndexStore;
+  private search: NotesSearch;
+  private readonly searchOptions: Omit<NotesSearchOptions, 'store'>;
   private readonly now: () => number;
   private readonly channel: IndexChannel | null;
   private readonly onError: (error: StorageError) => void;
@@ -83,6 +100,8 @@ export class NotesIndex {
 
   constructor(options: NotesIndexOptions) {
     this.store = options.store;
+    this.searchOptions = options.search ?? {};
+    this.search = new NotesSearch({ ...this.searchOptions, store: this.store });
     this.now = options.now ?? Date.now;
     this.channel = options.channel ?? null;
     this.onError = options.onError ?? (() => undefined);
@@ -98,7 +117,22 @@ export class NotesIndex {
   useStore(store: NotesIndexStore): void {
     this.store.close();
     this.store = store;
+    this.search.dispose();
+    this.search = new NotesSearch({ ...this.searchOptions, store });
     this.cache.clear();
+  }
+
+  /**
+   * Loads the full-text index (the search box got focus): from its snapshot, or
+   * rebuilt in the background. Resolves once queries use it; never rejects.
+   */
+  warmSearch(): Promise<void> {
+    return this.search.warm();
+  }
+
+  /** The full-text index (the bench and tests read its state and write its snapshot). */
+  get fullText(): NotesSearch {
+    return this.search;
   }
 
   /** Creates a note entry with a fresh random id and share secret and resolves with the id once stored. */
@@ -146,8 +180,26 @@ export class NotesIndex {
     const terms = searchTerms(options.query ?? '');
     const includeDeleted = options.includeDeleted ?? false;
     if (terms.length > 0) {
+      const search = this.search;
+      if (await search.usable()) {
+        const hits = await search.query(options.query ?? '', includeDeleted);
+        const shown = hits.slice(0, options.limit);
+        const rows = await this.store.getMany(shown.map((hit) => hit.id));
+        const notes: ListedNote[] = [];
+        rows.forEach(({ entry, text }, i) => {
+          if (entry) notes.push({ ...summarize(entry), snippet: snippetOf(text, shown[i]?.terms ?? [], 'word') });
+        });
+        return { notes, total: hits.length - (shown.length - notes.length) };
+      }
+      // The index is being built: scan the stored texts (every term as typed).
       const found = await this.store.search(terms, { includeDeleted });
-      return { notes: found.slice(0, options.limit).map(summarize), total: found.length };
+      const shown = found.slice(0, options.limit);
+      const rows = await this.store.getMany(shown.map((record) => record.id));
+      const notes = shown.map((record, i) => ({
+        ...summarize(record),
+        snippet: snippetOf(rows[i]?.text ?? '', terms, 'within'),
+      }));
+      return { notes, total: found.length };
     }
     const [page, total] = await Promise.all([this.store.page({ limit: options.limit, includeDeleted }), this.store.count({ includeDeleted })]);
     return { notes: page.map(summarize), total };
@@ -251,6 +303,7 @@ export class NotesIndex {
     this.unsubscribe = null;
     await this.flush();
     this.listeners.clear();
+    this.search.dispose();
     this.channel?.close();
     this.store.close();
   }
@@ -305,6 +358,7 @@ export class NotesIndex {
         settle(results);
         const changed = [...new Set(ids.filter((_, i) => results[i]?.changed))];
         if (changed.length > 0) {
+          this.search.changed();
           this.emit({ ids: changed, stored: true });
           this.channel?.post(changed);
         }
@@ -327,6 +381,7 @@ export class NotesIndex {
 
   /** Another tab changed these entries: read the cached ones again, then tell the listeners. */
   private async heard(ids: readonly string[]): Promise<void> {
+    this.search.changed();
     await Promise.all(ids.filter((id) => this.cache.has(id) && !this.unstored.has(id)).map((id) => this.get(id).catch(() => undefined)));
     this.emit({ ids, stored: true });
   }

@@ -19,7 +19,7 @@
  * | `secret`       | string  | the share secret, made at creation                       |
  * | `title`        | string  | explicit title; absent = derive from the first line      |
  * | `derivedTitle` | string  | the note's first line, trimmed and capped                |
- * | `text`         | string  | searchable text, capped at {@link MAX_INDEXED_TEXT_CHARS} |
+ * | `text`         | string  | searchable text, capped at {@link LEGACY_INDEXED_TEXT_CHARS} |
  * | `createdAt`    | number  | ms since epoch                                           |
  * | `updatedAt`    | number  | last edit, ms since epoch (the list's sort key)          |
  * | `deletedAt`    | number  | present while the note is in the trash (undo window)     |
@@ -28,7 +28,6 @@
 import * as Y from 'yjs';
 import {
   MAX_DERIVED_TITLE_CHARS,
-  MAX_INDEXED_TEXT_CHARS,
   UNTITLED,
   cap,
   collapseWhitespace,
@@ -65,6 +64,9 @@ const asNumber = (value: unknown): number | null => (typeof value === 'number' &
  * cache; every read goes to the doc, so changes merged from another tab show
  * up at once. All writes are transactions with origin {@link ORIGIN_INDEX}.
  */
+/** Searchable text this list kept per note (characters, whitespace collapsed): the first 4,000. */
+export const LEGACY_INDEXED_TEXT_CHARS = 4000;
+
 export class LegacyNotesIndex {
   private readonly notes: Y.Map<Entry>;
   private readonly now: () => number;
@@ -148,7 +150,7 @@ export class LegacyNotesIndex {
   /**
    * Refreshes what the list knows about a note's content: the derived title
    * (first line, whitespace collapsed, capped at {@link MAX_DERIVED_TITLE_CHARS}),
-   * the searchable text (capped at {@link MAX_INDEXED_TEXT_CHARS}) and the last
+   * the searchable text (capped at {@link LEGACY_INDEXED_TEXT_CHARS}) and the last
    * edit time (only ever moves forward). Unchanged fields are not rewritten, so
    * calling it often costs little. Does nothing for an unknown or purged note:
    * a late flush from a closing editor must not bring a purged note back.
@@ -157,7 +159,7 @@ export class LegacyNotesIndex {
     const entry = this.entry(id);
     if (!entry) return;
     const derivedTitle = cap(collapseWhitespace(content.firstLine), MAX_DERIVED_TITLE_CHARS);
-    const text = cap(collapseWhitespace(content.text), MAX_INDEXED_TEXT_CHARS);
+    const text = cap(collapseWhitespace(content.text), LEGACY_INDEXED_TEXT_CHARS);
     const at = content.at ?? this.now();
     this.transact(() => {
       if (entry.get('derivedTitle') !== derivedTitle) entry.set('derivedTitle', derivedTitle);
@@ -269,7 +271,7 @@ export class LegacyNotesIndex {
     added.set('id', id);
     added.set('secret', isShareSecret(entry.secret) ? entry.secret : newShareSecret());
     added.set('derivedTitle', cap(collapseWhitespace(content.firstLine), MAX_DERIVED_TITLE_CHARS));
-    added.set('text', cap(collapseWhitespace(content.text), MAX_INDEXED_TEXT_CHARS));
+    added.set('text', cap(collapseWhitespace(content.text), LEGACY_INDEXED_TEXT_CHARS));
     added.set('createdAt', entry.createdAt);
     added.set('updatedAt', entry.updatedAt);
     const title = entry.title === null ? null : normalizeExplicitTitle(entry.title);

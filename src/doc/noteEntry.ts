@@ -12,11 +12,12 @@ export const MAX_DERIVED_TITLE_CHARS = 120;
 /** Longest explicit title kept (characters). */
 export const MAX_TITLE_CHARS = 200;
 /**
- * Searchable text kept per note (characters, after collapsing whitespace).
- * It is stored apart from the list entries and read only by a search, so
- * search covers the first 4000 characters of each note, not all of it.
+ * Searchable text kept per note (characters, after collapsing whitespace):
+ * the whole note. The bound only keeps a pathological note from costing the
+ * index without limit; an imported file is at most 2 MB, a 1 MB paste 1M
+ * characters. Stored apart from the list entries and read only by search.
  */
-export const MAX_INDEXED_TEXT_CHARS = 4000;
+export const MAX_INDEXED_TEXT_CHARS = 4_000_000;
 /** Title shown when a note has neither an explicit nor a derived title. */
 export const UNTITLED = 'Untitled';
 
@@ -67,14 +68,17 @@ export function searchTerms(query: string): string[] {
 }
 
 /**
- * Whether every term occurs in the entry's titles or its search text
- * (`foldedText`: already passed through {@link normalizeForSearch}, as stored).
+ * Whether every term occurs in the entry's titles or its search text (the
+ * fallback scan, while the full-text index is not loaded). Terms are folded
+ * (see {@link searchTerms}); the text is folded here (texts stored before
+ * the full-text index were stored folded already: folding again is a no-op).
  * A term never holds whitespace, so it cannot span two of them.
  */
-export function matchesSearch(record: IndexRecord, foldedText: string, terms: readonly string[]): boolean {
+export function matchesSearch(record: IndexRecord, text: string, terms: readonly string[]): boolean {
   if (terms.length === 0) return true;
   const titles = normalizeForSearch(`${record.explicitTitle ?? ''}\n${record.derivedTitle}`);
-  return terms.every((term) => titles.includes(term) || foldedText.includes(term));
+  const folded = terms.some((term) => !titles.includes(term)) ? normalizeForSearch(text) : '';
+  return terms.every((term) => titles.includes(term) || folded.includes(term));
 }
 
 /** Cuts `value` to at most `max` UTF-16 units without splitting a surrogate pair. */
@@ -97,8 +101,8 @@ export function normalizeExplicitTitle(title: string): string | null {
 /** The first line as the list keeps it: whitespace collapsed, capped. */
 export const deriveTitle = (firstLine: string): string => cap(collapseWhitespace(firstLine), MAX_DERIVED_TITLE_CHARS);
 
-/** The search text as stored: whitespace collapsed, capped, folded. */
-export const searchTextOf = (text: string): string => normalizeForSearch(cap(collapseWhitespace(text), MAX_INDEXED_TEXT_CHARS));
+/** The search text as stored: whitespace collapsed, capped; not folded (the list shows a snippet of it). */
+export const searchTextOf = (text: string): string => cap(collapseWhitespace(text), MAX_INDEXED_TEXT_CHARS);
 
 /** What the list shows for an entry. */
 export function summarize(record: IndexRecord): NoteSummary {

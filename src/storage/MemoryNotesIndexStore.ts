@@ -9,12 +9,16 @@
 import { compareRecency, matchesSearch, toIndexRecord, type IndexRecord } from '../doc/noteEntry';
 import { StorageError } from './DocStore';
 import type { InjectableFailure } from './memory';
-import type { EntryWrite, NotesIndexStore, PageOptions, WriteResult } from './NotesIndexStore';
+import type { EntryWrite, NotesIndexStore, PageOptions, SearchDoc, SearchSnapshot, WriteResult } from './NotesIndexStore';
+import { nextSearchDoc } from './searchDocs';
 
 export class MemoryNotesIndexStore implements NotesIndexStore {
   private readonly entries = new Map<string, IndexRecord>();
-  private readonly texts = new Map<string, string>();
+  /** Search documents by id (a deleted entry's is `removed`, without text). */
+  private readonly docs = new Map<string, SearchDoc>();
   private readonly markers = new Map<string, unknown>();
+  private seq = 0;
+  private snapshot: SearchSnapshot | undefined;
   private failure: InjectableFailure | null = null;
 
   async get(id: string): Promise<IndexRecord | undefined> {
@@ -35,41 +39,76 @@ export class MemoryNotesIndexStore implements NotesIndexStore {
   async search(terms: readonly string[], { includeDeleted = false } = {}): Promise<IndexRecord[]> {
     await this.settle();
     return this.listed(includeDeleted)
-      .filter((record) => matchesSearch(record, this.texts.get(record.id) ?? '', terms))
+      .filter((record) => matchesSearch(record, this.docs.get(record.id)?.text ?? '', terms))
       .sort(compareRecency);
   }
 
   async text(id: string): Promise<string> {
     await this.settle();
-    return this.texts.get(id) ?? '';
+    return this.docs.get(id)?.text ?? '';
+  }
+
+  async getMany(ids: readonly string[]): Promise<Array<{ entry: IndexRecord | undefined; text: string }>> {
+    await this.settle();
+    return ids.map((id) => ({ entry: this.entries.get(id), text: this.docs.get(id)?.text ?? '' }));
+  }
+
+  async changedSince(seq: number, limit: number): Promise<SearchDoc[]> {
+    await this.settle();
+    return [...this.docs.values()]
+      .filter((doc) => doc.seq > seq)
+      .sort((a, b) => a.seq - b.seq)
+      .slice(0, limit);
+  }
+
+  async lastChange(): Promise<number> {
+    await this.settle();
+    return this.seq;
+  }
+
+  async searchSnapshot(): Promise<SearchSnapshot | undefined> {
+    await this.settle();
+    return this.snapshot;
+  }
+
+  async saveSearchSnapshot(snapshot: SearchSnapshot): Promise<boolean> {
+    await this.settle();
+    if (this.snapshot && this.snapshot.format === snapshot.format && this.snapshot.seq > snapshot.seq) return false;
+    this.snapshot = snapshot;
+    return true;
+  }
+
+  /** Replaces the persisted search index's data as stored (tests: a damaged snapshot). */
+  damageSearchSnapshot(data: string): void {
+    if (this.snapshot) this.snapshot = { ...this.snapshot, data };
   }
 
   async update(writes: readonly EntryWrite[]): Promise<WriteResult[]> {
     await this.settle();
     // Computed on copies first: a change that throws leaves everything as it was.
     const entries = new Map<string, IndexRecord | null>();
-    const texts = new Map<string, string>();
+    const docs = new Map<string, SearchDoc | undefined>();
+    let seq = this.seq;
     const results = writes.map(({ id, change, text }): WriteResult => {
       const current = entries.has(id) ? (entries.get(id) ?? undefined) : this.entries.get(id);
       const next = change(current);
-      const entry = next === undefined ? current : (next ?? undefined);
+      const entry = next === undefined ? current : next === null ? undefined : (toIndexRecord({ ...next, id }) ?? undefined);
       let changed = next !== undefined;
-      if (next !== undefined) entries.set(id, next === null ? null : (toIndexRecord({ ...next, id }) ?? null));
-      if (entry && text !== undefined && (texts.get(id) ?? this.texts.get(id) ?? '') !== text) {
-        texts.set(id, text);
-        changed = true;
+      if (next !== undefined) entries.set(id, entry ?? null);
+      const previousDoc = docs.has(id) ? docs.get(id) : this.docs.get(id);
+      const doc = nextSearchDoc(id, previousDoc, '', current, entry, text, () => ++seq);
+      if (doc !== previousDoc) {
+        docs.set(id, doc);
+        if (entry && text !== undefined && text !== (previousDoc?.text ?? '')) changed = true;
       }
       return { entry, changed };
     });
     for (const [id, entry] of entries) {
-      if (entry === null) {
-        this.entries.delete(id);
-        this.texts.delete(id);
-      } else {
-        this.entries.set(id, entry);
-      }
+      if (entry === null) this.entries.delete(id);
+      else this.entries.set(id, entry);
     }
-    for (const [id, text] of texts) if (this.entries.has(id)) this.texts.set(id, text);
+    for (const [id, doc] of docs) if (doc) this.docs.set(id, doc);
+    this.seq = seq;
     return results;
   }
 

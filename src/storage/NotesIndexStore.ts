@@ -1,7 +1,9 @@
 /**
  * Where the notes list lives: one entry per note, read by id or a page at a
- * time (newest first), never all at start-up; each note's search text kept
- * apart and read only by a search. Every write is a read-modify-write of one
+ * time (newest first), never all at start-up; each note's search document
+ * (its whole text, its explicit title, whether it is listed) kept apart and
+ * read only by search: by the full-text index in the order they changed
+ * ({@link NotesIndexStore.changedSince}), or whole by the fallback scan. Every write is a read-modify-write of one
  * entry inside one transaction, so two tabs changing different fields of the
  * same entry (a rename here, typing there) both keep their change.
  * Adapters: IndexedDB in the browser, memory in tests and as the fallback.
@@ -20,9 +22,10 @@ export interface EntryWrite {
   readonly id: string;
   readonly change: EntryChange;
   /**
-   * The entry's search text (already folded, see `searchTextOf`), written
-   * when the entry exists after the change and the text differs; omitted:
-   * the stored text stays. A deleted entry loses its text.
+   * The entry's search text (see `searchTextOf`: the whole text, whitespace
+   * collapsed, not folded), written when the entry exists after the change
+   * and the text differs; omitted: the stored text stays. A deleted entry
+   * loses its text.
    */
   readonly text?: string;
 }
@@ -41,6 +44,36 @@ export interface UpdateOptions {
   durable?: boolean;
 }
 
+/**
+ * One note's search document as stored. Every write that changes what search
+ * sees of a note (its text, explicit title, trash state, or its deletion)
+ * stores its document again under the store's next sequence number, so the
+ * full-text index catches up by reading the documents changed after the last
+ * number it saw; a deleted entry leaves a `removed` document (no text).
+ */
+export interface SearchDoc {
+  readonly id: string;
+  readonly text: string;
+  /** The explicit title ('' when the title is derived: the first line is in `text`). */
+  readonly title: string;
+  /** False while in the trash (and when removed). */
+  readonly listed: boolean;
+  readonly removed: boolean;
+  /** Position in the order of changes (1, 2, …; shared by every tab of the store). */
+  readonly seq: number;
+}
+
+/** The full-text index as persisted: the engine's serialized form with what tells a stale or damaged one. */
+export interface SearchSnapshot {
+  /** The index format (engine and options); another one is rebuilt. */
+  readonly format: number;
+  /** The last change ({@link SearchDoc.seq}) the index holds. */
+  readonly seq: number;
+  /** Checksum of `data` (see `checksumOf`). */
+  readonly checksum: string;
+  readonly data: string;
+}
+
 export interface NotesIndexStore {
   /** One entry by id (trash included); undefined when there is none. */
   get(id: string): Promise<IndexRecord | undefined>;
@@ -52,6 +85,16 @@ export interface NotesIndexStore {
   search(terms: readonly string[], options?: { includeDeleted?: boolean }): Promise<IndexRecord[]>;
   /** A note's stored search text ('' when there is none). */
   text(id: string): Promise<string>;
+  /** Entries and search texts of these ids, in their order (a page of search hits). */
+  getMany(ids: readonly string[]): Promise<Array<{ entry: IndexRecord | undefined; text: string }>>;
+  /** The search documents changed after change `seq`, oldest change first, at most `limit`. */
+  changedSince(seq: number, limit: number): Promise<SearchDoc[]>;
+  /** The newest change's number (0: none yet). */
+  lastChange(): Promise<number>;
+  /** The persisted full-text index; undefined when there is none. */
+  searchSnapshot(): Promise<SearchSnapshot | undefined>;
+  /** Persists the full-text index unless one holding later changes is stored already; resolves whether it was written. */
+  saveSearchSnapshot(snapshot: SearchSnapshot): Promise<boolean>;
   /**
    * Runs each write's change on the stored entry and stores the result, all
    * in one transaction (all or nothing); results in the writes' order.

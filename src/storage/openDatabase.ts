@@ -7,8 +7,11 @@ export interface OpenDatabaseOptions {
   /** What the database holds, for the timeout's message ("the notes list"). */
   readonly what: string;
   readonly timeoutMs: number;
-  /** Creates the stores and indexes this version needs (each only when missing). */
-  readonly upgrade: (db: IDBDatabase) => void;
+  /**
+   * Creates the stores and indexes this version needs (each only when missing); `transaction`
+   * (the upgrade's own) and `oldVersion` (0: a new database) let it move old records over.
+   */
+  readonly upgrade: (db: IDBDatabase, transaction: IDBTransaction, oldVersion: number) => void;
   /** The connection went: another tab deletes or upgrades the database, or the browser closed it. */
   readonly onGone?: () => void;
 }
@@ -37,7 +40,7 @@ export function openDatabase(options: OpenDatabaseOptions): Promise<IDBDatabase>
       reject(toStorageError(error, 'IndexedDB refused to open', 'unavailable'));
       return;
     }
-    request.onupgradeneeded = () => options.upgrade(request.result);
+    request.onupgradeneeded = (event) => options.upgrade(request.result, request.transaction as IDBTransaction, event.oldVersion);
     request.onerror = (event) => {
       event.preventDefault();
       clearTimeout(timer);

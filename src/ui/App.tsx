@@ -12,7 +12,7 @@ import { Alerts } from './Alerts';
 import { BackupMenu } from './BackupMenu';
 import { ImportMarkdownButton } from './ImportMarkdownButton';
 import { NotePage } from './NotePage';
-import { NOTES_PAGE_SIZE, NotesList } from './NotesList';
+import { NOTES_PAGE_SIZE, NotesList, SEARCH_PAGE_SIZE } from './NotesList';
 import { navigate, useHash } from './useRoute';
 import { useNote } from './useNote';
 import { useNotes } from './useNotes';
@@ -35,7 +35,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
       app.alert('storage', storageErrorMessage(error instanceof StorageError ? error : new StorageError('unknown', String(error)))),
     [app],
   );
-  const page = useNotes(app.index, query, limit, ready, showStorageError);
+  // Search results come a smaller first page at a time (see SEARCH_PAGE_SIZE).
+  const page = useNotes(app.index, query, query.trim() === '' ? limit : limit - NOTES_PAGE_SIZE + SEARCH_PAGE_SIZE, ready, showStorageError);
   const showMore = useCallback(() => setLimit((n) => n + NOTES_PAGE_SIZE), []);
   const [toast, setToastState] = useState<Toast | null>(null);
   const toastRef = useRef<Toast | null>(null);
@@ -161,6 +162,8 @@ export function App({ app, isShareFragment }: { app: WeftApp; isShareFragment: (
             placeholder="Search notes"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
+            // Loads the full-text index before the first word is typed.
+            onFocus={() => void app.index.warmSearch()}
           />
           {page ? (
             <NotesList notes={page.notes} total={page.total} activeId={activeId} query={query} now={app.now()} onShowMore={showMore} />

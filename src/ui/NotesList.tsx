@@ -1,5 +1,6 @@
+import type { ListedNote } from '../app/NotesIndex';
 import { noteHref } from '../app/route';
-import type { NoteSummary } from '../doc/noteEntry';
+import type { SnippetPart } from '../doc/searchSnippet';
 import { formatRelativeTime } from './formatRelativeTime';
 
 /**
@@ -11,9 +12,16 @@ import { formatRelativeTime } from './formatRelativeTime';
  */
 export const NOTES_PAGE_SIZE = 100;
 
+/**
+ * Search results read and drawn at first (each "Show more notes" adds {@link NOTES_PAGE_SIZE}):
+ * they are ranked, so the first ones are the ones looked for, and a sidebar shows about 20 at a
+ * time. Drawing 100 results was most of a query's time at 10,000 notes (bench scenario 16).
+ */
+export const SEARCH_PAGE_SIZE = 25;
+
 type Props = {
   /** The first page(s) of the list, as read (at most what is to be drawn). */
-  notes: readonly NoteSummary[];
+  notes: readonly ListedNote[];
   /** How many notes the list (or the search) holds in all. */
   total: number;
   activeId: string | null;
@@ -25,10 +33,21 @@ type Props = {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
+/** A search result's snippet, the matched words in `<mark>` (React elements: the text is never parsed as HTML). */
+function Snippet({ parts }: { parts: readonly SnippetPart[] }) {
+  return (
+    <p className="snippet small">
+      {parts.map((part, i) => (part.hit ? <mark key={i}>{part.text}</mark> : part.text))}
+    </p>
+  );
+}
+
 /**
  * The navigation landmark "Notes": one link per note, named by its title only
- * (the last-edit time sits outside the link so it does not change the name),
- * the newest first, a page of {@link NOTES_PAGE_SIZE} at a time (the caller reads them).
+ * (the last-edit time and a search result's snippet sit outside the link so
+ * they do not change its name), the newest first or, when searching, the best
+ * match first, a page of {@link NOTES_PAGE_SIZE} at a time (the caller reads them).
+ * Paging bounds what is drawn: a page is 100 items, whatever the list holds.
  */
 export function NotesList({ notes: visible, total, activeId, query, now, onShowMore }: Props) {
   return (
@@ -45,6 +64,7 @@ export function NotesList({ notes: visible, total, activeId, query, now, onShowM
               <span className="muted small" aria-hidden="true">
                 {formatRelativeTime(note.updatedAt, now)}
               </span>
+              {note.snippet && note.snippet.length > 0 && <Snippet parts={note.snippet} />}
             </li>
           ))}
         </ul>

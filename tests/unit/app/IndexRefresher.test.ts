@@ -70,7 +70,7 @@ describe('IndexRefresher', () => {
     vi.advanceTimersByTime(1);
     const entry = index.peek(noteId);
     expect(entry?.derivedTitle).toBe('Loaded before start and typed after');
-    expect(await index.text(noteId)).toBe('loaded before start and typed after'); // stored folded, for search
+    expect(await index.text(noteId)).toBe('Loaded before start and typed after'); // stored folded, for search
     expect(entry?.updatedAt).toBe(T0 + 5000);
   });
 

@@ -189,7 +189,7 @@ describe.each(adapters)('NotesIndex on $name storage', (adapter) => {
     await index.rename(id, 'Renamed here');
     expect(await index.importEntry(id, { ...entry, updatedAt: 70 }, { firstLine: 'Newer', text: 'Newer text' })).toBe(false);
     expect(await index.get(id)).toMatchObject({ explicitTitle: 'Renamed here', derivedTitle: 'Newer', updatedAt: 70, deletedAt: 60 });
-    expect(await index.text(id)).toBe('newer text');
+    expect(await index.text(id)).toBe('Newer text');
     expect(await index.importEntry('bad', entry, { firstLine: '', text: '' })).toBe(false);
   });
 

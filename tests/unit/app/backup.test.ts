@@ -200,8 +200,8 @@ describe('restoring note by note (issue 21)', () => {
     expect(trashed?.title).toBe('Old idea');
     const trip = (await app.index.list({ limit: Infinity })).notes.find((n) => n.title === 'Trip plan')!;
     expect(await storedText(store, trip.id)).toBe('Day one: the coast\nDay two: the hills');
-    // Stored folded, for search.
-    expect(await app.index.text(trip.id)).toBe('day one: the coast day two: the hills');
+    // Stored for search: the whole text, whitespace collapsed (folded when searched).
+    expect(await app.index.text(trip.id)).toBe('Day one: the coast Day two: the hills');
     // And once more: nothing changes.
     const listWrites = storedListChanges(app);
     expect(await app.restoreBackup(file)).toEqual({ ok: true, notes: 3 });

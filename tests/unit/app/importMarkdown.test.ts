@@ -157,6 +157,11 @@ describe('Import Markdown', () => {
         count: (options) => store.count(options),
         search: (terms, options) => store.search(terms, options),
         text: (id) => store.text(id),
+        getMany: (ids) => store.getMany(ids),
+        changedSince: (seq, limit) => store.changedSince(seq, limit),
+        lastChange: () => store.lastChange(),
+        searchSnapshot: () => store.searchSnapshot(),
+        saveSearchSnapshot: (snapshot) => store.saveSearchSnapshot(snapshot),
         // The import lists its notes in one write of several entries: that one fails.
         update: (writes, options) => (writes.length > 1 ? Promise.reject(new StorageError('quota', 'The list is full')) : store.update(writes, options)),
         getMarker: (key) => store.getMarker(key),

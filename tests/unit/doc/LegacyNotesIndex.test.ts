@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { LegacyNotesIndex as NotesIndex } from '../../../src/doc/LegacyNotesIndex';
-import { MAX_DERIVED_TITLE_CHARS, MAX_INDEXED_TEXT_CHARS, UNTITLED, normalizeForSearch } from '../../../src/doc/noteEntry';
+import { LEGACY_INDEXED_TEXT_CHARS, LegacyNotesIndex as NotesIndex } from '../../../src/doc/LegacyNotesIndex';
+import { MAX_DERIVED_TITLE_CHARS, UNTITLED, normalizeForSearch } from '../../../src/doc/noteEntry';
 import { isNoteId, isShareSecret, newNoteId, newShareSecret, toBase64Url } from '../../../src/doc/noteId';
 import { ORIGIN_INDEX } from '../../../src/doc/origins';
 
@@ -100,13 +100,13 @@ describe('NotesIndex', () => {
   it('caps derived titles and indexed text without splitting characters', () => {
     const { index } = makeIndex();
     const id = index.create();
-    const long = '😀'.repeat(MAX_INDEXED_TEXT_CHARS);
+    const long = '😀'.repeat(LEGACY_INDEXED_TEXT_CHARS);
     index.updateFromContent(id, { firstLine: long, text: long });
     const entry = index.get(id)!;
     expect(entry.derivedTitle.length).toBeLessThanOrEqual(MAX_DERIVED_TITLE_CHARS);
     expect(entry.derivedTitle).toMatch(/^(😀)+$/u);
     const text = (index.doc.getMap('notes').get(id) as Y.Map<unknown>).get('text') as string;
-    expect(text.length).toBeLessThanOrEqual(MAX_INDEXED_TEXT_CHARS);
+    expect(text.length).toBeLessThanOrEqual(LEGACY_INDEXED_TEXT_CHARS);
     expect(text).toMatch(/^(😀)+$/u);
   });
 

@@ -240,4 +240,54 @@ describe.each(harnesses)('NotesIndexStore contract: $name', (harness) => {
       shared: false,
     });
   });
+
+  it('search documents: each change search sees is numbered in order, deletions leave a removed one, read after a number', async () => {
+    const store = harness.make();
+    expect(await store.lastChange()).toBe(0);
+    const a = await add(store, entry(1), 'Alpha text');
+    const b = await add(store, entry(2, { explicitTitle: 'Bee' }));
+    const docs = await store.changedSince(0, 10);
+    expect(docs.map((d) => [d.id, d.text, d.title, d.listed, d.removed])).toEqual([
+      [a.id, 'Alpha text', '', true, false],
+      [b.id, '', 'Bee', true, false],
+    ]);
+    const [first, second] = docs.map((d) => d.seq);
+    expect(second).toBeGreaterThan(first!);
+    // Nothing search sees changes: no new number (a refresh of the derived title and edit time).
+    await store.update([{ id: a.id, change: contentEntry('Alpha', 50), text: 'Alpha text' }]);
+    expect(await store.changedSince(second!, 10)).toEqual([]);
+    // The text, the trash and a purge do.
+    await store.update([{ id: a.id, change: contentEntry('Alpha', 60), text: 'Alpha text, longer' }]);
+    await store.update([{ id: b.id, change: removeEntry(70) }]);
+    await store.update([{ id: a.id, change: purgeEntry }]);
+    const later = await harness.again(store).changedSince(second!, 10);
+    expect(later.map((d) => [d.id, d.listed, d.removed, d.text])).toEqual([
+      [b.id, false, false, ''],
+      [a.id, false, true, ''],
+    ]);
+    expect(await store.lastChange()).toBe(later[1]!.seq);
+    expect((await store.changedSince(0, 1)).map((d) => d.id)).toEqual([b.id]);
+  });
+
+  it('getMany reads entries and texts in the order asked, unknown ids as undefined', async () => {
+    const store = harness.make();
+    const a = await add(store, entry(1), 'text of a');
+    const b = await add(store, entry(2));
+    expect(await store.getMany([b.id, 'unknown', a.id])).toEqual([
+      { entry: b, text: '' },
+      { entry: undefined, text: '' },
+      { entry: a, text: 'text of a' },
+    ]);
+  });
+
+  it('the persisted search index: read back whole; one holding earlier changes does not replace a later one', async () => {
+    const store = harness.make();
+    expect(await store.searchSnapshot()).toBeUndefined();
+    const snapshot = { format: 1, seq: 5, checksum: 'abc', data: '{"x":1}' };
+    expect(await store.saveSearchSnapshot(snapshot)).toBe(true);
+    expect(await harness.again(store).searchSnapshot()).toEqual(snapshot);
+    expect(await store.saveSearchSnapshot({ ...snapshot, seq: 4, data: 'older' })).toBe(false);
+    expect(await store.saveSearchSnapshot({ ...snapshot, seq: 6, data: 'newer' })).toBe(true);
+    expect((await store.searchSnapshot())?.data).toBe('newer');
+  });
 });
