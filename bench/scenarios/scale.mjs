@@ -152,20 +152,9 @@ async function oneSize({ server, fixture, notes, reps, seed }) {
     // Cold start to an editable note.
     out.coldMs = [];
     for (let r = 0; r < reps; r++) {
-      context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
-      page = context.pages()[0] ?? (await context.newPage());
-      const ready = page.waitForFunction(
-        ({ editor, text }) => {
-          const el = document.querySelector(editor);
-          return el && el.textContent.includes(text) ? performance.now() : false;
-        },
-        { editor: EDITOR, text: a.text },
-        { polling: 'raf', timeout: STEP_TIMEOUT_MS },
-      );
-      await page.goto(`${server.url}/#/note/${a.id}`);
-      const ms = await (await ready).jsonValue();
-      const painted = await page.evaluate(() => new Promise((resolve) => window.requestAnimationFrame(() => resolve(performance.now()))));
-      out.coldMs.push(Math.max(ms, painted));
+      let ms;
+      ({ context, page, ms } = await openNoteCold(profile, `${server.url}/#/note/${a.id}`, a.text));
+      out.coldMs.push(ms);
       await context.close();
       context = null;
     }
@@ -177,6 +166,27 @@ async function oneSize({ server, fixture, notes, reps, seed }) {
 }
 
 /** Runs every size in `sizes`, smallest first; resolves with one row per size. */
+/**
+ * A new Chromium process on `profile` opens `url`: navigation start → the first frame painted after the
+ * editor shows `text` (ms, in the page's clock). Resolves with the open context and page too.
+ */
+export async function openNoteCold(profile, url, text) {
+  const context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const ready = page.waitForFunction(
+    ({ editor, text }) => {
+      const el = document.querySelector(editor);
+      return el && el.textContent.includes(text) ? performance.now() : false;
+    },
+    { editor: EDITOR, text },
+    { polling: 'raf', timeout: STEP_TIMEOUT_MS },
+  );
+  await page.goto(url);
+  const ms = await (await ready).jsonValue();
+  const painted = await page.evaluate(() => new Promise((resolve) => window.requestAnimationFrame(() => resolve(performance.now()))));
+  return { context, page, ms: Math.max(ms, painted) };
+}
+
 export async function scaleScenario({ root, distDir, sizes, reps, seed, log }) {
   const fixture = await loadBackupFixture(root);
   const server = await startAppServer(root, distDir);

@@ -25,6 +25,7 @@ import { LAUNCH_OPTIONS } from '../../scripts/chromium.mjs';
 import { loadBackupFixture } from '../lib/fixture.mjs';
 import { readTrace } from '../lib/traces.mjs';
 import { startAppServer } from './coldStart.mjs';
+import { openNoteCold } from './scale.mjs';
 
 /** Seeded randomness (the same generator as tests/prng.ts). */
 function mulberry32(seed) {
@@ -38,7 +39,6 @@ function mulberry32(seed) {
   };
 }
 
-const EDITOR = '[contenteditable="true"][aria-label="Note"]';
 const STEP_TIMEOUT_MS = 30 * 60_000;
 
 /** The traces' end texts, one after the other: real prose (and its vocabulary) for the notes. */
@@ -176,20 +176,9 @@ async function oneSize({ server, fixture, notes, reps, seed, corpus, queries }) 
     out.coldMs = [];
     out.heapAfterStart = [];
     for (let r = 0; r < reps; r++) {
-      context = await chromium.launchPersistentContext(profile, LAUNCH_OPTIONS);
-      page = context.pages()[0] ?? (await context.newPage());
-      const ready = page.waitForFunction(
-        ({ editor, text }) => {
-          const el = document.querySelector(editor);
-          return el && el.textContent.includes(text) ? performance.now() : false;
-        },
-        { editor: EDITOR, text: first.text },
-        { polling: 'raf', timeout: STEP_TIMEOUT_MS },
-      );
-      await page.goto(`${server.url}/#/note/${first.id}`);
-      const ms = await (await ready).jsonValue();
-      const painted = await page.evaluate(() => new Promise((resolve) => window.requestAnimationFrame(() => resolve(performance.now()))));
-      out.coldMs.push(Math.max(ms, painted));
+      let ms;
+      ({ context, page, ms } = await openNoteCold(profile, `${server.url}/#/note/${first.id}`, first.text));
+      out.coldMs.push(ms);
       const cdp = await context.newCDPSession(page);
       // The list's first page is drawn (it reads in parallel with the note).
       await page.getByRole('navigation', { name: 'Notes' }).getByRole('link').first().waitFor();
