@@ -288,6 +288,9 @@ class TrackingStore implements DocStore {
   remove(name: string): Promise<void> {
     return this.inner.remove(name);
   }
+  mayExist(name: string): Promise<boolean> {
+    return this.inner.mayExist(name);
+  }
   /** Resolves once every doc opened so far has been destroyed (writes landed, connection closed). */
   async settle(): Promise<void> {
     await Promise.all(this.opened.splice(0).map((p) => p.destroy()));

@@ -41,6 +41,11 @@ export async function migrateLegacyIndex({ docs, index, legacyName }: MigrationO
   const state = markerState(await index.getMarker(MIGRATION_MARKER));
   if (state === MIGRATION_DONE) return null;
   let entries = 0;
+  if (state !== MIGRATION_COPIED && !(await docs.mayExist(legacyName))) {
+    // No old list (every first visit): opening it would create its database only to delete it.
+    await index.setMarker(MIGRATION_MARKER, { state: MIGRATION_DONE, entries });
+    return { entries };
+  }
   if (state !== MIGRATION_COPIED) {
     entries = await copyEntries(docs, index, legacyName);
     await index.setMarker(MIGRATION_MARKER, { state: MIGRATION_COPIED, entries });

@@ -55,4 +55,9 @@ export interface DocStore {
   open(name: string, doc: Y.Doc): PersistedDoc;
   /** Deletes everything stored under `name`. */
   remove(name: string): Promise<void>;
+  /**
+   * False when nothing is stored under `name`, found without creating it (opening would);
+   * true when something is, or when the store cannot tell.
+   */
+  mayExist(name: string): Promise<boolean>;
 }

@@ -72,6 +72,18 @@ export class IndexedDbStore implements DocStore {
     return persisted;
   }
 
+  /** Looks the database up in `indexedDB.databases()`; true where the browser lacks it (before Firefox 126). */
+  async mayExist(name: string): Promise<boolean> {
+    const factory = currentIndexedDb();
+    if (!factory || typeof factory.databases !== 'function') return true;
+    try {
+      const wanted = this.databaseName(name);
+      return (await factory.databases()).some((db) => db.name === wanted);
+    } catch {
+      return true;
+    }
+  }
+
   /**
    * Deletes the database of `name`. Docs of this store still attached to it
    * stop saving quietly (the app asked for the deletion). Rejects with

@@ -27,6 +27,11 @@ export class MemoryStore implements DocStore {
     return new MemoryPersistedDoc(this, name, doc);
   }
 
+  async mayExist(name: string): Promise<boolean> {
+    await Promise.resolve();
+    return this.logs.has(name) || this.quarantine.has(name);
+  }
+
   /** Deletes the log; docs still attached to `name` stop saving (as IndexedDB connections closed by a deletion do). */
   async remove(name: string): Promise<void> {
     await Promise.resolve();

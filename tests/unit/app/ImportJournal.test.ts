@@ -57,6 +57,7 @@ function device() {
         };
       },
       remove: (name) => docs.remove(name),
+      mayExist: (name) => docs.mayExist(name),
     };
     const app = new WeftApp({
       store,

@@ -273,6 +273,7 @@ describe('restoring note by note (issue 21)', () => {
         open: (name, doc) =>
           name === noteDocName(failing.id) ? refusingDoc(new StorageError('quota', 'the disk is full')) : inner.open(name, doc),
         remove: (name) => inner.remove(name),
+        mayExist: (name) => inner.mayExist(name),
       }),
     );
     const result = await app.restoreBackup(fixtureBackup(NOTES, options));

@@ -102,6 +102,7 @@ describe('Import Markdown', () => {
     const { app } = await device((store) => ({
       open: (name, doc) => (opened.push(name), store.open(name, doc)),
       remove: (name) => store.remove(name),
+      mayExist: (name) => store.mayExist(name),
     })).start();
     const result = await app.importMarkdown([md('good.md', '# Good\n\ntext'), bad]);
     expect(result.ok).toBe(false);
@@ -138,6 +139,7 @@ describe('Import Markdown', () => {
         };
       },
       remove: (name) => (name.startsWith('note:') && removed.push(name), store.remove(name)),
+      mayExist: (name) => store.mayExist(name),
     }));
     const { app, docs } = await machine.start();
     const result = await app.importMarkdown([md('one.md', '# One'), md('two.md', '# Two'), md('three.md', '# Three')]);
@@ -150,7 +152,11 @@ describe('Import Markdown', () => {
   it('a notes list that cannot be written lists none of them, and their stored documents are deleted again', async () => {
     const removed: string[] = [];
     const machine = device(
-      (store) => ({ open: (name, doc) => store.open(name, doc), remove: (name) => (name.startsWith('note:') && removed.push(name), store.remove(name)) }),
+      (store) => ({
+        open: (name, doc) => store.open(name, doc),
+        remove: (name) => (name.startsWith('note:') && removed.push(name), store.remove(name)),
+        mayExist: (name) => store.mayExist(name),
+      }),
       (store) => ({
         get: (id) => store.get(id),
         page: (options) => store.page(options),

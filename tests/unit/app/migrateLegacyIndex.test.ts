@@ -119,9 +119,19 @@ describe.each(devices)('migrating the Y.Doc index: $name storage', (device) => {
     expect(await migrateLegacyIndex({ docs, index, legacyName: INDEX_DOC_NAME })).toBeNull();
   });
 
-  it('a first start on a fresh device marks the migration done with nothing to copy', async () => {
+  it('a first start on a fresh device marks the migration done with nothing to copy, and never opens (creates) the old index', async () => {
     const { docs, index } = device.make();
-    expect(await migrateLegacyIndex({ docs, index, legacyName: INDEX_DOC_NAME })).toEqual({ entries: 0 });
+    const opened: string[] = [];
+    const removed: string[] = [];
+    const watched: DocStore = {
+      open: (name, doc) => (opened.push(name), docs.open(name, doc)),
+      remove: (name) => (removed.push(name), docs.remove(name)),
+      mayExist: (name) => docs.mayExist(name),
+    };
+    expect(await migrateLegacyIndex({ docs: watched, index, legacyName: INDEX_DOC_NAME })).toEqual({ entries: 0 });
+    expect(await index.getMarker(MIGRATION_MARKER)).toEqual({ state: MIGRATION_DONE, entries: 0 });
+    expect([opened, removed]).toEqual([[], []]);
+    expect(await docs.mayExist(INDEX_DOC_NAME)).toBe(false);
     expect(await index.count({ includeDeleted: true })).toBe(0);
     expect(await migrateLegacyIndex({ docs, index, legacyName: INDEX_DOC_NAME })).toBeNull();
   });

@@ -168,6 +168,18 @@ describe.each(harnesses)('DocStore contract: $name', (harness) => {
     await store.remove('never-existed');
   });
 
+  it('mayExist() is false for a name nothing was stored under (and looking does not create it), true once stored, false again after remove()', async () => {
+    const store = harness.make();
+    expect(await store.mayExist('n')).toBe(false);
+    expect(await store.mayExist('n')).toBe(false);
+    const { persisted } = await openLoaded(store, 'n');
+    await persisted.destroy();
+    expect(await store.mayExist('n')).toBe(true);
+    expect(await store.mayExist('other')).toBe(false);
+    await store.remove('n');
+    expect(await store.mayExist('n')).toBe(false);
+  });
+
   it('quota: reported as kind "quota", the doc stays intact, and saving heals once space is back', async () => {
     const store = harness.make();
     const { doc, persisted } = await openLoaded(store, 'n');
